@@ -1,0 +1,364 @@
+//! The one place nsinit writes messages: errors, warnings and trace lines,
+//! each one line, built on the stack and written with one write(2), without
+//! core::fmt.
+//!
+//! An error is `nsinit: step: object: reason`, e.g.
+//! `nsinit: mount: /proc (proc): EPERM: operation not permitted` or
+//! `nsinit: spec: mounts[2].options[1]: unknown option "nosuidd"`.
+
+use crate::json::{self, Kind, Path};
+use crate::sys::{self, Errno};
+use core::sync::atomic::{AtomicU64, Ordering};
+
+const STDERR: sys::Fd = 2;
+
+/// A message line being built. Too long a line is cut, never overflowed.
+pub struct Line {
+    buf: [u8; 1024],
+    len: usize,
+}
+
+impl Line {
+    /// A line starting with `nsinit: `.
+    pub fn new() -> Line {
+        let mut l = Line { buf: [0; 1024], len: 0 };
+        l.push(b"nsinit: ");
+        l
+    }
+
+    /// An empty line (for stdout output such as the --check summary).
+    pub fn bare() -> Line {
+        Line { buf: [0; 1024], len: 0 }
+    }
+
+    pub fn push(&mut self, b: &[u8]) -> &mut Self {
+        // Keep one byte for the newline.
+        let room = self.buf.len() - 1 - self.len;
+        let n = b.len().min(room);
+        if let (Some(dst), Some(src)) = (self.buf.get_mut(self.len..self.len + n), b.get(..n)) {
+            dst.copy_from_slice(src);
+            self.len += n;
+        }
+        self
+    }
+
+    pub fn str(&mut self, s: &str) -> &mut Self {
+        self.push(s.as_bytes())
+    }
+
+    pub fn num(&mut self, n: u64) -> &mut Self {
+        let mut d = [0u8; 20];
+        self.push(json::decimal(n, &mut d))
+    }
+
+    pub fn signed(&mut self, n: i64) -> &mut Self {
+        if n < 0 {
+            self.push(b"-");
+        }
+        self.num(n.unsigned_abs())
+    }
+
+    pub fn hex(&mut self, mut n: u64) -> &mut Self {
+        let mut d = [0u8; 16];
+        let mut i = d.len();
+        loop {
+            i -= 1;
+            d[i] = b"0123456789abcdef"[(n & 15) as usize];
+            n >>= 4;
+            if n == 0 || i == 0 {
+                break;
+            }
+        }
+        self.push(b"0x").push(d.get(i..).unwrap_or(&[]))
+    }
+
+    /// A value in double quotes; control bytes shown as `?`, long values cut.
+    pub fn quoted(&mut self, v: &[u8]) -> &mut Self {
+        const MAX: usize = 96;
+        self.push(b"\"");
+        for &c in v.iter().take(MAX) {
+            self.push(if c < 0x20 || c == 0x7f { b"?" } else { core::slice::from_ref(&c) });
+        }
+        if v.len() > MAX {
+            self.push(b"...");
+        }
+        self.push(b"\"")
+    }
+
+    /// `EPERM: operation not permitted`.
+    pub fn errno(&mut self, e: Errno) -> &mut Self {
+        match sys::errno::describe(e) {
+            Some((name, text)) => {
+                self.str(name).push(b": ");
+                let mut t = text.as_bytes().iter();
+                if let Some(c) = t.next() {
+                    self.push(&[c.to_ascii_lowercase()]);
+                }
+                self.push(t.as_slice())
+            }
+            None => self.push(b"errno ").num(e.into_raw() as u64),
+        }
+    }
+
+    pub fn path(&mut self, p: &Path) -> &mut Self {
+        p.write(&mut |b| {
+            self.push(b);
+        });
+        self
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&[])
+    }
+
+    /// Ends the line and writes it to `fd` in one write.
+    pub fn emit(&mut self, fd: sys::Fd) {
+        if let Some(b) = self.buf.get_mut(self.len) {
+            *b = b'\n';
+            self.len += 1;
+        }
+        // Nothing sensible is left to do when stderr itself fails.
+        let _ = sys::write_all(fd, self.as_bytes());
+    }
+}
+
+/// What a failed step was working on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Object<'a> {
+    None,
+    /// A path, a name, an option.
+    Name(&'a [u8]),
+    /// A path and what it is: `/proc (proc)`.
+    Typed(&'a [u8], &'a [u8]),
+    /// A number with a prefix: `fd 3`.
+    Num(&'static str, u64),
+    /// A field of the spec.
+    Spec(Path<'a>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason<'a> {
+    Errno(Errno),
+    Text(&'static str),
+    Spec(Kind<'a>),
+}
+
+/// A failure: the step, the object and the reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Error<'a> {
+    pub step: &'static str,
+    pub object: Object<'a>,
+    pub reason: Reason<'a>,
+}
+
+pub type Result<'a, T> = core::result::Result<T, Error<'a>>;
+
+impl<'a> Error<'a> {
+    pub fn new(step: &'static str, object: Object<'a>, reason: Reason<'a>) -> Self {
+        Error { step, object, reason }
+    }
+
+    /// Appends `step: object: reason` to a line.
+    pub fn write(&self, l: &mut Line) {
+        l.str(self.step).push(b": ");
+        let path_len = match self.object {
+            Object::None => 0,
+            Object::Name(n) => {
+                l.push(n);
+                1
+            }
+            Object::Typed(n, t) => {
+                l.push(n).push(b" (").push(t).push(b")");
+                1
+            }
+            Object::Num(prefix, n) => {
+                l.str(prefix).num(n);
+                1
+            }
+            Object::Spec(p) => {
+                // "more than N entries" names the list, not the element past its end.
+                let segs = p.segs();
+                let p = match (self.reason, segs.split_last()) {
+                    (Reason::Spec(Kind::TooMany(_)), Some((json::Seg::Index(_), parent))) => Path::of(parent),
+                    _ => p,
+                };
+                l.path(&p);
+                p.segs().len()
+            }
+        };
+        if path_len > 0 {
+            l.push(b": ");
+        }
+        match self.reason {
+            Reason::Errno(e) => {
+                l.errno(e);
+            }
+            Reason::Text(t) => {
+                l.str(t);
+            }
+            Reason::Spec(k) => write_kind(l, &k),
+        }
+    }
+
+    /// The exit status this failure ends nsinit with.
+    pub fn exit_code(&self) -> i32 {
+        125
+    }
+}
+
+fn write_kind(l: &mut Line, k: &Kind) {
+    match *k {
+        Kind::Syntax(what, at) => {
+            l.push(b"invalid JSON at byte ").num(at as u64).push(b": ").str(what);
+        }
+        Kind::Type(what) | Kind::Range(what) | Kind::Invalid(what) | Kind::Unsupported(what) => {
+            l.str(what);
+        }
+        Kind::TooMany(n) => {
+            l.push(b"more than ").num(n as u64).push(b" entries (nsinit's limit)");
+        }
+        Kind::Missing(field) => {
+            l.push(b"required field \"").str(field).push(b"\" is missing");
+        }
+        Kind::Unknown(what, v) => {
+            l.str(what).push(b" ").quoted(v);
+        }
+    }
+}
+
+impl<'a> From<json::Error<'a>> for Error<'a> {
+    fn from(e: json::Error<'a>) -> Self {
+        Error { step: "spec", object: Object::Spec(e.path), reason: Reason::Spec(e.kind) }
+    }
+}
+
+/// Attaches the step and object to a syscall's errno.
+pub trait At<T> {
+    fn at<'a>(self, step: &'static str, object: Object<'a>) -> Result<'a, T>;
+}
+
+impl<T> At<T> for core::result::Result<T, Errno> {
+    fn at<'a>(self, step: &'static str, object: Object<'a>) -> Result<'a, T> {
+        self.map_err(|e| Error { step, object, reason: Reason::Errno(e) })
+    }
+}
+
+/// Writes an error line to stderr.
+pub fn report(e: &Error) {
+    let mut l = Line::new();
+    e.write(&mut l);
+    l.emit(STDERR);
+}
+
+/// Writes `nsinit: warning: step: object: reason` to stderr.
+pub fn warn(e: &Error) {
+    let mut l = Line::new();
+    l.push(b"warning: ");
+    e.write(&mut l);
+    l.emit(STDERR);
+}
+
+/// Trace start time in µs (monotonic); 0 when tracing is off.
+static TRACE_START: AtomicU64 = AtomicU64::new(0);
+
+/// Turns tracing on, counting from `start_us`.
+pub fn trace_on(start_us: u64) {
+    TRACE_START.store(start_us.max(1), Ordering::Relaxed);
+}
+
+pub fn tracing() -> bool {
+    TRACE_START.load(Ordering::Relaxed) != 0
+}
+
+/// `nsinit: trace: +123us step object` when tracing is on.
+pub fn trace(step: &str, object: Object) {
+    let start = TRACE_START.load(Ordering::Relaxed);
+    if start == 0 {
+        return;
+    }
+    let now = sys::monotonic_us();
+    let mut l = Line::new();
+    l.push(b"trace: +").num(now.saturating_sub(start)).push(b"us ").str(step);
+    match object {
+        Object::None => {}
+        Object::Name(n) => {
+            l.push(b" ").push(n);
+        }
+        Object::Typed(n, t) => {
+            l.push(b" ").push(n).push(b" (").push(t).push(b")");
+        }
+        Object::Num(prefix, n) => {
+            l.push(b" ").str(prefix).num(n);
+        }
+        Object::Spec(p) => {
+            l.push(b" ").path(&p);
+        }
+    }
+    l.emit(STDERR);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::Seg;
+
+    fn text(e: &Error) -> String {
+        let mut l = Line::new();
+        e.write(&mut l);
+        String::from_utf8(l.as_bytes().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn formats_errors() {
+        let rows: &[(Error, &str)] = &[
+            (
+                Error::new("mount", Object::Typed(b"/proc", b"proc"), Reason::Errno(Errno::EPERM)),
+                "nsinit: mount: /proc (proc): EPERM: operation not permitted",
+            ),
+            (
+                Error::new(
+                    "spec",
+                    Object::Spec(Path::of(&[Seg::Key(b"mounts"), Seg::Index(2), Seg::Key(b"options"), Seg::Index(1)])),
+                    Reason::Spec(Kind::Unknown("unknown option", b"nosuidd")),
+                ),
+                "nsinit: spec: mounts[2].options[1]: unknown option \"nosuidd\"",
+            ),
+            (
+                Error::new(
+                    "spec",
+                    Object::Spec(Path::of(&[Seg::Key(b"process"), Seg::Key(b"env"), Seg::Index(1024)])),
+                    Reason::Spec(Kind::TooMany(1024)),
+                ),
+                "nsinit: spec: process.env: more than 1024 entries (nsinit's limit)",
+            ),
+            (
+                Error::new("spec", Object::Spec(Path::root()), Reason::Spec(Kind::Syntax("expected ':'", 17))),
+                "nsinit: spec: invalid JSON at byte 17: expected ':'",
+            ),
+            (Error::new("spec", Object::Num("fd ", 3), Reason::Errno(Errno::EBADF)), "nsinit: spec: fd 3: EBADF: bad file number"),
+            (Error::new("cli", Object::Name(b"-x"), Reason::Text("unknown option")), "nsinit: cli: -x: unknown option"),
+        ];
+        for (e, want) in rows {
+            assert_eq!(text(e), *want);
+        }
+    }
+
+    #[test]
+    fn quoting_and_numbers() {
+        let mut l = Line::bare();
+        l.quoted(b"a\nb").push(b" ").hex(0x1f).push(b" ").signed(-5).push(b" ").num(0);
+        assert_eq!(l.as_bytes(), b"\"a?b\" 0x1f -5 0");
+        let mut l = Line::bare();
+        l.quoted(&[b'x'; 200]);
+        assert_eq!(l.as_bytes().len(), 96 + 2 + 3);
+    }
+
+    #[test]
+    fn long_lines_are_cut() {
+        let mut l = Line::bare();
+        for _ in 0..100 {
+            l.push(&[b'y'; 50]);
+        }
+        assert_eq!(l.as_bytes().len(), 1023);
+    }
+}

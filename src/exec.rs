@@ -1,0 +1,164 @@
+//! The workload's command: argv and envp arrays for execve, built before the
+//! child starts, and the PATH search (`execvp` semantics) the child runs.
+
+use crate::diag::{Error, Object, Reason, Result};
+use crate::json::{Kind, Path, Seg};
+use crate::spec::{MAX_ARGS, MAX_ENV, Str};
+use crate::sys::{self, Errno, cell::Once, cstr::CArray};
+use core::ffi::CStr;
+
+/// PATH when the workload's environment has none (Docker's default).
+pub const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+pub struct Command {
+    pub argv: CArray<{ MAX_ARGS + 1 }>,
+    pub envp: CArray<{ MAX_ENV + 1 }>,
+}
+
+static COMMAND: Once<Command> = Once::new(Command { argv: CArray::new(), envp: CArray::new() });
+
+/// Builds the command from CMD (argv words) or `process.args`, and the
+/// environment from `process.env` (spec) or nsinit's own (reaper mode).
+pub fn prepare(
+    cmd: Option<impl Iterator<Item = &'static CStr>>,
+    spec_args: Option<&[Str<'static>]>,
+    env: impl Iterator<Item = &'static CStr>,
+) -> Result<'static, &'static Command> {
+    let c = COMMAND.take().ok_or(Error::new("exec", Object::None, Reason::Text("prepared twice")))?;
+    let too_many = |field: &'static [u8], n: usize| {
+        let path = Path::of(&[Seg::Key(b"process"), Seg::Key(field), Seg::Index(n as u32)]);
+        Error::new("spec", Object::Spec(path), Reason::Spec(Kind::TooMany(n)))
+    };
+    match (cmd, spec_args) {
+        (Some(words), _) => {
+            for w in words {
+                c.argv.push(w).map_err(|_| Error::new("cli", Object::Name(b"CMD"), Reason::Text("too many arguments")))?;
+            }
+        }
+        (None, Some(args)) => {
+            for a in args {
+                c.argv.push(a.get()).map_err(|_| too_many(b"args", MAX_ARGS))?;
+            }
+        }
+        (None, None) => {}
+    }
+    if c.argv.is_empty() {
+        return Err(Error::new(
+            "exec",
+            Object::None,
+            Reason::Text("no workload: give -- CMD, or a spec with process.args"),
+        ));
+    }
+    for e in env {
+        c.envp.push(e).map_err(|_| too_many(b"env", MAX_ENV))?;
+    }
+    Ok(c)
+}
+
+/// The value of PATH in an environment.
+fn path_of(envp: &CArray<{ MAX_ENV + 1 }>) -> &[u8] {
+    (0..envp.len())
+        .filter_map(|i| envp.get(i))
+        .find_map(|e| e.to_bytes().strip_prefix(b"PATH="))
+        .unwrap_or(DEFAULT_PATH)
+}
+
+/// Runs `try_exec` on each place `file` may be, as execvp(3) does: `file`
+/// itself when it holds a `/`, else each PATH directory (an empty entry is
+/// the working directory). Stops at the first error other than "not here"
+/// (ENOENT, ENOTDIR, EACCES); after the loop, EACCES wins over ENOENT.
+pub fn search(file: &CStr, path: &[u8], mut try_exec: impl FnMut(&CStr) -> Errno) -> Errno {
+    let name = file.to_bytes();
+    if name.contains(&b'/') {
+        return try_exec(file);
+    }
+    if name.is_empty() {
+        return Errno::ENOENT;
+    }
+    let mut seen_eacces = false;
+    let mut buf = [0u8; libc::PATH_MAX as usize];
+    for dir in path.split(|&c| c == b':') {
+        let dir: &[u8] = if dir.is_empty() { b"." } else { dir };
+        let Some(candidate) = join(&mut buf, dir, name) else { continue };
+        match try_exec(candidate) {
+            Errno::ENOENT | Errno::ENOTDIR | Errno::ENAMETOOLONG => {}
+            Errno::EACCES => seen_eacces = true,
+            e => return e,
+        }
+    }
+    if seen_eacces { Errno::EACCES } else { Errno::ENOENT }
+}
+
+/// `dir/name` NUL-terminated in buf, or None when it does not fit.
+fn join<'b>(buf: &'b mut [u8], dir: &[u8], name: &[u8]) -> Option<&'b CStr> {
+    let total = dir.len() + 1 + name.len();
+    let out = buf.get_mut(..total + 1)?;
+    let (d, rest) = out.split_at_mut(dir.len());
+    d.copy_from_slice(dir);
+    let (slash, rest) = rest.split_first_mut()?;
+    *slash = b'/';
+    let (n, nul) = rest.split_at_mut(name.len());
+    n.copy_from_slice(name);
+    *nul.first_mut()? = 0;
+    CStr::from_bytes_with_nul(out).ok()
+}
+
+/// execvp: returns only on failure, with the errno to report.
+pub fn execvp(c: &Command) -> Errno {
+    let Some(file) = c.argv.get(0) else { return Errno::ENOENT };
+    search(file, path_of(&c.envp), |p| sys::execve(p, &c.argv, &c.envp))
+}
+
+/// The exit status for a failed execve: 127 when not found, else 126.
+pub fn failure_status(e: Errno) -> i32 {
+    if e == Errno::ENOENT { 127 } else { 126 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tried(file: &CStr, path: &str, results: &[(&str, Errno)]) -> (Vec<String>, Errno) {
+        let mut seen = Vec::new();
+        let e = search(file, path.as_bytes(), |p| {
+            let p = p.to_str().unwrap().to_string();
+            let r = results.iter().find(|(c, _)| *c == p).map_or(Errno::ENOENT, |(_, e)| *e);
+            seen.push(p);
+            r
+        });
+        (seen, e)
+    }
+
+    #[test]
+    fn searches_path_like_execvp() {
+        let (seen, e) = tried(c"sh", "/usr/bin:/bin", &[("/bin/sh", Errno::E2BIG)]);
+        assert_eq!(seen, ["/usr/bin/sh", "/bin/sh"]);
+        assert_eq!(e, Errno::E2BIG);
+        let (seen, e) = tried(c"sh", "/a::/b", &[]);
+        assert_eq!(seen, ["/a/sh", "./sh", "/b/sh"]);
+        assert_eq!(e, Errno::ENOENT);
+        let (_, e) = tried(c"x", "/a:/b", &[("/a/x", Errno::EACCES)]);
+        assert_eq!(e, Errno::EACCES);
+        let (seen, e) = tried(c"./run", "/a", &[("./run", Errno::ENOEXEC)]);
+        assert_eq!(seen, ["./run"]);
+        assert_eq!(e, Errno::ENOEXEC);
+        let (seen, e) = tried(c"", "/a", &[]);
+        assert!(seen.is_empty());
+        assert_eq!(e, Errno::ENOENT);
+    }
+
+    #[test]
+    fn skips_overlong_candidates() {
+        let long = "/d".repeat(3000);
+        let (seen, e) = tried(c"sh", &format!("{long}:/bin"), &[]);
+        assert_eq!(seen, ["/bin/sh"]);
+        assert_eq!(e, Errno::ENOENT);
+    }
+
+    #[test]
+    fn exit_statuses() {
+        assert_eq!(failure_status(Errno::ENOENT), 127);
+        assert_eq!(failure_status(Errno::EACCES), 126);
+        assert_eq!(failure_status(Errno::ENOEXEC), 126);
+    }
+}

@@ -1,0 +1,728 @@
+//! A JSON pull parser that needs no heap and copies nothing.
+//!
+//! The parser walks a mutable buffer holding the whole document. Every string
+//! is unescaped in place and NUL-terminated where it stands (an escape never
+//! grows, and the closing quote leaves room for the NUL), so each string the
+//! caller gets is a `&CStr` borrowed from the buffer, ready for a syscall.
+//! The buffer is consumed front to back with `split_at_mut`: bytes handed out
+//! are never written again, which keeps all of this safe code.
+//!
+//! The caller drives the walk (`object`/`key`, `array`/`elem`, `string`,
+//! `u64`, …) and the parser keeps the JSON path of the value being read, so
+//! every error names its field: `mounts[2].options[1]`. Values the caller does
+//! not want are skipped with `skip`, iteratively, without recursion.
+
+use crate::sys::cstr::Str;
+use core::ffi::CStr;
+
+/// Deepest path the schema walk may reach (e.g. `linux.seccomp.syscalls[0].args[0].op`).
+pub const MAX_PATH: usize = 8;
+/// Deepest nesting `skip` accepts in a value nobody reads.
+pub const MAX_SKIP_DEPTH: u32 = 128;
+
+/// One step of a JSON path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seg<'a> {
+    Key(&'a [u8]),
+    Index(u32),
+}
+
+/// Where in the document a value sits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Path<'a> {
+    segs: [Seg<'a>; MAX_PATH],
+    len: usize,
+}
+
+impl<'a> Path<'a> {
+    pub const fn root() -> Self {
+        Path { segs: [Seg::Index(0); MAX_PATH], len: 0 }
+    }
+
+    /// A path from static names, for errors found after parsing.
+    pub fn of(segs: &[Seg<'a>]) -> Self {
+        let mut p = Path::root();
+        for s in segs.iter().take(MAX_PATH) {
+            p.segs[p.len] = *s;
+            p.len += 1;
+        }
+        p
+    }
+
+    /// This path extended by one segment (unchanged when full).
+    pub fn with(mut self, s: Seg<'a>) -> Self {
+        self.push(s);
+        self
+    }
+
+    pub fn segs(&self) -> &[Seg<'a>] {
+        self.segs.get(..self.len).unwrap_or(&[])
+    }
+
+    fn push(&mut self, s: Seg<'a>) -> bool {
+        match self.segs.get_mut(self.len) {
+            Some(slot) => {
+                *slot = s;
+                self.len += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn pop(&mut self) {
+        self.len = self.len.saturating_sub(1);
+    }
+
+    fn top(&mut self) -> Option<&mut Seg<'a>> {
+        self.len.checked_sub(1).and_then(|i| self.segs.get_mut(i))
+    }
+
+    /// Writes `a.b[2].c` to `out`.
+    pub fn write(&self, out: &mut impl FnMut(&[u8])) {
+        for (i, s) in self.segs().iter().enumerate() {
+            match s {
+                Seg::Key(k) => {
+                    if i > 0 {
+                        out(b".");
+                    }
+                    out(k);
+                }
+                Seg::Index(n) => {
+                    out(b"[");
+                    let mut d = [0u8; 10];
+                    out(decimal(*n as u64, &mut d));
+                    out(b"]");
+                }
+            }
+        }
+    }
+}
+
+/// Formats `n` in decimal into `buf`, returning the digits.
+pub fn decimal(mut n: u64, buf: &mut [u8]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        if i == 0 {
+            break;
+        }
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.get(i..).unwrap_or(&[])
+}
+
+/// What went wrong, at a path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind<'a> {
+    /// Not JSON: what was expected, and the byte offset where it was not found.
+    Syntax(&'static str, usize),
+    /// Valid JSON of the wrong type for this field: "expected a string".
+    Type(&'static str),
+    /// A number that does not fit the field.
+    Range(&'static str),
+    /// A list holds more than nsinit has room for.
+    TooMany(usize),
+    /// A required field of this object is absent.
+    Missing(&'static str),
+    /// A value nsinit does not know: message and the value, printed quoted.
+    Unknown(&'static str, &'a [u8]),
+    /// A value that is wrong for another reason.
+    Invalid(&'static str),
+    /// A field whose effect nsinit does not implement (yet, or ever).
+    Unsupported(&'static str),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Error<'a> {
+    pub path: Path<'a>,
+    pub kind: Kind<'a>,
+}
+
+/// Errors inside the walk carry only their kind: the path is where the
+/// parser stands when the error returns, attached once by the caller of the
+/// walk (`Parser::locate`). Small errors keep every `?` cheap.
+pub type Result<'a, T> = core::result::Result<T, Kind<'a>>;
+
+pub struct Parser<'a> {
+    rest: &'a mut [u8],
+    /// Offset of `rest` in the document, for syntax errors.
+    off: usize,
+    path: Path<'a>,
+    /// Just consumed `{` or `[`: the next token may close it.
+    opened: bool,
+}
+
+impl<'a> Parser<'a> {
+    pub fn new(doc: &'a mut [u8]) -> Self {
+        Parser { rest: doc, off: 0, path: Path::root(), opened: false }
+    }
+
+    pub fn path(&self) -> Path<'a> {
+        self.path
+    }
+
+    /// An error of the walk, placed at the current path.
+    pub fn locate(&self, kind: Kind<'a>) -> Error<'a> {
+        Error { path: self.path, kind }
+    }
+
+    fn syntax(&self, what: &'static str) -> Kind<'a> {
+        Kind::Syntax(what, self.off)
+    }
+
+    fn skip_ws(&mut self) {
+        let n = self.rest.iter().take_while(|&&c| matches!(c, b' ' | b'\t' | b'\n' | b'\r')).count();
+        self.advance(n);
+    }
+
+    fn advance(&mut self, n: usize) {
+        let rest = core::mem::take(&mut self.rest);
+        let n = n.min(rest.len());
+        self.rest = rest.get_mut(n..).unwrap_or(&mut []);
+        self.off += n;
+    }
+
+    /// The next significant byte, not consumed.
+    fn peek(&mut self) -> Option<u8> {
+        self.skip_ws();
+        self.rest.first().copied()
+    }
+
+    fn expect(&mut self, c: u8, what: &'static str) -> Result<'a, ()> {
+        if self.peek() == Some(c) {
+            self.advance(1);
+            Ok(())
+        } else {
+            Err(self.syntax(what))
+        }
+    }
+
+    /// Consumes a `null` if one is next: an optional field given as null is absent.
+    pub fn null(&mut self) -> Result<'a, bool> {
+        if self.peek() == Some(b'n') {
+            self.literal(b"null")?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    fn literal(&mut self, word: &'static [u8]) -> Result<'a, ()> {
+        if self.rest.starts_with(word) {
+            self.advance(word.len());
+            Ok(())
+        } else {
+            Err(self.syntax("expected a JSON value"))
+        }
+    }
+
+    /// Starts reading an object; then call `key` until it returns None.
+    pub fn object(&mut self) -> Result<'a, ()> {
+        if self.peek() != Some(b'{') {
+            return Err(self.type_error("expected an object"));
+        }
+        self.advance(1);
+        if !self.path.push(Seg::Key(b"")) {
+            return Err(Kind::Invalid("nested too deep"));
+        }
+        self.opened = true;
+        Ok(())
+    }
+
+    /// The next key of the current object (the path now points at its value),
+    /// or None at the closing brace.
+    pub fn key(&mut self) -> Result<'a, Option<Str<'a>>> {
+        let first = core::mem::take(&mut self.opened);
+        match self.peek() {
+            Some(b'}') => {
+                self.advance(1);
+                self.path.pop();
+                return Ok(None);
+            }
+            Some(b',') if !first => self.advance(1),
+            _ if first => {}
+            _ => return Err(self.syntax("expected ',' or '}'")),
+        }
+        if self.peek() != Some(b'"') {
+            return Err(self.syntax("expected a string key"));
+        }
+        let k = Str::new(self.string_raw()?);
+        self.expect(b':', "expected ':'")?;
+        if let Some(top) = self.path.top() {
+            *top = Seg::Key(k.to_bytes());
+        }
+        Ok(Some(k))
+    }
+
+    /// Starts reading an array; then call `elem` until it returns false.
+    pub fn array(&mut self) -> Result<'a, ()> {
+        if self.peek() != Some(b'[') {
+            return Err(self.type_error("expected an array"));
+        }
+        self.advance(1);
+        if !self.path.push(Seg::Index(u32::MAX)) {
+            return Err(Kind::Invalid("nested too deep"));
+        }
+        self.opened = true;
+        Ok(())
+    }
+
+    /// True when another element follows (the path now points at it).
+    pub fn elem(&mut self) -> Result<'a, bool> {
+        let first = core::mem::take(&mut self.opened);
+        match self.peek() {
+            Some(b']') => {
+                self.advance(1);
+                self.path.pop();
+                return Ok(false);
+            }
+            Some(b',') if !first => self.advance(1),
+            _ if first => {}
+            _ => return Err(self.syntax("expected ',' or ']'")),
+        }
+        if let Some(Seg::Index(i)) = self.path.top() {
+            *i = i.wrapping_add(1);
+        }
+        Ok(true)
+    }
+
+    /// A type error, unless the next token is not a JSON value at all.
+    fn type_error(&mut self, what: &'static str) -> Kind<'a> {
+        match self.peek() {
+            Some(b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => Kind::Type(what),
+            None => self.syntax("unexpected end of input"),
+            _ => self.syntax("expected a JSON value"),
+        }
+    }
+
+    /// A string, unescaped and NUL-terminated in place.
+    pub fn string(&mut self) -> Result<'a, Str<'a>> {
+        if self.peek() != Some(b'"') {
+            return Err(self.type_error("expected a string"));
+        }
+        self.string_raw().map(Str::new)
+    }
+
+    fn string_raw(&mut self) -> Result<'a, &'a CStr> {
+        self.advance(1); // the opening quote
+        let start = self.off;
+        let buf = core::mem::take(&mut self.rest);
+        let (mut r, mut w) = (0usize, 0usize);
+        let bad = |what, at: usize| Kind::Syntax(what, start + at);
+        loop {
+            let Some(&c) = buf.get(r) else {
+                return Err(bad("unterminated string", r));
+            };
+            match c {
+                b'"' => break,
+                b'\\' => {
+                    let (ch, used) = unescape(buf.get(r + 1..).unwrap_or(&[])).ok_or(bad("invalid escape", r))?;
+                    let mut utf8 = [0u8; 4];
+                    let enc = ch.encode_utf8(&mut utf8).as_bytes();
+                    // An escape is at least two bytes and its UTF-8 at most
+                    // as long, so w + enc.len() <= r + 1 + used: in bounds.
+                    for (i, b) in enc.iter().enumerate() {
+                        if let Some(slot) = buf.get_mut(w + i) {
+                            *slot = *b;
+                        }
+                    }
+                    w += enc.len();
+                    r += 1 + used;
+                }
+                0..=0x1f => return Err(bad("control character in string", r)),
+                _ => {
+                    if let Some(slot) = buf.get_mut(w) {
+                        *slot = c;
+                    }
+                    w += 1;
+                    r += 1;
+                }
+            }
+        }
+        // buf[r] is the closing quote and w <= r: the NUL fits.
+        if let Some(slot) = buf.get_mut(w) {
+            *slot = 0;
+        }
+        let (s, rest) = buf.split_at_mut(r + 1);
+        self.rest = rest;
+        self.off = start + r + 1;
+        let s: &'a [u8] = s;
+        let text = s.get(..w).unwrap_or(&[]);
+        if core::str::from_utf8(text).is_err() {
+            return Err(bad("invalid UTF-8 in string", 0));
+        }
+        CStr::from_bytes_with_nul(s.get(..=w).unwrap_or(&[])).map_err(|_| Kind::Invalid("string holds a NUL character"))
+    }
+
+    /// The raw text of a number token, checked against JSON's grammar.
+    fn number(&mut self) -> Result<'a, &[u8]> {
+        self.skip_ws();
+        let r = &self.rest;
+        let mut i = 0;
+        let at = |i: usize| r.get(i).copied().unwrap_or(0);
+        if at(i) == b'-' {
+            i += 1;
+        }
+        let digits = |mut i: usize| {
+            while at(i).is_ascii_digit() {
+                i += 1;
+            }
+            i
+        };
+        let int_start = i;
+        i = digits(i);
+        let ok_int = i > int_start && !(at(int_start) == b'0' && i - int_start > 1);
+        let mut ok = ok_int;
+        if ok && at(i) == b'.' {
+            let j = digits(i + 1);
+            ok = j > i + 1;
+            i = j;
+        }
+        if ok && matches!(at(i), b'e' | b'E') {
+            let mut j = i + 1;
+            if matches!(at(j), b'+' | b'-') {
+                j += 1;
+            }
+            let k = digits(j);
+            ok = k > j;
+            i = k;
+        }
+        if !ok {
+            return Err(self.syntax("invalid number"));
+        }
+        let off = self.off;
+        let rest = core::mem::take(&mut self.rest);
+        let (tok, rest) = rest.split_at_mut(i);
+        self.rest = rest;
+        self.off = off + i;
+        Ok(tok)
+    }
+
+    /// An unsigned integer (no sign, fraction or exponent) that fits in u64.
+    pub fn u64(&mut self) -> Result<'a, u64> {
+        if !matches!(self.peek(), Some(b'-' | b'0'..=b'9')) {
+            return Err(self.type_error("expected a non-negative integer"));
+        }
+        let tok = self.number()?;
+        if tok.iter().any(|c| !c.is_ascii_digit()) {
+            return Err(Kind::Type("expected a non-negative integer"));
+        }
+        tok.iter()
+            .try_fold(0u64, |n, d| n.checked_mul(10)?.checked_add((d - b'0') as u64))
+            .ok_or(Kind::Range("larger than 18446744073709551615"))
+    }
+
+    /// A signed integer that fits in i64.
+    pub fn i64(&mut self) -> Result<'a, i64> {
+        if !matches!(self.peek(), Some(b'-' | b'0'..=b'9')) {
+            return Err(self.type_error("expected an integer"));
+        }
+        let tok = self.number()?;
+        let (neg, digits) = match tok.split_first() {
+            Some((b'-', d)) => (true, d),
+            _ => (false, &tok[..]),
+        };
+        if digits.iter().any(|c| !c.is_ascii_digit()) {
+            return Err(Kind::Type("expected an integer"));
+        }
+        // Accumulate negatively so i64::MIN fits.
+        let v = digits.iter().try_fold(0i64, |n, d| n.checked_mul(10)?.checked_sub((d - b'0') as i64));
+        let v = v.and_then(|v| if neg { Some(v) } else { v.checked_neg() });
+        v.ok_or(Kind::Range("out of the 64-bit range"))
+    }
+
+    /// A u32 (ids, modes).
+    pub fn u32(&mut self) -> Result<'a, u32> {
+        let v = self.u64()?;
+        u32::try_from(v).map_err(|_| Kind::Range("larger than 4294967295"))
+    }
+
+    pub fn bool(&mut self) -> Result<'a, bool> {
+        match self.peek() {
+            Some(b't') => self.literal(b"true").map(|_| true),
+            Some(b'f') => self.literal(b"false").map(|_| false),
+            _ => Err(self.type_error("expected true or false")),
+        }
+    }
+
+    /// Skips one value of any type, checking its syntax.
+    pub fn skip(&mut self) -> Result<'a, ()> {
+        // One bit per open container: 1 = object, 0 = array.
+        let mut stack = [0u8; (MAX_SKIP_DEPTH / 8) as usize];
+        let mut depth: u32 = 0;
+        let is_obj = |stack: &[u8], d: u32| d > 0 && stack.get(((d - 1) / 8) as usize).is_some_and(|b| b >> ((d - 1) % 8) & 1 == 1);
+        loop {
+            // A value.
+            match self.peek() {
+                Some(c @ (b'{' | b'[')) => {
+                    self.advance(1);
+                    let close = if c == b'{' { b'}' } else { b']' };
+                    if self.peek() == Some(close) {
+                        self.advance(1);
+                    } else {
+                        if depth >= MAX_SKIP_DEPTH {
+                            return Err(Kind::Invalid("nested deeper than 128 levels"));
+                        }
+                        if let Some(byte) = stack.get_mut((depth / 8) as usize) {
+                            let bit = 1 << (depth % 8);
+                            *byte = if c == b'{' { *byte | bit } else { *byte & !bit };
+                        }
+                        depth += 1;
+                        if c == b'{' {
+                            self.object_key()?;
+                        }
+                        continue;
+                    }
+                }
+                Some(b'"') => {
+                    self.string_raw()?;
+                }
+                Some(b'-' | b'0'..=b'9') => {
+                    self.number()?;
+                }
+                Some(b't') => self.literal(b"true")?,
+                Some(b'f') => self.literal(b"false")?,
+                Some(b'n') => self.literal(b"null")?,
+                None => return Err(self.syntax("unexpected end of input")),
+                Some(_) => return Err(self.syntax("expected a JSON value")),
+            }
+            // After a value: close containers or move to the next member.
+            loop {
+                if depth == 0 {
+                    return Ok(());
+                }
+                let obj = is_obj(&stack, depth);
+                match self.peek() {
+                    Some(b',') => {
+                        self.advance(1);
+                        if obj {
+                            self.object_key()?;
+                        }
+                        break;
+                    }
+                    Some(b'}') if obj => {
+                        self.advance(1);
+                        depth -= 1;
+                    }
+                    Some(b']') if !obj => {
+                        self.advance(1);
+                        depth -= 1;
+                    }
+                    _ if obj => return Err(self.syntax("expected ',' or '}'")),
+                    _ => return Err(self.syntax("expected ',' or ']'")),
+                }
+            }
+        }
+    }
+
+    fn object_key(&mut self) -> Result<'a, ()> {
+        if self.peek() != Some(b'"') {
+            return Err(self.syntax("expected a string key"));
+        }
+        self.string_raw()?;
+        self.expect(b':', "expected ':'")
+    }
+
+    /// Checks that nothing but whitespace follows the document.
+    pub fn finish(&mut self) -> Result<'a, ()> {
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => Err(self.syntax("trailing characters after the document")),
+        }
+    }
+}
+
+/// Decodes the escape after a backslash: the character and the bytes used.
+fn unescape(s: &[u8]) -> Option<(char, usize)> {
+    let simple = match *s.first()? {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        b'u' => {
+            let hi = hex4(s.get(1..5)?)?;
+            if (0xD800..0xDC00).contains(&hi) {
+                // A high surrogate must be followed by an escaped low one.
+                if s.get(5..7)? != b"\\u" {
+                    return None;
+                }
+                let lo = hex4(s.get(7..11)?)?;
+                if !(0xDC00..0xE000).contains(&lo) {
+                    return None;
+                }
+                let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                return Some((char::from_u32(cp)?, 11));
+            }
+            return Some((char::from_u32(hi)?, 5));
+        }
+        _ => return None,
+    };
+    Some((simple, 1))
+}
+
+fn hex4(s: &[u8]) -> Option<u32> {
+    s.iter().try_fold(0u32, |n, &c| Some(n << 4 | (c as char).to_digit(16)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    fn path_text(p: &Path) -> String {
+        let mut s = Vec::new();
+        p.write(&mut |b: &[u8]| s.extend_from_slice(b));
+        String::from_utf8(s).unwrap()
+    }
+
+    /// Walks any document, returning strings and numbers seen, as a check of
+    /// the primitives.
+    fn strings_of(doc: &str) -> std::result::Result<Vec<String>, String> {
+        let mut buf = doc.as_bytes().to_vec();
+        let mut p = Parser::new(&mut buf);
+        let mut out = Vec::new();
+        p.array().map_err(|e| format!("{e:?}"))?;
+        while p.elem().map_err(|e| format!("{e:?}"))? {
+            out.push(p.string().map_err(|e| format!("{e:?}"))?.get().to_str().unwrap().to_string());
+        }
+        p.finish().map_err(|e| format!("{e:?}"))?;
+        Ok(out)
+    }
+
+    #[test]
+    fn unescapes_in_place() {
+        let rows: &[(&str, &str)] = &[
+            (r#"["plain"]"#, "plain"),
+            (r#"["a\"b"]"#, "a\"b"),
+            (r#"["a\\b\/c"]"#, "a\\b/c"),
+            (r#"["\n\t\r\b\f"]"#, "\n\t\r\u{8}\u{c}"),
+            (r#"["\u00e9t\u00E9"]"#, "été"),
+            (r#"["\ud83d\ude00"]"#, "😀"),
+            (r#"["ünïcode"]"#, "ünïcode"),
+            (r#"[""]"#, ""),
+        ];
+        for (doc, want) in rows {
+            assert_eq!(strings_of(doc).unwrap(), vec![want.to_string()], "{doc}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_strings() {
+        for doc in [
+            r#"["\x"]"#,
+            r#"["\u12"]"#,
+            r#"["\ud83d"]"#,
+            r#"["\ude00"]"#,
+            r#"["\ud83d\u0041"]"#,
+            "[\"a\u{1}b\"]",
+            r#"["abc"#,
+            r#"["a\u0000b"]"#,
+        ] {
+            assert!(strings_of(doc).is_err(), "{doc}");
+        }
+        let mut bad = b"[\"\xff\"]".to_vec();
+        let mut p = Parser::new(&mut bad);
+        p.array().unwrap();
+        p.elem().unwrap();
+        assert!(matches!(p.string().unwrap_err(), Kind::Syntax("invalid UTF-8 in string", _)));
+    }
+
+    #[test]
+    fn numbers() {
+        let rows: &[(&str, std::result::Result<u64, ()>)] = &[
+            ("0", Ok(0)),
+            ("18446744073709551615", Ok(u64::MAX)),
+            ("18446744073709551616", Err(())),
+            ("-1", Err(())),
+            ("1.0", Err(())),
+            ("1e3", Err(())),
+            ("01", Err(())),
+            ("\"1\"", Err(())),
+        ];
+        for (doc, want) in rows {
+            let mut b = doc.as_bytes().to_vec();
+            let got = Parser::new(&mut b).u64().map_err(|_| ());
+            assert_eq!(&got, want, "{doc}");
+        }
+        for (doc, want) in [("-9223372036854775808", Some(i64::MIN)), ("9223372036854775807", Some(i64::MAX)), ("9223372036854775808", None), ("-0", Some(0)), ("-", None)] {
+            let mut b = doc.as_bytes().to_vec();
+            assert_eq!(Parser::new(&mut b).i64().ok(), want, "{doc}");
+        }
+    }
+
+    #[test]
+    fn path_follows_the_walk() {
+        let mut b = br#"{"a": {"b": [1, 2, "x"]}}"#.to_vec();
+        let mut p = Parser::new(&mut b);
+        p.object().unwrap();
+        assert_eq!(p.key().unwrap(), Some(Str::new(c"a")));
+        p.object().unwrap();
+        p.key().unwrap();
+        p.array().unwrap();
+        let mut err = None;
+        while p.elem().unwrap() {
+            if let Err(e) = p.u64() {
+                err = Some(p.locate(e));
+                break;
+            }
+        }
+        let e = err.unwrap();
+        assert_eq!(path_text(&e.path), "a.b[2]");
+        assert_eq!(e.kind, Kind::Type("expected a non-negative integer"));
+    }
+
+    #[test]
+    fn skips_any_value() {
+        let doc = r#"{"x": {"deep": [1, -2.5e-3, true, false, null, {"k": []}, {}, [[]], "s\"]"]}, "y": 7}"#;
+        let mut b = doc.as_bytes().to_vec();
+        let mut p = Parser::new(&mut b);
+        p.object().unwrap();
+        assert_eq!(p.key().unwrap(), Some(Str::new(c"x")));
+        p.skip().unwrap();
+        assert_eq!(p.key().unwrap(), Some(Str::new(c"y")));
+        assert_eq!(p.u64().unwrap(), 7);
+        assert_eq!(p.key().unwrap(), None);
+        p.finish().unwrap();
+    }
+
+    #[test]
+    fn skip_rejects_malformed() {
+        for doc in [
+            "[1,]", "{\"a\":1,}", "{\"a\" 1}", "[1 2]", "{1:2}", "[}", "{]", "[", "tru", "nul", "[01]", "[-]", "[1.]", "[1e]",
+        ] {
+            let mut b = doc.as_bytes().to_vec();
+            assert!(Parser::new(&mut b).skip().is_err(), "{doc}");
+        }
+        let deep = "[".repeat(200) + &"]".repeat(200);
+        let mut b = deep.into_bytes();
+        assert_eq!(Parser::new(&mut b).skip().unwrap_err(), Kind::Invalid("nested deeper than 128 levels"));
+        let ok = "[".repeat(128) + &"]".repeat(128);
+        let mut b = ok.into_bytes();
+        Parser::new(&mut b).skip().unwrap();
+    }
+
+    #[test]
+    fn trailing_and_empty() {
+        let mut b = b"{} x".to_vec();
+        let mut p = Parser::new(&mut b);
+        p.skip().unwrap();
+        assert!(matches!(p.finish().unwrap_err(), Kind::Syntax("trailing characters after the document", 3)));
+        let mut b = b"  ".to_vec();
+        assert!(matches!(Parser::new(&mut b).object().unwrap_err(), Kind::Syntax("unexpected end of input", _)));
+    }
+
+    #[test]
+    fn decimal_formats() {
+        let mut d = [0u8; 20];
+        assert_eq!(decimal(0, &mut d), b"0");
+        assert_eq!(decimal(u64::MAX, &mut d), b"18446744073709551615");
+    }
+}

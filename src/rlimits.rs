@@ -1,0 +1,48 @@
+//! Resource limits: the name table (pure) and applying `process.rlimits`.
+
+/// `RLIMIT_*` names by resource number (asm-generic/resource.h).
+const NAMES: [&str; 16] = [
+    "RLIMIT_CPU",
+    "RLIMIT_FSIZE",
+    "RLIMIT_DATA",
+    "RLIMIT_STACK",
+    "RLIMIT_CORE",
+    "RLIMIT_RSS",
+    "RLIMIT_NPROC",
+    "RLIMIT_NOFILE",
+    "RLIMIT_MEMLOCK",
+    "RLIMIT_AS",
+    "RLIMIT_LOCKS",
+    "RLIMIT_SIGPENDING",
+    "RLIMIT_MSGQUEUE",
+    "RLIMIT_NICE",
+    "RLIMIT_RTPRIO",
+    "RLIMIT_RTTIME",
+];
+
+/// The resource number of `RLIMIT_NOFILE` etc.
+pub fn from_name(name: &[u8]) -> Option<u32> {
+    NAMES.iter().position(|n| n.as_bytes() == name).map(|i| i as u32)
+}
+
+/// The name of a resource number.
+pub fn name(resource: u32) -> &'static str {
+    NAMES.get(resource as usize).copied().unwrap_or("RLIMIT_?")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(from_name(b"RLIMIT_NOFILE"), Some(7));
+        assert_eq!(from_name(b"RLIMIT_CPU"), Some(0));
+        assert_eq!(from_name(b"RLIMIT_RTTIME"), Some(15));
+        assert_eq!(from_name(b"RLIMIT_BOGUS"), None);
+        assert_eq!(from_name(b"NOFILE"), None);
+        for i in 0..16 {
+            assert_eq!(from_name(name(i).as_bytes()), Some(i));
+        }
+    }
+}

@@ -1,0 +1,622 @@
+//! The schema walk: JSON → `Spec`, one function per object of the OCI
+//! schema, each a `match` on the keys nsinit reads; every other key is
+//! skipped. Fields that are the parent's job are skipped on purpose, and
+//! fields asking for confinement nsinit cannot apply are refused here.
+
+use super::*;
+use crate::caps;
+use crate::json::{Error, Kind, Parser, Result};
+use crate::mount::options::{self, Word};
+use crate::rlimits;
+use crate::seccomp::{self, ActionKind, Op};
+
+/// Reads a whole document into `spec`. The buffer is unescaped in place and
+/// `spec` borrows from it.
+pub fn parse<'a>(doc: &'a mut [u8], spec: &mut Spec<'a>) -> core::result::Result<(), Error<'a>> {
+    let mut p = Parser::new(doc);
+    document(&mut p, spec).map_err(|kind| p.locate(kind))
+}
+
+fn document<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
+    p.object()?;
+    while let Some(k) = p.key()? {
+        match k.to_bytes() {
+            b"root" => root(p, spec)?,
+            b"hostname" => spec.hostname = hostname(p)?,
+            b"domainname" => spec.domainname = hostname(p)?,
+            b"mounts" => mounts(p, spec)?,
+            b"process" => process(p, spec)?,
+            b"linux" => linux(p, spec)?,
+            // ociVersion, annotations, hooks (the parent runs them), and
+            // anything else: not nsinit's.
+            _ => p.skip()?,
+        }
+    }
+    p.finish()
+}
+
+/// Pushes onto a bounded list, or fails naming the limit.
+fn push<'a, T, const N: usize>(v: &mut Vec<T, N>, x: T) -> Result<'a, ()> {
+    v.push(x).map_err(|_| Kind::TooMany(N))
+}
+
+/// A string that may be null (absent).
+fn opt_string<'a>(p: &mut Parser<'a>) -> Result<'a, Option<Str<'a>>> {
+    if p.null()? { Ok(None) } else { p.string().map(Some) }
+}
+
+/// A list of strings, each checked by `check`; null is an empty list.
+fn strings<'a, const N: usize>(
+    p: &mut Parser<'a>,
+    out: &mut Vec<Str<'a>, N>,
+    check: fn(&[u8]) -> Option<&'static str>,
+) -> Result<'a, ()> {
+    if p.null()? {
+        return Ok(());
+    }
+    p.array()?;
+    while p.elem()? {
+        let s = p.string()?;
+        if let Some(why) = check(s.to_bytes()) {
+            return Err(Kind::Invalid(why));
+        }
+        push(out, s)?;
+    }
+    Ok(())
+}
+
+fn any(_: &[u8]) -> Option<&'static str> {
+    None
+}
+
+fn absolute(s: &[u8]) -> Option<&'static str> {
+    if s.first() == Some(&b'/') { None } else { Some("must be an absolute path") }
+}
+
+fn env_entry(s: &[u8]) -> Option<&'static str> {
+    match s.iter().position(|&c| c == b'=') {
+        Some(0) => Some("empty variable name"),
+        Some(_) => None,
+        None => Some("must be KEY=VALUE"),
+    }
+}
+
+/// Refuses a non-empty string: confinement nsinit cannot apply.
+fn refuse_nonempty<'a>(p: &mut Parser<'a>, why: &'static str) -> Result<'a, ()> {
+    match opt_string(p)? {
+        Some(s) if !s.is_empty() => Err(Kind::Unsupported(why)),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses any value but null: an effect nsinit does not apply.
+fn refuse_present<'a>(p: &mut Parser<'a>, why: &'static str) -> Result<'a, ()> {
+    if p.null()? { Ok(()) } else { Err(Kind::Unsupported(why)) }
+}
+
+fn hostname<'a>(p: &mut Parser<'a>) -> Result<'a, Option<Str<'a>>> {
+    let s = opt_string(p)?;
+    if s.is_some_and(|s| s.to_bytes().len() > MAX_HOSTNAME) {
+        return Err(Kind::Invalid("longer than 64 bytes"));
+    }
+    Ok(s)
+}
+
+fn root<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
+    if p.null()? {
+        return Ok(());
+    }
+    let (mut path, mut readonly) = (None, false);
+    p.object()?;
+    while let Some(k) = p.key()? {
+        match k.to_bytes() {
+            b"path" => {
+                let s = p.string()?;
+                if s.is_empty() {
+                    return Err(Kind::Invalid("empty path"));
+                }
+                path = Some(s);
+            }
+            b"readonly" => readonly = p.bool()?,
+            _ => p.skip()?,
+        }
+    }
+    let path = path.ok_or(Kind::Missing("path"))?;
+    spec.root = Root { path: Some(path), readonly };
+    Ok(())
+}
+
+fn mounts<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
+    if p.null()? {
+        return Ok(());
+    }
+    p.array()?;
+    while p.elem()? {
+        let (mut destination, mut fstype, mut source) = (None, None, None);
+        let mut opts = MountOptions::default();
+        let start = spec.mount_data.len();
+        p.object()?;
+        while let Some(k) = p.key()? {
+            match k.to_bytes() {
+                b"destination" => {
+                    let s = p.string()?;
+                    if let Some(why) = absolute(s.to_bytes()) {
+                        return Err(Kind::Invalid(why));
+                    }
+                    destination = Some(s);
+                }
+                b"type" => fstype = opt_string(p)?.filter(|s| !s.is_empty()),
+                b"source" => source = opt_string(p)?.filter(|s| !s.is_empty()),
+                b"options" => mount_options(p, &mut opts, &mut spec.mount_data)?,
+                // uidMappings/gidMappings (id-mapped mounts) would change
+                // ownership nsinit cannot apply.
+                b"uidMappings" | b"gidMappings" => refuse_present(p, "id-mapped mounts are not supported")?,
+                _ => p.skip()?,
+            }
+        }
+        let destination = destination.ok_or(Kind::Missing("destination"))?;
+        let len = spec.mount_data.len() - start;
+        let m = Mount { destination, fstype, source, options: opts, data: (start as u16, len as u16) };
+        push(&mut spec.mounts, m)?;
+    }
+    Ok(())
+}
+
+fn mount_options<'a>(p: &mut Parser<'a>, opts: &mut MountOptions, data: &mut Vec<Str<'a>, MAX_MOUNT_DATA>) -> Result<'a, ()> {
+    if p.null()? {
+        return Ok(());
+    }
+    p.array()?;
+    while p.elem()? {
+        let w = p.string()?;
+        match options::parse_word(w.to_bytes()) {
+            Word::Unknown => return Err(Kind::Unknown("unknown option", w.to_bytes())),
+            Word::Unsupported(why) => return Err(Kind::Unsupported(why)),
+            Word::Data => push(data, w)?,
+            word => opts.apply(word),
+        }
+    }
+    Ok(())
+}
+
+fn process<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
+    if p.null()? {
+        return Ok(());
+    }
+    let pr = &mut spec.process;
+    p.object()?;
+    while let Some(k) = p.key()? {
+        match k.to_bytes() {
+            b"terminal" => pr.terminal = p.bool()?,
+            b"user" => user(p, &mut pr.user)?,
+            b"args" => {
+                strings(p, &mut pr.args, any)?;
+                if pr.args.first().is_some_and(|a| a.is_empty()) {
+                    return Err(Kind::Invalid("the program name (args[0]) is empty"));
+                }
+            }
+            b"env" => strings(p, &mut pr.env, env_entry)?,
+            b"cwd" => {
+                let s = opt_string(p)?;
+                if let Some(why) = s.and_then(|s| absolute(s.to_bytes())) {
+                    return Err(Kind::Invalid(why));
+                }
+                pr.cwd = s;
+            }
+            b"capabilities" => {
+                if let Some(c) = capabilities(p, &mut spec.warnings)? {
+                    pr.capabilities = Opt::some(c);
+                }
+            }
+            b"rlimits" => rlimit_list(p, &mut pr.rlimits)?,
+            b"noNewPrivileges" => pr.no_new_privileges = p.bool()?,
+            b"oomScoreAdj" => {
+                if !p.null()? {
+                    let v = p.i64()?;
+                    if !(-1000..=1000).contains(&v) {
+                        return Err(Kind::Range("must be between -1000 and 1000"));
+                    }
+                    pr.oom_score_adj = Opt::some(v as i32);
+                }
+            }
+            b"apparmorProfile" => refuse_nonempty(p, "AppArmor is not supported")?,
+            b"selinuxLabel" => refuse_nonempty(p, "SELinux is not supported")?,
+            // Effects nsinit does not apply: refused rather than ignored.
+            b"scheduler" => refuse_present(p, "not supported")?,
+            b"ioPriority" => refuse_present(p, "not supported")?,
+            b"execCPUAffinity" => refuse_present(p, "not supported")?,
+            // consoleSize (the parent sizes the terminal), user.username
+            // (Windows), and anything else.
+            _ => p.skip()?,
+        }
+    }
+    Ok(())
+}
+
+fn user<'a>(p: &mut Parser<'a>, u: &mut User) -> Result<'a, ()> {
+    if p.null()? {
+        return Ok(());
+    }
+    p.object()?;
+    while let Some(k) = p.key()? {
+        match k.to_bytes() {
+            b"uid" => u.uid = p.u32()?,
+            b"gid" => u.gid = p.u32()?,
+            b"umask" => {
+                if !p.null()? {
+                    let m = p.u32()?;
+                    if m > 0o777 {
+                        return Err(Kind::Range("must be at most 0777 (511)"));
+                    }
+                    u.umask = Opt::some(m);
+                }
+            }
+            b"additionalGids" => {
+                u.gids_given = true;
+                if !p.null()? {
+                    p.array()?;
+                    while p.elem()? {
+                        let g = p.u32()?;
+                        push(&mut u.additional_gids, g)?;
+                    }
+                }
+            }
+            _ => p.skip()?,
+        }
+    }
+    Ok(())
+}
+
+fn capabilities<'a>(p: &mut Parser<'a>, warnings: &mut Vec<Warning<'a>, MAX_WARNINGS>) -> Result<'a, Option<Capabilities>> {
+    if p.null()? {
+        return Ok(None);
+    }
+    let mut c = Capabilities::default();
+    p.object()?;
+    while let Some(k) = p.key()? {
+        let set = match k.to_bytes() {
+            b"bounding" => &mut c.bounding,
+            b"effective" => &mut c.effective,
+            b"inheritable" => &mut c.inheritable,
+            b"permitted" => &mut c.permitted,
+            b"ambient" => &mut c.ambient,
+            _ => {
+                p.skip()?;
+                continue;
+            }
+        };
+        if p.null()? {
+            continue;
+        }
+        p.array()?;
+        while p.elem()? {
+            let name = p.string()?.to_bytes();
+            match caps::from_name(name) {
+                Some(cap) => *set |= caps::bit(cap),
+                // runc skips unknown names with a warning: it grants less.
+                // Past the warning list's capacity the name is still skipped.
+                None => {
+                    let _ = warnings.push(Warning::UnknownCapability(p.path(), name));
+                }
+            }
+        }
+    }
+    Ok(Some(c))
+}
+
+fn rlimit_list<'a>(p: &mut Parser<'a>, out: &mut Vec<Rlimit, MAX_RLIMITS>) -> Result<'a, ()> {
+    if p.null()? {
+        return Ok(());
+    }
+    p.array()?;
+    while p.elem()? {
+        let (mut resource, mut soft, mut hard) = (None, None, None);
+        p.object()?;
+        while let Some(k) = p.key()? {
+            match k.to_bytes() {
+                b"type" => {
+                    let t = p.string()?.to_bytes();
+                    let r = rlimits::from_name(t).ok_or_else(|| Kind::Unknown("unknown resource", t))?;
+                    if out.iter().any(|l| l.resource == r) {
+                        return Err(Kind::Unknown("duplicate resource", t));
+                    }
+                    resource = Some(r);
+                }
+                b"soft" => soft = Some(p.u64()?),
+                b"hard" => hard = Some(p.u64()?),
+                _ => p.skip()?,
+            }
+        }
+        let resource = resource.ok_or(Kind::Missing("type"))?;
+        let soft = soft.ok_or(Kind::Missing("soft"))?;
+        let hard = hard.ok_or(Kind::Missing("hard"))?;
+        if soft > hard {
+            return Err(Kind::Invalid("soft limit above the hard limit"));
+        }
+        push(out, Rlimit { resource, soft, hard })?;
+    }
+    Ok(())
+}
+
+fn linux<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
+    if p.null()? {
+        return Ok(());
+    }
+    let l = &mut spec.linux;
+    p.object()?;
+    while let Some(k) = p.key()? {
+        match k.to_bytes() {
+            b"namespaces" => namespaces(p, l)?,
+            b"rootfsPropagation" => {
+                if let Some(s) = opt_string(p)?.filter(|s| !s.is_empty()) {
+                    let prop = options::parse_propagation(s.to_bytes())
+                        .ok_or_else(|| Kind::Unknown("unknown propagation", s.to_bytes()))?;
+                    l.rootfs_propagation = Opt::some(prop);
+                }
+            }
+            b"maskedPaths" => strings(p, &mut l.masked_paths, absolute)?,
+            b"readonlyPaths" => strings(p, &mut l.readonly_paths, absolute)?,
+            b"devices" => devices(p, &mut l.devices)?,
+            b"sysctl" => sysctl(p, &mut l.sysctl)?,
+            b"seccomp" => seccomp(p, &mut l.seccomp)?,
+            b"mountLabel" => refuse_nonempty(p, "SELinux is not supported")?,
+            b"intelRdt" => refuse_present(p, "Intel RDT is not supported")?,
+            b"personality" => refuse_present(p, "not supported")?,
+            b"memoryPolicy" => refuse_present(p, "not supported")?,
+            // uidMappings, gidMappings, resources, cgroupsPath, timeOffsets,
+            // netDevices: the parent's job.
+            _ => p.skip()?,
+        }
+    }
+    Ok(())
+}
+
+/// The CLONE_NEW* flag of an OCI namespace type.
+fn namespace_flag(t: &[u8]) -> Option<i32> {
+    Some(match t {
+        b"pid" => libc::CLONE_NEWPID,
+        b"network" => libc::CLONE_NEWNET,
+        b"mount" => libc::CLONE_NEWNS,
+        b"ipc" => libc::CLONE_NEWIPC,
+        b"uts" => libc::CLONE_NEWUTS,
+        b"user" => libc::CLONE_NEWUSER,
+        b"cgroup" => libc::CLONE_NEWCGROUP,
+        b"time" => 0x80, // CLONE_NEWTIME
+        _ => return None,
+    })
+}
+
+fn namespaces<'a>(p: &mut Parser<'a>, l: &mut Linux<'a>) -> Result<'a, ()> {
+    if p.null()? {
+        return Ok(());
+    }
+    p.array()?;
+    while p.elem()? {
+        let (mut flag, mut joined) = (None, false);
+        p.object()?;
+        while let Some(k) = p.key()? {
+            match k.to_bytes() {
+                b"type" => {
+                    let t = p.string()?.to_bytes();
+                    let f = namespace_flag(t).ok_or_else(|| Kind::Unknown("unknown namespace type", t))? as u32;
+                    if l.namespaces & f != 0 {
+                        return Err(Kind::Unknown("duplicate namespace type", t));
+                    }
+                    flag = Some(f);
+                }
+                b"path" => joined = opt_string(p)?.is_some_and(|s| !s.is_empty()),
+                _ => p.skip()?,
+            }
+        }
+        let f = flag.ok_or(Kind::Missing("type"))?;
+        l.namespaces |= f;
+        if !joined {
+            l.new_namespaces |= f;
+        }
+    }
+    Ok(())
+}
+
+fn devices<'a>(p: &mut Parser<'a>, out: &mut Vec<Device<'a>, MAX_DEVICES>) -> Result<'a, ()> {
+    if p.null()? {
+        return Ok(());
+    }
+    p.array()?;
+    while p.elem()? {
+        let (mut path, mut kind, mut major, mut minor) = (None, None, None, None);
+        let (mut file_mode, mut uid, mut gid) = (None, None, None);
+        p.object()?;
+        while let Some(k) = p.key()? {
+            match k.to_bytes() {
+                b"path" => {
+                    let s = p.string()?;
+                    if let Some(why) = absolute(s.to_bytes()) {
+                        return Err(Kind::Invalid(why));
+                    }
+                    path = Some(s);
+                }
+                b"type" => {
+                    let t = p.string()?.to_bytes();
+                    kind = Some(match t {
+                        b"c" | b"u" => libc::S_IFCHR,
+                        b"b" => libc::S_IFBLK,
+                        b"p" => libc::S_IFIFO,
+                        _ => return Err(Kind::Unknown("unknown device type", t)),
+                    });
+                }
+                b"major" => major = Some(dev_number(p)?),
+                b"minor" => minor = Some(dev_number(p)?),
+                b"fileMode" => {
+                    if !p.null()? {
+                        let m = p.u32()?;
+                        if m > 0o7777 {
+                            return Err(Kind::Range("must be at most 07777 (4095)"));
+                        }
+                        file_mode = Some(m);
+                    }
+                }
+                b"uid" => uid = if p.null()? { None } else { Some(p.u32()?) },
+                b"gid" => gid = if p.null()? { None } else { Some(p.u32()?) },
+                _ => p.skip()?,
+            }
+        }
+        let path = path.ok_or(Kind::Missing("path"))?;
+        let kind = kind.ok_or(Kind::Missing("type"))?;
+        // A FIFO has no numbers; character and block devices need both.
+        let (major, minor) = if kind == libc::S_IFIFO {
+            (major.unwrap_or(0), minor.unwrap_or(0))
+        } else {
+            (major.ok_or(Kind::Missing("major"))?, minor.ok_or(Kind::Missing("minor"))?)
+        };
+        push(out, Device { path, kind, major, minor, file_mode, uid, gid })?;
+    }
+    Ok(())
+}
+
+/// A device number: major and minor are 32-bit in the kernel's dev_t.
+fn dev_number<'a>(p: &mut Parser<'a>) -> Result<'a, u64> {
+    let v = p.i64()?;
+    u32::try_from(v).map(u64::from).map_err(|_| Kind::Range("must be between 0 and 4294967295"))
+}
+
+fn sysctl<'a>(p: &mut Parser<'a>, out: &mut Vec<(Str<'a>, Str<'a>), MAX_SYSCTL>) -> Result<'a, ()> {
+    if p.null()? {
+        return Ok(());
+    }
+    p.object()?;
+    while let Some(k) = p.key()? {
+        // A key must name a file under /proc/sys: no empty component, no
+        // "..", no "/" that would step out.
+        let name = k.to_bytes();
+        let bad = name.is_empty() || name.split(|&c| c == b'.' || c == b'/').any(|c| c.is_empty() || c == b"..");
+        if bad {
+            return Err(Kind::Unknown("invalid sysctl name", name));
+        }
+        let v = p.string()?;
+        push(out, (k, v))?;
+    }
+    Ok(())
+}
+
+fn seccomp<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<'a, ()> {
+    if p.null()? {
+        return Ok(());
+    }
+    let mut default = None;
+    let mut default_errno = None;
+    s.architectures = seccomp::ARCH_X86_64;
+    p.object()?;
+    while let Some(k) = p.key()? {
+        match k.to_bytes() {
+            b"defaultAction" => default = Some(action_kind(p)?),
+            b"defaultErrnoRet" => default_errno = errno_ret(p)?,
+            b"architectures" => {
+                if !p.null()? {
+                    p.array()?;
+                    while p.elem()? {
+                        let a = p.string()?.to_bytes();
+                        let bit = seccomp::arch_from_name(a).ok_or_else(|| Kind::Unknown("unknown architecture", a))?;
+                        s.architectures |= bit;
+                    }
+                }
+            }
+            b"flags" => {
+                if !p.null()? {
+                    p.array()?;
+                    while p.elem()? {
+                        let f = p.string()?.to_bytes();
+                        s.flags |= seccomp::flag_from_name(f).ok_or_else(|| Kind::Unknown("unknown flag", f))?;
+                    }
+                }
+            }
+            b"listenerPath" => refuse_nonempty(p, "seccomp notify listeners are not supported")?,
+            b"syscalls" => syscall_rules(p, s)?,
+            _ => p.skip()?,
+        }
+    }
+    let default = default.ok_or(Kind::Missing("defaultAction"))?;
+    s.default_action = default.with_data(default_errno).ok_or(Kind::Unsupported("SCMP_ACT_NOTIFY is not supported"))?;
+    s.present = true;
+    Ok(())
+}
+
+fn action_kind<'a>(p: &mut Parser<'a>) -> Result<'a, ActionKind> {
+    let a = p.string()?.to_bytes();
+    let kind = seccomp::Action::kind_from_name(a).ok_or_else(|| Kind::Unknown("unknown action", a))?;
+    if kind == ActionKind::Notify {
+        return Err(Kind::Unsupported("SCMP_ACT_NOTIFY is not supported"));
+    }
+    Ok(kind)
+}
+
+fn errno_ret<'a>(p: &mut Parser<'a>) -> Result<'a, Option<u16>> {
+    if p.null()? {
+        return Ok(None);
+    }
+    let v = p.u64()?;
+    u16::try_from(v).map(Some).map_err(|_| Kind::Range("must be at most 65535"))
+}
+
+fn syscall_rules<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<'a, ()> {
+    if p.null()? {
+        return Ok(());
+    }
+    p.array()?;
+    while p.elem()? {
+        let (mut kind, mut errno) = (None, None);
+        let names_start = s.names.len();
+        let args_start = s.args.len();
+        p.object()?;
+        while let Some(k) = p.key()? {
+            match k.to_bytes() {
+                b"names" => strings(p, &mut s.names, any)?,
+                b"action" => kind = Some(action_kind(p)?),
+                b"errnoRet" => errno = errno_ret(p)?,
+                b"args" => syscall_args(p, &mut s.args)?,
+                _ => p.skip()?,
+            }
+        }
+        let action = kind
+            .ok_or(Kind::Missing("action"))?
+            .with_data(errno)
+            .ok_or(Kind::Unsupported("SCMP_ACT_NOTIFY is not supported"))?;
+        let names = (names_start as u16, (s.names.len() - names_start) as u16);
+        let args = (args_start as u16, (s.args.len() - args_start) as u16);
+        push(&mut s.rules, Rule { action, names, args })?;
+    }
+    Ok(())
+}
+
+fn syscall_args<'a>(p: &mut Parser<'a>, out: &mut Vec<crate::seccomp::ArgCmp, MAX_SECCOMP_ARGS>) -> Result<'a, ()> {
+    if p.null()? {
+        return Ok(());
+    }
+    p.array()?;
+    while p.elem()? {
+        let (mut index, mut value, mut value_two, mut op) = (None, None, 0, None);
+        p.object()?;
+        while let Some(k) = p.key()? {
+            match k.to_bytes() {
+                b"index" => {
+                    let i = p.u64()?;
+                    if i > 5 {
+                        return Err(Kind::Range("must be between 0 and 5"));
+                    }
+                    index = Some(i as u8);
+                }
+                b"value" => value = Some(p.u64()?),
+                b"valueTwo" => value_two = p.u64()?,
+                b"op" => {
+                    let o = p.string()?.to_bytes();
+                    op = Some(Op::from_name(o).ok_or_else(|| Kind::Unknown("unknown operator", o))?);
+                }
+                _ => p.skip()?,
+            }
+        }
+        let index = index.ok_or(Kind::Missing("index"))?;
+        let value = value.ok_or(Kind::Missing("value"))?;
+        let op = op.ok_or(Kind::Missing("op"))?;
+        push(out, crate::seccomp::ArgCmp { index, op, value, value_two })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,58 @@
+//! Static storage handed out once, as `&'static mut`: how nsinit keeps its
+//! large buffers (the spec text, the parsed spec, execve's arrays) in .bss,
+//! where only the pages really used become resident, instead of on a stack
+//! that would be probed page by page.
+
+use core::cell::UnsafeCell;
+use core::mem::MaybeUninit;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+/// Types for which all-zero bytes are a valid (empty) value, so a static of
+/// them can start zeroed and live in .bss.
+///
+/// # Safety
+/// Every field must accept all-zero bytes: integers, bools, `Option<Str>`
+/// (a transparent `NonNull`: None is guaranteed NULL), `repr(C)`/`repr(u8)`
+/// types made of those, heapless vectors (length 0; their storage is never
+/// read past the length). `spec::tests::zeroed_spec_is_empty` checks the
+/// type that relies on it.
+pub unsafe trait Zeroable {}
+
+pub struct Once<T> {
+    taken: AtomicBool,
+    value: UnsafeCell<MaybeUninit<T>>,
+}
+
+// SAFETY: the value is only reachable through `take`, which hands out the one
+// `&mut` at most once, whatever the thread.
+unsafe impl<T: Send> Sync for Once<T> {}
+
+impl<T> Once<T> {
+    pub const fn new(value: T) -> Self {
+        Once { taken: AtomicBool::new(false), value: UnsafeCell::new(MaybeUninit::new(value)) }
+    }
+
+    /// The value, the first time; None after.
+    pub fn take(&'static self) -> Option<&'static mut T> {
+        if self.taken.swap(true, Ordering::AcqRel) {
+            return None;
+        }
+        // SAFETY: the flag guarantees this is the only reference ever made,
+        // and the value was initialised by `new` or is a valid all-zero
+        // `Zeroable` from `zeroed`.
+        Some(unsafe { (*self.value.get()).assume_init_mut() })
+    }
+}
+
+impl<T: Zeroable> Once<T> {
+    /// A zeroed value: a heapless vector's uninitialised storage would
+    /// otherwise push the whole static into .data, bytes in the binary.
+    pub const fn zeroed() -> Self {
+        Once { taken: AtomicBool::new(false), value: UnsafeCell::new(MaybeUninit::zeroed()) }
+    }
+}
+
+// SAFETY: outside its vectors' storage, Spec holds only integers, bools,
+// `Option<Str>`, `spec::Opt` (repr(C): zero is "absent"), and a Seccomp of
+// those plus a `repr(u8)` Action whose zero is a valid variant.
+unsafe impl Zeroable for crate::spec::Spec<'_> {}

@@ -1,0 +1,135 @@
+//! C string arrays: the process's argv and envp as the C runtime passes them,
+//! and the NULL-terminated pointer arrays execve wants.
+
+use core::ffi::{CStr, c_char};
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+
+/// A NULL-terminated array of C strings from the C runtime (argv, envp).
+#[derive(Clone, Copy)]
+pub struct RawArray {
+    ptr: *const *const c_char,
+}
+
+impl RawArray {
+    /// # Safety
+    /// `ptr` must be NULL or point to a NULL-terminated array of pointers to
+    /// NUL-terminated strings that live for the rest of the process (as the
+    /// argv and envp given to `main` do).
+    pub unsafe fn from_raw(ptr: *const *const c_char) -> Self {
+        RawArray { ptr }
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = &'static CStr> + Clone {
+        let ptr = self.ptr;
+        (0usize..).map_while(move |i| {
+            if ptr.is_null() {
+                return None;
+            }
+            // SAFETY: from_raw's contract: entries up to the NULL are valid.
+            let s = unsafe { *ptr.add(i) };
+            if s.is_null() {
+                None
+            } else {
+                // SAFETY: a non-NULL entry is a NUL-terminated static string.
+                Some(unsafe { CStr::from_ptr(s) })
+            }
+        })
+    }
+}
+
+/// A NULL-terminated array of up to N-1 string pointers for execve.
+pub struct CArray<const N: usize> {
+    ptrs: [*const c_char; N],
+    len: usize,
+}
+
+// SAFETY: the pointers refer to 'static strings (see `push`).
+unsafe impl<const N: usize> Send for CArray<N> {}
+
+impl<const N: usize> CArray<N> {
+    pub const fn new() -> Self {
+        CArray { ptrs: [core::ptr::null(); N], len: 0 }
+    }
+
+    /// Appends a string; Err when full (one slot stays for the NULL).
+    pub fn push(&mut self, s: &'static CStr) -> Result<(), ()> {
+        if self.len + 1 >= N {
+            return Err(());
+        }
+        self.ptrs[self.len] = s.as_ptr();
+        self.len += 1;
+        self.ptrs[self.len] = core::ptr::null();
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The NULL-terminated array.
+    pub(crate) fn as_ptr(&self) -> *const *const c_char {
+        self.ptrs.as_ptr()
+    }
+
+    pub fn get(&self, i: usize) -> Option<&'static CStr> {
+        if i >= self.len {
+            return None;
+        }
+        // SAFETY: entries below len were pushed as &'static CStr.
+        Some(unsafe { CStr::from_ptr(self.ptrs[i]) })
+    }
+}
+
+/// A borrowed C string as one thin pointer: half the size of `&CStr` in the
+/// spec's tables, and `Option<Str>` is guaranteed to be NULL when None (a
+/// transparent `NonNull`), which lets a zeroed spec start out empty.
+#[repr(transparent)]
+#[derive(Clone, Copy)]
+pub struct Str<'a> {
+    ptr: NonNull<c_char>,
+    _life: PhantomData<&'a CStr>,
+}
+
+// SAFETY: a Str is a shared reference to immutable bytes.
+unsafe impl Send for Str<'_> {}
+// SAFETY: as above.
+unsafe impl Sync for Str<'_> {}
+
+impl<'a> Str<'a> {
+    pub fn new(s: &'a CStr) -> Self {
+        Str { ptr: NonNull::from(s).cast(), _life: PhantomData }
+    }
+
+    pub fn get(self) -> &'a CStr {
+        // SAFETY: built from a &'a CStr, whose bytes stay valid and
+        // NUL-terminated for 'a.
+        unsafe { CStr::from_ptr(self.ptr.as_ptr()) }
+    }
+
+    pub fn to_bytes(self) -> &'a [u8] {
+        self.get().to_bytes()
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.to_bytes().is_empty()
+    }
+}
+
+impl core::fmt::Debug for Str<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
+impl PartialEq for Str<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_bytes() == other.to_bytes()
+    }
+}
+
+impl Eq for Str<'_> {}

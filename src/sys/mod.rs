@@ -1,0 +1,578 @@
+//! One thin, safe wrapper per system call: the only home of `unsafe` and of
+//! `syscall!` in nsinit.
+//!
+//! Each wrapper makes exactly the call its doc line shows, takes typed
+//! arguments and `&CStr` paths, and returns `Result<_, Errno>` through
+//! `Errno::from_ret` (the `syscalls` crate's one place where a raw return
+//! becomes an error). Nothing here decides anything: policy lives in the
+//! callers, kernel facts here.
+
+pub mod cell;
+pub mod clone;
+pub mod cstr;
+pub mod errno;
+
+use core::ffi::CStr;
+pub use syscalls::Errno;
+use syscalls::{Sysno, syscall};
+
+pub type Fd = i32;
+pub type Result<T> = core::result::Result<T, Errno>;
+
+/// `AT_FDCWD`: relative paths start at the working directory.
+pub const AT_FDCWD: Fd = libc::AT_FDCWD;
+
+fn path(p: &CStr) -> usize {
+    p.as_ptr() as usize
+}
+
+// ---------------------------------------------------------------------------
+// Files and descriptors
+
+/// `read(fd, buf, len)`
+pub fn read(fd: Fd, buf: &mut [u8]) -> Result<usize> {
+    // SAFETY: the kernel writes at most buf.len() bytes into buf.
+    unsafe { syscall!(Sysno::read, fd, buf.as_mut_ptr(), buf.len()) }
+}
+
+/// `write(fd, buf, len)`
+pub fn write(fd: Fd, buf: &[u8]) -> Result<usize> {
+    // SAFETY: the kernel only reads buf.
+    unsafe { syscall!(Sysno::write, fd, buf.as_ptr(), buf.len()) }
+}
+
+/// Writes all of `buf`, retrying on short writes and EINTR.
+pub fn write_all(fd: Fd, mut buf: &[u8]) -> Result<()> {
+    while !buf.is_empty() {
+        match write(fd, buf) {
+            Ok(0) => return Err(Errno::EIO),
+            Ok(n) => buf = buf.get(n..).unwrap_or(&[]),
+            Err(Errno::EINTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// `openat(dirfd, path, flags | O_CLOEXEC, mode)`
+pub fn openat(dirfd: Fd, p: &CStr, flags: i32, mode: u32) -> Result<Fd> {
+    // SAFETY: p is NUL-terminated and outlives the call.
+    unsafe { syscall!(Sysno::openat, dirfd, path(p), flags | libc::O_CLOEXEC, mode) }
+        .map(|fd| fd as Fd)
+}
+
+/// `struct open_how` (linux/openat2.h).
+#[repr(C)]
+pub struct OpenHow {
+    pub flags: u64,
+    pub mode: u64,
+    pub resolve: u64,
+}
+
+/// `openat2(dirfd, path, &how, sizeof how)` with `O_CLOEXEC` added.
+pub fn openat2(dirfd: Fd, p: &CStr, flags: i32, mode: u32, resolve: u64) -> Result<Fd> {
+    let how = OpenHow { flags: (flags | libc::O_CLOEXEC) as u32 as u64, mode: mode as u64, resolve };
+    // SAFETY: p is NUL-terminated, how is a valid open_how of the size passed.
+    unsafe {
+        syscall!(Sysno::openat2, dirfd, path(p), &how as *const OpenHow, core::mem::size_of::<OpenHow>())
+    }
+    .map(|fd| fd as Fd)
+}
+
+/// `close(fd)`
+pub fn close(fd: Fd) -> Result<()> {
+    // SAFETY: closing a descriptor touches no memory.
+    unsafe { syscall!(Sysno::close, fd) }.map(drop)
+}
+
+/// `close_range(first, last, flags)`
+pub fn close_range(first: u32, last: u32, flags: u32) -> Result<()> {
+    // SAFETY: touches no memory.
+    unsafe { syscall!(Sysno::close_range, first, last, flags) }.map(drop)
+}
+
+/// `fcntl(fd, F_GETFD)`: Ok when fd is open.
+pub fn fcntl_getfd(fd: Fd) -> Result<i32> {
+    // SAFETY: touches no memory.
+    unsafe { syscall!(Sysno::fcntl, fd, libc::F_GETFD) }.map(|v| v as i32)
+}
+
+/// `fcntl(fd, F_SETFD, flags)`
+pub fn fcntl_setfd(fd: Fd, flags: i32) -> Result<()> {
+    // SAFETY: touches no memory.
+    unsafe { syscall!(Sysno::fcntl, fd, libc::F_SETFD, flags) }.map(drop)
+}
+
+/// `dup3(old, new, 0)`
+pub fn dup3(old: Fd, new: Fd, flags: i32) -> Result<()> {
+    // SAFETY: touches no memory.
+    unsafe { syscall!(Sysno::dup3, old, new, flags) }.map(drop)
+}
+
+/// `newfstatat(dirfd, path, &st, flags)`
+pub fn fstatat(dirfd: Fd, p: &CStr, flags: i32) -> Result<libc::stat> {
+    // SAFETY: an all-zero `stat` is a valid value of this plain C struct.
+    let mut st: libc::stat = unsafe { core::mem::zeroed() };
+    // SAFETY: p is NUL-terminated; st is a valid, writable stat buffer.
+    unsafe { syscall!(Sysno::newfstatat, dirfd, path(p), &mut st as *mut libc::stat, flags) }?;
+    Ok(st)
+}
+
+/// `fstat` of an open descriptor: `newfstatat(fd, "", &st, AT_EMPTY_PATH)`.
+pub fn fstat(fd: Fd) -> Result<libc::stat> {
+    fstatat(fd, c"", libc::AT_EMPTY_PATH)
+}
+
+/// `mkdirat(dirfd, path, mode)`
+pub fn mkdirat(dirfd: Fd, p: &CStr, mode: u32) -> Result<()> {
+    // SAFETY: p is NUL-terminated.
+    unsafe { syscall!(Sysno::mkdirat, dirfd, path(p), mode) }.map(drop)
+}
+
+/// `mknodat(dirfd, path, mode, dev)`
+pub fn mknodat(dirfd: Fd, p: &CStr, mode: u32, dev: u64) -> Result<()> {
+    // SAFETY: p is NUL-terminated.
+    unsafe { syscall!(Sysno::mknodat, dirfd, path(p), mode, dev) }.map(drop)
+}
+
+/// `symlinkat(target, dirfd, linkpath)`
+pub fn symlinkat(target: &CStr, dirfd: Fd, link: &CStr) -> Result<()> {
+    // SAFETY: both paths are NUL-terminated.
+    unsafe { syscall!(Sysno::symlinkat, path(target), dirfd, path(link)) }.map(drop)
+}
+
+/// `unlinkat(dirfd, path, flags)`
+pub fn unlinkat(dirfd: Fd, p: &CStr, flags: i32) -> Result<()> {
+    // SAFETY: p is NUL-terminated.
+    unsafe { syscall!(Sysno::unlinkat, dirfd, path(p), flags) }.map(drop)
+}
+
+/// `fchownat(dirfd, path, uid, gid, flags)`
+pub fn fchownat(dirfd: Fd, p: &CStr, uid: u32, gid: u32, flags: i32) -> Result<()> {
+    // SAFETY: p is NUL-terminated.
+    unsafe { syscall!(Sysno::fchownat, dirfd, path(p), uid, gid, flags) }.map(drop)
+}
+
+/// `fchmod(fd, mode)`
+pub fn fchmod(fd: Fd, mode: u32) -> Result<()> {
+    // SAFETY: touches no memory.
+    unsafe { syscall!(Sysno::fchmod, fd, mode) }.map(drop)
+}
+
+/// `ioctl(fd, req, arg)` with an integer argument.
+pub fn ioctl(fd: Fd, req: u32, arg: usize) -> Result<i32> {
+    // SAFETY: callers only pass requests whose argument is an integer or a
+    // pointer to memory they own for the duration of the call.
+    unsafe { syscall!(Sysno::ioctl, fd, req, arg) }.map(|v| v as i32)
+}
+
+/// `isatty(fd)`: `ioctl(fd, TCGETS, &termios)` succeeds.
+pub fn isatty(fd: Fd) -> bool {
+    let mut t = [0u8; 64]; // struct termios is 60 bytes on x86_64
+    ioctl(fd, libc::TCGETS as u32, t.as_mut_ptr() as usize).is_ok()
+}
+
+/// `tcsetpgrp(fd, pgrp)`: `ioctl(fd, TIOCSPGRP, &pgrp)`.
+pub fn tcsetpgrp(fd: Fd, pgrp: i32) -> Result<()> {
+    ioctl(fd, libc::TIOCSPGRP as u32, &pgrp as *const i32 as usize).map(drop)
+}
+
+/// `ioctl(fd, TIOCSCTTY, 0)`: make fd the controlling terminal.
+pub fn set_ctty(fd: Fd) -> Result<()> {
+    ioctl(fd, libc::TIOCSCTTY as u32, 0).map(drop)
+}
+
+// ---------------------------------------------------------------------------
+// Processes
+
+/// `exit_group(code)`
+pub fn exit_group(code: i32) -> ! {
+    // SAFETY: exit_group never returns.
+    unsafe {
+        let _ = syscall!(Sysno::exit_group, code);
+    }
+    #[allow(clippy::empty_loop)]
+    loop {}
+}
+
+/// `getpid()`
+pub fn getpid() -> i32 {
+    // SAFETY: getpid cannot fail and touches no memory.
+    unsafe { syscall!(Sysno::getpid) }.map_or(0, |v| v as i32)
+}
+
+/// `getppid()`
+pub fn getppid() -> i32 {
+    // SAFETY: getppid cannot fail and touches no memory.
+    unsafe { syscall!(Sysno::getppid) }.map_or(0, |v| v as i32)
+}
+
+/// `kill(pid, sig)`
+pub fn kill(pid: i32, sig: i32) -> Result<()> {
+    // SAFETY: touches no memory.
+    unsafe { syscall!(Sysno::kill, pid, sig) }.map(drop)
+}
+
+/// `wait4(pid, &status, options, NULL)`: `Ok(None)` when WNOHANG found nothing.
+pub fn wait4(pid: i32, options: i32) -> Result<Option<(i32, i32)>> {
+    let mut status: i32 = 0;
+    // SAFETY: status is a valid int to write to; rusage is NULL.
+    let r = unsafe { syscall!(Sysno::wait4, pid, &mut status as *mut i32, options, 0) }?;
+    Ok(if r == 0 { None } else { Some((r as i32, status)) })
+}
+
+/// `setpgid(pid, pgid)`
+pub fn setpgid(pid: i32, pgid: i32) -> Result<()> {
+    // SAFETY: touches no memory.
+    unsafe { syscall!(Sysno::setpgid, pid, pgid) }.map(drop)
+}
+
+/// `setsid()`
+pub fn setsid() -> Result<()> {
+    // SAFETY: touches no memory.
+    unsafe { syscall!(Sysno::setsid) }.map(drop)
+}
+
+/// `execve(path, argv, envp)`: returns only on failure.
+pub fn execve<const A: usize, const E: usize>(p: &CStr, argv: &cstr::CArray<A>, envp: &cstr::CArray<E>) -> Errno {
+    // SAFETY: p is NUL-terminated; CArray keeps its arrays NULL-terminated and
+    // its strings alive for the whole process.
+    match unsafe { syscall!(Sysno::execve, path(p), argv.as_ptr(), envp.as_ptr()) } {
+        Ok(_) => Errno::EINVAL,
+        Err(e) => e,
+    }
+}
+
+/// `chdir(path)`
+pub fn chdir(p: &CStr) -> Result<()> {
+    // SAFETY: p is NUL-terminated.
+    unsafe { syscall!(Sysno::chdir, path(p)) }.map(drop)
+}
+
+/// `fchdir(fd)`
+pub fn fchdir(fd: Fd) -> Result<()> {
+    // SAFETY: touches no memory.
+    unsafe { syscall!(Sysno::fchdir, fd) }.map(drop)
+}
+
+/// `umask(mask)`
+pub fn umask(mask: u32) {
+    // SAFETY: umask cannot fail and touches no memory.
+    let _ = unsafe { syscall!(Sysno::umask, mask) };
+}
+
+/// `clock_gettime(CLOCK_MONOTONIC)` in microseconds.
+pub fn monotonic_us() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: ts is a valid timespec to write to.
+    let _ = unsafe { syscall!(Sysno::clock_gettime, libc::CLOCK_MONOTONIC, &mut ts as *mut libc::timespec) };
+    (ts.tv_sec as u64).wrapping_mul(1_000_000).wrapping_add(ts.tv_nsec as u64 / 1000)
+}
+
+// ---------------------------------------------------------------------------
+// prctl, one wrapper per option
+
+fn prctl(option: i32, a2: usize, a3: usize, a4: usize, a5: usize) -> Result<usize> {
+    // SAFETY: only called below with options whose arguments are integers or
+    // pointers to memory owned by the caller for the call.
+    unsafe { syscall!(Sysno::prctl, option, a2, a3, a4, a5) }
+}
+
+/// `prctl(PR_SET_CHILD_SUBREAPER, 1)`
+pub fn set_child_subreaper() -> Result<()> {
+    prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0).map(drop)
+}
+
+/// `prctl(PR_SET_PDEATHSIG, sig)`
+pub fn set_pdeathsig(sig: i32) -> Result<()> {
+    prctl(libc::PR_SET_PDEATHSIG, sig as usize, 0, 0, 0).map(drop)
+}
+
+/// `prctl(PR_SET_DUMPABLE, v)`
+pub fn set_dumpable(v: bool) -> Result<()> {
+    prctl(libc::PR_SET_DUMPABLE, v as usize, 0, 0, 0).map(drop)
+}
+
+/// `prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)`
+pub fn set_no_new_privs() -> Result<()> {
+    prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0).map(drop)
+}
+
+/// `prctl(PR_SET_KEEPCAPS, v)`
+pub fn set_keepcaps(v: bool) -> Result<()> {
+    prctl(libc::PR_SET_KEEPCAPS, v as usize, 0, 0, 0).map(drop)
+}
+
+/// `prctl(PR_CAPBSET_DROP, cap)`
+pub fn capbset_drop(cap: u32) -> Result<()> {
+    prctl(libc::PR_CAPBSET_DROP, cap as usize, 0, 0, 0).map(drop)
+}
+
+/// `prctl(PR_CAPBSET_READ, cap)`: Ok(true) when cap is in the bounding set.
+pub fn capbset_read(cap: u32) -> Result<bool> {
+    prctl(libc::PR_CAPBSET_READ, cap as usize, 0, 0, 0).map(|v| v == 1)
+}
+
+/// `prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0)`
+pub fn cap_ambient_raise(cap: u32) -> Result<()> {
+    prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_RAISE as usize, cap as usize, 0, 0).map(drop)
+}
+
+/// `prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)`
+pub fn cap_ambient_clear_all() -> Result<()> {
+    prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_CLEAR_ALL as usize, 0, 0, 0).map(drop)
+}
+
+/// `prctl(PR_SET_SECUREBITS, bits)`
+pub fn set_securebits(bits: u32) -> Result<()> {
+    prctl(libc::PR_SET_SECUREBITS, bits as usize, 0, 0, 0).map(drop)
+}
+
+/// `prctl(PR_GET_SECUREBITS)`
+pub fn get_securebits() -> Result<u32> {
+    prctl(libc::PR_GET_SECUREBITS, 0, 0, 0, 0).map(|v| v as u32)
+}
+
+// ---------------------------------------------------------------------------
+// Signals. The kernel's sigset_t is 64 bits on x86_64.
+
+pub type SigSet = u64;
+
+/// The bit of `sig` in a kernel sigset.
+pub const fn sigbit(sig: i32) -> SigSet {
+    1u64 << ((sig - 1) as u32 & 63)
+}
+
+/// `rt_sigprocmask(how, &set, &old, 8)`; returns the old mask.
+pub fn sigprocmask(how: i32, set: SigSet) -> Result<SigSet> {
+    let mut old: SigSet = 0;
+    // SAFETY: set and old are valid 8-byte sigsets.
+    unsafe { syscall!(Sysno::rt_sigprocmask, how, &set as *const SigSet, &mut old as *mut SigSet, 8) }?;
+    Ok(old)
+}
+
+/// The kernel's `struct sigaction` on x86_64.
+#[repr(C)]
+struct KSigaction {
+    handler: usize,
+    flags: u64,
+    restorer: usize,
+    mask: SigSet,
+}
+
+/// `rt_sigaction(sig, {handler: SIG_DFL or SIG_IGN}, NULL, 8)`. No real
+/// handler is ever installed, so no restorer is needed.
+pub fn set_disposition(sig: i32, ignore: bool) -> Result<()> {
+    let act = KSigaction { handler: if ignore { libc::SIG_IGN } else { libc::SIG_DFL }, flags: 0, restorer: 0, mask: 0 };
+    // SAFETY: act is a valid kernel sigaction; oldact is NULL.
+    unsafe { syscall!(Sysno::rt_sigaction, sig, &act as *const KSigaction, 0, 8) }.map(drop)
+}
+
+/// `rt_sigaction(sig, NULL, &old, 8)`: true when the disposition is SIG_IGN.
+pub fn is_ignored(sig: i32) -> Result<bool> {
+    let mut old = KSigaction { handler: 0, flags: 0, restorer: 0, mask: 0 };
+    // SAFETY: old is a valid kernel sigaction to write to.
+    unsafe { syscall!(Sysno::rt_sigaction, sig, 0, &mut old as *mut KSigaction, 8) }?;
+    Ok(old.handler == libc::SIG_IGN)
+}
+
+/// `signalfd4(-1, &mask, 8, SFD_CLOEXEC)`
+pub fn signalfd(mask: SigSet) -> Result<Fd> {
+    // SAFETY: mask is a valid 8-byte sigset.
+    unsafe { syscall!(Sysno::signalfd4, -1i32, &mask as *const SigSet, 8, libc::SFD_CLOEXEC) }.map(|fd| fd as Fd)
+}
+
+/// Reads one `signalfd_siginfo` and returns (signo, sender pid).
+pub fn read_signal(fd: Fd) -> Result<(i32, i32)> {
+    let mut info = [0u8; 128];
+    let n = read(fd, &mut info)?;
+    if n < 16 {
+        return Err(Errno::EIO);
+    }
+    let signo = u32::from_ne_bytes([info[0], info[1], info[2], info[3]]);
+    let pid = u32::from_ne_bytes([info[12], info[13], info[14], info[15]]);
+    Ok((signo as i32, pid as i32))
+}
+
+// ---------------------------------------------------------------------------
+// Mounts and the root
+
+/// `mount(source, target, fstype, flags, data)`
+pub fn mount(source: Option<&CStr>, target: &CStr, fstype: Option<&CStr>, flags: u64, data: Option<&CStr>) -> Result<()> {
+    let opt = |s: Option<&CStr>| s.map_or(0, path);
+    // SAFETY: every pointer is NULL or a NUL-terminated string that outlives the call.
+    unsafe { syscall!(Sysno::mount, opt(source), path(target), opt(fstype), flags, opt(data)) }.map(drop)
+}
+
+/// `umount2(target, flags)`
+pub fn umount2(target: &CStr, flags: i32) -> Result<()> {
+    // SAFETY: target is NUL-terminated.
+    unsafe { syscall!(Sysno::umount2, path(target), flags) }.map(drop)
+}
+
+/// `pivot_root(new_root, put_old)`
+pub fn pivot_root(new_root: &CStr, put_old: &CStr) -> Result<()> {
+    // SAFETY: both paths are NUL-terminated.
+    unsafe { syscall!(Sysno::pivot_root, path(new_root), path(put_old)) }.map(drop)
+}
+
+/// `chroot(path)`
+pub fn chroot(p: &CStr) -> Result<()> {
+    // SAFETY: p is NUL-terminated.
+    unsafe { syscall!(Sysno::chroot, path(p)) }.map(drop)
+}
+
+/// `struct mount_attr` (linux/mount.h).
+#[repr(C)]
+struct MountAttr {
+    attr_set: u64,
+    attr_clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}
+
+/// `mount_setattr(dirfd, path, flags, &{set, clr}, sizeof)`
+pub fn mount_setattr(dirfd: Fd, p: &CStr, flags: u32, set: u64, clr: u64) -> Result<()> {
+    let attr = MountAttr { attr_set: set, attr_clr: clr, propagation: 0, userns_fd: 0 };
+    // SAFETY: p is NUL-terminated; attr is a valid mount_attr of the size passed.
+    unsafe {
+        syscall!(Sysno::mount_setattr, dirfd, path(p), flags, &attr as *const MountAttr, core::mem::size_of::<MountAttr>())
+    }
+    .map(drop)
+}
+
+// ---------------------------------------------------------------------------
+// Identity: names, limits, ids, capabilities
+
+/// `sethostname(name, len)`
+pub fn sethostname(name: &[u8]) -> Result<()> {
+    // SAFETY: the kernel reads len bytes of name.
+    unsafe { syscall!(Sysno::sethostname, name.as_ptr(), name.len()) }.map(drop)
+}
+
+/// `setdomainname(name, len)`
+pub fn setdomainname(name: &[u8]) -> Result<()> {
+    // SAFETY: the kernel reads len bytes of name.
+    unsafe { syscall!(Sysno::setdomainname, name.as_ptr(), name.len()) }.map(drop)
+}
+
+/// `prlimit64(0, resource, &{soft, hard}, NULL)`
+pub fn setrlimit(resource: u32, soft: u64, hard: u64) -> Result<()> {
+    let lim = [soft, hard];
+    // SAFETY: lim is a valid struct rlimit64; old is NULL.
+    unsafe { syscall!(Sysno::prlimit64, 0, resource, lim.as_ptr(), 0) }.map(drop)
+}
+
+/// `prlimit64(0, resource, NULL, &old)`: (soft, hard).
+pub fn getrlimit(resource: u32) -> Result<(u64, u64)> {
+    let mut lim = [0u64; 2];
+    // SAFETY: lim is a valid struct rlimit64 to write to.
+    unsafe { syscall!(Sysno::prlimit64, 0, resource, 0, lim.as_mut_ptr()) }?;
+    Ok((lim[0], lim[1]))
+}
+
+/// `setgroups(n, list)`
+pub fn setgroups(gids: &[u32]) -> Result<()> {
+    // SAFETY: the kernel reads n gids from the list.
+    unsafe { syscall!(Sysno::setgroups, gids.len(), gids.as_ptr()) }.map(drop)
+}
+
+/// `setresgid(gid, gid, gid)`
+pub fn setresgid(gid: u32) -> Result<()> {
+    // SAFETY: touches no memory.
+    unsafe { syscall!(Sysno::setresgid, gid, gid, gid) }.map(drop)
+}
+
+/// `setresuid(uid, uid, uid)`
+pub fn setresuid(uid: u32) -> Result<()> {
+    // SAFETY: touches no memory.
+    unsafe { syscall!(Sysno::setresuid, uid, uid, uid) }.map(drop)
+}
+
+/// `getuid()`
+pub fn getuid() -> u32 {
+    // SAFETY: cannot fail, touches no memory.
+    unsafe { syscall!(Sysno::getuid) }.map_or(0, |v| v as u32)
+}
+
+/// The three 64-bit capability sets of a task.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CapSets {
+    pub effective: u64,
+    pub permitted: u64,
+    pub inheritable: u64,
+}
+
+/// `capget({_LINUX_CAPABILITY_VERSION_3, 0}, data[2])`
+pub fn capget() -> Result<CapSets> {
+    let hdr = [0x2008_0522u32, 0];
+    let mut data = [0u32; 6];
+    // SAFETY: hdr is a valid v3 header; data holds two __user_cap_data_struct.
+    unsafe { syscall!(Sysno::capget, hdr.as_ptr(), data.as_mut_ptr()) }?;
+    let join = |lo: u32, hi: u32| (hi as u64) << 32 | lo as u64;
+    Ok(CapSets {
+        effective: join(data[0], data[3]),
+        permitted: join(data[1], data[4]),
+        inheritable: join(data[2], data[5]),
+    })
+}
+
+/// `capset({_LINUX_CAPABILITY_VERSION_3, 0}, data[2])`
+pub fn capset(s: CapSets) -> Result<()> {
+    let hdr = [0x2008_0522u32, 0];
+    let data = [
+        s.effective as u32,
+        s.permitted as u32,
+        s.inheritable as u32,
+        (s.effective >> 32) as u32,
+        (s.permitted >> 32) as u32,
+        (s.inheritable >> 32) as u32,
+    ];
+    // SAFETY: hdr is a valid v3 header; data holds two __user_cap_data_struct.
+    unsafe { syscall!(Sysno::capset, hdr.as_ptr(), data.as_ptr()) }.map(drop)
+}
+
+/// `seccomp(SECCOMP_SET_MODE_FILTER, flags, &{len, filter})`.
+/// `prog` is a classic BPF program as (code, jt, jf, k) instructions.
+pub fn seccomp_set_filter(flags: u32, prog: &[libc::sock_filter]) -> Result<()> {
+    #[repr(C)]
+    struct SockFprog {
+        len: u16,
+        filter: *const libc::sock_filter,
+    }
+    let len = u16::try_from(prog.len()).map_err(|_| Errno::EINVAL)?;
+    let fprog = SockFprog { len, filter: prog.as_ptr() };
+    // SAFETY: fprog points at len valid instructions that outlive the call.
+    unsafe { syscall!(Sysno::seccomp, libc::SECCOMP_SET_MODE_FILTER, flags, &fprog as *const SockFprog) }.map(drop)
+}
+
+/// `seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &action)`
+pub fn seccomp_action_avail(action: u32) -> Result<()> {
+    // SAFETY: action is a valid u32 the kernel reads.
+    unsafe { syscall!(Sysno::seccomp, libc::SECCOMP_GET_ACTION_AVAIL, 0, &action as *const u32) }.map(drop)
+}
+
+// ---------------------------------------------------------------------------
+// Network: bring `lo` up
+
+/// `socket(domain, type | SOCK_CLOEXEC, protocol)`
+pub fn socket(domain: i32, ty: i32, protocol: i32) -> Result<Fd> {
+    // SAFETY: touches no memory.
+    unsafe { syscall!(Sysno::socket, domain, ty | libc::SOCK_CLOEXEC, protocol) }.map(|fd| fd as Fd)
+}
+
+/// `ioctl(fd, SIOCGIFFLAGS/SIOCSIFFLAGS, &ifreq)` on an interface's flags:
+/// reads them, ORs in `set`, writes them back.
+pub fn if_set_flags(fd: Fd, name: &[u8], set: i16) -> Result<()> {
+    // struct ifreq: 16 bytes of name, then a 24-byte union whose first member
+    // here is ifr_flags (short).
+    let mut ifr = [0u8; 40];
+    if name.len() >= 16 {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    ifr[..name.len()].copy_from_slice(name);
+    ioctl(fd, libc::SIOCGIFFLAGS as u32, ifr.as_mut_ptr() as usize)?;
+    let flags = i16::from_ne_bytes([ifr[16], ifr[17]]) | set;
+    ifr[16..18].copy_from_slice(&flags.to_ne_bytes());
+    ioctl(fd, libc::SIOCSIFFLAGS as u32, ifr.as_mut_ptr() as usize).map(drop)
+}
