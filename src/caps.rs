@@ -1,4 +1,9 @@
-//! Capabilities: the name table (pure) and, later, applying the five sets.
+//! Capabilities: the name table (pure), and applying the five sets in the
+//! workload (bounding set first, then effective/permitted/inheritable with
+//! capset, then ambient), as runc does.
+
+use crate::spec::Capabilities;
+use crate::sys::{self, CapSets, Errno};
 
 /// Every capability the kernel knows, indexed by its number
 /// (linux/capability.h, up to CAP_CHECKPOINT_RESTORE = 40).
@@ -65,6 +70,57 @@ pub const fn bit(cap: u32) -> u64 {
     1u64 << (cap & 63)
 }
 
+/// The highest capability the running kernel knows (`PR_CAPBSET_READ` says
+/// EINVAL past it): sets are cut to it, so a spec naming a capability newer
+/// than the kernel still works, as with runc.
+pub fn kernel_last_cap() -> u32 {
+    (0..=LAST_CAP).rev().find(|&c| sys::capbset_read(c).is_ok()).unwrap_or(0)
+}
+
+/// All capability bits up to `last`.
+pub const fn mask_upto(last: u32) -> u64 {
+    if last >= 63 { !0 } else { (1u64 << (last + 1)) - 1 }
+}
+
+/// The ambient capabilities the kernel can raise: those also permitted and
+/// inheritable (the others are skipped with a warning).
+pub fn raisable_ambient(c: &Capabilities) -> u64 {
+    c.ambient & c.permitted & c.inheritable
+}
+
+/// Cuts the bounding set to `keep`. Returns the capability that failed.
+pub fn drop_bounding(keep: u64, last: u32) -> Result<(), (u32, Errno)> {
+    for cap in 0..=last {
+        if keep & bit(cap) == 0 {
+            match sys::capbset_drop(cap) {
+                Ok(()) | Err(Errno::EINVAL) => {}
+                Err(e) => return Err((cap, e)),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sets effective, permitted and inheritable, then raises ambient.
+pub fn apply_sets(c: &Capabilities, last: u32) -> Result<(), (u32, Errno)> {
+    let m = mask_upto(last);
+    let sets = CapSets { effective: c.effective & m, permitted: c.permitted & m, inheritable: c.inheritable & m };
+    sys::capset(sets).map_err(|e| (u32::MAX, e))?;
+    sys::cap_ambient_clear_all().map_err(|e| (u32::MAX, e))?;
+    let ambient = raisable_ambient(c) & m;
+    for cap in 0..=last {
+        if ambient & bit(cap) != 0 {
+            sys::cap_ambient_raise(cap).map_err(|e| (cap, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// The name of a capability number, for messages.
+pub fn name(cap: u32) -> &'static str {
+    NAMES.get(cap as usize).copied().unwrap_or("capabilities")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +138,14 @@ mod tests {
         assert_eq!(from_name(b"cap_sys_admin"), None);
         assert_eq!(from_name(b"SYS_ADMIN"), None);
         assert_eq!(from_name(b"CAP_FOO"), None);
+    }
+
+    #[test]
+    fn masks_and_ambient() {
+        assert_eq!(mask_upto(0), 1);
+        assert_eq!(mask_upto(40), (1u64 << 41) - 1);
+        assert_eq!(mask_upto(63), !0);
+        let c = Capabilities { ambient: 0b111, permitted: 0b011, inheritable: 0b110, ..Default::default() };
+        assert_eq!(raisable_ambient(&c), 0b010);
     }
 }

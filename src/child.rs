@@ -3,61 +3,156 @@
 //! The child shares nsinit's memory until it execs (see `sys::clone`), so it
 //! builds nothing: everything it needs was prepared by the parent, and a
 //! failure is handed back through `Report` before the child exits. The steps
-//! run in the contract's order; the last one is execve.
+//! run in the contract's order (runc's): session and terminal, rlimits,
+//! umask, the bounding set, groups and ids with capabilities kept across the
+//! switch, the working directory as the user, the capability sets,
+//! no_new_privs, descriptors, signals, and execve. The seccomp filter loads
+//! last when no_new_privs is set; without it, first, while CAP_SYS_ADMIN is
+//! still held (as runc does).
 
-use crate::diag::{At, Error, Object};
+use crate::caps;
+use crate::diag::{self, At, Error, Object, Reason};
 use crate::exec::{self, Command};
 use crate::reaper::{self, Saved};
-use crate::spec::Spec;
+use crate::rlimits;
+use crate::spec::{Process, Spec};
 use crate::sys::{self, Errno};
 use core::convert::Infallible;
+
+/// A compiled seccomp filter and its flags.
+#[derive(Clone, Copy)]
+pub struct Filter<'a> {
+    pub program: &'a [libc::sock_filter],
+    pub flags: u32,
+}
 
 /// What the child needs, prepared by the parent.
 pub struct Plan<'a> {
     pub command: &'a Command,
     pub spec: Option<&'a Spec<'static>>,
     pub signals: Saved,
+    pub filter: Option<Filter<'a>>,
+    /// The kernel's highest capability number.
+    pub last_cap: u32,
+    /// `process.terminal` asked and stdin is a terminal.
+    pub terminal: bool,
 }
 
-/// A child that failed before or at execve: the error and its exit status.
-pub type Report = Option<(Error<'static>, i32)>;
+/// What the child hands back: a failure before or at execve, and whether it
+/// got as far as calling execve.
+#[derive(Default)]
+pub struct Report {
+    pub failure: Option<(Error<'static>, i32)>,
+    pub reached_exec: bool,
+}
 
-/// Starts the workload. Returns its pid once it has exec'd (or failed, in
-/// which case `report` says how).
-pub fn start(plan: &Plan, report: &mut Report) -> crate::diag::Result<'static, i32> {
+/// Starts the workload. Returns its pid once it has exec'd or failed.
+pub fn start(plan: &Plan, report: &mut Report) -> diag::Result<'static, i32> {
     let mut body = || -> Infallible {
-        let (e, code) = match steps(plan) {
-            Err(failure) => failure,
-        };
-        *report = Some((e, code));
+        let Err((e, code)) = steps(plan, &mut report.reached_exec);
+        report.failure = Some((e, code));
         sys::exit_group(code)
     };
     sys::clone::spawn(&mut body).at("spawn", Object::Name(b"workload"))
 }
 
+type Failure = (Error<'static>, i32);
+
+fn setup(e: Error<'static>) -> Failure {
+    (e, 125)
+}
+
 /// The child's steps; returns only on failure.
-fn steps(plan: &Plan) -> Result<Infallible, (Error<'static>, i32)> {
-    let setup = |e: Error<'static>| (e, 125);
-    isolate(plan).map_err(setup)?;
+fn steps(plan: &Plan, reached_exec: &mut bool) -> Result<Infallible, Failure> {
+    session(plan).map_err(setup)?;
+    let nnp = plan.spec.is_some_and(|s| s.process.no_new_privileges);
+    if let Some(spec) = plan.spec {
+        let p = &spec.process;
+        rlimits::apply(&p.rlimits)
+            .map_err(|(r, e)| setup(Error::new("rlimit", Object::Name(rlimits::name(r).as_bytes()), Reason::Errno(e))))?;
+        sys::umask(p.user.umask.get().unwrap_or(0o022));
+        if !nnp {
+            load_filter(plan).map_err(setup)?;
+        }
+        identity(p, plan.last_cap).map_err(setup)?;
+        if nnp {
+            sys::set_no_new_privs().at("no_new_privs", Object::None).map_err(setup)?;
+        }
+    }
     // Every descriptor above 2 closes: the spec fd, the signalfd, and
     // whatever the parent leaked (runc's CVE-2024-21626 was a leaked fd).
     sys::close_range(3, u32::MAX, 0).at("close fds", Object::Name(b"3..")).map_err(setup)?;
-    if let Some(cwd) = plan.spec.and_then(|s| s.process.cwd) {
-        sys::chdir(cwd.get()).at("cwd", Object::Name(cwd.to_bytes())).map_err(setup)?;
-    }
     reaper::restore(&plan.signals).at("signals", Object::Name(b"restore")).map_err(setup)?;
+    if nnp {
+        load_filter(plan).map_err(setup)?;
+    }
+    *reached_exec = true;
     let e = exec::execvp(plan.command);
     let name = plan.command.argv.get(0).map_or(&b""[..], |a| a.to_bytes());
-    Err((Error::new("exec", Object::Name(name), crate::diag::Reason::Errno(e)), exec::failure_status(e)))
+    Err((Error::new("exec", Object::Name(name), Reason::Errno(e)), exec::failure_status(e)))
 }
 
-/// Own process group, and the terminal's foreground when stdin is one (as
-/// tini does, from the child, so that nsinit running nsinit cannot race).
-fn isolate(_plan: &Plan) -> crate::diag::Result<'static, ()> {
+/// Own process group and the terminal's foreground (as tini does, from the
+/// child, so that nsinit running nsinit cannot race); with `process.terminal`
+/// a new session whose controlling terminal is stdin instead.
+fn session(plan: &Plan) -> diag::Result<'static, ()> {
+    if plan.terminal {
+        sys::setsid().at("terminal", Object::Name(b"setsid"))?;
+        match sys::set_ctty(0) {
+            Ok(()) => return Ok(()),
+            // stdin is the controlling terminal of another session (nsinit
+            // was started from a shell): the workload cannot take it without
+            // stealing it; it runs in its own session without one.
+            Err(Errno::EPERM) => {
+                diag::warn(&Error::new(
+                    "terminal",
+                    Object::Name(b"stdin"),
+                    Reason::Text("the controlling terminal of another session: not taken"),
+                ));
+                return Ok(());
+            }
+            Err(e) => return Err(e).at("terminal", Object::Name(b"stdin")),
+        }
+    }
     sys::setpgid(0, 0).at("process group", Object::None)?;
     // SIGTTOU is blocked here, so tcsetpgrp from a background group works.
     match sys::tcsetpgrp(0, sys::getpid()) {
-        Ok(()) | Err(Errno::ENOTTY | Errno::ENXIO | Errno::EBADF | Errno::EINVAL | Errno::EPERM) => Ok(()),
+        Ok(()) | Err(Errno::ENOTTY | Errno::ENXIO | Errno::EBADF) => Ok(()),
         Err(e) => Err(e).at("terminal", Object::Name(b"stdin")),
+    }
+}
+
+/// Bounding set, then groups and ids with capabilities kept across the
+/// switch, the working directory as the user, then the capability sets.
+fn identity(p: &Process<'static>, last: u32) -> diag::Result<'static, ()> {
+    let caps = p.capabilities.get();
+    let cap_err = |(cap, e): (u32, Errno)| Error::new("capabilities", Object::Name(caps::name(cap).as_bytes()), Reason::Errno(e));
+    if let Some(c) = caps {
+        caps::drop_bounding(c.bounding, last).map_err(cap_err)?;
+    }
+    sys::set_keepcaps(true).at("user", Object::Name(b"keepcaps"))?;
+    let u = &p.user;
+    match sys::setgroups(&u.additional_gids) {
+        // setgroups is denied in a user namespace without a full gid map;
+        // with nothing to add, there is nothing lost.
+        Err(Errno::EPERM) if u.additional_gids.is_empty() => {}
+        r => r.at("user", Object::Num("additional gids: ", u.additional_gids.len() as u64))?,
+    }
+    sys::setresgid(u.gid).at("user", Object::Num("gid ", u.gid as u64))?;
+    sys::setresuid(u.uid).at("user", Object::Num("uid ", u.uid as u64))?;
+    if let Some(cwd) = p.cwd {
+        sys::chdir(cwd.get()).at("cwd", Object::Name(cwd.to_bytes()))?;
+    }
+    sys::set_keepcaps(false).at("user", Object::Name(b"keepcaps"))?;
+    if let Some(c) = caps {
+        caps::apply_sets(&c, last).map_err(cap_err)?;
+    }
+    Ok(())
+}
+
+fn load_filter(plan: &Plan) -> diag::Result<'static, ()> {
+    match plan.filter {
+        Some(f) => sys::seccomp_set_filter(f.flags, f.program).at("seccomp", Object::Name(b"load filter")),
+        None => Ok(()),
     }
 }

@@ -23,7 +23,7 @@ pub fn prepare(
     cmd: Option<impl Iterator<Item = &'static CStr>>,
     spec_args: Option<&[Str<'static>]>,
     env: impl Iterator<Item = &'static CStr>,
-) -> Result<'static, &'static Command> {
+) -> Result<'static, &'static mut Command> {
     let c = COMMAND.take().ok_or(Error::new("exec", Object::None, Reason::Text("prepared twice")))?;
     let too_many = |field: &'static [u8], n: usize| {
         let path = Path::of(&[Seg::Key(b"process"), Seg::Key(field), Seg::Index(n as u32)]);
@@ -53,6 +53,59 @@ pub fn prepare(
         c.envp.push(e).map_err(|_| too_many(b"env", MAX_ENV))?;
     }
     Ok(c)
+}
+
+/// `HOME=` for a workload whose environment has none: the user's home from
+/// the container's /etc/passwd, else `/` (as runc and crun do).
+static HOME: Once<[u8; 512]> = Once::new([0; 512]);
+
+/// Adds `HOME=` to the environment when it has none.
+pub fn add_home(c: &mut Command, uid: u32) -> Result<'static, ()> {
+    let has_home = (0..c.envp.len()).filter_map(|i| c.envp.get(i)).any(|e| e.to_bytes().starts_with(b"HOME="));
+    if has_home {
+        return Ok(());
+    }
+    let Some(buf) = HOME.take() else { return Ok(()) };
+    let mut passwd = [0u8; 4096];
+    let text = read_small(c"/etc/passwd", &mut passwd);
+    let home = home_of(text, uid).filter(|h| !h.is_empty() && h.len() + 6 <= buf.len()).unwrap_or(b"/");
+    let len = 5 + home.len();
+    if let Some(dst) = buf.get_mut(..len + 1) {
+        let (k, rest) = dst.split_at_mut(5);
+        k.copy_from_slice(b"HOME=");
+        let (v, nul) = rest.split_at_mut(home.len());
+        v.copy_from_slice(home);
+        if let Some(z) = nul.first_mut() {
+            *z = 0;
+        }
+    }
+    let entry = CStr::from_bytes_with_nul(buf.get(..=len).unwrap_or(&[])).unwrap_or(c"HOME=/");
+    let path = Path::of(&[Seg::Key(b"process"), Seg::Key(b"env"), Seg::Index(MAX_ENV as u32)]);
+    c.envp.push(entry).map_err(|_| Error::new("spec", Object::Spec(path), Reason::Spec(Kind::TooMany(MAX_ENV))))
+}
+
+/// The start of a small file (what fits), or nothing when it cannot be read.
+fn read_small<'b>(path: &CStr, buf: &'b mut [u8]) -> &'b [u8] {
+    let Ok(fd) = sys::openat(sys::AT_FDCWD, path, libc::O_RDONLY, 0).map(sys::OwnedFd::new) else { return &[] };
+    let mut len = 0;
+    while let Some(room) = buf.get_mut(len..).filter(|r| !r.is_empty()) {
+        match sys::read(fd.fd(), room) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => len += n,
+        }
+    }
+    buf.get(..len).unwrap_or(&[])
+}
+
+/// The home directory of `uid` in an /etc/passwd text.
+pub fn home_of(passwd: &[u8], uid: u32) -> Option<&[u8]> {
+    passwd.split(|&c| c == b'\n').find_map(|line| {
+        let mut f = line.split(|&c| c == b':');
+        let (_name, _pw, id) = (f.next()?, f.next()?, f.next()?);
+        let (_gid, _gecos, home) = (f.next()?, f.next()?, f.next()?);
+        let n = id.iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n.checked_mul(10)?.checked_add((d - b'0') as u32))?)?;
+        (n == uid && !id.is_empty()).then_some(home)
+    })
 }
 
 /// The value of PATH in an environment.
@@ -153,6 +206,15 @@ mod tests {
         let (seen, e) = tried(c"sh", &format!("{long}:/bin"), &[]);
         assert_eq!(seen, ["/bin/sh"]);
         assert_eq!(e, Errno::ENOENT);
+    }
+
+    #[test]
+    fn finds_home() {
+        let pw = b"root:x:0:0:root:/root:/bin/sh\nbad line\nu:x:1000:1000::/home/u:/bin/sh\nx:x::0::/nope:/bin/sh\n";
+        assert_eq!(home_of(pw, 0), Some(&b"/root"[..]));
+        assert_eq!(home_of(pw, 1000), Some(&b"/home/u"[..]));
+        assert_eq!(home_of(pw, 5), None);
+        assert_eq!(home_of(b"", 0), None);
     }
 
     #[test]

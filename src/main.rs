@@ -7,7 +7,7 @@ use nsinit::cli::{self, Mode, Options, SpecSource};
 use nsinit::diag::{self, At, Error, Object, Reason, Result};
 use nsinit::spec::{self, Spec};
 use nsinit::sys::{self, cell::Once, cstr::RawArray};
-use nsinit::{child, exec, input, reaper, summary};
+use nsinit::{caps, child, exec, input, reaper, rootfs, summary, system};
 
 // libc is linked for musl's start-up code (crt1 calls `main`) and memcpy & co.
 extern crate libc;
@@ -51,27 +51,64 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     // 3. PID 1's own set-up: signals, subreaper, parent-death signal.
     let signals = reaper::block()?;
     become_reaper(&opts)?;
-    // 4. The workload: argv, env, then clone → child steps → execve.
+    // 4. The container, from the inside.
+    if let Some(spec) = spec {
+        system::loopback_up(spec)?;
+        system::oom_score(spec)?;
+        rootfs::enter(spec)?;
+        system::names(spec)?;
+        system::sysctls(spec)?;
+    }
+    // 5. The workload: argv, env, then clone → child steps → execve.
     let command = exec::prepare(
         opts.cmd.map(|i| argv.iter().skip(i)),
         spec.map(|s| s.process.args.as_slice()),
         workload_env(spec, envp),
     )?;
-    let plan = child::Plan { command, spec, signals: signals.saved };
-    let mut report: child::Report = None;
+    if let Some(s) = spec {
+        exec::add_home(command, s.process.user.uid)?;
+    }
+    let plan = child::Plan {
+        command,
+        spec,
+        signals: signals.saved,
+        filter: None,
+        last_cap: caps::kernel_last_cap(),
+        terminal: spec.is_some_and(|s| s.process.terminal) && sys::isatty(0),
+    };
+    let mut report = child::Report::default();
     let pid = child::start(&plan, &mut report)?;
     diag::trace("exec", Object::Num("pid ", pid as u64));
-    if let Some((e, code)) = report {
-        diag::report(&e);
-        if code == 125 {
-            // The child failed before execve: a setup failure, not the workload's.
-            let _ = sys::wait4(pid, 0);
-            return Ok(125);
-        }
+    if let Some(code) = setup_failed(pid, &report) {
+        return Ok(code);
     }
-    // 5. PID 1: forward signals, reap zombies, exit with the workload's status.
+    // 6. PID 1: forward signals, reap zombies, exit with the workload's status.
     let status = reaper::run(signals.fd, pid, opts.group);
     Ok(reaper::exit_code(status, |c| opts.expects(c)))
+}
+
+/// When the child failed before its execve, says why and returns the exit
+/// status (125 for a setup step; 126/127 come from the workload's own exit
+/// and go through the reaper).
+fn setup_failed(pid: i32, report: &child::Report) -> Option<i32> {
+    match &report.failure {
+        Some((e, code)) => {
+            diag::report(e);
+            if *code != 125 {
+                return None;
+            }
+        }
+        None if report.reached_exec => return None,
+        None => {
+            // Killed before execve (a filter loaded without no_new_privs
+            // killing a step): a setup failure, not the workload's status.
+            let sig = sys::wait4(pid, 0).ok().flatten().map_or(0, |(_, st)| st & 0x7f);
+            diag::report(&Error::new("spawn", Object::Num("killed by signal ", sig as u64), Reason::Text("before execve")));
+            return Some(125);
+        }
+    }
+    let _ = sys::wait4(pid, 0);
+    Some(125)
 }
 
 /// Reads and validates the spec, if there is one.
@@ -85,6 +122,7 @@ fn load_spec(opts: &Options<'static>) -> Result<'static, Option<&'static Spec<'s
     for w in &spec.warnings {
         diag::warn(&w.to_error());
     }
+    spec::warn_unraisable_ambient(spec);
     if opts.cmd.is_none() && spec.process.args.is_empty() {
         return Err(spec::missing_args());
     }

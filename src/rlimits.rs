@@ -25,6 +25,14 @@ pub fn from_name(name: &[u8]) -> Option<u32> {
     NAMES.iter().position(|n| n.as_bytes() == name).map(|i| i as u32)
 }
 
+/// Sets every `process.rlimits` entry; returns the one that failed.
+pub fn apply(limits: &[crate::spec::Rlimit]) -> Result<(), (u32, crate::sys::Errno)> {
+    for l in limits {
+        crate::sys::setrlimit(l.resource, l.soft, l.hard).map_err(|e| (l.resource, e))?;
+    }
+    Ok(())
+}
+
 /// The name of a resource number.
 pub fn name(resource: u32) -> &'static str {
     NAMES.get(resource as usize).copied().unwrap_or("RLIMIT_?")

@@ -1,3 +1,144 @@
-//! Mounts: option parsing (pure, `options`) and, later, the mount steps.
+//! Mounts: option parsing (pure, `options`), the container's cgroup
+//! hierarchy (`cgroup`), and one spec mount applied inside the new root.
 
+pub mod cgroup;
 pub mod options;
+
+use crate::diag::{self, Error, Object, Reason};
+use crate::rootfs::resolve::{self, Kind};
+use crate::spec::{Mount, Spec, Str};
+use crate::sys::{self, Errno, Fd, OwnedFd};
+use core::ffi::CStr;
+use libc::{MS_BIND, MS_REC, MS_REMOUNT};
+
+/// Mount flags a bind remount keeps from the mount it changes when the
+/// kernel has locked them (a user namespace cannot clear them): the ST_*
+/// bits of statfs equal these MS_* bits.
+const LOCKED: u64 = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC | libc::MS_NOATIME | libc::MS_NODIRATIME | libc::MS_RELATIME | libc::MS_RDONLY;
+
+/// Applies one entry of `mounts[]` inside `root`.
+pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, ()> {
+    let fstype = m.fstype.map_or(&b""[..], Str::to_bytes);
+    let dest = m.destination.to_bytes();
+    let bind = m.options.is_bind() || fstype == b"bind";
+    let obj = Object::Typed(dest, if fstype.is_empty() { b"bind" } else { fstype });
+    diag::trace("mount", obj);
+    if fstype == b"cgroup" && !bind {
+        return cgroup::apply(root, spec, m);
+    }
+    let at = |e: Errno| Error::new("mount", obj, Reason::Errno(e));
+    // A file bind mount needs a file to mount on.
+    let kind = match (bind, m.source) {
+        (true, Some(src)) => match sys::fstatat(sys::AT_FDCWD, src.get(), 0) {
+            Ok(st) if st.st_mode & libc::S_IFMT != libc::S_IFDIR => Kind::File,
+            Ok(_) => Kind::Dir,
+            Err(e) => return Err(Error::new("mount", Object::Typed(src.to_bytes(), b"bind source"), Reason::Errno(e))),
+        },
+        (true, None) => return Err(Error::new("mount", obj, Reason::Text("a bind mount needs a source"))),
+        (false, _) => Kind::Dir,
+    };
+    let target = resolve::ensure(root, dest, kind).map_err(at)?;
+    let mut pbuf = [0u8; 32];
+    let flags = m.options.flags;
+    if bind {
+        let src = m.source.map(Str::get);
+        sys::mount(src, target.proc_path(&mut pbuf), None, flags & (MS_BIND | MS_REC), None).map_err(at)?;
+    } else {
+        let mut dbuf = [0u8; 4096];
+        let data = join_data(spec.data_of(m), &mut dbuf).map_err(at)?;
+        let source = m.source.or(m.fstype).map(Str::get);
+        let fs = m.fstype.map(Str::get);
+        sys::mount(source, target.proc_path(&mut pbuf), fs, flags & !(MS_BIND | MS_REC), data).map_err(at)?;
+    }
+    // From here on, act on the new mount: reopen the path, which now leads
+    // to its root, not to the directory under it.
+    let mounted = resolve::open(root, m.destination.get(), kind).map_err(at)?;
+    if bind && flags & !(MS_BIND | MS_REC) != 0 {
+        remount(&mounted, flags).map_err(at)?;
+    }
+    finish(&mounted, m.options.propagation, m.options.rec_set, m.options.rec_clr).map_err(at)
+}
+
+/// `mount(NULL, fd, NULL, MS_BIND | MS_REMOUNT | flags)`: a bind mount's
+/// own flags (ro, nosuid, ...) only take effect on a remount. Where the
+/// kernel refuses to clear a locked flag, the flags the mount already has
+/// are kept, as runc does.
+pub fn remount(mounted: &OwnedFd, flags: u64) -> Result<(), Errno> {
+    let mut pbuf = [0u8; 32];
+    let target = mounted.proc_path(&mut pbuf);
+    let want = (flags & !MS_REC) | MS_BIND | MS_REMOUNT;
+    match sys::mount(None, target, None, want, None) {
+        Err(Errno::EPERM) => {
+            let locked = sys::fstatfs(mounted.fd())?.flags & LOCKED;
+            sys::mount(None, target, None, want | locked, None)
+        }
+        r => r,
+    }
+}
+
+/// Propagation and recursive attributes of a fresh mount.
+pub fn finish(mounted: &OwnedFd, propagation: u64, rec_set: u64, rec_clr: u64) -> Result<(), Errno> {
+    if propagation != 0 {
+        let mut pbuf = [0u8; 32];
+        sys::mount(None, mounted.proc_path(&mut pbuf), None, propagation, None)?;
+    }
+    if rec_set | rec_clr != 0 {
+        sys::mount_setattr(mounted.fd(), c"", (libc::AT_EMPTY_PATH | libc::AT_RECURSIVE) as u32, rec_set, rec_clr)?;
+    }
+    Ok(())
+}
+
+/// The data words joined with commas, NUL-terminated in `buf` (None when
+/// there are none). Mount data is at most one page.
+pub fn join_data<'b>(words: &[Str], buf: &'b mut [u8]) -> Result<Option<&'b CStr>, Errno> {
+    if words.is_empty() {
+        return Ok(None);
+    }
+    let mut len = 0;
+    for (i, w) in words.iter().enumerate() {
+        let w = w.to_bytes();
+        let sep = usize::from(i > 0);
+        let dst = buf.get_mut(len..len + sep + w.len()).ok_or(Errno::E2BIG)?;
+        let (s, rest) = dst.split_at_mut(sep);
+        if let Some(c) = s.first_mut() {
+            *c = b',';
+        }
+        rest.copy_from_slice(w);
+        len += sep + w.len();
+    }
+    *buf.get_mut(len).ok_or(Errno::E2BIG)? = 0;
+    CStr::from_bytes_with_nul(buf.get(..=len).unwrap_or(&[])).map(Some).map_err(|_| Errno::EINVAL)
+}
+
+/// The `/` of the container as a directory descriptor.
+pub fn open_root(path: &CStr) -> Result<OwnedFd, Errno> {
+    sys::openat(sys::AT_FDCWD, path, libc::O_PATH | libc::O_DIRECTORY, 0).map(OwnedFd::new)
+}
+
+/// Turns a failed step's errno into the step's error line.
+pub fn step_err<'a>(step: &'static str, what: &'a [u8]) -> impl Fn(Errno) -> Error<'a> {
+    move |e| Error::new(step, Object::Name(what), Reason::Errno(e))
+}
+
+/// `mount(src, dst, NULL, MS_BIND)` for paths already resolved to fds.
+pub fn bind_fd(src: &CStr, target: &OwnedFd, flags: u64) -> Result<(), Errno> {
+    let mut pbuf = [0u8; 32];
+    sys::mount(Some(src), target.proc_path(&mut pbuf), None, MS_BIND | (flags & MS_REC), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_data_words() {
+        let words = [Str::new(c"mode=755"), Str::new(c"size=65536k")];
+        let mut buf = [0u8; 64];
+        assert_eq!(join_data(&words, &mut buf).unwrap().unwrap().to_bytes(), b"mode=755,size=65536k");
+        assert_eq!(join_data(&[], &mut buf).unwrap(), None);
+        let mut small = [0u8; 8];
+        assert_eq!(join_data(&words, &mut small), Err(Errno::E2BIG));
+        let mut exact = [0u8; 9];
+        assert_eq!(join_data(&words[..1], &mut exact).unwrap().unwrap().to_bytes(), b"mode=755");
+    }
+}

@@ -229,62 +229,8 @@ impl<'a> Spec<'a> {
                 kind: crate::json::Kind::Unsupported("not supported yet"),
             })
         };
-        let key = Seg::Key;
-        let p = &self.process;
-        let l = &self.linux;
-        if self.root.path.is_some() {
-            return refuse(&[key(b"root")]);
-        }
-        if !self.mounts.is_empty() {
-            return refuse(&[key(b"mounts")]);
-        }
-        if self.hostname.is_some() {
-            return refuse(&[key(b"hostname")]);
-        }
-        if self.domainname.is_some() {
-            return refuse(&[key(b"domainname")]);
-        }
-        if p.terminal {
-            return refuse(&[key(b"process"), key(b"terminal")]);
-        }
-        if p.user.uid != 0 || p.user.gid != 0 || p.user.gids_given {
-            return refuse(&[key(b"process"), key(b"user")]);
-        }
-        if p.user.umask.is_some() {
-            return refuse(&[key(b"process"), key(b"user"), key(b"umask")]);
-        }
-        if p.capabilities.is_some() {
-            return refuse(&[key(b"process"), key(b"capabilities")]);
-        }
-        if !p.rlimits.is_empty() {
-            return refuse(&[key(b"process"), key(b"rlimits")]);
-        }
-        if p.no_new_privileges {
-            return refuse(&[key(b"process"), key(b"noNewPrivileges")]);
-        }
-        if p.oom_score_adj.is_some() {
-            return refuse(&[key(b"process"), key(b"oomScoreAdj")]);
-        }
-        if l.rootfs_propagation.is_some() {
-            return refuse(&[key(b"linux"), key(b"rootfsPropagation")]);
-        }
-        if !l.masked_paths.is_empty() {
-            return refuse(&[key(b"linux"), key(b"maskedPaths")]);
-        }
-        if !l.readonly_paths.is_empty() {
-            return refuse(&[key(b"linux"), key(b"readonlyPaths")]);
-        }
-        if !l.devices.is_empty() {
-            return refuse(&[key(b"linux"), key(b"devices")]);
-        }
-        if !l.sysctl.is_empty() {
-            return refuse(&[key(b"linux"), key(b"sysctl")]);
-        }
-        if l.new_namespaces & libc::CLONE_NEWNET as u32 != 0 {
-            return refuse(&[key(b"linux"), key(b"namespaces")]);
-        }
-        if l.seccomp.present {
-            return refuse(&[key(b"linux"), key(b"seccomp")]);
+        if self.linux.seccomp.present {
+            return refuse(&[Seg::Key(b"linux"), Seg::Key(b"seccomp")]);
         }
         None
     }
@@ -298,6 +244,22 @@ impl<'a> Warning<'a> {
                 crate::diag::Object::Spec(path),
                 crate::diag::Reason::Spec(crate::json::Kind::Unknown("skipped unknown capability", name)),
             ),
+        }
+    }
+}
+
+/// Warns about ambient capabilities the kernel cannot raise (not also
+/// permitted and inheritable): skipped, as runc does.
+pub fn warn_unraisable_ambient(spec: &Spec) {
+    let Some(c) = spec.process.capabilities.get() else { return };
+    let skipped = c.ambient & !crate::caps::raisable_ambient(&c);
+    for cap in 0..=crate::caps::LAST_CAP {
+        if skipped & crate::caps::bit(cap) != 0 {
+            crate::diag::warn(&crate::diag::Error::new(
+                "capabilities",
+                crate::diag::Object::Name(crate::caps::name(cap).as_bytes()),
+                crate::diag::Reason::Text("ambient but not inheritable and permitted: skipped"),
+            ));
         }
     }
 }

@@ -14,7 +14,39 @@ use crate::seccomp::{self, ActionKind, Op};
 /// `spec` borrows from it.
 pub fn parse<'a>(doc: &'a mut [u8], spec: &mut Spec<'a>) -> core::result::Result<(), Error<'a>> {
     let mut p = Parser::new(doc);
-    document(&mut p, spec).map_err(|kind| p.locate(kind))
+    document(&mut p, spec).map_err(|kind| p.locate(kind))?;
+    check_sysctls(spec)
+}
+
+/// runc refuses a sysctl that is not namespaced, or whose namespace the
+/// container does not have: writing it would change the host.
+fn check_sysctls<'a>(spec: &Spec<'a>) -> core::result::Result<(), Error<'a>> {
+    let ns = spec.linux.namespaces;
+    let has = |flag: i32| ns & flag as u32 != 0;
+    for (k, _) in &spec.linux.sysctl {
+        let key = k.to_bytes();
+        const IPC: [&[u8]; 8] = [
+            b"kernel.msgmax", b"kernel.msgmnb", b"kernel.msgmni", b"kernel.sem",
+            b"kernel.shmall", b"kernel.shmmax", b"kernel.shmmni", b"kernel.shm_rmid_forced",
+        ];
+        let needs = if IPC.contains(&key) || key.starts_with(b"fs.mqueue.") {
+            Some((libc::CLONE_NEWIPC, "needs an ipc namespace"))
+        } else if key.starts_with(b"net.") {
+            Some((libc::CLONE_NEWNET, "needs a network namespace"))
+        } else if key == b"kernel.hostname" || key == b"kernel.domainname" {
+            Some((libc::CLONE_NEWUTS, "needs a uts namespace"))
+        } else {
+            None
+        };
+        let why = match needs {
+            Some((flag, _)) if has(flag) => continue,
+            Some((_, why)) => why,
+            None => "not namespaced: it would change the host",
+        };
+        let path = Path::of(&[Seg::Key(b"linux"), Seg::Key(b"sysctl"), Seg::Key(key)]);
+        return Err(Error { path, kind: Kind::Invalid(why) });
+    }
+    Ok(())
 }
 
 fn document<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {

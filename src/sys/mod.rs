@@ -17,6 +17,49 @@ pub use syscalls::Errno;
 use syscalls::{Sysno, syscall};
 
 pub type Fd = i32;
+
+/// A descriptor closed when dropped.
+#[derive(Debug)]
+pub struct OwnedFd(Fd);
+
+impl OwnedFd {
+    pub fn new(fd: Fd) -> Self {
+        OwnedFd(fd)
+    }
+
+    pub fn fd(&self) -> Fd {
+        self.0
+    }
+
+    /// `/proc/self/fd/N` for this descriptor, to mount on or reopen it.
+    pub fn proc_path<'b>(&self, buf: &'b mut [u8; 32]) -> &'b CStr {
+        let prefix = b"/proc/self/fd/";
+        let mut d = [0u8; 12];
+        let mut n = self.0.max(0) as u32;
+        let mut i = d.len();
+        loop {
+            i -= 1;
+            d[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 || i == 0 {
+                break;
+            }
+        }
+        let digits = d.get(i..).unwrap_or(&[]);
+        let len = prefix.len() + digits.len();
+        buf[..prefix.len()].copy_from_slice(prefix);
+        buf[prefix.len()..len].copy_from_slice(digits);
+        buf[len] = 0;
+        CStr::from_bytes_with_nul(&buf[..=len]).unwrap_or(c"/proc/self/fd/")
+    }
+}
+
+impl Drop for OwnedFd {
+    fn drop(&mut self) {
+        // A close error leaves nothing to undo for a descriptor we only read.
+        let _ = close(self.0);
+    }
+}
 pub type Result<T> = core::result::Result<T, Errno>;
 
 /// `AT_FDCWD`: relative paths start at the working directory.
@@ -121,6 +164,23 @@ pub fn fstatat(dirfd: Fd, p: &CStr, flags: i32) -> Result<libc::stat> {
 /// `fstat` of an open descriptor: `newfstatat(fd, "", &st, AT_EMPTY_PATH)`.
 pub fn fstat(fd: Fd) -> Result<libc::stat> {
     fstatat(fd, c"", libc::AT_EMPTY_PATH)
+}
+
+/// The fields of `struct statfs` nsinit reads.
+#[derive(Clone, Copy, Debug)]
+pub struct StatFs {
+    pub fs_type: u64,
+    /// ST_* mount flags (ST_RDONLY, ST_NOSUID, ...).
+    pub flags: u64,
+}
+
+/// `fstatfs(fd, &buf)`
+pub fn fstatfs(fd: Fd) -> Result<StatFs> {
+    // SAFETY: an all-zero statfs is a valid value of this plain C struct.
+    let mut st: libc::statfs = unsafe { core::mem::zeroed() };
+    // SAFETY: st is a valid, writable statfs buffer.
+    unsafe { syscall!(Sysno::fstatfs, fd, &mut st as *mut libc::statfs) }?;
+    Ok(StatFs { fs_type: st.f_type, flags: st.f_flags })
 }
 
 /// `mkdirat(dirfd, path, mode)`
@@ -257,8 +317,13 @@ pub fn fchdir(fd: Fd) -> Result<()> {
 
 /// `umask(mask)`
 pub fn umask(mask: u32) {
+    umask_get_set(mask);
+}
+
+/// `umask(mask)`, returning the previous mask.
+pub fn umask_get_set(mask: u32) -> u32 {
     // SAFETY: umask cannot fail and touches no memory.
-    let _ = unsafe { syscall!(Sysno::umask, mask) };
+    unsafe { syscall!(Sysno::umask, mask) }.map_or(0o022, |m| m as u32)
 }
 
 /// `clock_gettime(CLOCK_MONOTONIC)` in microseconds.

@@ -1,0 +1,144 @@
+//! The root filesystem, in runc's order: propagation of `/`, the new root
+//! bound onto itself, `mounts[]`, devices, `pivot_root` with the old root
+//! detached, the root read-only, then read-only and masked paths.
+//!
+//! Without `root.path` nsinit is already inside its container (injected by
+//! a runtime): the mounts and paths apply to the current `/`, and nothing
+//! is pivoted.
+
+mod devices;
+pub mod resolve;
+
+use crate::diag::{self, At, Error, Object, Reason, Result};
+use crate::mount::{self, remount};
+use crate::rootfs::resolve::Kind;
+use crate::spec::{Spec, Str};
+use crate::sys::{self, Errno, OwnedFd};
+use core::ffi::CStr;
+use libc::{MS_BIND, MS_REC, MS_SHARED, MS_SLAVE, MS_UNBINDABLE};
+
+/// Builds the container's filesystem and enters it.
+pub fn enter<'a>(spec: &Spec<'a>) -> Result<'a, ()> {
+    let Some(path) = spec.root.path else {
+        return build(spec, c"/");
+    };
+    let root = path.get();
+    let obj = Object::Name(root.to_bytes());
+    // Nothing of what follows may propagate back to the host: `/` becomes a
+    // slave (or what rootfsPropagation asks, if that is private or slave)
+    // before anything is mounted. Shared propagation is set on the new root
+    // after pivot_root, which needs non-shared mounts.
+    let asked = spec.linux.rootfs_propagation.get();
+    let before = match asked {
+        Some(p) if p & (MS_SHARED | MS_UNBINDABLE) == 0 => p,
+        _ => MS_SLAVE | MS_REC,
+    };
+    diag::trace("propagation", Object::Name(b"/"));
+    sys::mount(None, c"/", None, before, None).at("rootfs propagation", Object::Name(b"/"))?;
+    // pivot_root needs the new root to be a mount point.
+    sys::mount(Some(root), root, None, MS_BIND | MS_REC, None).at("root", obj)?;
+    build(spec, root)?;
+    diag::trace("pivot_root", obj);
+    pivot(root).map_err(|e| Error::new("pivot_root", obj, Reason::Errno(e)))?;
+    if let Some(p) = asked.filter(|&p| p != before) {
+        sys::mount(None, c"/", None, p, None).at("rootfs propagation", Object::Name(b"/"))?;
+    }
+    if spec.root.readonly {
+        diag::trace("readonly root", Object::None);
+        let slash = mount::open_root(c"/").at("readonly root", Object::Name(b"/"))?;
+        remount(&slash, libc::MS_RDONLY).at("readonly root", Object::Name(b"/"))?;
+    }
+    paths(spec)
+}
+
+/// Mounts, devices and the working directory, inside `root`.
+fn build<'a>(spec: &Spec<'a>, root: &'a CStr) -> Result<'a, ()> {
+    let rfd = mount::open_root(root).at("root", Object::Name(root.to_bytes()))?;
+    for m in &spec.mounts {
+        mount::apply(rfd.fd(), spec, m)?;
+    }
+    devices::create(rfd.fd(), spec)?;
+    // The working directory is created if missing, as runc does, before the
+    // user switch (it belongs to root, mode 0755).
+    if let Some(cwd) = spec.process.cwd {
+        resolve::ensure(rfd.fd(), cwd.to_bytes(), Kind::Dir).at("cwd", Object::Name(cwd.to_bytes()))?;
+    }
+    if spec.root.path.is_none() {
+        paths(spec)?;
+    }
+    Ok(())
+}
+
+/// `pivot_root(".", ".")` in the new root, then the old root (stacked on
+/// top) made a slave, so its unmount does not reach the host, and detached.
+/// When the current root cannot be pivoted (initramfs: EINVAL), the new
+/// root is moved onto `/` and chrooted into, as runc's --no-pivot does.
+fn pivot(root: &CStr) -> core::result::Result<(), Errno> {
+    let old = OwnedFd::new(sys::openat(sys::AT_FDCWD, c"/", libc::O_DIRECTORY | libc::O_RDONLY, 0)?);
+    let new = OwnedFd::new(sys::openat(sys::AT_FDCWD, root, libc::O_DIRECTORY | libc::O_RDONLY, 0)?);
+    sys::fchdir(new.fd())?;
+    match sys::pivot_root(c".", c".") {
+        Ok(()) => {}
+        Err(Errno::EINVAL) => {
+            sys::mount(Some(c"."), c"/", None, libc::MS_MOVE, None)?;
+            sys::chroot(c".")?;
+            return sys::chdir(c"/");
+        }
+        Err(e) => return Err(e),
+    }
+    sys::fchdir(old.fd())?;
+    sys::mount(None, c".", None, MS_SLAVE | MS_REC, None)?;
+    sys::umount2(c".", libc::MNT_DETACH)?;
+    sys::chdir(c"/")
+}
+
+/// `linux.readonlyPaths`, then `linux.maskedPaths` (runc's order), inside
+/// the container's `/`. A path that does not exist is skipped, as runc does.
+fn paths<'a>(spec: &Spec<'a>) -> Result<'a, ()> {
+    let l = &spec.linux;
+    if l.readonly_paths.is_empty() && l.masked_paths.is_empty() {
+        return Ok(());
+    }
+    let slash = mount::open_root(c"/").at("root", Object::Name(b"/"))?;
+    for p in &l.readonly_paths {
+        diag::trace("readonly path", Object::Name(p.to_bytes()));
+        readonly_path(&slash, *p).at("readonly path", Object::Name(p.to_bytes()))?;
+    }
+    for p in &l.masked_paths {
+        diag::trace("masked path", Object::Name(p.to_bytes()));
+        mask_path(&slash, *p).at("masked path", Object::Name(p.to_bytes()))?;
+    }
+    Ok(())
+}
+
+/// Bound onto itself, then remounted read-only keeping nosuid, nodev and
+/// noexec (runc's readonlyPath).
+fn readonly_path(slash: &OwnedFd, p: Str) -> core::result::Result<(), Errno> {
+    let fd = match resolve::open(slash.fd(), p.get(), Kind::File) {
+        Err(Errno::ENOENT) => return Ok(()),
+        r => r?,
+    };
+    let mut pbuf = [0u8; 32];
+    let at = fd.proc_path(&mut pbuf);
+    sys::mount(Some(at), at, None, MS_BIND | MS_REC, None)?;
+    let bound = resolve::open(slash.fd(), p.get(), Kind::File)?;
+    let keep = sys::fstatfs(bound.fd())?.flags & (libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC);
+    remount(&bound, libc::MS_RDONLY | keep)
+}
+
+/// /dev/null bound over a file, an empty read-only tmpfs over a directory
+/// (runc's maskPath).
+fn mask_path(slash: &OwnedFd, p: Str) -> core::result::Result<(), Errno> {
+    let fd = match resolve::open(slash.fd(), p.get(), Kind::File) {
+        Err(Errno::ENOENT) => return Ok(()),
+        r => r?,
+    };
+    let st = sys::fstat(fd.fd())?;
+    let mut pbuf = [0u8; 32];
+    let at = fd.proc_path(&mut pbuf);
+    if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+        sys::mount(Some(c"tmpfs"), at, Some(c"tmpfs"), libc::MS_RDONLY, None)
+    } else {
+        sys::mount(Some(c"/dev/null"), at, None, MS_BIND, None)
+    }
+}

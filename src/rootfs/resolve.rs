@@ -1,0 +1,138 @@
+//! Paths inside the new root, resolved as if it were `/`.
+//!
+//! Every container path goes through `openat2(root, path, RESOLVE_IN_ROOT)`:
+//! a symlink planted in the image (`rootfs/evil -> /`) or a `..` resolves
+//! inside the root, never to the host. Missing directories are created one
+//! component at a time under a parent opened the same way, and what gets
+//! mounted on is the opened descriptor (`/proc/self/fd/N`), so no path is
+//! looked up twice.
+
+use crate::sys::{self, Errno, Fd, OwnedFd};
+use core::ffi::CStr;
+
+/// RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS (linux/openat2.h): `/` and `..`
+/// stop at the root, and /proc magic links cannot jump out of it.
+const RESOLVE: u64 = 0x10 | 0x02;
+
+/// What a path should be when it has to be created.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    Dir,
+    File,
+}
+
+/// Opens `path` inside `root` with O_PATH (and O_DIRECTORY for `Dir`).
+pub fn open(root: Fd, path: &CStr, kind: Kind) -> Result<OwnedFd, Errno> {
+    let dir = if kind == Kind::Dir { libc::O_DIRECTORY } else { 0 };
+    sys::openat2(root, path, libc::O_PATH | dir, 0, RESOLVE).map(OwnedFd::new)
+}
+
+/// Opens `path` inside `root` for reading or writing (sysctl files).
+pub fn open_rw(root: Fd, path: &CStr, flags: i32) -> Result<OwnedFd, Errno> {
+    sys::openat2(root, path, flags, 0, RESOLVE).map(OwnedFd::new)
+}
+
+/// Opens `path` inside `root`, creating what is missing: directories with
+/// mode 0755, and the last component as `kind` (an empty file with mode 0644
+/// for a file bind mount). Each prefix is resolved from the root again, so a
+/// symlink met on the way (`/usr/lib -> /lib`) means the same as in the
+/// container; a component is only ever created in a parent opened that way.
+pub fn ensure(root: Fd, path: &[u8], kind: Kind) -> Result<OwnedFd, Errno> {
+    let mut buf = [0u8; libc::PATH_MAX as usize];
+    match open(root, cpath(&mut buf, path)?, kind) {
+        Err(Errno::ENOENT) => {}
+        other => return other,
+    }
+    let comps = path.split(|&c| c == b'/').filter(|c| !c.is_empty() && *c != b".");
+    let count = comps.clone().count();
+    let mut parent = open(root, c"/", Kind::Dir)?;
+    let mut prefix_len = 0;
+    for (i, comp) in comps.enumerate() {
+        let want = if i + 1 == count { kind } else { Kind::Dir };
+        // prefix := prefix + "/" + comp, NUL-terminated in buf.
+        let end = prefix_len + 1 + comp.len();
+        let slot = buf.get_mut(prefix_len..end + 1).ok_or(Errno::ENAMETOOLONG)?;
+        let (sep, rest) = slot.split_first_mut().ok_or(Errno::ENAMETOOLONG)?;
+        *sep = b'/';
+        let (name, nul) = rest.split_at_mut(comp.len());
+        name.copy_from_slice(comp);
+        *nul.first_mut().ok_or(Errno::ENAMETOOLONG)? = 0;
+        prefix_len = end;
+        let prefix = CStr::from_bytes_with_nul(buf.get(..=end).unwrap_or(&[])).map_err(|_| Errno::EINVAL)?;
+        let opened = match open(root, prefix, want) {
+            Err(Errno::ENOENT) => {
+                let mut nbuf = [0u8; 256];
+                create(&parent, cpath(&mut nbuf, comp)?, want)?;
+                open(root, prefix, want)?
+            }
+            other => other?,
+        };
+        parent = opened;
+    }
+    Ok(parent)
+}
+
+/// Creates `name` in the directory `parent` (an O_PATH descriptor): mkdirat
+/// and mknodat accept O_PATH directory descriptors. Racing creators are fine.
+fn create(parent: &OwnedFd, name: &CStr, kind: Kind) -> Result<(), Errno> {
+    let r = match kind {
+        Kind::Dir => sys::mkdirat(parent.fd(), name, 0o755),
+        Kind::File => sys::mknodat(parent.fd(), name, libc::S_IFREG | 0o644, 0),
+    };
+    match r {
+        Ok(()) | Err(Errno::EEXIST) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Copies `path` into `buf` NUL-terminated; interior NULs cannot occur (spec
+/// strings are C strings) but are refused anyway.
+pub fn cpath<'b>(buf: &'b mut [u8], path: &[u8]) -> Result<&'b CStr, Errno> {
+    let out = buf.get_mut(..path.len() + 1).ok_or(Errno::ENAMETOOLONG)?;
+    let (body, nul) = out.split_at_mut(path.len());
+    body.copy_from_slice(path);
+    *nul.first_mut().ok_or(Errno::ENAMETOOLONG)? = 0;
+    CStr::from_bytes_with_nul(out).map_err(|_| Errno::EINVAL)
+}
+
+/// Splits `/a/b/c` into (`/a/b`, `c`); the parent of `/c` is `/`.
+pub fn split_last(path: &[u8]) -> (&[u8], &[u8]) {
+    let trimmed = match path.iter().rposition(|&c| c != b'/') {
+        Some(end) => path.get(..=end).unwrap_or(path),
+        None => return (b"/", b""),
+    };
+    match trimmed.iter().rposition(|&c| c == b'/') {
+        Some(0) => (b"/", trimmed.get(1..).unwrap_or(&[])),
+        Some(i) => (trimmed.get(..i).unwrap_or(&[]), trimmed.get(i + 1..).unwrap_or(&[])),
+        None => (b"/", trimmed),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_paths() {
+        let rows: &[(&str, (&str, &str))] = &[
+            ("/dev/null", ("/dev", "null")),
+            ("/dev/pts/", ("/dev", "pts")),
+            ("/null", ("/", "null")),
+            ("/", ("/", "")),
+            ("/a/b/c", ("/a/b", "c")),
+            ("rel", ("/", "rel")),
+        ];
+        for (p, (dir, name)) in rows {
+            let (d, n) = split_last(p.as_bytes());
+            assert_eq!((d, n), (dir.as_bytes(), name.as_bytes()), "{p}");
+        }
+    }
+
+    #[test]
+    fn cpaths() {
+        let mut b = [0u8; 8];
+        assert_eq!(cpath(&mut b, b"/dev").unwrap().to_bytes(), b"/dev");
+        assert_eq!(cpath(&mut b, b"/1234567"), Err(Errno::ENAMETOOLONG));
+        assert_eq!(cpath(&mut b, b"a\0b"), Err(Errno::EINVAL));
+    }
+}
