@@ -127,7 +127,8 @@ fn readonly_path(slash: &OwnedFd, p: Str) -> core::result::Result<(), Errno> {
 }
 
 /// /dev/null bound over a file, an empty read-only tmpfs over a directory
-/// (runc's maskPath).
+/// (runc's maskPath), both read-only and empty as crun makes them: the bind
+/// remounted read-only, the tmpfs with size 0.
 fn mask_path(slash: &OwnedFd, p: Str) -> core::result::Result<(), Errno> {
     let fd = match resolve::open(slash.fd(), p.get(), Kind::File) {
         Err(Errno::ENOENT) => return Ok(()),
@@ -137,8 +138,9 @@ fn mask_path(slash: &OwnedFd, p: Str) -> core::result::Result<(), Errno> {
     let mut pbuf = [0u8; 32];
     let at = fd.proc_path(&mut pbuf);
     if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
-        sys::mount(Some(c"tmpfs"), at, Some(c"tmpfs"), libc::MS_RDONLY, None)
+        sys::mount(Some(c"tmpfs"), at, Some(c"tmpfs"), libc::MS_RDONLY, Some(c"size=0k"))
     } else {
-        sys::mount(Some(c"/dev/null"), at, None, MS_BIND, None)
+        sys::mount(Some(c"/dev/null"), at, None, MS_BIND, None)?;
+        remount(&resolve::open(slash.fd(), p.get(), Kind::File)?, libc::MS_RDONLY)
     }
 }
