@@ -116,6 +116,24 @@ pub fn apply_sets(c: &Capabilities, last: u32) -> Result<(), (u32, Errno)> {
     Ok(())
 }
 
+/// PID 1 after the workload has started: nothing left in any set but
+/// CAP_KILL when the workload runs as another uid (signals to it need it);
+/// reaping needs no capability. The bounding set goes first (dropping it
+/// needs CAP_SETPCAP, which capset then removes).
+pub fn drop_for_pid1(keep_kill: bool, last: u32) -> Result<(), (u32, Errno)> {
+    let keep = if keep_kill { bit(CAP_KILL) } else { 0 };
+    // Without CAP_SETPCAP (nsinit started unprivileged) the bounding set
+    // cannot shrink, and there is nothing in it to fear either: the sets
+    // below are what counts.
+    if sys::capget().is_ok_and(|c| c.effective & bit(CAP_SETPCAP) != 0) {
+        drop_bounding(keep, last)?;
+    }
+    sys::cap_ambient_clear_all().map_err(|e| (u32::MAX, e))?;
+    let cur = sys::capget().map_err(|e| (u32::MAX, e))?;
+    let k = keep & cur.permitted;
+    sys::capset(CapSets { effective: k, permitted: k, inheritable: 0 }).map_err(|e| (u32::MAX, e))
+}
+
 /// The name of a capability number, for messages.
 pub fn name(cap: u32) -> &'static str {
     NAMES.get(cap as usize).copied().unwrap_or("capabilities")

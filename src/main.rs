@@ -48,7 +48,9 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     if opts.mode == Mode::Check {
         return check(&opts, spec);
     }
-    // 3. PID 1's own set-up: signals, subreaper, parent-death signal.
+    // 3. PID 1's own set-up: not dumpable (no ptrace, no /proc/1/mem or
+    // environ for the workload), signals, subreaper, parent-death signal.
+    sys::set_dumpable(false).at("harden", Object::Name(b"dumpable"))?;
     let signals = reaper::block()?;
     become_reaper(&opts)?;
     // 4. The container, from the inside.
@@ -82,6 +84,13 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     if let Some(code) = setup_failed(pid, &report) {
         return Ok(code);
     }
+    // PID 1 keeps only what forwarding signals needs: no descriptor but
+    // 0-2 and its signalfd (the spec fd is closed already; anything a
+    // parent leaked goes), and no capability but CAP_KILL when needed.
+    close_fds_except(signals.fd);
+    let other_uid = spec.is_some_and(|s| s.process.user.uid != sys::getuid());
+    caps::drop_for_pid1(other_uid, plan.last_cap)
+        .map_err(|(c, e)| Error::new("harden", Object::Name(caps::name(c).as_bytes()), Reason::Errno(e)))?;
     // 6. PID 1: forward signals, reap zombies, exit with the workload's status.
     let status = reaper::run(signals.fd, pid, opts.group);
     Ok(reaper::exit_code(status, |c| opts.expects(c)))
@@ -146,6 +155,17 @@ fn workload_env(spec: Option<&'static Spec<'static>>, envp: RawArray) -> impl It
     let from_spec = spec.map(|s| s.process.env.iter().map(|e| e.get()));
     let own = if spec.is_none() { Some(envp.iter()) } else { None };
     from_spec.into_iter().flatten().chain(own.into_iter().flatten())
+}
+
+/// Closes every descriptor above 2 but `keep` (catatonit's hygiene).
+fn close_fds_except(keep: sys::Fd) {
+    let keep = keep.max(3) as u32;
+    // Errors are ignored: there is nothing to undo, and PID 1 must not die
+    // for a descriptor it does not need.
+    if keep > 3 {
+        let _ = sys::close_range(3, keep - 1, 0);
+    }
+    let _ = sys::close_range(keep + 1, u32::MAX, 0);
 }
 
 /// Subreaper when asked, the parent-death signal, and a warning when orphans
