@@ -168,7 +168,14 @@ impl<'a> Parser<'a> {
 
     /// An error of the walk, placed at the current path.
     pub fn locate(&self, kind: Kind<'a>) -> Error<'a> {
-        Error { path: self.path, kind }
+        let mut path = self.path;
+        // An object whose key is not read yet holds an empty key as a
+        // placeholder (`object`): an error there (in or after the key) is
+        // the object's, not a field named "".
+        if matches!(path.segs().last(), Some(Seg::Key(k)) if k.is_empty()) {
+            path.pop();
+        }
+        Error { path, kind }
     }
 
     fn syntax(&self, what: &'static str) -> Kind<'a> {
