@@ -466,14 +466,15 @@ impl<'a> Parser<'a> {
             // A value.
             match self.peek() {
                 Some(c @ (b'{' | b'[')) => {
+                    // Before the empty-container shortcut: `[]` is a level too.
+                    if depth >= MAX_SKIP_DEPTH {
+                        return Err(Kind::Invalid("nested deeper than 128 levels"));
+                    }
                     self.advance(1);
                     let close = if c == b'{' { b'}' } else { b']' };
                     if self.peek() == Some(close) {
                         self.advance(1);
                     } else {
-                        if depth >= MAX_SKIP_DEPTH {
-                            return Err(Kind::Invalid("nested deeper than 128 levels"));
-                        }
                         if let Some(byte) = stack.get_mut((depth / 8) as usize) {
                             let bit = 1 << (depth % 8);
                             *byte = if c == b'{' { *byte | bit } else { *byte & !bit };
