@@ -546,3 +546,257 @@ fn escaped_keys_and_names_match() {
         }),
     ]);
 }
+
+// ---- 4. Capacities: the limit fits, one more is an error --------------------
+
+/// `n` items made by `item`, comma-separated.
+fn list(n: usize, item: impl Fn(usize) -> String) -> String {
+    (0..n).map(item).collect::<Vec<_>>().join(",")
+}
+
+fn seccomp_doc(rules: &str) -> String {
+    format!(r#"{{"linux":{{"seccomp":{{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{rules}]}}}}}}"#)
+}
+
+struct Limit {
+    name: &'static str,
+    limit: usize,
+    /// A document with `n` entries.
+    doc: fn(usize) -> String,
+    /// How many entries the spec holds.
+    count: fn(&Spec<'static>) -> usize,
+    /// The line for `limit + 1` entries.
+    over: &'static str,
+}
+
+#[test]
+fn capacities() {
+    let rows = [
+        Limit {
+            name: "MAX_ARGS",
+            limit: MAX_ARGS,
+            doc: |n| format!(r#"{{"process":{{"args":[{}]}}}}"#, list(n, |i| format!(r#""a{i}""#))),
+            count: |s| s.process.args.len(),
+            over: "nsinit: spec: process.args: more than 1024 entries (nsinit's limit)",
+        },
+        Limit {
+            name: "MAX_ENV",
+            limit: MAX_ENV,
+            doc: |n| format!(r#"{{"process":{{"env":[{}]}}}}"#, list(n, |i| format!(r#""K{i}=v""#))),
+            count: |s| s.process.env.len(),
+            over: "nsinit: spec: process.env: more than 1024 entries (nsinit's limit)",
+        },
+        Limit {
+            name: "MAX_MOUNTS",
+            limit: MAX_MOUNTS,
+            doc: |n| format!(r#"{{"mounts":[{}]}}"#, list(n, |i| format!(r#"{{"destination":"/m{i}"}}"#))),
+            count: |s| s.mounts.len(),
+            over: "nsinit: spec: mounts: more than 128 entries (nsinit's limit)",
+        },
+        Limit {
+            name: "MAX_MOUNT_DATA in one mount",
+            limit: MAX_MOUNT_DATA,
+            doc: |n| {
+                format!(r#"{{"mounts":[{{"destination":"/m","options":[{}]}}]}}"#, list(n, |i| format!(r#""k{i}=v""#)))
+            },
+            count: |s| s.data_of(&s.mounts[0]).len(),
+            over: "nsinit: spec: mounts[0].options: more than 512 entries (nsinit's limit)",
+        },
+        Limit {
+            // The limit is on all mounts together; the error names the list
+            // whose word went past it.
+            name: "MAX_MOUNT_DATA over two mounts",
+            limit: MAX_MOUNT_DATA,
+            doc: |n| {
+                format!(
+                    r#"{{"mounts":[{{"destination":"/a","options":[{}]}},{{"destination":"/b","options":["ro",{}]}}]}}"#,
+                    list(256, |i| format!(r#""a{i}=v""#)),
+                    list(n - 256, |i| format!(r#""b{i}=v""#)),
+                )
+            },
+            count: |s| s.mount_data.len(),
+            over: "nsinit: spec: mounts[1].options: more than 512 entries (nsinit's limit)",
+        },
+        Limit {
+            name: "MAX_PATHS masked",
+            limit: MAX_PATHS,
+            doc: |n| format!(r#"{{"linux":{{"maskedPaths":[{}]}}}}"#, list(n, |i| format!(r#""/p{i}""#))),
+            count: |s| s.linux.masked_paths.len(),
+            over: "nsinit: spec: linux.maskedPaths: more than 128 entries (nsinit's limit)",
+        },
+        Limit {
+            name: "MAX_PATHS readonly",
+            limit: MAX_PATHS,
+            doc: |n| format!(r#"{{"linux":{{"readonlyPaths":[{}]}}}}"#, list(n, |i| format!(r#""/p{i}""#))),
+            count: |s| s.linux.readonly_paths.len(),
+            over: "nsinit: spec: linux.readonlyPaths: more than 128 entries (nsinit's limit)",
+        },
+        Limit {
+            name: "MAX_DEVICES",
+            limit: MAX_DEVICES,
+            doc: |n| {
+                format!(r#"{{"linux":{{"devices":[{}]}}}}"#, list(n, |i| format!(r#"{{"path":"/dev/f{i}","type":"p"}}"#)))
+            },
+            count: |s| s.linux.devices.len(),
+            over: "nsinit: spec: linux.devices: more than 128 entries (nsinit's limit)",
+        },
+        Limit {
+            name: "MAX_SYSCTL",
+            limit: MAX_SYSCTL,
+            doc: |n| format!(r#"{{"linux":{{"sysctl":{{{}}}}}}}"#, list(n, |i| format!(r#""net.k{i}":"1""#))),
+            count: |s| s.linux.sysctl.len(),
+            over: "nsinit: spec: linux.sysctl: more than 128 entries (nsinit's limit)",
+        },
+        Limit {
+            name: "MAX_GIDS",
+            limit: MAX_GIDS,
+            doc: |n| format!(r#"{{"process":{{"user":{{"additionalGids":[{}]}}}}}}"#, list(n, |i| i.to_string())),
+            count: |s| s.process.user.additional_gids.len(),
+            over: "nsinit: spec: process.user.additionalGids: more than 256 entries (nsinit's limit)",
+        },
+        Limit {
+            name: "MAX_SECCOMP_RULES",
+            limit: MAX_SECCOMP_RULES,
+            doc: |n| seccomp_doc(&list(n, |_| r#"{"names":["read"],"action":"SCMP_ACT_ERRNO"}"#.to_string())),
+            count: |s| s.linux.seccomp.rules.len(),
+            over: "nsinit: spec: linux.seccomp.syscalls: more than 512 entries (nsinit's limit)",
+        },
+        Limit {
+            name: "MAX_SECCOMP_NAMES in one rule",
+            limit: MAX_SECCOMP_NAMES,
+            doc: |n| seccomp_doc(&format!(r#"{{"names":[{}],"action":"SCMP_ACT_ERRNO"}}"#, list(n, |i| format!(r#""s{i}""#)))),
+            count: |s| s.linux.seccomp.names.len(),
+            over: "nsinit: spec: linux.seccomp.syscalls[0].names: more than 4096 entries (nsinit's limit)",
+        },
+        Limit {
+            name: "MAX_SECCOMP_NAMES over two rules",
+            limit: MAX_SECCOMP_NAMES,
+            doc: |n| {
+                seccomp_doc(&format!(
+                    r#"{{"names":[{}],"action":"SCMP_ACT_ERRNO"}},{{"names":[{}],"action":"SCMP_ACT_LOG"}}"#,
+                    list(4000, |i| format!(r#""a{i}""#)),
+                    list(n - 4000, |i| format!(r#""b{i}""#)),
+                ))
+            },
+            count: |s| s.linux.seccomp.names.len(),
+            over: "nsinit: spec: linux.seccomp.syscalls[1].names: more than 4096 entries (nsinit's limit)",
+        },
+        Limit {
+            name: "MAX_SECCOMP_ARGS in one rule",
+            limit: MAX_SECCOMP_ARGS,
+            doc: |n| {
+                seccomp_doc(&format!(
+                    r#"{{"names":["read"],"action":"SCMP_ACT_ERRNO","args":[{}]}}"#,
+                    list(n, |i| format!(r#"{{"index":{},"value":{i},"op":"SCMP_CMP_EQ"}}"#, i % 6))
+                ))
+            },
+            count: |s| s.linux.seccomp.args.len(),
+            over: "nsinit: spec: linux.seccomp.syscalls[0].args: more than 1024 entries (nsinit's limit)",
+        },
+        Limit {
+            name: "MAX_SECCOMP_ARGS over many rules",
+            limit: MAX_SECCOMP_ARGS,
+            doc: |n| {
+                let arg = r#"{"index":0,"value":1,"op":"SCMP_CMP_EQ"}"#;
+                let rule = |k: usize| format!(r#"{{"names":["read"],"action":"SCMP_ACT_ERRNO","args":[{}]}}"#, list(k, |_| arg.to_string()));
+                seccomp_doc(&format!("{},{}", list(n / 8, |_| rule(8)), rule(n % 8)))
+            },
+            count: |s| s.linux.seccomp.args.len(),
+            over: "nsinit: spec: linux.seccomp.syscalls[128].args: more than 1024 entries (nsinit's limit)",
+        },
+        Limit {
+            name: "MAX_HOSTNAME",
+            limit: MAX_HOSTNAME,
+            doc: |n| format!(r#"{{"hostname":"{}"}}"#, "h".repeat(n)),
+            count: |s| s.hostname.unwrap().to_bytes().len(),
+            over: "nsinit: spec: hostname: longer than 64 bytes",
+        },
+        Limit {
+            // Bytes, not characters: 32 two-byte characters fill it.
+            name: "MAX_HOSTNAME in UTF-8",
+            limit: MAX_HOSTNAME,
+            doc: |n| format!(r#"{{"hostname":"{}{}"}}"#, "\\u00e9".repeat(n / 2), "h".repeat(n % 2)),
+            count: |s| s.hostname.unwrap().to_bytes().len(),
+            over: "nsinit: spec: hostname: longer than 64 bytes",
+        },
+        Limit {
+            name: "MAX_HOSTNAME for domainname",
+            limit: MAX_HOSTNAME,
+            doc: |n| format!(r#"{{"domainname":"{}"}}"#, "d".repeat(n)),
+            count: |s| s.domainname.unwrap().to_bytes().len(),
+            over: "nsinit: spec: domainname: longer than 64 bytes",
+        },
+    ];
+    let mut failed = Vec::new();
+    for r in &rows {
+        match parse_doc((r.doc)(r.limit).as_bytes()) {
+            Ok(s) if (r.count)(&s) == r.limit => {}
+            Ok(s) => failed.push(format!("{}: {} entries at the limit, want {}", r.name, (r.count)(&s), r.limit)),
+            Err(e) => failed.push(format!("{}: at the limit: {e}", r.name)),
+        }
+        match parse_doc((r.doc)(r.limit + 1).as_bytes()) {
+            Err(got) if got == r.over => {}
+            Err(got) => failed.push(format!("{}:\n    got  {got}\n    want {}", r.name, r.over)),
+            Ok(_) => failed.push(format!("{}: one past the limit parsed", r.name)),
+        }
+    }
+    report(failed);
+}
+
+/// MAX_RLIMITS cannot be exceeded: there are 16 resources, and a resource
+/// given twice is an error of its own.
+#[test]
+fn rlimits_fill_but_cannot_exceed_their_capacity() {
+    const ALL: [&str; 16] = [
+        "RLIMIT_CPU",
+        "RLIMIT_FSIZE",
+        "RLIMIT_DATA",
+        "RLIMIT_STACK",
+        "RLIMIT_CORE",
+        "RLIMIT_RSS",
+        "RLIMIT_NPROC",
+        "RLIMIT_NOFILE",
+        "RLIMIT_MEMLOCK",
+        "RLIMIT_AS",
+        "RLIMIT_LOCKS",
+        "RLIMIT_SIGPENDING",
+        "RLIMIT_MSGQUEUE",
+        "RLIMIT_NICE",
+        "RLIMIT_RTPRIO",
+        "RLIMIT_RTTIME",
+    ];
+    assert_eq!(ALL.len(), MAX_RLIMITS);
+    let doc = |names: &[&str]| {
+        let items = list(names.len(), |i| format!(r#"{{"type":"{}","soft":{i},"hard":{}}}"#, names[i], i + 1));
+        format!(r#"{{"process":{{"rlimits":[{items}]}}}}"#)
+    };
+    let s = ok("all 16", doc(&ALL).as_bytes());
+    let got: Vec<_> = s.process.rlimits.iter().map(|r| (r.resource, r.soft, r.hard)).collect();
+    let want: Vec<_> = (0..16).map(|i| (i as u32, i as u64, i as u64 + 1)).collect();
+    assert_eq!(got, want, "resource numbers in asm-generic/resource.h order");
+    let mut seventeen = ALL.to_vec();
+    seventeen.push("RLIMIT_CPU");
+    expect_errors(&[
+        ("a 17th, known", &doc(&seventeen), r#"nsinit: spec: process.rlimits[16].type: duplicate resource "RLIMIT_CPU""#),
+        (
+            "a 17th, unknown",
+            &doc(&[&ALL[..], &["RLIMIT_BOGUS"]].concat()),
+            r#"nsinit: spec: process.rlimits[16].type: unknown resource "RLIMIT_BOGUS""#,
+        ),
+    ]);
+}
+
+/// Warnings have a capacity too, but a full list drops the warning, never
+/// the spec: an unknown capability is skipped either way (it grants less).
+#[test]
+fn warnings_past_capacity_are_dropped() {
+    let names = list(MAX_WARNINGS + 4, |i| format!(r#""CAP_NOPE{i}""#));
+    let doc = format!(r#"{{"process":{{"capabilities":{{"bounding":[{names},"CAP_KILL"]}}}}}}"#);
+    let s = ok("20 unknown capabilities", doc.as_bytes());
+    assert_eq!(s.warnings.len(), MAX_WARNINGS);
+    assert_eq!(s.process.capabilities.get().map(|c| c.bounding), Some(CAP_KILL));
+    assert_eq!(
+        warning_lines(&s)[15],
+        r#"nsinit: spec: process.capabilities.bounding[15]: skipped unknown capability "CAP_NOPE15""#
+    );
+}
