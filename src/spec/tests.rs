@@ -800,3 +800,147 @@ fn warnings_past_capacity_are_dropped() {
         r#"nsinit: spec: process.capabilities.bounding[15]: skipped unknown capability "CAP_NOPE15""#
     );
 }
+
+// ---- 5. Malformed JSON --------------------------------------------------------
+
+/// Checks that a syntax error's line reads `nsinit: spec: [path: ]invalid
+/// JSON at byte N: what`, with a well-formed path and N as given.
+fn well_formed_syntax_line(l: &str, at: usize) -> bool {
+    let Some(rest) = l.strip_prefix("nsinit: spec: ") else { return false };
+    let Some(i) = rest.find("invalid JSON at byte ") else { return false };
+    let (path, tail) = rest.split_at(i);
+    let path_ok = path.is_empty()
+        || path.strip_suffix(": ").is_some_and(|p| {
+            !p.is_empty() && !p.starts_with('.') && !p.ends_with('.') && !p.contains("..") && !p.contains(": ")
+        });
+    path_ok && tail.starts_with(&format!("invalid JSON at byte {at}: "))
+}
+
+/// Every proper prefix of a real document is an error, a syntax error at or
+/// before its end: never a panic, never a spec (an object is complete only
+/// at its closing brace, the last byte).
+fn check_truncations(name: &str, doc: &[u8], failed: &mut Vec<String>) {
+    for n in 0..doc.len() {
+        let mut buf = doc[..n].to_vec();
+        let mut spec = Box::<Spec>::default();
+        match parse(&mut buf, &mut spec) {
+            Ok(()) => failed.push(format!("{name} cut at {n}: parsed")),
+            Err(e) => match e.kind {
+                json::Kind::Syntax(_, at) if at <= n => {
+                    let l = line(e);
+                    if !well_formed_syntax_line(&l, at) {
+                        failed.push(format!("{name} cut at {n}: {l}"));
+                    }
+                }
+                _ => failed.push(format!("{name} cut at {n}: not a syntax error: {}", line(e))),
+            },
+        }
+    }
+    for (what, whole) in [("whole", doc.to_vec()), ("whole with trailing whitespace", [doc, b" \r\n\t"].concat())] {
+        if let Err(e) = parse_doc(&whole) {
+            failed.push(format!("{name} {what}: {e}"));
+        }
+    }
+}
+
+#[test]
+fn truncated_at_every_byte() {
+    let mut failed = Vec::new();
+    check_truncations("runc spec", &fixture(RUNC_CONFIG), &mut failed);
+    check_truncations("runc spec --rootless", &fixture(RUNC_ROOTLESS), &mut failed);
+    check_truncations("docker seccomp", &docker_spec(), &mut failed);
+    report(failed);
+}
+
+#[test]
+fn malformed_json() {
+    let deep = |n: usize, inner: &str| format!(r#"{{"x":{}{inner}{}}}"#, "[".repeat(n), "]".repeat(n));
+    let deep_objects = |n: usize| format!(r#"{{"x":{}1{}}}"#, r#"{"a":"#.repeat(n), "}".repeat(n));
+    let deep_in_linux = |n: usize| format!(r#"{{"linux":{{"x":{}{}}}}}"#, "[".repeat(n), "]".repeat(n));
+    expect_errors(&[
+        ("empty document", "", "nsinit: spec: invalid JSON at byte 0: unexpected end of input"),
+        ("only whitespace", " \n\t", "nsinit: spec: invalid JSON at byte 3: unexpected end of input"),
+        ("byte order mark", "\u{feff}{}", "nsinit: spec: invalid JSON at byte 0: expected a JSON value"),
+        ("form feed is not whitespace", "\u{c}{}", "nsinit: spec: invalid JSON at byte 0: expected a JSON value"),
+        ("top-level array", "[]", "nsinit: spec: expected an object"),
+        ("top-level string", r#""{}""#, "nsinit: spec: expected an object"),
+        ("top-level number", "1", "nsinit: spec: expected an object"),
+        ("top-level null", "null", "nsinit: spec: expected an object"),
+        ("top-level true", "true", "nsinit: spec: expected an object"),
+        ("trailing garbage", "{} x", "nsinit: spec: invalid JSON at byte 3: trailing characters after the document"),
+        ("two documents", "{}{}", "nsinit: spec: invalid JSON at byte 2: trailing characters after the document"),
+        ("extra brace", r#"{"hostname":"a"}}"#, "nsinit: spec: invalid JSON at byte 16: trailing characters after the document"),
+        ("trailing NUL byte", "{}\0", "nsinit: spec: invalid JSON at byte 2: trailing characters after the document"),
+        // A syntax error names the last field read before it and its byte.
+        ("trailing comma in object", r#"{"hostname":"a",}"#, "nsinit: spec: hostname: invalid JSON at byte 16: expected a string key"),
+        ("trailing comma in array", r#"{"process":{"args":["a",]}}"#, "nsinit: spec: process.args[1]: invalid JSON at byte 24: expected a JSON value"),
+        ("trailing comma in a skipped array", r#"{"x":[1,]}"#, "nsinit: spec: x: invalid JSON at byte 8: expected a JSON value"),
+        ("trailing comma in a skipped object", r#"{"x":{"a":1,}}"#, "nsinit: spec: x: invalid JSON at byte 12: expected a string key"),
+        ("double comma", r#"{"a":1,,"b":2}"#, "nsinit: spec: a: invalid JSON at byte 7: expected a string key"),
+        ("leading comma", "{,}", "nsinit: spec: invalid JSON at byte 1: expected a string key"),
+        ("missing colon", r#"{"hostname" "a"}"#, "nsinit: spec: invalid JSON at byte 12: expected ':'"),
+        ("missing colon in a skipped object", r#"{"x":{"a" 1}}"#, "nsinit: spec: x: invalid JSON at byte 10: expected ':'"),
+        ("missing comma", r#"{"hostname":"a" "domainname":"b"}"#, "nsinit: spec: hostname: invalid JSON at byte 16: expected ',' or '}'"),
+        ("missing comma in array", r#"{"process":{"args":["a" "b"]}}"#, "nsinit: spec: process.args[0]: invalid JSON at byte 24: expected ',' or ']'"),
+        ("array closed by a brace", r#"{"process":{"args":["a"}}"#, "nsinit: spec: process.args[0]: invalid JSON at byte 23: expected ',' or ']'"),
+        ("object closed by a bracket", r#"{"mounts":[{"destination":"/a"]}"#, "nsinit: spec: mounts[0].destination: invalid JSON at byte 30: expected ',' or '}'"),
+        ("single-quoted key", "{'hostname':'a'}", "nsinit: spec: invalid JSON at byte 1: expected a string key"),
+        ("bare key", r#"{hostname:"a"}"#, "nsinit: spec: invalid JSON at byte 1: expected a string key"),
+        ("comment", "{/* c */}", "nsinit: spec: invalid JSON at byte 1: expected a string key"),
+        ("number as key", r#"{1:"a"}"#, "nsinit: spec: invalid JSON at byte 1: expected a string key"),
+        ("unterminated string", r#"{"hostname":"abc"#, "nsinit: spec: hostname: invalid JSON at byte 16: unterminated string"),
+        ("unterminated key", r#"{"host"#, "nsinit: spec: invalid JSON at byte 6: unterminated string"),
+        ("unterminated nested key", r#"{"process":{"ar"#, "nsinit: spec: process: invalid JSON at byte 15: unterminated string"),
+        ("unterminated skipped string", r#"{"x":["abc"#, "nsinit: spec: x: invalid JSON at byte 10: unterminated string"),
+        ("cut after an open brace", r#"{"process":{"#, "nsinit: spec: process: invalid JSON at byte 12: expected a string key"),
+        ("cut before a value", r#"{"process":"#, "nsinit: spec: process: invalid JSON at byte 11: unexpected end of input"),
+        ("lone surrogate", r#"{"hostname":"\ud800"}"#, "nsinit: spec: hostname: invalid JSON at byte 13: invalid escape"),
+        ("lone surrogate in a skipped string", r#"{"x":"\udfff"}"#, "nsinit: spec: x: invalid JSON at byte 6: invalid escape"),
+        ("misspelled true", r#"{"process":{"terminal":tru}}"#, "nsinit: spec: process.terminal: invalid JSON at byte 23: expected a JSON value"),
+        ("misspelled null", r#"{"hostname":nul}"#, "nsinit: spec: hostname: invalid JSON at byte 12: expected a JSON value"),
+        ("capitalised True", r#"{"process":{"terminal":True}}"#, "nsinit: spec: process.terminal: invalid JSON at byte 23: expected a JSON value"),
+        ("literal run on", r#"{"process":{"terminal":truex}}"#, "nsinit: spec: process.terminal: invalid JSON at byte 27: expected ',' or '}'"),
+        ("NaN", r#"{"x": NaN}"#, "nsinit: spec: x: invalid JSON at byte 6: expected a JSON value"),
+        ("Infinity", r#"{"process":{"oomScoreAdj":Infinity}}"#, "nsinit: spec: process.oomScoreAdj: invalid JSON at byte 26: expected a JSON value"),
+        // Numbers.
+        ("leading zero", r#"{"process":{"user":{"uid":01}}}"#, "nsinit: spec: process.user.uid: invalid JSON at byte 26: invalid number"),
+        ("leading zero, skipped", r#"{"x": 007}"#, "nsinit: spec: x: invalid JSON at byte 6: invalid number"),
+        ("negative leading zero", r#"{"process":{"oomScoreAdj":-01}}"#, "nsinit: spec: process.oomScoreAdj: invalid JSON at byte 26: invalid number"),
+        ("bare minus", r#"{"process":{"user":{"uid":-}}}"#, "nsinit: spec: process.user.uid: invalid JSON at byte 26: invalid number"),
+        ("no digit after the point", r#"{"process":{"user":{"uid":1.}}}"#, "nsinit: spec: process.user.uid: invalid JSON at byte 26: invalid number"),
+        ("no digit in the exponent", r#"{"x":1e+}"#, "nsinit: spec: x: invalid JSON at byte 5: invalid number"),
+        ("leading point", r#"{"process":{"user":{"uid":.5}}}"#, "nsinit: spec: process.user.uid: invalid JSON at byte 26: expected a JSON value"),
+        ("leading plus", r#"{"process":{"user":{"uid":+1}}}"#, "nsinit: spec: process.user.uid: invalid JSON at byte 26: expected a JSON value"),
+        ("hex number", r#"{"process":{"user":{"uid":0x10}}}"#, "nsinit: spec: process.user.uid: invalid JSON at byte 27: expected ',' or '}'"),
+        ("fraction for an integer", r#"{"process":{"user":{"uid":1.5}}}"#, "nsinit: spec: process.user.uid: expected a non-negative integer"),
+        ("integral fraction", r#"{"process":{"user":{"uid":1.0}}}"#, "nsinit: spec: process.user.uid: expected a non-negative integer"),
+        ("exponent for an integer", r#"{"process":{"user":{"uid":1e3}}}"#, "nsinit: spec: process.user.uid: expected a non-negative integer"),
+        ("negative for an unsigned", r#"{"process":{"user":{"uid":-1}}}"#, "nsinit: spec: process.user.uid: expected a non-negative integer"),
+        ("minus zero for an unsigned", r#"{"process":{"user":{"uid":-0}}}"#, "nsinit: spec: process.user.uid: expected a non-negative integer"),
+        ("u32 overflow", r#"{"process":{"user":{"uid":4294967296}}}"#, "nsinit: spec: process.user.uid: larger than 4294967295"),
+        ("u64 overflow", r#"{"process":{"rlimits":[{"type":"RLIMIT_CPU","soft":18446744073709551616,"hard":1}]}}"#, "nsinit: spec: process.rlimits[0].soft: larger than 18446744073709551615"),
+        ("huge u64", r#"{"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":[],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"op":"SCMP_CMP_EQ","value":99999999999999999999999999}]}]}}}"#, "nsinit: spec: linux.seccomp.syscalls[0].args[0].value: larger than 18446744073709551615"),
+        ("i64 overflow", r#"{"process":{"oomScoreAdj":9223372036854775808}}"#, "nsinit: spec: process.oomScoreAdj: out of the 64-bit range"),
+        ("i64 underflow", r#"{"process":{"oomScoreAdj":-9223372036854775809}}"#, "nsinit: spec: process.oomScoreAdj: out of the 64-bit range"),
+        ("exponent for a signed", r#"{"process":{"oomScoreAdj":1e2}}"#, "nsinit: spec: process.oomScoreAdj: expected an integer"),
+        ("fraction for a signed", r#"{"process":{"oomScoreAdj":-0.5}}"#, "nsinit: spec: process.oomScoreAdj: expected an integer"),
+        // Nesting: values nobody reads are skipped up to 128 levels deep.
+        ("129 arrays deep", &deep(129, ""), "nsinit: spec: x: nested deeper than 128 levels"),
+        ("129 arrays deep around a value", &deep(129, "1"), "nsinit: spec: x: nested deeper than 128 levels"),
+        ("129 objects deep", &deep_objects(129), "nsinit: spec: x: nested deeper than 128 levels"),
+        ("129 deep under linux", &deep_in_linux(129), "nsinit: spec: linux.x: nested deeper than 128 levels"),
+        ("very deep", &deep(100_000, ""), "nsinit: spec: x: nested deeper than 128 levels"),
+        ("deep where a string goes", r#"{"process":{"args":[[["sh"]]]}}"#, "nsinit: spec: process.args[0]: expected a string"),
+    ]);
+    expect_ok(&[
+        ("128 arrays deep", &deep(128, ""), |_| true),
+        ("128 arrays deep around a value", &deep(128, "1"), |_| true),
+        ("128 objects deep", &deep_objects(128), |_| true),
+        ("128 deep under linux", &deep_in_linux(128), |_| true),
+        ("all whitespace kinds", "\r\n\t {\r\n\t\"hostname\"\r\n\t:\r\n\t\"h\"\r\n\t}\r\n\t", |s| s.hostname.map(text).as_deref() == Some("h")),
+        ("numbers in skipped fields", r#"{"x":[0,-0,1.5,-2.5e-3,1E+9,1e9,123456789012345678901234567890]}"#, |_| true),
+        ("minus zero for a signed", r#"{"process":{"oomScoreAdj":-0}}"#, |s| s.process.oom_score_adj.get() == Some(0)),
+        ("empty object", "{}", |s| s.first_unsupported().is_none()),
+        ("empty key", r#"{"":1}"#, |_| true),
+    ]);
+}
