@@ -944,3 +944,195 @@ fn malformed_json() {
         ("empty key", r#"{"":1}"#, |_| true),
     ]);
 }
+
+// ---- 6. Wrong types, and null for "absent" ----------------------------------
+
+/// A compact seccomp object around the text given.
+macro_rules! sc {
+    ($inner:expr) => {
+        concat!(r#"{"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW","#, $inner, "}}}")
+    };
+}
+
+/// A compact seccomp object with one rule holding the text given.
+macro_rules! rule {
+    ($inner:expr) => {
+        sc!(concat!(r#""syscalls":[{"names":["read"],"action":"SCMP_ACT_ERRNO","#, $inner, "}]"))
+    };
+}
+
+#[test]
+fn wrong_types() {
+    expect_errors(&[
+        ("root", r#"{"root":[]}"#, "nsinit: spec: root: expected an object"),
+        ("root.path", r#"{"root":{"path":1}}"#, "nsinit: spec: root.path: expected a string"),
+        ("root.readonly", r#"{"root":{"path":"r","readonly":"yes"}}"#, "nsinit: spec: root.readonly: expected true or false"),
+        ("hostname", r#"{"hostname":5}"#, "nsinit: spec: hostname: expected a string"),
+        ("domainname", r#"{"domainname":true}"#, "nsinit: spec: domainname: expected a string"),
+        ("mounts", r#"{"mounts":{}}"#, "nsinit: spec: mounts: expected an array"),
+        ("mounts[]", r#"{"mounts":["/proc"]}"#, "nsinit: spec: mounts[0]: expected an object"),
+        ("mounts[].destination", r#"{"mounts":[{"destination":1}]}"#, "nsinit: spec: mounts[0].destination: expected a string"),
+        ("mounts[].type", r#"{"mounts":[{"destination":"/a","type":[]}]}"#, "nsinit: spec: mounts[0].type: expected a string"),
+        ("mounts[].source", r#"{"mounts":[{"destination":"/a","source":{}}]}"#, "nsinit: spec: mounts[0].source: expected a string"),
+        ("mounts[].options", r#"{"mounts":[{"destination":"/a","options":"ro"}]}"#, "nsinit: spec: mounts[0].options: expected an array"),
+        ("mounts[].options[]", r#"{"mounts":[{"destination":"/a","options":["ro",1]}]}"#, "nsinit: spec: mounts[0].options[1]: expected a string"),
+        ("process", r#"{"process":[]}"#, "nsinit: spec: process: expected an object"),
+        ("process.terminal number", r#"{"process":{"terminal":1}}"#, "nsinit: spec: process.terminal: expected true or false"),
+        ("process.terminal string", r#"{"process":{"terminal":"true"}}"#, "nsinit: spec: process.terminal: expected true or false"),
+        ("process.user", r#"{"process":{"user":1}}"#, "nsinit: spec: process.user: expected an object"),
+        ("process.user.uid", r#"{"process":{"user":{"uid":"0"}}}"#, "nsinit: spec: process.user.uid: expected a non-negative integer"),
+        ("process.user.gid", r#"{"process":{"user":{"gid":true}}}"#, "nsinit: spec: process.user.gid: expected a non-negative integer"),
+        ("process.user.umask", r#"{"process":{"user":{"umask":"022"}}}"#, "nsinit: spec: process.user.umask: expected a non-negative integer"),
+        ("process.user.additionalGids", r#"{"process":{"user":{"additionalGids":5}}}"#, "nsinit: spec: process.user.additionalGids: expected an array"),
+        ("process.user.additionalGids[]", r#"{"process":{"user":{"additionalGids":[1,"5"]}}}"#, "nsinit: spec: process.user.additionalGids[1]: expected a non-negative integer"),
+        ("process.args", r#"{"process":{"args":"sh"}}"#, "nsinit: spec: process.args: expected an array"),
+        ("process.args[]", r#"{"process":{"args":["sh",{}]}}"#, "nsinit: spec: process.args[1]: expected a string"),
+        ("process.env", r#"{"process":{"env":{"A":"b"}}}"#, "nsinit: spec: process.env: expected an array"),
+        ("process.env[]", r#"{"process":{"env":[1]}}"#, "nsinit: spec: process.env[0]: expected a string"),
+        ("process.cwd", r#"{"process":{"cwd":1}}"#, "nsinit: spec: process.cwd: expected a string"),
+        ("process.capabilities", r#"{"process":{"capabilities":[]}}"#, "nsinit: spec: process.capabilities: expected an object"),
+        ("process.capabilities.bounding", r#"{"process":{"capabilities":{"bounding":"CAP_KILL"}}}"#, "nsinit: spec: process.capabilities.bounding: expected an array"),
+        ("process.capabilities.effective[]", r#"{"process":{"capabilities":{"effective":[5]}}}"#, "nsinit: spec: process.capabilities.effective[0]: expected a string"),
+        ("process.capabilities.ambient[]", r#"{"process":{"capabilities":{"ambient":[null]}}}"#, "nsinit: spec: process.capabilities.ambient[0]: expected a string"),
+        ("process.rlimits", r#"{"process":{"rlimits":{}}}"#, "nsinit: spec: process.rlimits: expected an array"),
+        ("process.rlimits[]", r#"{"process":{"rlimits":[1]}}"#, "nsinit: spec: process.rlimits[0]: expected an object"),
+        ("process.rlimits[].type", r#"{"process":{"rlimits":[{"type":7}]}}"#, "nsinit: spec: process.rlimits[0].type: expected a string"),
+        ("process.rlimits[].soft", r#"{"process":{"rlimits":[{"soft":"1"}]}}"#, "nsinit: spec: process.rlimits[0].soft: expected a non-negative integer"),
+        ("process.rlimits[].hard", r#"{"process":{"rlimits":[{"hard":true}]}}"#, "nsinit: spec: process.rlimits[0].hard: expected a non-negative integer"),
+        ("process.noNewPrivileges string", r#"{"process":{"noNewPrivileges":"true"}}"#, "nsinit: spec: process.noNewPrivileges: expected true or false"),
+        ("process.noNewPrivileges number", r#"{"process":{"noNewPrivileges":1}}"#, "nsinit: spec: process.noNewPrivileges: expected true or false"),
+        ("process.oomScoreAdj", r#"{"process":{"oomScoreAdj":"1"}}"#, "nsinit: spec: process.oomScoreAdj: expected an integer"),
+        ("process.oomScoreAdj bool", r#"{"process":{"oomScoreAdj":true}}"#, "nsinit: spec: process.oomScoreAdj: expected an integer"),
+        ("process.apparmorProfile", r#"{"process":{"apparmorProfile":1}}"#, "nsinit: spec: process.apparmorProfile: expected a string"),
+        ("process.selinuxLabel", r#"{"process":{"selinuxLabel":[]}}"#, "nsinit: spec: process.selinuxLabel: expected a string"),
+        ("linux", r#"{"linux":"x"}"#, "nsinit: spec: linux: expected an object"),
+        ("linux.namespaces", r#"{"linux":{"namespaces":{}}}"#, "nsinit: spec: linux.namespaces: expected an array"),
+        ("linux.namespaces[]", r#"{"linux":{"namespaces":["pid"]}}"#, "nsinit: spec: linux.namespaces[0]: expected an object"),
+        ("linux.namespaces[].type", r#"{"linux":{"namespaces":[{"type":1}]}}"#, "nsinit: spec: linux.namespaces[0].type: expected a string"),
+        ("linux.namespaces[].path", r#"{"linux":{"namespaces":[{"type":"pid","path":1}]}}"#, "nsinit: spec: linux.namespaces[0].path: expected a string"),
+        ("linux.rootfsPropagation", r#"{"linux":{"rootfsPropagation":1}}"#, "nsinit: spec: linux.rootfsPropagation: expected a string"),
+        ("linux.maskedPaths", r#"{"linux":{"maskedPaths":"/x"}}"#, "nsinit: spec: linux.maskedPaths: expected an array"),
+        ("linux.readonlyPaths[]", r#"{"linux":{"readonlyPaths":[null]}}"#, "nsinit: spec: linux.readonlyPaths[0]: expected a string"),
+        ("linux.devices", r#"{"linux":{"devices":{}}}"#, "nsinit: spec: linux.devices: expected an array"),
+        ("linux.devices[]", r#"{"linux":{"devices":[[]]}}"#, "nsinit: spec: linux.devices[0]: expected an object"),
+        ("linux.devices[].path", r#"{"linux":{"devices":[{"path":1}]}}"#, "nsinit: spec: linux.devices[0].path: expected a string"),
+        ("linux.devices[].type", r#"{"linux":{"devices":[{"type":99}]}}"#, "nsinit: spec: linux.devices[0].type: expected a string"),
+        ("linux.devices[].major", r#"{"linux":{"devices":[{"major":"1"}]}}"#, "nsinit: spec: linux.devices[0].major: expected an integer"),
+        ("linux.devices[].minor", r#"{"linux":{"devices":[{"minor":1.5}]}}"#, "nsinit: spec: linux.devices[0].minor: expected an integer"),
+        ("linux.devices[].fileMode", r#"{"linux":{"devices":[{"fileMode":"0666"}]}}"#, "nsinit: spec: linux.devices[0].fileMode: expected a non-negative integer"),
+        ("linux.devices[].uid", r#"{"linux":{"devices":[{"uid":"0"}]}}"#, "nsinit: spec: linux.devices[0].uid: expected a non-negative integer"),
+        ("linux.devices[].gid", r#"{"linux":{"devices":[{"gid":[]}]}}"#, "nsinit: spec: linux.devices[0].gid: expected a non-negative integer"),
+        ("linux.sysctl", r#"{"linux":{"sysctl":[]}}"#, "nsinit: spec: linux.sysctl: expected an object"),
+        ("linux.sysctl value", r#"{"linux":{"sysctl":{"net.a":1}}}"#, "nsinit: spec: linux.sysctl.net.a: expected a string"),
+        ("linux.mountLabel", r#"{"linux":{"mountLabel":1}}"#, "nsinit: spec: linux.mountLabel: expected a string"),
+        ("linux.seccomp", r#"{"linux":{"seccomp":[]}}"#, "nsinit: spec: linux.seccomp: expected an object"),
+        ("linux.seccomp.defaultAction", r#"{"linux":{"seccomp":{"defaultAction":1}}}"#, "nsinit: spec: linux.seccomp.defaultAction: expected a string"),
+        ("linux.seccomp.defaultErrnoRet", sc!(r#""defaultErrnoRet":"1""#), "nsinit: spec: linux.seccomp.defaultErrnoRet: expected a non-negative integer"),
+        ("linux.seccomp.architectures", sc!(r#""architectures":"SCMP_ARCH_X86""#), "nsinit: spec: linux.seccomp.architectures: expected an array"),
+        ("linux.seccomp.architectures[]", sc!(r#""architectures":[1]"#), "nsinit: spec: linux.seccomp.architectures[0]: expected a string"),
+        ("linux.seccomp.flags", sc!(r#""flags":{}"#), "nsinit: spec: linux.seccomp.flags: expected an array"),
+        ("linux.seccomp.flags[]", sc!(r#""flags":[true]"#), "nsinit: spec: linux.seccomp.flags[0]: expected a string"),
+        ("linux.seccomp.listenerPath", sc!(r#""listenerPath":1"#), "nsinit: spec: linux.seccomp.listenerPath: expected a string"),
+        ("linux.seccomp.syscalls", sc!(r#""syscalls":{}"#), "nsinit: spec: linux.seccomp.syscalls: expected an array"),
+        ("linux.seccomp.syscalls[]", sc!(r#""syscalls":["read"]"#), "nsinit: spec: linux.seccomp.syscalls[0]: expected an object"),
+        ("linux.seccomp.syscalls[].names", sc!(r#""syscalls":[{"names":"read"}]"#), "nsinit: spec: linux.seccomp.syscalls[0].names: expected an array"),
+        ("linux.seccomp.syscalls[].names[]", sc!(r#""syscalls":[{"names":[1]}]"#), "nsinit: spec: linux.seccomp.syscalls[0].names[0]: expected a string"),
+        ("linux.seccomp.syscalls[].action", sc!(r#""syscalls":[{"action":1}]"#), "nsinit: spec: linux.seccomp.syscalls[0].action: expected a string"),
+        ("linux.seccomp.syscalls[].errnoRet", rule!(r#""errnoRet":-1"#), "nsinit: spec: linux.seccomp.syscalls[0].errnoRet: expected a non-negative integer"),
+        ("linux.seccomp.syscalls[].args", rule!(r#""args":{}"#), "nsinit: spec: linux.seccomp.syscalls[0].args: expected an array"),
+        ("linux.seccomp.syscalls[].args[]", rule!(r#""args":[1]"#), "nsinit: spec: linux.seccomp.syscalls[0].args[0]: expected an object"),
+        ("linux.seccomp.syscalls[].args[].index", rule!(r#""args":[{"index":"0"}]"#), "nsinit: spec: linux.seccomp.syscalls[0].args[0].index: expected a non-negative integer"),
+        ("linux.seccomp.syscalls[].args[].value", rule!(r#""args":[{"value":-1}]"#), "nsinit: spec: linux.seccomp.syscalls[0].args[0].value: expected a non-negative integer"),
+        ("linux.seccomp.syscalls[].args[].valueTwo", rule!(r#""args":[{"valueTwo":1.5}]"#), "nsinit: spec: linux.seccomp.syscalls[0].args[0].valueTwo: expected a non-negative integer"),
+        ("linux.seccomp.syscalls[].args[].op", rule!(r#""args":[{"op":1}]"#), "nsinit: spec: linux.seccomp.syscalls[0].args[0].op: expected a string"),
+        // Required values are not optional: null is the wrong type for them.
+        ("null root.path", r#"{"root":{"path":null}}"#, "nsinit: spec: root.path: expected a string"),
+        ("null mount destination", r#"{"mounts":[{"destination":null}]}"#, "nsinit: spec: mounts[0].destination: expected a string"),
+        ("null rlimit hard", r#"{"process":{"rlimits":[{"type":"RLIMIT_CPU","soft":1,"hard":null}]}}"#, "nsinit: spec: process.rlimits[0].hard: expected a non-negative integer"),
+        ("null namespace type", r#"{"linux":{"namespaces":[{"type":null}]}}"#, "nsinit: spec: linux.namespaces[0].type: expected a string"),
+        ("null sysctl value", r#"{"linux":{"sysctl":{"net.a":null}}}"#, "nsinit: spec: linux.sysctl.net.a: expected a string"),
+        ("null defaultAction", r#"{"linux":{"seccomp":{"defaultAction":null}}}"#, "nsinit: spec: linux.seccomp.defaultAction: expected a string"),
+        ("null arg index", rule!(r#""args":[{"index":null}]"#), "nsinit: spec: linux.seccomp.syscalls[0].args[0].index: expected a non-negative integer"),
+        ("null char device major", r#"{"linux":{"devices":[{"path":"/dev/c","type":"c","major":null,"minor":1}]}}"#, r#"nsinit: spec: linux.devices[0]: required field "major" is missing"#),
+    ]);
+}
+
+/// An optional field given as null is absent (as Go's encoding/json, which
+/// runc uses, reads it).
+#[test]
+fn null_means_absent() {
+    expect_ok(&[
+        ("root", r#"{"root":null}"#, |s| s.root.path.is_none()),
+        ("root.readonly", r#"{"root":{"path":"r","readonly":null}}"#, |s| !s.root.readonly),
+        ("hostname and domainname", r#"{"hostname":null,"domainname":null}"#, |s| s.hostname.is_none() && s.domainname.is_none()),
+        ("mounts", r#"{"mounts":null}"#, |s| s.mounts.is_empty()),
+        ("mount type, source, options", r#"{"mounts":[{"destination":"/m","type":null,"source":null,"options":null}]}"#, |s| {
+            let m = &s.mounts[0];
+            m.fstype.is_none() && m.source.is_none() && m.options.flags == 0 && s.mount_data.is_empty()
+        }),
+        ("empty mount type and source", r#"{"mounts":[{"destination":"/m","type":"","source":""}]}"#, |s| {
+            s.mounts[0].fstype.is_none() && s.mounts[0].source.is_none()
+        }),
+        ("mount idmaps", r#"{"mounts":[{"destination":"/m","uidMappings":null,"gidMappings":null}]}"#, |s| s.mounts.len() == 1),
+        ("process", r#"{"process":null}"#, |s| s.process.args.is_empty()),
+        ("process.terminal", r#"{"process":{"terminal":null}}"#, |s| !s.process.terminal),
+        ("process.user", r#"{"process":{"user":null}}"#, |s| s.process.user.uid == 0 && !s.process.user.gids_given),
+        ("process.user.umask", r#"{"process":{"user":{"umask":null}}}"#, |s| s.process.user.umask.get().is_none()),
+        ("process.user.additionalGids", r#"{"process":{"user":{"additionalGids":null}}}"#, |s| {
+            !s.process.user.gids_given && s.first_unsupported().is_none()
+        }),
+        ("process.args, env, cwd", r#"{"process":{"args":null,"env":null,"cwd":null}}"#, |s| {
+            s.process.args.is_empty() && s.process.env.is_empty() && s.process.cwd.is_none()
+        }),
+        ("process.capabilities", r#"{"process":{"capabilities":null}}"#, |s| !s.process.capabilities.is_some()),
+        (
+            "each capability set",
+            r#"{"process":{"capabilities":{"bounding":null,"effective":null,"inheritable":null,"permitted":null,"ambient":null}}}"#,
+            |s| s.process.capabilities.get() == Some(Capabilities::default()),
+        ),
+        ("process.rlimits", r#"{"process":{"rlimits":null}}"#, |s| s.process.rlimits.is_empty()),
+        ("process.noNewPrivileges", r#"{"process":{"noNewPrivileges":null}}"#, |s| !s.process.no_new_privileges),
+        ("process.oomScoreAdj", r#"{"process":{"oomScoreAdj":null}}"#, |s| !s.process.oom_score_adj.is_some()),
+        ("apparmor and selinux", r#"{"process":{"apparmorProfile":null,"selinuxLabel":null}}"#, |_| true),
+        ("scheduler, ioPriority, execCPUAffinity", r#"{"process":{"scheduler":null,"ioPriority":null,"execCPUAffinity":null}}"#, |_| true),
+        ("linux", r#"{"linux":null}"#, |s| s.linux.namespaces == 0),
+        ("linux.namespaces", r#"{"linux":{"namespaces":null}}"#, |s| s.linux.namespaces == 0),
+        ("namespace path", r#"{"linux":{"namespaces":[{"type":"network","path":null}]}}"#, |s| s.linux.new_namespaces == NS_NET),
+        ("empty namespace path", r#"{"linux":{"namespaces":[{"type":"network","path":""}]}}"#, |s| s.linux.new_namespaces == NS_NET),
+        ("linux.rootfsPropagation", r#"{"linux":{"rootfsPropagation":null}}"#, |s| !s.linux.rootfs_propagation.is_some()),
+        ("empty rootfsPropagation", r#"{"linux":{"rootfsPropagation":""}}"#, |s| !s.linux.rootfs_propagation.is_some()),
+        ("masked and readonly paths", r#"{"linux":{"maskedPaths":null,"readonlyPaths":null}}"#, |s| {
+            s.linux.masked_paths.is_empty() && s.linux.readonly_paths.is_empty()
+        }),
+        ("linux.devices", r#"{"linux":{"devices":null}}"#, |s| s.linux.devices.is_empty()),
+        ("device fileMode, uid, gid", r#"{"linux":{"devices":[{"path":"/dev/f","type":"p","fileMode":null,"uid":null,"gid":null}]}}"#, |s| {
+            let d = &s.linux.devices[0];
+            (d.file_mode, d.uid, d.gid) == (None, None, None)
+        }),
+        ("a FIFO's major and minor", r#"{"linux":{"devices":[{"path":"/dev/f","type":"p","major":null,"minor":null}]}}"#, |s| {
+            (s.linux.devices[0].major, s.linux.devices[0].minor) == (0, 0)
+        }),
+        ("linux.sysctl", r#"{"linux":{"sysctl":null}}"#, |s| s.linux.sysctl.is_empty()),
+        ("linux.seccomp", r#"{"linux":{"seccomp":null}}"#, |s| !s.linux.seccomp.present),
+        (
+            "seccomp optional fields",
+            sc!(r#""defaultErrnoRet":null,"architectures":null,"flags":null,"listenerPath":null,"syscalls":null"#),
+            |s| {
+                let sc = &s.linux.seccomp;
+                sc.present && sc.architectures == ARCH_X86_64 && sc.flags == 0 && sc.rules.is_empty()
+            },
+        ),
+        ("rule names, errnoRet, args", sc!(r#""syscalls":[{"names":null,"action":"SCMP_ACT_ERRNO","errnoRet":null,"args":null}]"#), |s| {
+            let r = s.linux.seccomp.rules[0];
+            r.action == Action::Errno(libc::EPERM as u16) && r.names.1 == 0 && r.args.1 == 0
+        }),
+        ("arg valueTwo", rule!(r#""args":[{"index":0,"value":1,"valueTwo":null,"op":"SCMP_CMP_EQ"}]"#), |s| {
+            s.linux.seccomp.args[0] == ArgCmp { index: 0, op: Op::Eq, value: 1, value_two: 0 }
+        }),
+        (
+            "intelRdt, mountLabel, personality, memoryPolicy",
+            r#"{"linux":{"intelRdt":null,"mountLabel":null,"personality":null,"memoryPolicy":null}}"#,
+            |_| true,
+        ),
+    ]);
+}
