@@ -1136,3 +1136,113 @@ fn null_means_absent() {
         ),
     ]);
 }
+
+// ---- 7. Unknown fields are skipped; refused ones are errors -----------------
+
+#[test]
+fn unknown_fields_at_every_level_are_skipped() {
+    let doc = r#"{
+        "ociVersion": "1.2.0",
+        "x": {"a": [1, -2.5e3, true, false, null, {"b": "c\"d\u00e9"}, [[[]]]], "": {}},
+        "root": {"x": [], "path": "rootfs", "readonly": false},
+        "mounts": [{"x": {"y": null}, "destination": "/m", "type": "tmpfs", "x2": "z"}],
+        "process": {
+            "x": 1,
+            "consoleSize": {"height": 24, "width": 80},
+            "commandLine": "a b",
+            "user": {"uid": 0, "username": "root", "x": "y", "gid": 0},
+            "capabilities": {"x": ["CAP_SYS_ADMIN"], "bounding": ["CAP_KILL"]},
+            "rlimits": [{"type": "RLIMIT_CORE", "x": [1], "soft": 0, "hard": 0}],
+            "args": ["a"],
+            "env": ["A=1"]
+        },
+        "linux": {
+            "x": {},
+            "namespaces": [{"type": "pid", "x": 1}],
+            "devices": [{"path": "/dev/f", "type": "p", "x": 1}],
+            "seccomp": {
+                "defaultAction": "SCMP_ACT_ALLOW",
+                "x": 1,
+                "listenerMetadata": "m",
+                "syscalls": [{
+                    "names": ["read"], "action": "SCMP_ACT_ERRNO",
+                    "comment": "x", "includes": {"caps": ["CAP_SYS_ADMIN"]}, "excludes": {},
+                    "args": [{"index": 1, "value": 2, "op": "SCMP_CMP_EQ", "x": []}]
+                }]
+            }
+        },
+        "windows": {"layerFolders": []},
+        "solaris": {},
+        "vm": {"kernel": {"path": "/k"}},
+        "zos": {}
+    }"#;
+    let s = ok("unknown fields", doc.as_bytes());
+    assert_eq!(opt_text(s.root.path).as_deref(), Some("rootfs"));
+    assert_eq!((text(s.mounts[0].destination), opt_text(s.mounts[0].fstype)), ("/m".into(), Some("tmpfs".into())));
+    assert_eq!(s.process.capabilities.get().map(|c| c.bounding), Some(CAP_KILL));
+    assert_eq!(s.process.rlimits[0].resource, libc::RLIMIT_CORE as u32);
+    assert_eq!((texts(&s.process.args), texts(&s.process.env)), (vec!["a".into()], vec!["A=1".into()]));
+    assert_eq!(s.linux.namespaces, NS_PID);
+    assert_eq!(text(s.linux.devices[0].path), "/dev/f");
+    let sc = &s.linux.seccomp;
+    assert_eq!(sc.rules[0].action, Action::Errno(libc::EPERM as u16));
+    assert_eq!(sc.args[0], ArgCmp { index: 1, op: Op::Eq, value: 2, value_two: 0 });
+    assert!(s.warnings.is_empty());
+}
+
+/// What the parent does (uid maps, cgroups, hooks) is not nsinit's: skipped
+/// whatever it holds, and not refused.
+#[test]
+fn parents_fields_are_skipped() {
+    let rows: &[(&str, &str, Check)] = &[
+        ("ociVersion", r#"{"ociVersion":"1.0.2-dev"}"#, |_| true),
+        ("hooks", r#"{"hooks":{"prestart":[{"path":"/bin/true","args":["true"],"timeout":5}],"createRuntime":[],"poststop":[]}}"#, |_| true),
+        ("annotations", r#"{"annotations":{"org.opencontainers.image.os":"linux","x":"\u00e9"}}"#, |_| true),
+        ("linux.uidMappings", r#"{"linux":{"uidMappings":[{"containerID":0,"hostID":1000,"size":1}]}}"#, |_| true),
+        ("linux.gidMappings", r#"{"linux":{"gidMappings":[{"containerID":0,"hostID":1000,"size":65536}]}}"#, |_| true),
+        ("linux.resources", r#"{"linux":{"resources":{"devices":[{"allow":false,"access":"rwm"}],"memory":{"limit":536870912,"swappiness":0},"cpu":{"shares":1024,"quota":-1},"pids":{"limit":-1}}}}"#, |_| true),
+        ("linux.cgroupsPath", r#"{"linux":{"cgroupsPath":"/machine.slice/x"}}"#, |_| true),
+        ("linux.timeOffsets", r#"{"linux":{"timeOffsets":{"monotonic":{"secs":1,"nanosecs":0}}}}"#, |_| true),
+        ("linux.netDevices", r#"{"linux":{"netDevices":{"eth0":{"name":"eth1"}}}}"#, |_| true),
+        ("process.consoleSize", r#"{"process":{"consoleSize":{"height":24,"width":80}}}"#, |_| true),
+        ("process.user.username", r#"{"process":{"user":{"username":"ContainerUser"}}}"#, |_| true),
+        ("seccomp listenerMetadata", sc!(r#""listenerMetadata":"x""#), |s| s.linux.seccomp.present),
+    ];
+    let rows: Vec<(&str, &str, Check)> = rows.to_vec();
+    expect_ok(&rows);
+    // None of them asks for an effect.
+    for (name, doc, _) in &rows[..rows.len() - 1] {
+        assert_eq!(unsupported(&ok(name, doc.as_bytes())), None, "{name}");
+    }
+}
+
+/// Confinement nsinit cannot apply is refused, never ignored (the contract's
+/// "fail closed"); an empty value asks for nothing and is fine.
+#[test]
+fn refused_fields() {
+    expect_errors(&[
+        ("apparmorProfile", r#"{"process":{"apparmorProfile":"docker-default"}}"#, "nsinit: spec: process.apparmorProfile: AppArmor is not supported"),
+        ("selinuxLabel", r#"{"process":{"selinuxLabel":"system_u:system_r:container_t:s0"}}"#, "nsinit: spec: process.selinuxLabel: SELinux is not supported"),
+        ("linux.mountLabel", r#"{"linux":{"mountLabel":"system_u:object_r:container_file_t:s0"}}"#, "nsinit: spec: linux.mountLabel: SELinux is not supported"),
+        ("seccomp listenerPath", sc!(r#""listenerPath":"/run/seccomp.sock""#), "nsinit: spec: linux.seccomp.listenerPath: seccomp notify listeners are not supported"),
+        ("SCMP_ACT_NOTIFY default", r#"{"linux":{"seccomp":{"defaultAction":"SCMP_ACT_NOTIFY"}}}"#, "nsinit: spec: linux.seccomp.defaultAction: SCMP_ACT_NOTIFY is not supported"),
+        ("SCMP_ACT_NOTIFY rule", sc!(r#""syscalls":[{"names":["openat"],"action":"SCMP_ACT_NOTIFY"}]"#), "nsinit: spec: linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY is not supported"),
+        ("linux.intelRdt", r#"{"linux":{"intelRdt":{"closID":"x"}}}"#, "nsinit: spec: linux.intelRdt: Intel RDT is not supported"),
+        ("linux.intelRdt empty", r#"{"linux":{"intelRdt":{}}}"#, "nsinit: spec: linux.intelRdt: Intel RDT is not supported"),
+        ("linux.personality", r#"{"linux":{"personality":{"domain":"LINUX32"}}}"#, "nsinit: spec: linux.personality: not supported"),
+        ("linux.memoryPolicy", r#"{"linux":{"memoryPolicy":{"mode":"MPOL_BIND"}}}"#, "nsinit: spec: linux.memoryPolicy: not supported"),
+        ("process.scheduler", r#"{"process":{"scheduler":{"policy":"SCHED_FIFO"}}}"#, "nsinit: spec: process.scheduler: not supported"),
+        ("process.ioPriority", r#"{"process":{"ioPriority":{"class":"IOPRIO_CLASS_RT"}}}"#, "nsinit: spec: process.ioPriority: not supported"),
+        ("process.execCPUAffinity", r#"{"process":{"execCPUAffinity":{"initial":"0"}}}"#, "nsinit: spec: process.execCPUAffinity: not supported"),
+        ("mount uidMappings", r#"{"mounts":[{"destination":"/m","uidMappings":[{"containerID":0,"hostID":1000,"size":1}]}]}"#, "nsinit: spec: mounts[0].uidMappings: id-mapped mounts are not supported"),
+        ("mount gidMappings", r#"{"mounts":[{"destination":"/m","gidMappings":[]}]}"#, "nsinit: spec: mounts[0].gidMappings: id-mapped mounts are not supported"),
+        ("idmap option", r#"{"mounts":[{"destination":"/m","options":["rbind","idmap"]}]}"#, "nsinit: spec: mounts[0].options[1]: id-mapped mounts are not supported"),
+        ("ridmap option", r#"{"mounts":[{"destination":"/m","options":["ridmap"]}]}"#, "nsinit: spec: mounts[0].options[0]: id-mapped mounts are not supported"),
+        ("tmpcopyup option", r#"{"mounts":[{"destination":"/m","type":"tmpfs","options":["tmpcopyup"]}]}"#, "nsinit: spec: mounts[0].options[0]: tmpcopyup is not supported"),
+    ]);
+    expect_ok(&[
+        ("empty apparmorProfile and selinuxLabel", r#"{"process":{"apparmorProfile":"","selinuxLabel":""}}"#, |s| s.first_unsupported().is_none()),
+        ("empty mountLabel", r#"{"linux":{"mountLabel":""}}"#, |s| s.first_unsupported().is_none()),
+        ("empty listenerPath", sc!(r#""listenerPath":"""#), |s| s.linux.seccomp.present),
+    ]);
+}
