@@ -1246,3 +1246,153 @@ fn refused_fields() {
         ("empty listenerPath", sc!(r#""listenerPath":"""#), |s| s.linux.seccomp.present),
     ]);
 }
+
+// ---- 8. Value checks ------------------------------------------------------------
+
+#[test]
+fn value_checks() {
+    expect_errors(&[
+        // root, mounts
+        ("empty root path", r#"{"root":{"path":""}}"#, "nsinit: spec: root.path: empty path"),
+        ("root without path", r#"{"root":{"readonly":true}}"#, r#"nsinit: spec: root: required field "path" is missing"#),
+        ("relative mount destination", r#"{"mounts":[{"destination":"proc","type":"proc"}]}"#, "nsinit: spec: mounts[0].destination: must be an absolute path"),
+        ("empty mount destination", r#"{"mounts":[{"destination":""}]}"#, "nsinit: spec: mounts[0].destination: must be an absolute path"),
+        ("mount without destination", r#"{"mounts":[{"destination":"/a"},{"type":"tmpfs","source":"tmpfs"}]}"#, r#"nsinit: spec: mounts[1]: required field "destination" is missing"#),
+        (
+            "the contract's nosuidd",
+            r#"{"mounts":[{"destination":"/proc","type":"proc"},{"destination":"/dev","type":"tmpfs"},{"destination":"/dev/pts","type":"devpts","options":["nosuid","nosuidd"]}]}"#,
+            r#"nsinit: spec: mounts[2].options[1]: unknown option "nosuidd""#,
+        ),
+        ("upper-case option", r#"{"mounts":[{"destination":"/m","options":["RO"]}]}"#, r#"nsinit: spec: mounts[0].options[0]: unknown option "RO""#),
+        ("empty option", r#"{"mounts":[{"destination":"/m","options":[""]}]}"#, r#"nsinit: spec: mounts[0].options[0]: unknown option """#),
+        ("control bytes in an option are shown as ?", r#"{"mounts":[{"destination":"/m","options":["no\nsuid"]}]}"#, r#"nsinit: spec: mounts[0].options[0]: unknown option "no?suid""#),
+        // process
+        ("relative cwd", r#"{"process":{"cwd":"tmp"}}"#, "nsinit: spec: process.cwd: must be an absolute path"),
+        ("empty cwd", r#"{"process":{"cwd":""}}"#, "nsinit: spec: process.cwd: must be an absolute path"),
+        ("env without =", r#"{"process":{"env":["A=1","FOO"]}}"#, "nsinit: spec: process.env[1]: must be KEY=VALUE"),
+        ("env with an empty name", r#"{"process":{"env":["=x"]}}"#, "nsinit: spec: process.env[0]: empty variable name"),
+        ("empty env entry", r#"{"process":{"env":[""]}}"#, "nsinit: spec: process.env[0]: must be KEY=VALUE"),
+        ("empty program name", r#"{"process":{"args":["","x"]}}"#, "nsinit: spec: process.args: the program name (args[0]) is empty"),
+        ("unknown rlimit", r#"{"process":{"rlimits":[{"type":"RLIMIT_FOO","soft":1,"hard":1}]}}"#, r#"nsinit: spec: process.rlimits[0].type: unknown resource "RLIMIT_FOO""#),
+        ("rlimit without prefix", r#"{"process":{"rlimits":[{"type":"NOFILE","soft":1,"hard":1}]}}"#, r#"nsinit: spec: process.rlimits[0].type: unknown resource "NOFILE""#),
+        (
+            "duplicate rlimit",
+            r#"{"process":{"rlimits":[{"type":"RLIMIT_NOFILE","soft":1,"hard":1},{"type":"RLIMIT_NOFILE","soft":2,"hard":2}]}}"#,
+            r#"nsinit: spec: process.rlimits[1].type: duplicate resource "RLIMIT_NOFILE""#,
+        ),
+        ("soft above hard", r#"{"process":{"rlimits":[{"type":"RLIMIT_NOFILE","soft":2048,"hard":1024}]}}"#, "nsinit: spec: process.rlimits[0]: soft limit above the hard limit"),
+        ("rlimit without type", r#"{"process":{"rlimits":[{"soft":1,"hard":1}]}}"#, r#"nsinit: spec: process.rlimits[0]: required field "type" is missing"#),
+        ("rlimit without soft", r#"{"process":{"rlimits":[{"type":"RLIMIT_CPU","hard":1}]}}"#, r#"nsinit: spec: process.rlimits[0]: required field "soft" is missing"#),
+        ("rlimit without hard", r#"{"process":{"rlimits":[{"type":"RLIMIT_CPU","soft":1}]}}"#, r#"nsinit: spec: process.rlimits[0]: required field "hard" is missing"#),
+        ("oomScoreAdj below -1000", r#"{"process":{"oomScoreAdj":-1001}}"#, "nsinit: spec: process.oomScoreAdj: must be between -1000 and 1000"),
+        ("oomScoreAdj above 1000", r#"{"process":{"oomScoreAdj":1001}}"#, "nsinit: spec: process.oomScoreAdj: must be between -1000 and 1000"),
+        ("oomScoreAdj far out", r#"{"process":{"oomScoreAdj":4294967296}}"#, "nsinit: spec: process.oomScoreAdj: must be between -1000 and 1000"),
+        ("umask above 0777", r#"{"process":{"user":{"umask":512}}}"#, "nsinit: spec: process.user.umask: must be at most 0777 (511)"),
+        ("gid above u32", r#"{"process":{"user":{"additionalGids":[4294967296]}}}"#, "nsinit: spec: process.user.additionalGids[0]: larger than 4294967295"),
+        // linux
+        ("unknown namespace", r#"{"linux":{"namespaces":[{"type":"net"}]}}"#, r#"nsinit: spec: linux.namespaces[0].type: unknown namespace type "net""#),
+        ("duplicate namespace", r#"{"linux":{"namespaces":[{"type":"pid"},{"type":"pid","path":"/proc/1/ns/pid"}]}}"#, r#"nsinit: spec: linux.namespaces[1].type: duplicate namespace type "pid""#),
+        ("namespace without type", r#"{"linux":{"namespaces":[{"path":"/proc/1/ns/net"}]}}"#, r#"nsinit: spec: linux.namespaces[0]: required field "type" is missing"#),
+        ("unknown propagation", r#"{"linux":{"rootfsPropagation":"bogus"}}"#, r#"nsinit: spec: linux.rootfsPropagation: unknown propagation "bogus""#),
+        ("a flag as propagation", r#"{"linux":{"rootfsPropagation":"ro"}}"#, r#"nsinit: spec: linux.rootfsPropagation: unknown propagation "ro""#),
+        ("relative masked path", r#"{"linux":{"maskedPaths":["/a","proc/kcore"]}}"#, "nsinit: spec: linux.maskedPaths[1]: must be an absolute path"),
+        ("relative readonly path", r#"{"linux":{"readonlyPaths":[""]}}"#, "nsinit: spec: linux.readonlyPaths[0]: must be an absolute path"),
+        ("relative device path", r#"{"linux":{"devices":[{"path":"dev/null","type":"c","major":1,"minor":3}]}}"#, "nsinit: spec: linux.devices[0].path: must be an absolute path"),
+        ("unknown device type", r#"{"linux":{"devices":[{"path":"/dev/x","type":"x"}]}}"#, r#"nsinit: spec: linux.devices[0].type: unknown device type "x""#),
+        ("device type a", r#"{"linux":{"devices":[{"path":"/dev/x","type":"a"}]}}"#, r#"nsinit: spec: linux.devices[0].type: unknown device type "a""#),
+        ("char device without major", r#"{"linux":{"devices":[{"path":"/dev/c","type":"c","minor":3}]}}"#, r#"nsinit: spec: linux.devices[0]: required field "major" is missing"#),
+        ("block device without minor", r#"{"linux":{"devices":[{"path":"/dev/b","type":"b","major":8}]}}"#, r#"nsinit: spec: linux.devices[0]: required field "minor" is missing"#),
+        ("device without path", r#"{"linux":{"devices":[{"type":"p"}]}}"#, r#"nsinit: spec: linux.devices[0]: required field "path" is missing"#),
+        ("device without type", r#"{"linux":{"devices":[{"path":"/dev/x"}]}}"#, r#"nsinit: spec: linux.devices[0]: required field "type" is missing"#),
+        ("negative major", r#"{"linux":{"devices":[{"path":"/dev/c","type":"c","major":-1,"minor":0}]}}"#, "nsinit: spec: linux.devices[0].major: must be between 0 and 4294967295"),
+        ("minor above u32", r#"{"linux":{"devices":[{"path":"/dev/c","type":"c","major":1,"minor":4294967296}]}}"#, "nsinit: spec: linux.devices[0].minor: must be between 0 and 4294967295"),
+        ("fileMode above 07777", r#"{"linux":{"devices":[{"path":"/dev/f","type":"p","fileMode":4096}]}}"#, "nsinit: spec: linux.devices[0].fileMode: must be at most 07777 (4095)"),
+        ("sysctl ..", r#"{"linux":{"sysctl":{"net/../../etc/passwd":"x"}}}"#, r#"nsinit: spec: linux.sysctl.net/../../etc/passwd: invalid sysctl name "net/../../etc/passwd""#),
+        ("sysctl empty component", r#"{"linux":{"sysctl":{"net..ipv4":"1"}}}"#, r#"nsinit: spec: linux.sysctl.net..ipv4: invalid sysctl name "net..ipv4""#),
+        ("sysctl leading dot", r#"{"linux":{"sysctl":{".net":"1"}}}"#, r#"nsinit: spec: linux.sysctl..net: invalid sysctl name ".net""#),
+        ("sysctl trailing dot", r#"{"linux":{"sysctl":{"net.":"1"}}}"#, r#"nsinit: spec: linux.sysctl.net.: invalid sysctl name "net.""#),
+        ("sysctl absolute", r#"{"linux":{"sysctl":{"/proc/sys/net":"1"}}}"#, r#"nsinit: spec: linux.sysctl./proc/sys/net: invalid sysctl name "/proc/sys/net""#),
+        ("sysctl double slash", r#"{"linux":{"sysctl":{"net//ipv4":"1"}}}"#, r#"nsinit: spec: linux.sysctl.net//ipv4: invalid sysctl name "net//ipv4""#),
+        ("sysctl empty", r#"{"linux":{"sysctl":{"":"1"}}}"#, r#"nsinit: spec: linux.sysctl: invalid sysctl name """#),
+        ("sysctl bare ..", r#"{"linux":{"sysctl":{"..":"1"}}}"#, r#"nsinit: spec: linux.sysctl...: invalid sysctl name "..""#),
+        // seccomp
+        ("unknown default action", r#"{"linux":{"seccomp":{"defaultAction":"SCMP_ACT_FOO"}}}"#, r#"nsinit: spec: linux.seccomp.defaultAction: unknown action "SCMP_ACT_FOO""#),
+        ("unknown rule action", sc!(r#""syscalls":[{"names":["read"],"action":"ALLOW"}]"#), r#"nsinit: spec: linux.seccomp.syscalls[0].action: unknown action "ALLOW""#),
+        ("unknown op", rule!(r#""args":[{"index":0,"value":1,"op":"SCMP_CMP_FOO"}]"#), r#"nsinit: spec: linux.seccomp.syscalls[0].args[0].op: unknown operator "SCMP_CMP_FOO""#),
+        ("unknown arch", sc!(r#""architectures":["SCMP_ARCH_X86_64","x86_64"]"#), r#"nsinit: spec: linux.seccomp.architectures[1]: unknown architecture "x86_64""#),
+        ("unknown flag", sc!(r#""flags":["SECCOMP_FILTER_FLAG_NEW_LISTENER"]"#), r#"nsinit: spec: linux.seccomp.flags[0]: unknown flag "SECCOMP_FILTER_FLAG_NEW_LISTENER""#),
+        ("arg index 6", rule!(r#""args":[{"index":6,"value":1,"op":"SCMP_CMP_EQ"}]"#), "nsinit: spec: linux.seccomp.syscalls[0].args[0].index: must be between 0 and 5"),
+        ("errnoRet above 65535", rule!(r#""errnoRet":65536"#), "nsinit: spec: linux.seccomp.syscalls[0].errnoRet: must be at most 65535"),
+        ("defaultErrnoRet above 65535", sc!(r#""defaultErrnoRet":65536"#), "nsinit: spec: linux.seccomp.defaultErrnoRet: must be at most 65535"),
+        ("no defaultAction", r#"{"linux":{"seccomp":{"architectures":["SCMP_ARCH_X86_64"]}}}"#, r#"nsinit: spec: linux.seccomp: required field "defaultAction" is missing"#),
+        ("rule without action", sc!(r#""syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"},{"names":["write"]}]"#), r#"nsinit: spec: linux.seccomp.syscalls[1]: required field "action" is missing"#),
+        ("arg without index", rule!(r#""args":[{"value":1,"op":"SCMP_CMP_EQ"}]"#), r#"nsinit: spec: linux.seccomp.syscalls[0].args[0]: required field "index" is missing"#),
+        ("arg without value", rule!(r#""args":[{"index":0,"op":"SCMP_CMP_EQ"}]"#), r#"nsinit: spec: linux.seccomp.syscalls[0].args[0]: required field "value" is missing"#),
+        ("arg without op", rule!(r#""args":[{"index":0,"value":1}]"#), r#"nsinit: spec: linux.seccomp.syscalls[0].args[0]: required field "op" is missing"#),
+    ]);
+    expect_ok(&[
+        ("a FIFO needs no numbers", r#"{"linux":{"devices":[{"path":"/dev/f","type":"p"}]}}"#, |s| {
+            let d = s.linux.devices[0];
+            (d.kind, d.major, d.minor) == (libc::S_IFIFO, 0, 0)
+        }),
+        ("char, unbuffered char and block devices", r#"{"linux":{"devices":[
+            {"path":"/dev/null","type":"c","major":1,"minor":3,"fileMode":438,"uid":0,"gid":0},
+            {"path":"/dev/u","type":"u","major":4294967295,"minor":0},
+            {"path":"/dev/sda","type":"b","major":8,"minor":0,"fileMode":4095}]}}"#, |s| {
+            let d = &s.linux.devices;
+            (d[0].kind, d[0].major, d[0].minor, d[0].file_mode, d[0].uid, d[0].gid) == (libc::S_IFCHR, 1, 3, Some(0o666), Some(0), Some(0))
+                && (d[1].kind, d[1].major) == (libc::S_IFCHR, u32::MAX as u64)
+                && (d[2].kind, d[2].file_mode) == (libc::S_IFBLK, Some(0o7777))
+        }),
+        ("soft equal to hard", r#"{"process":{"rlimits":[{"type":"RLIMIT_NOFILE","soft":18446744073709551615,"hard":18446744073709551615}]}}"#, |s| {
+            s.process.rlimits[0].soft == u64::MAX
+        }),
+        ("oomScoreAdj bounds", r#"{"process":{"oomScoreAdj":-1000}}"#, |s| s.process.oom_score_adj.get() == Some(-1000)),
+        ("oomScoreAdj upper bound", r#"{"process":{"oomScoreAdj":1000}}"#, |s| s.process.oom_score_adj.get() == Some(1000)),
+        ("umask 0777", r#"{"process":{"user":{"uid":4294967295,"gid":1,"umask":511,"additionalGids":[]}}}"#, |s| {
+            let u = &s.process.user;
+            (u.uid, u.gid, u.umask.get(), u.gids_given) == (u32::MAX, 1, Some(0o777), true)
+        }),
+        ("env values may hold =", r#"{"process":{"env":["A==b=","B="]}}"#, |s| texts(&s.process.env) == ["A==b=", "B="]),
+        ("every namespace type", r#"{"linux":{"namespaces":[{"type":"pid"},{"type":"network","path":"/proc/1/ns/net"},{"type":"mount"},{"type":"ipc"},{"type":"uts"},{"type":"user"},{"type":"cgroup"},{"type":"time"}]}}"#, |s| {
+            let all = NS_PID | NS_NET | NS_MNT | NS_IPC | NS_UTS | NS_USER | NS_CGROUP | NS_TIME;
+            s.linux.namespaces == all && s.linux.new_namespaces == all & !NS_NET
+        }),
+        ("propagation", r#"{"linux":{"rootfsPropagation":"rslave"}}"#, |s| s.linux.rootfs_propagation.get() == Some(libc::MS_SLAVE | libc::MS_REC)),
+        ("sysctl names", r#"{"linux":{"sysctl":{"net.ipv4.ip_forward":"1","net/ipv4/conf/all/rp_filter":"0","kernel.shm_rmid_forced":""}}}"#, |s| {
+            s.linux.sysctl.iter().map(|(k, v)| (text(*k), text(*v))).collect::<Vec<_>>()
+                == [("net.ipv4.ip_forward".into(), "1".into()), ("net/ipv4/conf/all/rp_filter".into(), "0".into()), ("kernel.shm_rmid_forced".into(), "".into())]
+        }),
+        ("seccomp bounds", rule!(r#""errnoRet":65535,"args":[{"index":5,"value":18446744073709551615,"valueTwo":18446744073709551615,"op":"SCMP_CMP_MASKED_EQ"}]"#), |s| {
+            let sc = &s.linux.seccomp;
+            sc.rules[0].action == Action::Errno(65535)
+                && sc.args[0] == ArgCmp { index: 5, op: Op::MaskedEq, value: u64::MAX, value_two: u64::MAX }
+        }),
+        ("seccomp arches and flags", sc!(r#""architectures":["SCMP_ARCH_X32","SCMP_ARCH_AARCH64"],"flags":["SECCOMP_FILTER_FLAG_LOG","SECCOMP_FILTER_FLAG_SPEC_ALLOW","SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]"#), |s| {
+            let sc = &s.linux.seccomp;
+            // The native architecture is always in; one without a table adds no bit.
+            sc.architectures == ARCH_X86_64 | ARCH_X32 && sc.flags == 2 | 4
+        }),
+        ("default errno", sc!(r#""defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":38"#), |s| {
+            s.linux.seccomp.default_action == Action::Errno(38)
+        }),
+        ("a rule with no names", sc!(r#""syscalls":[{"names":[],"action":"SCMP_ACT_LOG"}]"#), |s| s.linux.seccomp.rules[0].names == (0, 0)),
+    ]);
+}
+
+/// runc skips a capability name it does not know, with a warning: the
+/// workload gets less, never more.
+#[test]
+fn unknown_capabilities_warn() {
+    let doc = r#"{"process":{"capabilities":{"bounding":["CAP_KILL","CAP_FOO"],"ambient":["cap_kill"],"effective":["CAP_CHECKPOINT_RESTORE"]}}}"#;
+    let s = ok("unknown capabilities", doc.as_bytes());
+    let c = s.process.capabilities.get().unwrap();
+    assert_eq!(c, Capabilities { bounding: CAP_KILL, effective: 1 << 40, ..Capabilities::default() });
+    assert_eq!(
+        warning_lines(&s),
+        [
+            r#"nsinit: spec: process.capabilities.bounding[1]: skipped unknown capability "CAP_FOO""#,
+            r#"nsinit: spec: process.capabilities.ambient[0]: skipped unknown capability "cap_kill""#,
+        ]
+    );
+}
