@@ -1396,3 +1396,52 @@ fn unknown_capabilities_warn() {
         ]
     );
 }
+
+// ---- 9. What nsinit cannot do yet -----------------------------------------------
+
+/// `first_unsupported` refuses every field whose effect is not implemented
+/// yet. Update these rows as effects land: a field that works moves from
+/// `Some(line)` to `None`.
+#[test]
+fn not_supported_yet() {
+    let rows: &[(&str, &str, Option<&str>)] = &[
+        ("args, env, cwd", r#"{"process":{"args":["sh","-c","true"],"env":["PATH=/bin"],"cwd":"/tmp"}}"#, None),
+        ("nothing", "{}", None),
+        (
+            "neutral values",
+            r#"{"root":null,"mounts":[],"hostname":null,"process":{"terminal":false,"user":{"uid":0,"gid":0},"rlimits":[],"noNewPrivileges":false,
+                "apparmorProfile":"","selinuxLabel":""},"linux":{"maskedPaths":[],"readonlyPaths":[],"devices":[],"sysctl":{},
+                "namespaces":[{"type":"pid"},{"type":"mount"},{"type":"user"},{"type":"network","path":"/proc/1/ns/net"}]}}"#,
+            None,
+        ),
+        ("root", r#"{"root":{"path":"rootfs"}}"#, Some("nsinit: spec: root: not supported yet")),
+        ("mounts", r#"{"mounts":[{"destination":"/proc","type":"proc"}]}"#, Some("nsinit: spec: mounts: not supported yet")),
+        ("hostname", r#"{"hostname":"h"}"#, Some("nsinit: spec: hostname: not supported yet")),
+        ("domainname", r#"{"domainname":"d"}"#, Some("nsinit: spec: domainname: not supported yet")),
+        ("terminal", r#"{"process":{"terminal":true}}"#, Some("nsinit: spec: process.terminal: not supported yet")),
+        ("uid", r#"{"process":{"user":{"uid":1000}}}"#, Some("nsinit: spec: process.user: not supported yet")),
+        ("gid", r#"{"process":{"user":{"gid":1000}}}"#, Some("nsinit: spec: process.user: not supported yet")),
+        ("additionalGids", r#"{"process":{"user":{"additionalGids":[]}}}"#, Some("nsinit: spec: process.user: not supported yet")),
+        ("umask", r#"{"process":{"user":{"umask":18}}}"#, Some("nsinit: spec: process.user.umask: not supported yet")),
+        ("capabilities", r#"{"process":{"capabilities":{}}}"#, Some("nsinit: spec: process.capabilities: not supported yet")),
+        ("rlimits", r#"{"process":{"rlimits":[{"type":"RLIMIT_NOFILE","soft":1,"hard":1}]}}"#, Some("nsinit: spec: process.rlimits: not supported yet")),
+        ("noNewPrivileges", r#"{"process":{"noNewPrivileges":true}}"#, Some("nsinit: spec: process.noNewPrivileges: not supported yet")),
+        ("oomScoreAdj", r#"{"process":{"oomScoreAdj":0}}"#, Some("nsinit: spec: process.oomScoreAdj: not supported yet")),
+        ("rootfsPropagation", r#"{"linux":{"rootfsPropagation":"rprivate"}}"#, Some("nsinit: spec: linux.rootfsPropagation: not supported yet")),
+        ("maskedPaths", r#"{"linux":{"maskedPaths":["/proc/kcore"]}}"#, Some("nsinit: spec: linux.maskedPaths: not supported yet")),
+        ("readonlyPaths", r#"{"linux":{"readonlyPaths":["/proc/sys"]}}"#, Some("nsinit: spec: linux.readonlyPaths: not supported yet")),
+        ("devices", r#"{"linux":{"devices":[{"path":"/dev/f","type":"p"}]}}"#, Some("nsinit: spec: linux.devices: not supported yet")),
+        ("sysctl", r#"{"linux":{"sysctl":{"net.ipv4.ip_forward":"1"}}}"#, Some("nsinit: spec: linux.sysctl: not supported yet")),
+        ("a new network namespace", r#"{"linux":{"namespaces":[{"type":"network"}]}}"#, Some("nsinit: spec: linux.namespaces: not supported yet")),
+        ("seccomp", r#"{"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW"}}}"#, Some("nsinit: spec: linux.seccomp: not supported yet")),
+    ];
+    let mut failed = Vec::new();
+    for (name, doc, want) in rows {
+        match parse_doc(doc.as_bytes()) {
+            Ok(s) if unsupported(&s).as_deref() == *want => {}
+            Ok(s) => failed.push(format!("{name}: got {:?}, want {want:?}", unsupported(&s))),
+            Err(e) => failed.push(format!("{name}: {e}")),
+        }
+    }
+    report(failed);
+}
