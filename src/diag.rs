@@ -176,10 +176,11 @@ impl<'a> Error<'a> {
                 1
             }
             Object::Spec(p) => {
-                // "more than N entries" names the list, not the element past its end.
+                // "more than N entries" names the list, not the element past
+                // its end: an index, or a key for an object (linux.sysctl).
                 let segs = p.segs();
                 let p = match (self.reason, segs.split_last()) {
-                    (Reason::Spec(Kind::TooMany(_)), Some((json::Seg::Index(_), parent))) => Path::of(parent),
+                    (Reason::Spec(Kind::TooMany(_)), Some((_, parent))) => Path::of(parent),
                     _ => p,
                 };
                 l.path(&p);

@@ -168,7 +168,14 @@ impl<'a> Parser<'a> {
 
     /// An error of the walk, placed at the current path.
     pub fn locate(&self, kind: Kind<'a>) -> Error<'a> {
-        Error { path: self.path, kind }
+        let mut path = self.path;
+        // An object whose key is not read yet holds an empty key as a
+        // placeholder (`object`): an error there (in or after the key) is
+        // the object's, not a field named "".
+        if matches!(path.segs().last(), Some(Seg::Key(k)) if k.is_empty()) {
+            path.pop();
+        }
+        Error { path, kind }
     }
 
     fn syntax(&self, what: &'static str) -> Kind<'a> {
@@ -459,14 +466,15 @@ impl<'a> Parser<'a> {
             // A value.
             match self.peek() {
                 Some(c @ (b'{' | b'[')) => {
+                    // Before the empty-container shortcut: `[]` is a level too.
+                    if depth >= MAX_SKIP_DEPTH {
+                        return Err(Kind::Invalid("nested deeper than 128 levels"));
+                    }
                     self.advance(1);
                     let close = if c == b'{' { b'}' } else { b']' };
                     if self.peek() == Some(close) {
                         self.advance(1);
                     } else {
-                        if depth >= MAX_SKIP_DEPTH {
-                            return Err(Kind::Invalid("nested deeper than 128 levels"));
-                        }
                         if let Some(byte) = stack.get_mut((depth / 8) as usize) {
                             let bit = 1 << (depth % 8);
                             *byte = if c == b'{' { *byte | bit } else { *byte & !bit };

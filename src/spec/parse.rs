@@ -77,6 +77,11 @@ fn opt_string<'a>(p: &mut Parser<'a>) -> Result<'a, Option<Str<'a>>> {
     if p.null()? { Ok(None) } else { p.string().map(Some) }
 }
 
+/// An optional bool: null is absent, which is false.
+fn opt_bool<'a>(p: &mut Parser<'a>) -> Result<'a, bool> {
+    if p.null()? { Ok(false) } else { p.bool() }
+}
+
 /// A list of strings, each checked by `check`; null is an empty list.
 fn strings<'a, const N: usize>(
     p: &mut Parser<'a>,
@@ -149,7 +154,7 @@ fn root<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
                 }
                 path = Some(s);
             }
-            b"readonly" => readonly = p.bool()?,
+            b"readonly" => readonly = opt_bool(p)?,
             _ => p.skip()?,
         }
     }
@@ -219,7 +224,7 @@ fn process<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
     p.object()?;
     while let Some(k) = p.key()? {
         match k.to_bytes() {
-            b"terminal" => pr.terminal = p.bool()?,
+            b"terminal" => pr.terminal = opt_bool(p)?,
             b"user" => user(p, &mut pr.user)?,
             b"args" => {
                 strings(p, &mut pr.args, any)?;
@@ -241,7 +246,7 @@ fn process<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
                 }
             }
             b"rlimits" => rlimit_list(p, &mut pr.rlimits)?,
-            b"noNewPrivileges" => pr.no_new_privileges = p.bool()?,
+            b"noNewPrivileges" => pr.no_new_privileges = opt_bool(p)?,
             b"oomScoreAdj" => {
                 if !p.null()? {
                     let v = p.i64()?;
@@ -284,8 +289,8 @@ fn user<'a>(p: &mut Parser<'a>, u: &mut User) -> Result<'a, ()> {
                 }
             }
             b"additionalGids" => {
-                u.gids_given = true;
                 if !p.null()? {
+                    u.gids_given = true;
                     p.array()?;
                     while p.elem()? {
                         let g = p.u32()?;
@@ -476,8 +481,8 @@ fn devices<'a>(p: &mut Parser<'a>, out: &mut Vec<Device<'a>, MAX_DEVICES>) -> Re
                         _ => return Err(Kind::Unknown("unknown device type", t)),
                     });
                 }
-                b"major" => major = Some(dev_number(p)?),
-                b"minor" => minor = Some(dev_number(p)?),
+                b"major" => major = if p.null()? { None } else { Some(dev_number(p)?) },
+                b"minor" => minor = if p.null()? { None } else { Some(dev_number(p)?) },
                 b"fileMode" => {
                     if !p.null()? {
                         let m = p.u32()?;
@@ -637,7 +642,7 @@ fn syscall_args<'a>(p: &mut Parser<'a>, out: &mut Vec<crate::seccomp::ArgCmp, MA
                     index = Some(i as u8);
                 }
                 b"value" => value = Some(p.u64()?),
-                b"valueTwo" => value_two = p.u64()?,
+                b"valueTwo" => value_two = if p.null()? { 0 } else { p.u64()? },
                 b"op" => {
                     let o = p.string()?.to_bytes();
                     op = Some(Op::from_name(o).ok_or_else(|| Kind::Unknown("unknown operator", o))?);
