@@ -23,17 +23,20 @@ pub fn parse<'a>(doc: &'a mut [u8], spec: &mut Spec<'a>) -> core::result::Result
 fn check_sysctls<'a>(spec: &Spec<'a>) -> core::result::Result<(), Error<'a>> {
     let ns = spec.linux.namespaces;
     let has = |flag: i32| ns & flag as u32 != 0;
+    // A key may use "/" for "." (runc accepts both): compare modulo that.
+    let same = |a: &[u8], b: &[u8]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y || (*x == b'/' && *y == b'.'));
+    let starts = |a: &[u8], p: &[u8]| a.get(..p.len()).is_some_and(|h| same(h, p));
     for (k, _) in &spec.linux.sysctl {
         let key = k.to_bytes();
         const IPC: [&[u8]; 8] = [
             b"kernel.msgmax", b"kernel.msgmnb", b"kernel.msgmni", b"kernel.sem",
             b"kernel.shmall", b"kernel.shmmax", b"kernel.shmmni", b"kernel.shm_rmid_forced",
         ];
-        let needs = if IPC.contains(&key) || key.starts_with(b"fs.mqueue.") {
+        let needs = if IPC.iter().any(|i| same(key, i)) || starts(key, b"fs.mqueue.") {
             Some((libc::CLONE_NEWIPC, "needs an ipc namespace"))
-        } else if key.starts_with(b"net.") {
+        } else if starts(key, b"net.") {
             Some((libc::CLONE_NEWNET, "needs a network namespace"))
-        } else if key == b"kernel.hostname" || key == b"kernel.domainname" {
+        } else if same(key, b"kernel.hostname") || same(key, b"kernel.domainname") {
             Some((libc::CLONE_NEWUTS, "needs a uts namespace"))
         } else {
             None

@@ -329,8 +329,8 @@ fn runc_spec_configs() {
         assert_eq!(texts(&l.readonly_paths), ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"], "{n}");
         assert!(l.devices.is_empty() && l.sysctl.is_empty() && !l.seccomp.present, "{n}");
         assert!(s.warnings.is_empty(), "{n}");
-        // root is the first field whose effect is not implemented yet.
-        assert_eq!(unsupported(&s).as_deref(), Some("nsinit: spec: root: not supported yet"), "{n}");
+        // Every effect the runc configs ask for is implemented.
+        assert_eq!(unsupported(&s).as_deref(), None, "{n}");
     }
 }
 
@@ -425,8 +425,8 @@ fn string_fields() -> Vec<(&'static str, &'static str, &'static str, &'static st
             s.linux.devices[0].path
         }),
         // A key: an error in it is reported at its object.
-        ("sysctl key", r#"{"linux":{"sysctl":{"a@b":"v"}}}"#, "a@b", "linux.sysctl", |s| s.linux.sysctl[0].0),
-        ("sysctl value", r#"{"linux":{"sysctl":{"k":"@"}}}"#, "@", "linux.sysctl.k", |s| s.linux.sysctl[0].1),
+        ("sysctl key", r#"{"linux":{"namespaces":[{"type":"network"}],"sysctl":{"net.a@b":"v"}}}"#, "net.a@b", "linux.sysctl", |s| s.linux.sysctl[0].0),
+        ("sysctl value", r#"{"linux":{"namespaces":[{"type":"network"}],"sysctl":{"net.k":"@"}}}"#, "@", "linux.sysctl.net.k", |s| s.linux.sysctl[0].1),
         (
             "seccomp name",
             r#"{"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["@"],"action":"SCMP_ACT_LOG"}]}}}"#,
@@ -643,7 +643,7 @@ fn capacities() {
         Limit {
             name: "MAX_SYSCTL",
             limit: MAX_SYSCTL,
-            doc: |n| format!(r#"{{"linux":{{"sysctl":{{{}}}}}}}"#, list(n, |i| format!(r#""net.k{i}":"1""#))),
+            doc: |n| format!(r#"{{"linux":{{"namespaces":[{{"type":"network"}}],"sysctl":{{{}}}}}}}"#, list(n, |i| format!(r#""net.k{i}":"1""#))),
             count: |s| s.linux.sysctl.len(),
             over: "nsinit: spec: linux.sysctl: more than 128 entries (nsinit's limit)",
         },
@@ -1315,6 +1315,13 @@ fn value_checks() {
         ("sysctl double slash", r#"{"linux":{"sysctl":{"net//ipv4":"1"}}}"#, r#"nsinit: spec: linux.sysctl.net//ipv4: invalid sysctl name "net//ipv4""#),
         ("sysctl empty", r#"{"linux":{"sysctl":{"":"1"}}}"#, r#"nsinit: spec: linux.sysctl: invalid sysctl name """#),
         ("sysctl bare ..", r#"{"linux":{"sysctl":{"..":"1"}}}"#, r#"nsinit: spec: linux.sysctl...: invalid sysctl name "..""#),
+        // runc's validator: only namespaced sysctls, in a namespace the container has.
+        ("sysctl net without netns", r#"{"linux":{"sysctl":{"net.ipv4.ip_forward":"1"}}}"#, "nsinit: spec: linux.sysctl.net.ipv4.ip_forward: needs a network namespace"),
+        ("sysctl ipc without ipcns", r#"{"linux":{"namespaces":[{"type":"network"}],"sysctl":{"kernel/shmmax":"1"}}}"#, "nsinit: spec: linux.sysctl.kernel/shmmax: needs an ipc namespace"),
+        ("sysctl mqueue without ipcns", r#"{"linux":{"sysctl":{"fs.mqueue.msg_max":"1"}}}"#, "nsinit: spec: linux.sysctl.fs.mqueue.msg_max: needs an ipc namespace"),
+        ("sysctl hostname without utsns", r#"{"linux":{"sysctl":{"kernel.hostname":"h"}}}"#, "nsinit: spec: linux.sysctl.kernel.hostname: needs a uts namespace"),
+        ("sysctl not namespaced", r#"{"linux":{"namespaces":[{"type":"network"},{"type":"ipc"},{"type":"uts"}],"sysctl":{"vm.swappiness":"1"}}}"#, "nsinit: spec: linux.sysctl.vm.swappiness: not namespaced: it would change the host"),
+        ("sysctl kernel other", r#"{"linux":{"namespaces":[{"type":"ipc"}],"sysctl":{"kernel.shmmaxx":"1"}}}"#, "nsinit: spec: linux.sysctl.kernel.shmmaxx: not namespaced: it would change the host"),
         // seccomp
         ("unknown default action", r#"{"linux":{"seccomp":{"defaultAction":"SCMP_ACT_FOO"}}}"#, r#"nsinit: spec: linux.seccomp.defaultAction: unknown action "SCMP_ACT_FOO""#),
         ("unknown rule action", sc!(r#""syscalls":[{"names":["read"],"action":"ALLOW"}]"#), r#"nsinit: spec: linux.seccomp.syscalls[0].action: unknown action "ALLOW""#),
@@ -1359,7 +1366,7 @@ fn value_checks() {
             s.linux.namespaces == all && s.linux.new_namespaces == all & !NS_NET
         }),
         ("propagation", r#"{"linux":{"rootfsPropagation":"rslave"}}"#, |s| s.linux.rootfs_propagation.get() == Some(libc::MS_SLAVE | libc::MS_REC)),
-        ("sysctl names", r#"{"linux":{"sysctl":{"net.ipv4.ip_forward":"1","net/ipv4/conf/all/rp_filter":"0","kernel.shm_rmid_forced":""}}}"#, |s| {
+        ("sysctl names", r#"{"linux":{"namespaces":[{"type":"network"},{"type":"ipc"}],"sysctl":{"net.ipv4.ip_forward":"1","net/ipv4/conf/all/rp_filter":"0","kernel.shm_rmid_forced":""}}}"#, |s| {
             s.linux.sysctl.iter().map(|(k, v)| (text(*k), text(*v))).collect::<Vec<_>>()
                 == [("net.ipv4.ip_forward".into(), "1".into()), ("net/ipv4/conf/all/rp_filter".into(), "0".into()), ("kernel.shm_rmid_forced".into(), "".into())]
         }),
@@ -1414,25 +1421,27 @@ fn not_supported_yet() {
                 "namespaces":[{"type":"pid"},{"type":"mount"},{"type":"user"},{"type":"network","path":"/proc/1/ns/net"}]}}"#,
             None,
         ),
-        ("root", r#"{"root":{"path":"rootfs"}}"#, Some("nsinit: spec: root: not supported yet")),
-        ("mounts", r#"{"mounts":[{"destination":"/proc","type":"proc"}]}"#, Some("nsinit: spec: mounts: not supported yet")),
-        ("hostname", r#"{"hostname":"h"}"#, Some("nsinit: spec: hostname: not supported yet")),
-        ("domainname", r#"{"domainname":"d"}"#, Some("nsinit: spec: domainname: not supported yet")),
-        ("terminal", r#"{"process":{"terminal":true}}"#, Some("nsinit: spec: process.terminal: not supported yet")),
-        ("uid", r#"{"process":{"user":{"uid":1000}}}"#, Some("nsinit: spec: process.user: not supported yet")),
-        ("gid", r#"{"process":{"user":{"gid":1000}}}"#, Some("nsinit: spec: process.user: not supported yet")),
-        ("additionalGids", r#"{"process":{"user":{"additionalGids":[]}}}"#, Some("nsinit: spec: process.user: not supported yet")),
-        ("umask", r#"{"process":{"user":{"umask":18}}}"#, Some("nsinit: spec: process.user.umask: not supported yet")),
-        ("capabilities", r#"{"process":{"capabilities":{}}}"#, Some("nsinit: spec: process.capabilities: not supported yet")),
-        ("rlimits", r#"{"process":{"rlimits":[{"type":"RLIMIT_NOFILE","soft":1,"hard":1}]}}"#, Some("nsinit: spec: process.rlimits: not supported yet")),
-        ("noNewPrivileges", r#"{"process":{"noNewPrivileges":true}}"#, Some("nsinit: spec: process.noNewPrivileges: not supported yet")),
-        ("oomScoreAdj", r#"{"process":{"oomScoreAdj":0}}"#, Some("nsinit: spec: process.oomScoreAdj: not supported yet")),
-        ("rootfsPropagation", r#"{"linux":{"rootfsPropagation":"rprivate"}}"#, Some("nsinit: spec: linux.rootfsPropagation: not supported yet")),
-        ("maskedPaths", r#"{"linux":{"maskedPaths":["/proc/kcore"]}}"#, Some("nsinit: spec: linux.maskedPaths: not supported yet")),
-        ("readonlyPaths", r#"{"linux":{"readonlyPaths":["/proc/sys"]}}"#, Some("nsinit: spec: linux.readonlyPaths: not supported yet")),
-        ("devices", r#"{"linux":{"devices":[{"path":"/dev/f","type":"p"}]}}"#, Some("nsinit: spec: linux.devices: not supported yet")),
-        ("sysctl", r#"{"linux":{"sysctl":{"net.ipv4.ip_forward":"1"}}}"#, Some("nsinit: spec: linux.sysctl: not supported yet")),
-        ("a new network namespace", r#"{"linux":{"namespaces":[{"type":"network"}]}}"#, Some("nsinit: spec: linux.namespaces: not supported yet")),
+        // Implemented since: each alone passes.
+        ("root", r#"{"root":{"path":"rootfs"}}"#, None),
+        ("mounts", r#"{"mounts":[{"destination":"/proc","type":"proc"}]}"#, None),
+        ("hostname", r#"{"hostname":"h"}"#, None),
+        ("domainname", r#"{"domainname":"d"}"#, None),
+        ("terminal", r#"{"process":{"terminal":true}}"#, None),
+        ("uid", r#"{"process":{"user":{"uid":1000}}}"#, None),
+        ("gid", r#"{"process":{"user":{"gid":1000}}}"#, None),
+        ("additionalGids", r#"{"process":{"user":{"additionalGids":[]}}}"#, None),
+        ("umask", r#"{"process":{"user":{"umask":18}}}"#, None),
+        ("capabilities", r#"{"process":{"capabilities":{}}}"#, None),
+        ("rlimits", r#"{"process":{"rlimits":[{"type":"RLIMIT_NOFILE","soft":1,"hard":1}]}}"#, None),
+        ("noNewPrivileges", r#"{"process":{"noNewPrivileges":true}}"#, None),
+        ("oomScoreAdj", r#"{"process":{"oomScoreAdj":0}}"#, None),
+        ("rootfsPropagation", r#"{"linux":{"rootfsPropagation":"rprivate"}}"#, None),
+        ("maskedPaths", r#"{"linux":{"maskedPaths":["/proc/kcore"]}}"#, None),
+        ("readonlyPaths", r#"{"linux":{"readonlyPaths":["/proc/sys"]}}"#, None),
+        ("devices", r#"{"linux":{"devices":[{"path":"/dev/f","type":"p"}]}}"#, None),
+        ("sysctl", r#"{"linux":{"namespaces":[{"type":"network"}],"sysctl":{"net.ipv4.ip_forward":"1"}}}"#, None),
+        ("a new network namespace", r#"{"linux":{"namespaces":[{"type":"network"}]}}"#, None),
+        // Not yet.
         ("seccomp", r#"{"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW"}}}"#, Some("nsinit: spec: linux.seccomp: not supported yet")),
     ];
     let mut failed = Vec::new();
