@@ -180,7 +180,7 @@ impl<'a> Error<'a> {
                 // its end: an index, or a key for an object (linux.sysctl).
                 let segs = p.segs();
                 let p = match (self.reason, segs.split_last()) {
-                    (Reason::Spec(Kind::TooMany(_)), Some((_, parent))) => Path::of(parent),
+                    (Reason::Spec(Kind::TooMany(_) | Kind::TooManyInAll(..)), Some((_, parent))) => Path::of(parent),
                     _ => p,
                 };
                 l.path(&p);
@@ -217,6 +217,9 @@ fn write_kind(l: &mut Line, k: &Kind) {
         }
         Kind::TooMany(n) => {
             l.push(b"more than ").num(n as u64).push(b" entries (nsinit's limit)");
+        }
+        Kind::TooManyInAll(n, what) => {
+            l.push(b"more than ").num(n as u64).push(b" ").str(what).push(b" (nsinit's limit)");
         }
         Kind::Missing(field) => {
             l.push(b"required field \"").str(field).push(b"\" is missing");

@@ -127,6 +127,9 @@ pub enum Kind<'a> {
     Range(&'static str),
     /// A list holds more than nsinit has room for.
     TooMany(usize),
+    /// Lists together hold more than nsinit has room for: the limit and
+    /// what it counts ("syscall names in all rules").
+    TooManyInAll(usize, &'static str),
     /// A required field of this object is absent.
     Missing(&'static str),
     /// A value nsinit does not know: message and the value, printed quoted.
@@ -148,8 +151,15 @@ pub struct Error<'a> {
 /// walk (`Parser::locate`). Small errors keep every `?` cheap.
 pub type Result<'a, T> = core::result::Result<T, Kind<'a>>;
 
+/// Keys remembered per open object to refuse duplicates.
+const SEEN_KEYS: usize = 32;
+
 pub struct Parser<'a> {
     rest: &'a mut [u8],
+    /// The keys read so far in each open object (the first SEEN_KEYS of
+    /// them): a duplicate key is an error, never a silent merge.
+    seen: [[Option<Str<'a>>; SEEN_KEYS]; MAX_PATH],
+    seen_len: [u8; MAX_PATH],
     /// Offset of `rest` in the document, for syntax errors.
     off: usize,
     path: Path<'a>,
@@ -159,7 +169,7 @@ pub struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     pub fn new(doc: &'a mut [u8]) -> Self {
-        Parser { rest: doc, off: 0, path: Path::root(), opened: false }
+        Parser { rest: doc, seen: [[None; SEEN_KEYS]; MAX_PATH], seen_len: [0; MAX_PATH], off: 0, path: Path::root(), opened: false }
     }
 
     pub fn path(&self) -> Path<'a> {
@@ -236,6 +246,9 @@ impl<'a> Parser<'a> {
         if !self.path.push(Seg::Key(b"")) {
             return Err(Kind::Invalid("nested too deep"));
         }
+        if let Some(n) = self.path.len.checked_sub(1).and_then(|d| self.seen_len.get_mut(d)) {
+            *n = 0;
+        }
         self.opened = true;
         Ok(())
     }
@@ -259,6 +272,22 @@ impl<'a> Parser<'a> {
         }
         let k = Str::new(self.string_raw()?);
         self.expect(b':', "expected ':'")?;
+        // Go's encoding/json keeps the last of duplicate keys, a merge would
+        // keep both: either way the spec would not say what it seems to.
+        let depth = self.path.len.saturating_sub(1);
+        if let (Some(seen), Some(n)) = (self.seen.get_mut(depth), self.seen_len.get_mut(depth)) {
+            let used = seen.get(..*n as usize).unwrap_or(&[]);
+            if used.iter().flatten().any(|s| s.to_bytes() == k.to_bytes()) {
+                if let Some(top) = self.path.top() {
+                    *top = Seg::Key(b"");
+                }
+                return Err(Kind::Unknown("duplicate key", k.to_bytes()));
+            }
+            if let Some(slot) = seen.get_mut(*n as usize) {
+                *slot = Some(k);
+                *n += 1;
+            }
+        }
         if let Some(top) = self.path.top() {
             *top = Seg::Key(k.to_bytes());
         }

@@ -131,6 +131,9 @@ fn load_spec(opts: &Options<'static>) -> Result<'static, Option<&'static Spec<'s
     for w in &spec.warnings {
         diag::warn(&w.to_error());
     }
+    if spec.warnings_dropped > 0 {
+        diag::warn(&Error::new("spec", Object::Num("more warnings not shown: ", spec.warnings_dropped as u64), Reason::Text("unknown capabilities skipped")));
+    }
     spec::warn_unraisable_ambient(spec);
     if opts.cmd.is_none() && spec.process.args.is_empty() {
         return Err(spec::missing_args());

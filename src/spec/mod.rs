@@ -76,6 +76,8 @@ pub struct Spec<'a> {
     pub linux: Linux<'a>,
     /// Things nsinit skips with a warning (unknown capability names).
     pub warnings: Vec<Warning<'a>, MAX_WARNINGS>,
+    /// Warnings past the list's capacity: counted, said in one line.
+    pub warnings_dropped: u32,
 }
 
 /// `root`: absent when `path` is None.

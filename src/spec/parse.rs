@@ -75,6 +75,14 @@ fn push<'a, T, const N: usize>(v: &mut Vec<T, N>, x: T) -> Result<'a, ()> {
     v.push(x).map_err(|_| Kind::TooMany(N))
 }
 
+/// A full pool shared by several lists: says what it counts.
+fn in_all(what: &'static str) -> impl Fn(Kind) -> Kind {
+    move |k| match k {
+        Kind::TooMany(n) => Kind::TooManyInAll(n, what),
+        k => k,
+    }
+}
+
 /// A string that may be null (absent).
 fn opt_string<'a>(p: &mut Parser<'a>) -> Result<'a, Option<Str<'a>>> {
     if p.null()? { Ok(None) } else { p.string().map(Some) }
@@ -212,7 +220,7 @@ fn mount_options<'a>(p: &mut Parser<'a>, opts: &mut MountOptions, data: &mut Vec
         match options::parse_word(w.to_bytes()) {
             Word::Unknown => return Err(Kind::Unknown("unknown option", w.to_bytes())),
             Word::Unsupported(why) => return Err(Kind::Unsupported(why)),
-            Word::Data => push(data, w)?,
+            Word::Data => push(data, w).map_err(in_all("mount data words in all mounts"))?,
             word => opts.apply(word),
         }
     }
@@ -244,7 +252,7 @@ fn process<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
                 pr.cwd = s;
             }
             b"capabilities" => {
-                if let Some(c) = capabilities(p, &mut spec.warnings)? {
+                if let Some(c) = capabilities(p, &mut spec.warnings, &mut spec.warnings_dropped)? {
                     pr.capabilities = Opt::some(c);
                 }
             }
@@ -307,7 +315,11 @@ fn user<'a>(p: &mut Parser<'a>, u: &mut User) -> Result<'a, ()> {
     Ok(())
 }
 
-fn capabilities<'a>(p: &mut Parser<'a>, warnings: &mut Vec<Warning<'a>, MAX_WARNINGS>) -> Result<'a, Option<Capabilities>> {
+fn capabilities<'a>(
+    p: &mut Parser<'a>,
+    warnings: &mut Vec<Warning<'a>, MAX_WARNINGS>,
+    dropped: &mut u32,
+) -> Result<'a, Option<Capabilities>> {
     if p.null()? {
         return Ok(None);
     }
@@ -336,7 +348,9 @@ fn capabilities<'a>(p: &mut Parser<'a>, warnings: &mut Vec<Warning<'a>, MAX_WARN
                 // runc skips unknown names with a warning: it grants less.
                 // Past the warning list's capacity the name is still skipped.
                 None => {
-                    let _ = warnings.push(Warning::UnknownCapability(p.path(), name));
+                    if warnings.push(Warning::UnknownCapability(p.path(), name)).is_err() {
+                        *dropped = dropped.saturating_add(1);
+                    }
                 }
             }
         }
@@ -609,10 +623,10 @@ fn syscall_rules<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<'a, ()> 
         p.object()?;
         while let Some(k) = p.key()? {
             match k.to_bytes() {
-                b"names" => strings(p, &mut s.names, any)?,
+                b"names" => strings(p, &mut s.names, any).map_err(in_all("syscall names in all rules"))?,
                 b"action" => kind = Some(action_kind(p)?),
                 b"errnoRet" => errno = errno_ret(p)?,
-                b"args" => syscall_args(p, &mut s.args)?,
+                b"args" => syscall_args(p, &mut s.args).map_err(in_all("argument conditions in all rules"))?,
                 _ => p.skip()?,
             }
         }

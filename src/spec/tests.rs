@@ -600,7 +600,7 @@ fn capacities() {
                 format!(r#"{{"mounts":[{{"destination":"/m","options":[{}]}}]}}"#, list(n, |i| format!(r#""k{i}=v""#)))
             },
             count: |s| s.data_of(&s.mounts[0]).len(),
-            over: "nsinit: spec: mounts[0].options: more than 512 entries (nsinit's limit)",
+            over: "nsinit: spec: mounts[0].options: more than 512 mount data words in all mounts (nsinit's limit)",
         },
         Limit {
             // The limit is on all mounts together; the error names the list
@@ -615,7 +615,7 @@ fn capacities() {
                 )
             },
             count: |s| s.mount_data.len(),
-            over: "nsinit: spec: mounts[1].options: more than 512 entries (nsinit's limit)",
+            over: "nsinit: spec: mounts[1].options: more than 512 mount data words in all mounts (nsinit's limit)",
         },
         Limit {
             name: "MAX_PATHS masked",
@@ -666,7 +666,7 @@ fn capacities() {
             limit: MAX_SECCOMP_NAMES,
             doc: |n| seccomp_doc(&format!(r#"{{"names":[{}],"action":"SCMP_ACT_ERRNO"}}"#, list(n, |i| format!(r#""s{i}""#)))),
             count: |s| s.linux.seccomp.names.len(),
-            over: "nsinit: spec: linux.seccomp.syscalls[0].names: more than 4096 entries (nsinit's limit)",
+            over: "nsinit: spec: linux.seccomp.syscalls[0].names: more than 4096 syscall names in all rules (nsinit's limit)",
         },
         Limit {
             name: "MAX_SECCOMP_NAMES over two rules",
@@ -679,7 +679,7 @@ fn capacities() {
                 ))
             },
             count: |s| s.linux.seccomp.names.len(),
-            over: "nsinit: spec: linux.seccomp.syscalls[1].names: more than 4096 entries (nsinit's limit)",
+            over: "nsinit: spec: linux.seccomp.syscalls[1].names: more than 4096 syscall names in all rules (nsinit's limit)",
         },
         Limit {
             name: "MAX_SECCOMP_ARGS in one rule",
@@ -691,7 +691,7 @@ fn capacities() {
                 ))
             },
             count: |s| s.linux.seccomp.args.len(),
-            over: "nsinit: spec: linux.seccomp.syscalls[0].args: more than 1024 entries (nsinit's limit)",
+            over: "nsinit: spec: linux.seccomp.syscalls[0].args: more than 1024 argument conditions in all rules (nsinit's limit)",
         },
         Limit {
             name: "MAX_SECCOMP_ARGS over many rules",
@@ -702,7 +702,7 @@ fn capacities() {
                 seccomp_doc(&format!("{},{}", list(n / 8, |_| rule(8)), rule(n % 8)))
             },
             count: |s| s.linux.seccomp.args.len(),
-            over: "nsinit: spec: linux.seccomp.syscalls[128].args: more than 1024 entries (nsinit's limit)",
+            over: "nsinit: spec: linux.seccomp.syscalls[128].args: more than 1024 argument conditions in all rules (nsinit's limit)",
         },
         Limit {
             name: "MAX_HOSTNAME",
@@ -1322,6 +1322,12 @@ fn value_checks() {
         ("sysctl hostname without utsns", r#"{"linux":{"sysctl":{"kernel.hostname":"h"}}}"#, "nsinit: spec: linux.sysctl.kernel.hostname: needs a uts namespace"),
         ("sysctl not namespaced", r#"{"linux":{"namespaces":[{"type":"network"},{"type":"ipc"},{"type":"uts"}],"sysctl":{"vm.swappiness":"1"}}}"#, "nsinit: spec: linux.sysctl.vm.swappiness: not namespaced: it would change the host"),
         ("sysctl kernel other", r#"{"linux":{"namespaces":[{"type":"ipc"}],"sysctl":{"kernel.shmmaxx":"1"}}}"#, "nsinit: spec: linux.sysctl.kernel.shmmaxx: not namespaced: it would change the host"),
+        // Duplicate keys: Go would keep the last, a merge both; refused.
+        ("duplicate top-level key", r#"{"hostname":"a","hostname":"b"}"#, r#"nsinit: spec: duplicate key "hostname""#),
+        ("duplicate nested key", r#"{"process":{"args":["a"],"args":["b","c"]}}"#, r#"nsinit: spec: process: duplicate key "args""#),
+        ("duplicate capability set", r#"{"process":{"capabilities":{"bounding":[],"bounding":["CAP_SYS_ADMIN"]}}}"#, r#"nsinit: spec: process.capabilities: duplicate key "bounding""#),
+        ("duplicate in a list element", r#"{"mounts":[{"destination":"/a","destination":"/b"}]}"#, r#"nsinit: spec: mounts[0]: duplicate key "destination""#),
+        ("duplicate unknown key", r#"{"x":1,"x":2}"#, r#"nsinit: spec: duplicate key "x""#),
         // seccomp
         ("unknown default action", r#"{"linux":{"seccomp":{"defaultAction":"SCMP_ACT_FOO"}}}"#, r#"nsinit: spec: linux.seccomp.defaultAction: unknown action "SCMP_ACT_FOO""#),
         ("unknown rule action", sc!(r#""syscalls":[{"names":["read"],"action":"ALLOW"}]"#), r#"nsinit: spec: linux.seccomp.syscalls[0].action: unknown action "ALLOW""#),
@@ -1380,7 +1386,7 @@ fn value_checks() {
             // The native architecture is always in; one without a table adds no bit.
             sc.architectures == ARCH_X86_64 | ARCH_X32 && sc.flags == 2 | 4
         }),
-        ("default errno", sc!(r#""defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":38"#), |s| {
+        ("default errno", r#"{"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":38}}}"#, |s| {
             s.linux.seccomp.default_action == Action::Errno(38)
         }),
         ("a rule with no names", sc!(r#""syscalls":[{"names":[],"action":"SCMP_ACT_LOG"}]"#), |s| s.linux.seccomp.rules[0].names == (0, 0)),
