@@ -12,7 +12,8 @@
 //! Read-only when asked: each bind and the tmpfs are remounted read-only.
 //! The parsing is pure and unit-tested; the rest is a straight run of mounts.
 
-use super::{finish, remount};
+use super::finish;
+use super::options::flags_to_attrs;
 use crate::diag::{self, Error, Object, Reason};
 use crate::rootfs::resolve::{self, Kind, cpath};
 use crate::spec::{Mount, Spec};
@@ -37,7 +38,8 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
     let mountinfo = read_proc(c"/proc/self/mountinfo", &mut files.mountinfo).map_err(at)?;
     let cgroup = read_proc(c"/proc/self/cgroup", &mut files.cgroup).map_err(at)?;
     let ro = m.options.flags & MS_RDONLY != 0;
-    // nosuid, nodev, noexec and the like apply to every mount made here.
+    // nosuid, nodev, noexec and the like apply to every mount made here; the
+    // tmpfs is mounted writable to be filled, and made read-only at the end.
     let flags = m.options.flags & !(MS_BIND | MS_REC | MS_RDONLY);
     let target = resolve::ensure(root, dest, Kind::Dir).map_err(at)?;
     let host = sys::openat(sys::AT_FDCWD, c"/sys/fs/cgroup", libc::O_PATH | libc::O_DIRECTORY, 0).map(OwnedFd::new);
@@ -52,8 +54,7 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
             sys::mount(Some(c"cgroup2"), target.proc_path(&mut pbuf), Some(c"cgroup2"), f, None).map_err(at)?;
         } else {
             let own = own_path(cgroup, b"").ok_or(at(Errno::ENOENT))?;
-            let reopen = || resolve::open(root, m.destination.get(), Kind::Dir);
-            bind_hierarchy(HOST_CGROUP, b"/", own, &target, reopen, flags, ro).map_err(at)?;
+            bind_hierarchy(HOST_CGROUP, b"/", own, &target).map_err(at)?;
         }
     } else {
         sys::mount(Some(c"tmpfs"), target.proc_path(&mut pbuf), Some(c"tmpfs"), flags, Some(c"mode=755")).map_err(at)?;
@@ -68,9 +69,8 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
                 Err(e) => return Err(at(e)),
             }
             // RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS: the name stays in the tmpfs.
-            let open_sub = || sys::openat2(tmpfs.fd(), cname, libc::O_PATH | libc::O_DIRECTORY, 0, 0x08 | 0x02).map(OwnedFd::new);
-            let sub = open_sub().map_err(at)?;
-            bind_hierarchy(h.mount_point, h.root, own, &sub, open_sub, flags, ro).map_err(at)?;
+            let sub = sys::openat2(tmpfs.fd(), cname, libc::O_PATH | libc::O_DIRECTORY, 0, 0x08 | 0x02).map(OwnedFd::new).map_err(at)?;
+            bind_hierarchy(h.mount_point, h.root, own, &sub).map_err(at)?;
             // Co-mounted controllers (`cpu,cpuacct`) get a link per name.
             if name.contains(&b',') {
                 for part in name.split(|&c| c == b',') {
@@ -84,34 +84,23 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
                 }
             }
         }
-        if ro {
-            remount(&tmpfs, flags | MS_RDONLY).map_err(at)?;
-        }
     }
+    // The mount flags (nosuid, nodev, noexec, ro, atime) on the whole tree at
+    // once: binds ignore them, and one recursive mount_setattr replaces a
+    // remount per hierarchy.
     let mounted = resolve::open(root, m.destination.get(), Kind::Dir).map_err(at)?;
+    let (set, clr) = flags_to_attrs(flags | if ro { MS_RDONLY } else { 0 });
+    sys::mount_setattr(mounted.fd(), c"", (libc::AT_EMPTY_PATH | libc::AT_RECURSIVE) as u32, set, clr).map_err(at)?;
     finish(&mounted, m.options.propagation, m.options.rec_set, m.options.rec_clr).map_err(at)
 }
 
-/// Binds `mount_point + (own - root)` of the host onto `target`; `reopen`
-/// opens the target's path again, which then leads to the new mount.
-fn bind_hierarchy(
-    mount_point: &[u8],
-    root: &[u8],
-    own: &[u8],
-    target: &OwnedFd,
-    reopen: impl Fn() -> Result<OwnedFd, Errno>,
-    flags: u64,
-    ro: bool,
-) -> Result<(), Errno> {
+/// Binds `mount_point + (own - root)` of the host onto `target`.
+fn bind_hierarchy(mount_point: &[u8], root: &[u8], own: &[u8], target: &OwnedFd) -> Result<(), Errno> {
     let mut sbuf = [0u8; libc::PATH_MAX as usize];
     let rel = own.strip_prefix(root.strip_suffix(b"/").unwrap_or(root)).unwrap_or(own);
     let src = concat(&mut sbuf, &[mount_point, b"/", rel])?;
     let mut pbuf = [0u8; 32];
-    sys::mount(Some(src), target.proc_path(&mut pbuf), None, MS_BIND | MS_REC, None)?;
-    if flags != 0 || ro {
-        remount(&reopen()?, flags | if ro { MS_RDONLY } else { 0 })?;
-    }
-    Ok(())
+    sys::mount(Some(src), target.proc_path(&mut pbuf), None, MS_BIND | MS_REC, None)
 }
 
 /// The parts joined, NUL-terminated in `buf`.

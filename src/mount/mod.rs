@@ -50,13 +50,18 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
         let fs = m.fstype.map(Str::get);
         sys::mount(source, target.proc_path(&mut pbuf), fs, flags & !(MS_BIND | MS_REC), data).map_err(at)?;
     }
+    let remount_flags = bind && flags & !(MS_BIND | MS_REC) != 0;
+    let o = &m.options;
+    if !remount_flags && o.propagation == 0 && o.rec_set | o.rec_clr == 0 {
+        return Ok(());
+    }
     // From here on, act on the new mount: reopen the path, which now leads
     // to its root, not to the directory under it.
     let mounted = resolve::open(root, m.destination.get(), kind).map_err(at)?;
-    if bind && flags & !(MS_BIND | MS_REC) != 0 {
+    if remount_flags {
         remount(&mounted, flags).map_err(at)?;
     }
-    finish(&mounted, m.options.propagation, m.options.rec_set, m.options.rec_clr).map_err(at)
+    finish(&mounted, o.propagation, o.rec_set, o.rec_clr).map_err(at)
 }
 
 /// `mount(NULL, fd, NULL, MS_BIND | MS_REMOUNT | flags)`: a bind mount's

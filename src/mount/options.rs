@@ -215,6 +215,35 @@ impl Options {
     }
 }
 
+/// The per-mount attributes (`mount_setattr`) equal to mount(2) flags:
+/// (attributes to set, attributes to clear). The atime mode is one field:
+/// when a flag names one, the field is cleared and set as a whole; when none
+/// does, it is left alone.
+pub fn flags_to_attrs(flags: u64) -> (u64, u64) {
+    const PAIRS: [(u64, u64); 6] = [
+        (libc::MS_RDONLY, MOUNT_ATTR_RDONLY),
+        (libc::MS_NOSUID, MOUNT_ATTR_NOSUID),
+        (libc::MS_NODEV, MOUNT_ATTR_NODEV),
+        (libc::MS_NOEXEC, MOUNT_ATTR_NOEXEC),
+        (libc::MS_NODIRATIME, MOUNT_ATTR_NODIRATIME),
+        (MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW),
+    ];
+    let set = PAIRS.iter().filter(|(f, _)| flags & f != 0).fold(0, |a, (_, m)| a | m);
+    let atime = if flags & libc::MS_NOATIME != 0 {
+        Some(MOUNT_ATTR_NOATIME)
+    } else if flags & libc::MS_STRICTATIME != 0 {
+        Some(MOUNT_ATTR_STRICTATIME)
+    } else if flags & libc::MS_RELATIME != 0 {
+        Some(MOUNT_ATTR_RELATIME)
+    } else {
+        None
+    };
+    match atime {
+        Some(a) => (set | a, MOUNT_ATTR__ATIME),
+        None => (set, 0),
+    }
+}
+
 /// The flag name of a propagation word, for `linux.rootfsPropagation`.
 pub fn parse_propagation(w: &[u8]) -> Option<u64> {
     match parse_word(w) {
@@ -292,6 +321,19 @@ mod tests {
         for d in DATA_WORDS {
             assert_eq!(parse_word(d.as_bytes()), Word::Data, "{d}");
         }
+    }
+
+    #[test]
+    fn flags_become_attributes() {
+        let all = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME;
+        assert_eq!(
+            flags_to_attrs(all),
+            (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME)
+        );
+        assert_eq!(flags_to_attrs(MS_RELATIME), (MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME));
+        assert_eq!(flags_to_attrs(MS_STRICTATIME | MS_NOSYMFOLLOW), (MOUNT_ATTR_STRICTATIME | MOUNT_ATTR_NOSYMFOLLOW, MOUNT_ATTR__ATIME));
+        assert_eq!(flags_to_attrs(MS_BIND | MS_REC), (0, 0));
+        assert_eq!(flags_to_attrs(MS_RDONLY), (MOUNT_ATTR_RDONLY, 0));
     }
 
     #[test]

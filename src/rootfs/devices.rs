@@ -49,16 +49,17 @@ fn make_all<'a>(root: Fd, spec: &Spec<'a>, fresh: bool) -> Result<'a, ()> {
     if !fresh {
         return Ok(());
     }
+    let dev = resolve::ensure(root, b"/dev", Kind::Dir).map_err(|e| Error::new("device", Object::Name(b"/dev"), Reason::Errno(e)))?;
     for (path, major, minor) in DEFAULTS {
         if spec.linux.devices.iter().any(|d| d.path.to_bytes() == path.as_bytes()) {
             continue;
         }
+        let err = |e| Error::new("device", Object::Name(path.as_bytes()), Reason::Errno(e));
         let mut buf = [0u8; 32];
-        let p = cpath(&mut buf, path.as_bytes()).map_err(|e| Error::new("device", Object::Name(path.as_bytes()), Reason::Errno(e)))?;
+        let p = cpath(&mut buf, path.as_bytes()).map_err(err)?;
         let d = Device { path: Str::new(p), kind: libc::S_IFCHR, major, minor, file_mode: Some(0o666), uid: None, gid: None };
-        make(root, &d).map_err(|e| Error::new("device", Object::Name(path.as_bytes()), Reason::Errno(e)))?;
+        make_in(root, &dev, split_last(path.as_bytes()).1, &d).map_err(err)?;
     }
-    let dev = resolve::ensure(root, b"/dev", Kind::Dir).map_err(|e| Error::new("device", Object::Name(b"/dev"), Reason::Errno(e)))?;
     for (name, target) in LINKS {
         let (mut nb, mut tb) = ([0u8; 16], [0u8; 32]);
         let obj = Object::Name(name.as_bytes());
@@ -88,6 +89,11 @@ pub fn makedev(major: u64, minor: u64) -> u64 {
 fn make(root: Fd, d: &Device) -> core::result::Result<(), Errno> {
     let (dir, name) = split_last(d.path.to_bytes());
     let parent = resolve::ensure(root, dir, Kind::Dir)?;
+    make_in(root, &parent, name, d)
+}
+
+/// Makes `d` as `name` in the directory `parent`.
+fn make_in(root: Fd, parent: &sys::OwnedFd, name: &[u8], d: &Device) -> core::result::Result<(), Errno> {
     let mut nbuf = [0u8; 256];
     let cname = cpath(&mut nbuf, name)?;
     let mode = d.kind | d.file_mode.unwrap_or(0o666);
@@ -101,7 +107,12 @@ fn make(root: Fd, d: &Device) -> core::result::Result<(), Errno> {
         }
         Err(e) => return Err(e),
     }
-    sys::fchownat(parent.fd(), cname, d.uid.unwrap_or(0), d.gid.unwrap_or(0), libc::AT_SYMLINK_NOFOLLOW)
+    // A fresh node belongs to whoever made it: chown only to someone else.
+    let (uid, gid) = (d.uid.unwrap_or(0), d.gid.unwrap_or(0));
+    if (uid, gid) == (0, 0) && sys::geteuid() == 0 && sys::getegid() == 0 {
+        return Ok(());
+    }
+    sys::fchownat(parent.fd(), cname, uid, gid, libc::AT_SYMLINK_NOFOLLOW)
 }
 
 #[cfg(test)]

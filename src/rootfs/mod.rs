@@ -10,9 +10,9 @@ mod devices;
 pub mod resolve;
 
 use crate::diag::{self, At, Error, Object, Reason, Result};
-use crate::mount::{self, remount};
+use crate::mount::{self, options::MOUNT_ATTR_RDONLY};
 use crate::rootfs::resolve::Kind;
-use crate::spec::{Spec, Str};
+use crate::spec::Spec;
 use crate::sys::{self, Errno, OwnedFd};
 use core::ffi::CStr;
 use libc::{MS_BIND, MS_REC, MS_SHARED, MS_SLAVE, MS_UNBINDABLE};
@@ -45,11 +45,19 @@ pub fn enter<'a>(spec: &Spec<'a>) -> Result<'a, ()> {
     }
     if spec.root.readonly {
         diag::trace("readonly root", Object::None);
-        let slash = mount::open_root(c"/").at("readonly root", Object::Name(b"/"))?;
-        remount(&slash, libc::MS_RDONLY).at("readonly root", Object::Name(b"/"))?;
+        sys::mount_setattr(sys::AT_FDCWD, c"/", 0, MOUNT_ATTR_RDONLY, 0).at("readonly root", Object::Name(b"/"))?;
     }
     paths(spec)
 }
+
+// After pivot_root the process's root is the container's, so paths cannot
+// lead out of it, and the container may have no /proc: these steps use the
+// fd-based mount API (open_tree, mount_setattr, move_mount) and plain paths,
+// never /proc/self/fd.
+const OPEN_TREE_CLONE: u32 = 1;
+const AT_RECURSIVE: u32 = libc::AT_RECURSIVE as u32;
+const AT_EMPTY_PATH: u32 = libc::AT_EMPTY_PATH as u32;
+const MOVE_MOUNT_F_EMPTY_PATH: u32 = 0x04;
 
 /// Mounts, devices and the working directory, inside `root`.
 fn build<'a>(spec: &Spec<'a>, root: &'a CStr) -> Result<'a, ()> {
@@ -99,48 +107,41 @@ fn paths<'a>(spec: &Spec<'a>) -> Result<'a, ()> {
     if l.readonly_paths.is_empty() && l.masked_paths.is_empty() {
         return Ok(());
     }
-    let slash = mount::open_root(c"/").at("root", Object::Name(b"/"))?;
     for p in &l.readonly_paths {
         diag::trace("readonly path", Object::Name(p.to_bytes()));
-        readonly_path(&slash, *p).at("readonly path", Object::Name(p.to_bytes()))?;
+        readonly_path(p.get()).at("readonly path", Object::Name(p.to_bytes()))?;
     }
     for p in &l.masked_paths {
         diag::trace("masked path", Object::Name(p.to_bytes()));
-        mask_path(&slash, *p).at("masked path", Object::Name(p.to_bytes()))?;
+        mask_path(p.get()).at("masked path", Object::Name(p.to_bytes()))?;
     }
     Ok(())
 }
 
-/// Bound onto itself, then remounted read-only keeping nosuid, nodev and
-/// noexec (runc's readonlyPath).
-fn readonly_path(slash: &OwnedFd, p: Str) -> core::result::Result<(), Errno> {
-    let fd = match resolve::open(slash.fd(), p.get(), Kind::File) {
+/// Bound onto itself read-only (runc's readonlyPath): a recursive copy of
+/// the mount tree at the path, made read-only as a whole (its other flags
+/// stay), attached over the path.
+fn readonly_path(p: &CStr) -> core::result::Result<(), Errno> {
+    let tree = match sys::open_tree(sys::AT_FDCWD, p, OPEN_TREE_CLONE | AT_RECURSIVE) {
         Err(Errno::ENOENT) => return Ok(()),
-        r => r?,
+        r => OwnedFd::new(r?),
     };
-    let mut pbuf = [0u8; 32];
-    let at = fd.proc_path(&mut pbuf);
-    sys::mount(Some(at), at, None, MS_BIND | MS_REC, None)?;
-    let bound = resolve::open(slash.fd(), p.get(), Kind::File)?;
-    let keep = sys::fstatfs(bound.fd())?.flags & (libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC);
-    remount(&bound, libc::MS_RDONLY | keep)
+    sys::mount_setattr(tree.fd(), c"", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0)?;
+    sys::move_mount(tree.fd(), c"", sys::AT_FDCWD, p, MOVE_MOUNT_F_EMPTY_PATH)
 }
 
 /// /dev/null bound over a file, an empty read-only tmpfs over a directory
 /// (runc's maskPath), both read-only and empty as crun makes them: the bind
-/// remounted read-only, the tmpfs with size 0.
-fn mask_path(slash: &OwnedFd, p: Str) -> core::result::Result<(), Errno> {
-    let fd = match resolve::open(slash.fd(), p.get(), Kind::File) {
+/// read-only, the tmpfs of size 0.
+fn mask_path(p: &CStr) -> core::result::Result<(), Errno> {
+    let st = match sys::fstatat(sys::AT_FDCWD, p, 0) {
         Err(Errno::ENOENT) => return Ok(()),
         r => r?,
     };
-    let st = sys::fstat(fd.fd())?;
-    let mut pbuf = [0u8; 32];
-    let at = fd.proc_path(&mut pbuf);
     if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
-        sys::mount(Some(c"tmpfs"), at, Some(c"tmpfs"), libc::MS_RDONLY, Some(c"size=0k"))
-    } else {
-        sys::mount(Some(c"/dev/null"), at, None, MS_BIND, None)?;
-        remount(&resolve::open(slash.fd(), p.get(), Kind::File)?, libc::MS_RDONLY)
+        return sys::mount(Some(c"tmpfs"), p, Some(c"tmpfs"), libc::MS_RDONLY, Some(c"size=0k"));
     }
+    let null = OwnedFd::new(sys::open_tree(sys::AT_FDCWD, c"/dev/null", OPEN_TREE_CLONE)?);
+    sys::mount_setattr(null.fd(), c"", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0)?;
+    sys::move_mount(null.fd(), c"", sys::AT_FDCWD, p, MOVE_MOUNT_F_EMPTY_PATH)
 }

@@ -43,6 +43,16 @@ pub fn ensure(root: Fd, path: &[u8], kind: Kind) -> Result<OwnedFd, Errno> {
         Err(Errno::ENOENT) => {}
         other => return other,
     }
+    // Usually only the last component is missing: create it in its parent.
+    let (dir, name) = split_last(path);
+    if !name.is_empty() {
+        let mut dbuf = [0u8; libc::PATH_MAX as usize];
+        if let Ok(parent) = open(root, cpath(&mut dbuf, dir)?, Kind::Dir) {
+            let mut nbuf = [0u8; 256];
+            create(&parent, cpath(&mut nbuf, name)?, kind)?;
+            return open(root, cpath(&mut buf, path)?, kind);
+        }
+    }
     let comps = path.split(|&c| c == b'/').filter(|c| !c.is_empty() && *c != b".");
     let count = comps.clone().count();
     let mut parent = open(root, c"/", Kind::Dir)?;

@@ -506,6 +506,20 @@ pub fn mount_setattr(dirfd: Fd, p: &CStr, flags: u32, set: u64, clr: u64) -> Res
     .map(drop)
 }
 
+/// `open_tree(dirfd, path, flags | OPEN_TREE_CLOEXEC)`: with OPEN_TREE_CLONE,
+/// a detached copy of the mount (tree with AT_RECURSIVE) at `path`.
+pub fn open_tree(dirfd: Fd, p: &CStr, flags: u32) -> Result<Fd> {
+    const OPEN_TREE_CLOEXEC: u32 = libc::O_CLOEXEC as u32;
+    // SAFETY: p is NUL-terminated.
+    unsafe { syscall!(Sysno::open_tree, dirfd, path(p), flags | OPEN_TREE_CLOEXEC) }.map(|fd| fd as Fd)
+}
+
+/// `move_mount(from_dirfd, from_path, to_dirfd, to_path, flags)`
+pub fn move_mount(from_dirfd: Fd, from: &CStr, to_dirfd: Fd, to: &CStr, flags: u32) -> Result<()> {
+    // SAFETY: both paths are NUL-terminated.
+    unsafe { syscall!(Sysno::move_mount, from_dirfd, path(from), to_dirfd, path(to), flags) }.map(drop)
+}
+
 // ---------------------------------------------------------------------------
 // Identity: names, limits, ids, capabilities
 
@@ -558,6 +572,18 @@ pub fn setresuid(uid: u32) -> Result<()> {
 pub fn getuid() -> u32 {
     // SAFETY: cannot fail, touches no memory.
     unsafe { syscall!(Sysno::getuid) }.map_or(0, |v| v as u32)
+}
+
+/// `geteuid()`
+pub fn geteuid() -> u32 {
+    // SAFETY: cannot fail, touches no memory.
+    unsafe { syscall!(Sysno::geteuid) }.map_or(0, |v| v as u32)
+}
+
+/// `getegid()`
+pub fn getegid() -> u32 {
+    // SAFETY: cannot fail, touches no memory.
+    unsafe { syscall!(Sysno::getegid) }.map_or(0, |v| v as u32)
 }
 
 /// The three 64-bit capability sets of a task.
