@@ -80,8 +80,10 @@ fn steps(plan: &Plan, reached_exec: &mut bool) -> Result<Infallible, Failure> {
         }
     }
     // Every descriptor above 2 closes: the spec fd, the signalfd, and
-    // whatever the parent leaked (runc's CVE-2024-21626 was a leaked fd).
-    sys::close_range(3, u32::MAX, 0).at("close fds", Object::Name(b"3..")).map_err(setup)?;
+    // whatever the parent leaked (runc's CVE-2024-21626 was a leaked fd) —
+    // but those the parent passed for socket activation.
+    let first = 3u32.saturating_add(plan.command.listen_fds);
+    sys::close_range(first, u32::MAX, 0).at("close fds", Object::Num("from ", first as u64)).map_err(setup)?;
     reaper::restore(&plan.signals).at("signals", Object::Name(b"restore")).map_err(setup)?;
     if nnp {
         load_filter(plan).map_err(setup)?;

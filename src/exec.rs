@@ -11,11 +11,38 @@ use core::ffi::CStr;
 pub const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 pub struct Command {
-    pub argv: CArray<{ MAX_ARGS + 1 }>,
-    pub envp: CArray<{ MAX_ENV + 1 }>,
+    pub argv: CArray<'static, { MAX_ARGS + 1 }>,
+    pub envp: CArray<'static, { MAX_ENV + 1 }>,
+    /// Socket activation: descriptors 3 .. 3+n stay open for the workload,
+    /// whose LISTEN_PID is rewritten to its own pid (as catatonit does).
+    pub listen_fds: u32,
 }
 
-static COMMAND: Once<Command> = Once::new(Command { argv: CArray::new(), envp: CArray::new() });
+static COMMAND: Once<Command> = Once::new(Command { argv: CArray::new(), envp: CArray::new(), listen_fds: 0 });
+
+/// The systemd socket-activation protocol: when nsinit's environment says
+/// LISTEN_PID=<nsinit's pid> and LISTEN_FDS=<n>, the parent passed n
+/// descriptors from 3 on, for the workload. Returns n (0: not asked).
+pub fn listen_fds<'e>(env: impl Iterator<Item = &'e CStr>, pid: i32) -> u32 {
+    let (mut for_us, mut n) = (false, 0);
+    for e in env {
+        let e = e.to_bytes();
+        if let Some(v) = e.strip_prefix(b"LISTEN_PID=") {
+            for_us = parse_u32(v).is_some_and(|p| p as i64 == pid as i64);
+        } else if let Some(v) = e.strip_prefix(b"LISTEN_FDS=") {
+            // More than the workload could have descriptors is not a count.
+            n = parse_u32(v).filter(|&n| n <= 65536).unwrap_or(0);
+        }
+    }
+    if for_us { n } else { 0 }
+}
+
+fn parse_u32(v: &[u8]) -> Option<u32> {
+    if v.is_empty() || v.len() > 10 {
+        return None;
+    }
+    v.iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n.checked_mul(10)?.checked_add((d - b'0') as u32))?)
+}
 
 /// Builds the command from CMD (argv words) or `process.args`, and the
 /// environment from `process.env` (spec) or nsinit's own (reaper mode).
@@ -23,6 +50,7 @@ pub fn prepare(
     cmd: Option<impl Iterator<Item = &'static CStr>>,
     spec_args: Option<&[Str<'static>]>,
     env: impl Iterator<Item = &'static CStr>,
+    listen: Option<(u32, impl Iterator<Item = &'static CStr>)>,
 ) -> Result<'static, &'static mut Command> {
     let c = COMMAND.take().ok_or(Error::new("exec", Object::None, Reason::Text("prepared twice")))?;
     let too_many = |field: &'static [u8], n: usize| {
@@ -51,6 +79,19 @@ pub fn prepare(
     }
     for e in env {
         c.envp.push(e).map_err(|_| too_many(b"env", MAX_ENV))?;
+    }
+    if let Some((n, own_env)) = listen.filter(|(n, _)| *n > 0) {
+        // The workload needs LISTEN_FDS (and LISTEN_FDNAMES) to use them: from
+        // nsinit's own environment when its environment lacks them.
+        for e in own_env {
+            let name = e.to_bytes().split(|&c| c == b'=').next().unwrap_or(&[]);
+            let wanted = name == b"LISTEN_FDS" || name == b"LISTEN_FDNAMES";
+            let has = c.envp.iter().any(|x| x.to_bytes().split(|&c| c == b'=').next() == Some(name));
+            if wanted && !has {
+                c.envp.push(e).map_err(|_| too_many(b"env", MAX_ENV))?;
+            }
+        }
+        c.listen_fds = n;
     }
     Ok(c)
 }
@@ -109,7 +150,7 @@ pub fn home_of(passwd: &[u8], uid: u32) -> Option<&[u8]> {
 }
 
 /// The value of PATH in an environment.
-fn path_of(envp: &CArray<{ MAX_ENV + 1 }>) -> &[u8] {
+fn path_of<'e>(envp: &CArray<'e, { MAX_ENV + 1 }>) -> &'e [u8] {
     (0..envp.len())
         .filter_map(|i| envp.get(i))
         .find_map(|e| e.to_bytes().strip_prefix(b"PATH="))
@@ -156,10 +197,35 @@ fn join<'b>(buf: &'b mut [u8], dir: &[u8], name: &[u8]) -> Option<&'b CStr> {
     CStr::from_bytes_with_nul(out).ok()
 }
 
-/// execvp: returns only on failure, with the errno to report.
+/// execvp: returns only on failure, with the errno to report. Runs in the
+/// child: with socket activation, the environment gets LISTEN_PID=<own pid>.
 pub fn execvp(c: &Command) -> Errno {
     let Some(file) = c.argv.get(0) else { return Errno::ENOENT };
-    search(file, path_of(&c.envp), |p| sys::execve(p, &c.argv, &c.envp))
+    if c.listen_fds == 0 {
+        return search(file, path_of(&c.envp), |p| sys::execve(p, &c.argv, &c.envp));
+    }
+    let mut buf = [0u8; 32];
+    let Some(pid_entry) = listen_pid_entry(sys::getpid(), &mut buf) else { return Errno::EINVAL };
+    let mut env: CArray<'_, { MAX_ENV + 1 }> = CArray::new();
+    let others = c.envp.iter().filter(|e| !e.to_bytes().starts_with(b"LISTEN_PID="));
+    for e in core::iter::once(pid_entry).chain(others) {
+        if env.push(e).is_err() {
+            return Errno::E2BIG;
+        }
+    }
+    search(file, path_of(&env), |p| sys::execve(p, &c.argv, &env))
+}
+
+/// `LISTEN_PID=<pid>` NUL-terminated in buf.
+fn listen_pid_entry(pid: i32, buf: &mut [u8; 32]) -> Option<&CStr> {
+    let prefix = b"LISTEN_PID=";
+    let mut d = [0u8; 20];
+    let digits = crate::json::decimal(pid.max(0) as u64, &mut d);
+    let len = prefix.len() + digits.len();
+    buf.get_mut(..prefix.len())?.copy_from_slice(prefix);
+    buf.get_mut(prefix.len()..len)?.copy_from_slice(digits);
+    *buf.get_mut(len)? = 0;
+    CStr::from_bytes_with_nul(buf.get(..=len)?).ok()
 }
 
 /// The exit status for a failed execve: 127 when not found, else 126.
@@ -215,6 +281,20 @@ mod tests {
         assert_eq!(home_of(pw, 1000), Some(&b"/home/u"[..]));
         assert_eq!(home_of(pw, 5), None);
         assert_eq!(home_of(b"", 0), None);
+    }
+
+    #[test]
+    fn socket_activation_is_asked_for() {
+        let env = |v: &[&'static CStr]| v.to_vec().into_iter();
+        assert_eq!(listen_fds(env(&[c"LISTEN_PID=1", c"LISTEN_FDS=2"]), 1), 2);
+        assert_eq!(listen_fds(env(&[c"LISTEN_FDS=2", c"LISTEN_PID=1"]), 1), 2);
+        assert_eq!(listen_fds(env(&[c"LISTEN_PID=7", c"LISTEN_FDS=2"]), 1), 0);
+        assert_eq!(listen_fds(env(&[c"LISTEN_FDS=2"]), 1), 0);
+        assert_eq!(listen_fds(env(&[c"LISTEN_PID=1"]), 1), 0);
+        assert_eq!(listen_fds(env(&[c"LISTEN_PID=1", c"LISTEN_FDS=x"]), 1), 0);
+        assert_eq!(listen_fds(env(&[c"LISTEN_PID=1", c"LISTEN_FDS=99999999999"]), 1), 0);
+        let mut b = [0u8; 32];
+        assert_eq!(listen_pid_entry(42, &mut b).unwrap().to_bytes(), b"LISTEN_PID=42");
     }
 
     #[test]

@@ -40,7 +40,9 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     }
     match opts.mode {
         Mode::Help => return print(cli::HELP.as_bytes()),
-        Mode::Version => return print(concat!("nsinit version ", env!("CARGO_PKG_VERSION"), "\n").as_bytes()),
+        // tini's format, as catatonit does: `docker info` parses
+        // "tini version X" from the init's --version.
+        Mode::Version => return print(concat!("tini version ", env!("CARGO_PKG_VERSION"), "_nsinit\n").as_bytes()),
         Mode::Run | Mode::Check => {}
     }
     // 2. Read and validate the whole spec before anything changes.
@@ -62,10 +64,12 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         system::sysctls(spec)?;
     }
     // 5. The workload: argv, env, then clone → child steps → execve.
+    let listen = exec::listen_fds(envp.iter(), sys::getpid());
     let command = exec::prepare(
         opts.cmd.map(|i| argv.iter().skip(i)),
         spec.map(|s| s.process.args.as_slice()),
         workload_env(spec, envp),
+        Some((listen, envp.iter())),
     )?;
     if let Some(s) = spec {
         exec::add_home(command, s.process.user.uid)?;

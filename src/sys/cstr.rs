@@ -38,22 +38,24 @@ impl RawArray {
     }
 }
 
-/// A NULL-terminated array of up to N-1 string pointers for execve.
-pub struct CArray<const N: usize> {
+/// A NULL-terminated array of up to N-1 string pointers for execve, each
+/// borrowed for 'a.
+pub struct CArray<'a, const N: usize> {
     ptrs: [*const c_char; N],
     len: usize,
+    _life: PhantomData<&'a CStr>,
 }
 
-// SAFETY: the pointers refer to 'static strings (see `push`).
-unsafe impl<const N: usize> Send for CArray<N> {}
+// SAFETY: the pointers refer to strings borrowed for 'a (see `push`).
+unsafe impl<const N: usize> Send for CArray<'_, N> {}
 
-impl<const N: usize> CArray<N> {
+impl<'a, const N: usize> CArray<'a, N> {
     pub const fn new() -> Self {
-        CArray { ptrs: [core::ptr::null(); N], len: 0 }
+        CArray { ptrs: [core::ptr::null(); N], len: 0, _life: PhantomData }
     }
 
     /// Appends a string; Err when full (one slot stays for the NULL).
-    pub fn push(&mut self, s: &'static CStr) -> Result<(), ()> {
+    pub fn push(&mut self, s: &'a CStr) -> Result<(), ()> {
         if self.len + 1 >= N {
             return Err(());
         }
@@ -76,12 +78,16 @@ impl<const N: usize> CArray<N> {
         self.ptrs.as_ptr()
     }
 
-    pub fn get(&self, i: usize) -> Option<&'static CStr> {
+    pub fn get(&self, i: usize) -> Option<&'a CStr> {
         if i >= self.len {
             return None;
         }
-        // SAFETY: entries below len were pushed as &'static CStr.
+        // SAFETY: entries below len were pushed as &'a CStr.
         Some(unsafe { CStr::from_ptr(self.ptrs[i]) })
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &'a CStr> + '_ {
+        (0..self.len).filter_map(|i| self.get(i))
     }
 }
 

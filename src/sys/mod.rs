@@ -294,7 +294,7 @@ pub fn setsid() -> Result<()> {
 }
 
 /// `execve(path, argv, envp)`: returns only on failure.
-pub fn execve<const A: usize, const E: usize>(p: &CStr, argv: &cstr::CArray<A>, envp: &cstr::CArray<E>) -> Errno {
+pub fn execve<const A: usize, const E: usize>(p: &CStr, argv: &cstr::CArray<'_, A>, envp: &cstr::CArray<'_, E>) -> Errno {
     // SAFETY: p is NUL-terminated; CArray keeps its arrays NULL-terminated and
     // its strings alive for the whole process.
     match unsafe { syscall!(Sysno::execve, path(p), argv.as_ptr(), envp.as_ptr()) } {
