@@ -52,9 +52,25 @@ pub const PID2: Wrapper = Wrapper {
     depth: 2,
 };
 
-/// nsinit as the child of a shell, in no namespace: the shell is a parent
-/// the test can kill (`-p`).
-pub const UNDER_SH: Wrapper = Wrapper { argv: &["sh", "-c", "\"$@\"; exit $?", "sh"], depth: 1 };
+/// nsinit as the child of a shell P, itself the child of the init of a new
+/// PID namespace: P is a parent the test can kill (`-p`), and whatever
+/// outlives P stays in the namespace. The init keeps stdin (fd 0) and ends,
+/// ending the namespace, once the test closes it; P and nsinit get stdin
+/// explicitly (a background job's stdin would be /dev/null).
+pub const CHILD_OF_SH: Wrapper = Wrapper {
+    argv: &[
+        "unshare",
+        "--pid",
+        "--fork",
+        "--kill-child",
+        "--mount-proc",
+        "sh",
+        "-c",
+        "exec 3<&0; sh -c '\"$@\"; exit $?' sh \"$@\" <&3 3<&- & exec 3<&-; read _",
+        "sh",
+    ],
+    depth: 3,
+};
 
 /// A command nsinit runs under; nsinit's path and arguments follow `argv`.
 #[derive(Clone, Copy, Debug)]
@@ -435,8 +451,14 @@ impl Running {
     /// nsinit's pid as the test sees it: the spawned process, or its only
     /// descendant `depth` levels down under a wrapper.
     pub fn nsinit_pid(&self) -> i32 {
+        self.descendant(self.depth)
+    }
+
+    /// The pid `levels` processes down from the spawned one, following the
+    /// only child at each level.
+    pub fn descendant(&self, levels: usize) -> i32 {
         let mut pid = self.pid;
-        for _ in 0..self.depth {
+        for _ in 0..levels {
             match children(pid)[..] {
                 [only] => pid = only,
                 ref other => panic!("process {pid} should have exactly one child, has {other:?}"),
@@ -617,26 +639,47 @@ fn write_and_close(w: OwnedFd, text: &[u8]) {
     let _ = f.write_all(text);
 }
 
-/// Waits until every write end of the pipe `r` is closed (EOF), i.e. every
-/// process holding one has exited; fails the test at `deadline`.
-pub fn wait_for_eof(r: &OwnedFd, deadline: Instant) {
-    let mut buf = [0u8; 64];
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let mut p = libc::pollfd { fd: r.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-        // SAFETY: one valid pollfd.
-        let n = unsafe { libc::poll(&mut p, 1, left.as_millis().min(i32::MAX as u128) as i32) };
-        assert!(n >= 0 || io::Error::last_os_error().kind() == io::ErrorKind::Interrupted, "poll");
-        if n == 0 {
-            panic!("hang guard: the pipe's writers did not all exit");
-        }
-        if n > 0 {
-            // SAFETY: reading into a local buffer of the given size.
-            let got = unsafe { libc::read(r.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-            if got == 0 {
-                return;
+/// A pidfd: a handle on a process that is not our child, to wait for its
+/// end without polling `/proc`.
+pub struct PidFd {
+    fd: OwnedFd,
+    pid: i32,
+}
+
+impl PidFd {
+    pub fn open(pid: i32) -> PidFd {
+        // SAFETY: pidfd_open(2) takes a pid and flags and returns a new fd or -1.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+        assert!(fd >= 0, "pidfd_open({pid}): {}", io::Error::last_os_error());
+        // SAFETY: a fresh descriptor owned by nobody else.
+        PidFd { fd: unsafe { OwnedFd::from_raw_fd(fd as RawFd) }, pid }
+    }
+
+    /// Whether the process has ended (exited or been killed; it may be an
+    /// unreaped zombie), waiting at most until `deadline`.
+    pub fn ended_by(&self, deadline: Instant) -> bool {
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let mut p = libc::pollfd { fd: self.fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+            // SAFETY: one valid pollfd.
+            let n = unsafe { libc::poll(&mut p, 1, left.as_millis().min(i32::MAX as u128) as i32) };
+            match n {
+                0 => return false,
+                n if n > 0 => return true,
+                _ if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted => continue,
+                _ => panic!("poll pidfd of {}: {}", self.pid, io::Error::last_os_error()),
             }
         }
+    }
+
+    /// Waits for the process to end; fails the test after the hang guard.
+    pub fn wait_ended(&self) {
+        assert!(self.ended_by(Instant::now() + HANG_GUARD), "hang guard: process {} still runs after {HANG_GUARD:?}", self.pid);
+    }
+
+    /// Whether the process has ended already.
+    pub fn has_ended(&self) -> bool {
+        self.ended_by(Instant::now())
     }
 }
 
