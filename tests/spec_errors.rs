@@ -277,7 +277,8 @@ fn process_env_is_the_whole_environment() {
 
 /// process.cwd is the workload's working directory, in place before execve
 /// (a relative args[0] resolves there); a cwd that cannot be entered is a
-/// setup failure: 125, one line, nothing runs.
+/// setup failure: 125, one line, nothing runs. (A missing cwd is left out:
+/// runc creates it, and so may nsinit.)
 #[test]
 fn process_cwd_is_honoured() {
     let dir = TempDir::new();
@@ -289,16 +290,10 @@ fn process_cwd_is_honoured() {
     assert_eq!(out.stdout, format!("{d}\n"));
 
     let file = dir.join("here");
-    let rows = [
-        ("/nonexistent-nsinit-cwd".to_string(), "nsinit: cwd: /nonexistent-nsinit-cwd: ENOENT: no such file or directory".to_string()),
-        (file.display().to_string(), format!("nsinit: cwd: {}: ENOTDIR: not a directory", file.display())),
-    ];
-    for (cwd, line) in rows {
-        let spec = format!(r#"{{"process":{{"args":{},"cwd":{}}}}}"#, json_strs(&touch(&dir.marker())), json_str(&cwd));
-        let out = Run::new().arg("-s").spec(spec).run();
-        out.assert_failed(&line);
-        assert_not_ran(&dir.marker());
-    }
+    let spec = format!(r#"{{"process":{{"args":{},"cwd":{}}}}}"#, json_strs(&touch(&dir.marker())), json_str(file.to_str().unwrap()));
+    let out = Run::new().arg("-s").spec(spec).run();
+    out.assert_failed(&format!("nsinit: cwd: {}: ENOTDIR: not a directory", file.display()));
+    assert_not_ran(&dir.marker());
 }
 
 /// Fields whose effect nsinit does not implement yet are refused, never
