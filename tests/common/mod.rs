@@ -1,0 +1,792 @@
+//! The toolkit of nsinit's integration tests: the real binary on the real
+//! kernel, no mocks.
+//!
+//! - [`nsinit`]: the release binary, built once per test process.
+//! - [`Run`]: runs it — options, CMD, a spec on a real pipe at a chosen fd,
+//!   extra inherited fds, environment, stdin, a wrapper such as [`PID1`] —
+//!   with a hang guard that kills the whole process tree and fails the test.
+//!   [`Running`] is a started run, for tests that talk to it while it runs.
+//! - Checks on what it printed ([`assert_one_error_line`], [`Output::code`]),
+//!   scratch directories and markers ([`TempDir`]), and a few `/proc`
+//!   readers ([`Stat`], [`children`]).
+//!
+//! Every test file uses a part of it; the rest is not dead code.
+#![allow(dead_code)]
+
+use std::ffi::OsString;
+use std::fmt;
+use std::fs;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Once, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The only PATH nsinit and the workloads see, unless a test says otherwise:
+/// the caller's environment (NSINIT_SPEC_FD, NSINIT_TRACE, …) must not leak
+/// into a test.
+pub const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// How long a run may take before it counts as hung. Runs take milliseconds;
+/// this only turns a hang into a failure.
+pub const HANG_GUARD: Duration = Duration::from_secs(20);
+
+/// nsinit as PID 1 of a new PID namespace with its own /proc, as a runtime
+/// starts it. `--kill-child`: if the hang guard kills unshare, nsinit (and
+/// with it the whole namespace) dies too.
+pub const PID1: Wrapper = Wrapper {
+    argv: &["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"],
+    depth: 1,
+};
+
+/// nsinit as PID 2 of a new PID namespace whose PID 1 is a shell: nsinit is
+/// not PID 1 (so `-s` matters), yet everything it leaves behind stays in the
+/// namespace and dies with it. `; exit $?` keeps dash from exec'ing nsinit
+/// in place of the shell.
+pub const PID2: Wrapper = Wrapper {
+    argv: &["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", "sh", "-c", "\"$@\"; exit $?", "sh"],
+    depth: 2,
+};
+
+/// nsinit as the child of a shell P, itself the child of the init of a new
+/// PID namespace: P is a parent the test can kill (`-p`), and whatever
+/// outlives P stays in the namespace. The init keeps stdin (fd 0) and ends,
+/// ending the namespace, once the test closes it; P and nsinit get stdin
+/// explicitly (a background job's stdin would be /dev/null).
+pub const CHILD_OF_SH: Wrapper = Wrapper {
+    argv: &[
+        "unshare",
+        "--pid",
+        "--fork",
+        "--kill-child",
+        "--mount-proc",
+        "sh",
+        "-c",
+        "exec 3<&0; sh -c '\"$@\"; exit $?' sh \"$@\" <&3 3<&- & exec 3<&-; read _",
+        "sh",
+    ],
+    depth: 3,
+};
+
+/// A command nsinit runs under; nsinit's path and arguments follow `argv`.
+#[derive(Clone, Copy, Debug)]
+pub struct Wrapper {
+    pub argv: &'static [&'static str],
+    /// How many processes down from the spawned one nsinit is (each level
+    /// has exactly one child while nsinit runs).
+    pub depth: usize,
+}
+
+/// The release binary, built by `cargo build --release` once per test
+/// process, so `cargo test` alone tests what ships. Cargo's build lock is
+/// free while tests run.
+pub fn nsinit() -> &'static Path {
+    static BUILD: Once = Once::new();
+    BUILD.call_once(|| {
+        let dir = env!("CARGO_MANIFEST_DIR");
+        // From the manifest's directory, so .cargo/config.toml (the musl
+        // target) applies.
+        let out = Command::new(env!("CARGO"))
+            .args(["build", "--release", "--quiet"])
+            .current_dir(dir)
+            .output()
+            .expect("run cargo build --release");
+        assert!(out.status.success(), "cargo build --release failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    });
+    static PATH: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        // CARGO_BIN_EXE_nsinit is <target>/<triple>/<profile>/nsinit for
+        // the profile under test; the release binary sits next to it.
+        let exe = Path::new(env!("CARGO_BIN_EXE_nsinit"));
+        let triple_dir = exe.parent().and_then(Path::parent).expect("target dir of CARGO_BIN_EXE_nsinit");
+        let bin = triple_dir.join("release").join("nsinit");
+        assert!(bin.is_file(), "{} missing after cargo build --release", bin.display());
+        bin
+    })
+}
+
+/// How nsinit ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Code(i32),
+    Signal(i32),
+}
+
+impl From<ExitStatus> for Status {
+    fn from(s: ExitStatus) -> Self {
+        match (s.code(), s.signal()) {
+            (Some(c), _) => Status::Code(c),
+            (None, Some(sig)) => Status::Signal(sig),
+            (None, None) => unreachable!("a waited-for process either exits or is killed"),
+        }
+    }
+}
+
+/// What a finished run left: its status and everything it printed.
+pub struct Output {
+    pub status: Status,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    /// The exit code; fails the test (showing the output) if a signal
+    /// ended the process.
+    pub fn code(&self) -> i32 {
+        match self.status {
+            Status::Code(c) => c,
+            Status::Signal(s) => panic!("killed by signal {s}, not exited\n{self:?}"),
+        }
+    }
+
+    /// Asserts the exit code, showing the whole output when it differs.
+    pub fn assert_code(&self, want: i32) -> &Self {
+        assert_eq!(self.code(), want, "exit code\n{self:?}");
+        self
+    }
+
+    pub fn assert_no_stderr(&self) -> &Self {
+        assert!(self.stderr.is_empty(), "stderr should be empty\n{self:?}");
+        self
+    }
+
+    /// 125, exactly `line` on stderr and nothing on stdout: a failure of
+    /// nsinit itself, before any workload.
+    pub fn assert_failed(&self, line: &str) -> &Self {
+        self.assert_code(125);
+        assert_one_error_line(&self.stderr, line);
+        assert!(self.stdout.is_empty(), "stdout should be empty\n{self:?}");
+        self
+    }
+
+    pub fn stdout_lines(&self) -> Vec<&str> {
+        self.stdout.lines().collect()
+    }
+}
+
+impl fmt::Debug for Output {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        writeln!(f, "status: {:?}", self.status)?;
+        writeln!(f, "--- stdout ---\n{}", self.stdout)?;
+        write!(f, "--- stderr ---\n{}--------------", self.stderr)
+    }
+}
+
+/// `stderr` is exactly one line, `expected`, which starts `nsinit: `.
+pub fn assert_one_error_line(stderr: &str, expected: &str) {
+    assert!(expected.starts_with("nsinit: ") && !expected.contains('\n'), "bad expectation {expected:?}");
+    assert_eq!(stderr, format!("{expected}\n"), "stderr should be exactly one line");
+}
+
+/// What the run's stdin is.
+enum Input {
+    Null,
+    Bytes(Vec<u8>),
+    /// A pipe the test holds ([`Running::close_stdin`]): a workload can
+    /// block reading it without a timer.
+    Pipe,
+}
+
+type Hook = Box<dyn FnMut() -> io::Result<()> + Send + Sync>;
+
+/// A run of nsinit, built up and then [`run`](Run::run) or
+/// [`spawn`](Run::spawn)ed.
+pub struct Run {
+    wrapper: Option<Wrapper>,
+    opts: Vec<OsString>,
+    cmd: Option<Vec<OsString>>,
+    /// Read ends of pipes to place at fd numbers, and what to write into each.
+    pipes: Vec<(RawFd, Vec<u8>)>,
+    fds: Vec<(RawFd, OwnedFd)>,
+    env: Vec<(OsString, OsString)>,
+    stdin: Input,
+    cwd: Option<PathBuf>,
+    timeout: Duration,
+    hooks: Vec<Hook>,
+}
+
+impl Default for Run {
+    fn default() -> Self {
+        Run::new()
+    }
+}
+
+impl Run {
+    pub fn new() -> Run {
+        Run {
+            wrapper: None,
+            opts: Vec::new(),
+            cmd: None,
+            pipes: Vec::new(),
+            fds: Vec::new(),
+            env: Vec::new(),
+            stdin: Input::Null,
+            cwd: None,
+            timeout: HANG_GUARD,
+            hooks: Vec::new(),
+        }
+    }
+
+    /// nsinit's own arguments, before any `--`.
+    pub fn args<S: Into<OsString>>(mut self, args: impl IntoIterator<Item = S>) -> Run {
+        self.opts.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn arg(self, a: impl Into<OsString>) -> Run {
+        self.args([a])
+    }
+
+    /// The workload, passed after `--`.
+    pub fn cmd<S: Into<OsString>>(mut self, cmd: impl IntoIterator<Item = S>) -> Run {
+        self.cmd = Some(cmd.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// `-- sh -c script`.
+    pub fn sh(self, script: &str) -> Run {
+        self.cmd(["sh", "-c", script])
+    }
+
+    /// The spec on a pipe at fd 3, with `--spec-fd 3`.
+    pub fn spec(mut self, text: impl Into<Vec<u8>>) -> Run {
+        self.opts.splice(0..0, ["--spec-fd".into(), "3".into()]);
+        self.spec_pipe(3, text)
+    }
+
+    /// A real pipe whose read end nsinit gets at `fd` and whose write end is
+    /// closed once `text` is written; no option is added.
+    pub fn spec_pipe(mut self, fd: RawFd, text: impl Into<Vec<u8>>) -> Run {
+        self.pipes.push((fd, text.into()));
+        self
+    }
+
+    /// An extra descriptor nsinit inherits at `target` (from 3 to 999).
+    pub fn fd(mut self, target: RawFd, fd: impl Into<OwnedFd>) -> Run {
+        self.fds.push((target, fd.into()));
+        self
+    }
+
+    /// One more environment variable (the environment starts as PATH only).
+    pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Run {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Run {
+        self.stdin = Input::Bytes(bytes.into());
+        self
+    }
+
+    /// Stdin is a pipe held open by the test until [`Running::close_stdin`]
+    /// or the end of the run.
+    pub fn stdin_pipe(mut self) -> Run {
+        self.stdin = Input::Pipe;
+        self
+    }
+
+    pub fn cwd(mut self, dir: impl Into<PathBuf>) -> Run {
+        self.cwd = Some(dir.into());
+        self
+    }
+
+    pub fn wrap(mut self, w: Wrapper) -> Run {
+        self.wrapper = Some(w);
+        self
+    }
+
+    pub fn timeout(mut self, t: Duration) -> Run {
+        self.timeout = t;
+        self
+    }
+
+    /// Runs `hook` in the spawned process just before it execs (after the
+    /// fds are placed), e.g. to set the signal mask nsinit inherits. Only
+    /// async-signal-safe calls belong there.
+    pub fn pre_exec(mut self, hook: impl FnMut() -> io::Result<()> + Send + Sync + 'static) -> Run {
+        self.hooks.push(Box::new(hook));
+        self
+    }
+
+    /// Runs to the end and returns what happened; a hang fails the test.
+    pub fn run(self) -> Output {
+        self.spawn().wait()
+    }
+
+    /// Starts the run; see [`Running`].
+    pub fn spawn(self) -> Running {
+        let Run { wrapper, opts, cmd, pipes, fds, env, stdin, cwd, timeout, mut hooks } = self;
+        let deadline = Instant::now() + timeout;
+        let mut c = match wrapper {
+            Some(w) => {
+                let mut c = Command::new(w.argv[0]);
+                c.args(&w.argv[1..]).arg(nsinit());
+                c
+            }
+            None => Command::new(nsinit()),
+        };
+        c.args(&opts);
+        if let Some(cmd) = &cmd {
+            c.arg("--").args(cmd);
+        }
+        c.env_clear().env("PATH", PATH).envs(env);
+        if let Some(dir) = &cwd {
+            c.current_dir(dir);
+        }
+        c.stdin(match stdin {
+            Input::Null => Stdio::null(),
+            Input::Bytes(_) | Input::Pipe => Stdio::piped(),
+        });
+        c.stdout(Stdio::piped()).stderr(Stdio::piped());
+        // Its own process group: the hang guard kills the group.
+        c.process_group(0);
+
+        // Every descriptor to place is first moved above 999 (close-on-exec),
+        // so no target number can clobber a source in the child.
+        let mut writers = Vec::new();
+        let mut places: Vec<(RawFd, OwnedFd)> = Vec::new();
+        for (target, text) in pipes {
+            let (r, w) = pipe();
+            places.push((target, r));
+            writers.push((w, text));
+        }
+        places.extend(fds);
+        let places: Vec<(RawFd, OwnedFd)> = places.into_iter().map(|(t, fd)| (t, high(fd))).collect();
+        let moves: Vec<(RawFd, RawFd)> = places
+            .iter()
+            .map(|(t, fd)| {
+                assert!((3..1000).contains(t), "fd {t}: targets go from 3 to 999");
+                (fd.as_raw_fd(), *t)
+            })
+            .collect();
+        // SAFETY: the hook runs between fork and exec and calls only dup2
+        // (async-signal-safe) and the test's own hooks, which promise the same.
+        unsafe {
+            c.pre_exec(move || {
+                for &(src, target) in &moves {
+                    // dup2 leaves the new descriptor without FD_CLOEXEC.
+                    if libc::dup2(src, target) < 0 {
+                        return Err(io::Error::last_os_error());
+                    }
+                }
+                for h in hooks.iter_mut() {
+                    h()?;
+                }
+                Ok(())
+            });
+        }
+        let mut child = c.spawn().unwrap_or_else(|e| panic!("spawn {c:?}: {e}"));
+        // Our copies of the read ends and inherited fds: only the child's
+        // remain, so EOF and closing behave as for a real parent.
+        drop(c);
+        drop(places);
+        for (w, text) in writers {
+            thread::spawn(move || write_and_close(w, &text));
+        }
+
+        let mut stdin_pipe = child.stdin.take();
+        if let Input::Bytes(b) = stdin {
+            let mut s = stdin_pipe.take().expect("stdin piped");
+            thread::spawn(move || {
+                // The run may exit without reading: EPIPE is fine.
+                let _ = s.write_all(&b);
+            });
+        }
+        let (line_tx, lines) = mpsc::channel();
+        let out = child.stdout.take().expect("stdout piped");
+        thread::spawn(move || {
+            let mut r = BufReader::new(out);
+            loop {
+                let mut buf = Vec::new();
+                match r.read_until(b'\n', &mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        if line_tx.send(String::from_utf8_lossy(&buf).into_owned()).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        let (err_tx, stderr) = mpsc::channel();
+        let mut err = child.stderr.take().expect("stderr piped");
+        thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = err.read_to_end(&mut buf);
+            let _ = err_tx.send(String::from_utf8_lossy(&buf).into_owned());
+        });
+        let pid = child.id() as i32;
+        let depth = wrapper.map_or(0, |w| w.depth);
+        Running { child: Some(child), pid, depth, stdin: stdin_pipe, lines, stdout: String::new(), stderr, deadline, timeout, status: None }
+    }
+}
+
+/// A started run. Reading lines and waiting are hang-guarded: past the
+/// deadline the whole process tree is killed and the test fails. Dropping
+/// a `Running` that was not waited for kills its tree.
+pub struct Running {
+    child: Option<Child>,
+    pid: i32,
+    depth: usize,
+    stdin: Option<ChildStdin>,
+    lines: mpsc::Receiver<String>,
+    /// Everything read from stdout so far.
+    stdout: String,
+    stderr: mpsc::Receiver<String>,
+    deadline: Instant,
+    timeout: Duration,
+    status: Option<Status>,
+}
+
+impl Running {
+    /// The pid of the spawned process (the wrapper's, if there is one).
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// nsinit's pid as the test sees it: the spawned process, or its only
+    /// descendant `depth` levels down under a wrapper.
+    pub fn nsinit_pid(&self) -> i32 {
+        self.descendant(self.depth)
+    }
+
+    /// The pid `levels` processes down from the spawned one, following the
+    /// only child at each level.
+    pub fn descendant(&self, levels: usize) -> i32 {
+        let mut pid = self.pid;
+        for _ in 0..levels {
+            match children(pid)[..] {
+                [only] => pid = only,
+                ref other => panic!("process {pid} should have exactly one child, has {other:?}"),
+            }
+        }
+        pid
+    }
+
+    /// The next line of stdout, without its newline.
+    pub fn line(&mut self) -> String {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        match self.lines.recv_timeout(left) {
+            Ok(l) => {
+                self.stdout.push_str(&l);
+                l.trim_end_matches('\n').to_string()
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => self.hung("waiting for a line on stdout"),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                let out = self.finish();
+                panic!("stdout ended while a line was expected\n{out:?}")
+            }
+        }
+    }
+
+    /// Reads one line and asserts it is `want`.
+    pub fn expect_line(&mut self, want: &str) {
+        let got = self.line();
+        assert_eq!(got, want, "line on stdout; so far:\n{}", self.stdout);
+    }
+
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Sends `sig` to the spawned process itself.
+    pub fn signal(&self, sig: i32) {
+        kill(self.pid, sig);
+    }
+
+    /// Waits for the spawned process to end, without waiting for its
+    /// output to close (something it started may still hold stdout).
+    pub fn wait_status(&mut self) -> Status {
+        if let Some(s) = self.status {
+            return s;
+        }
+        let mut child = self.child.take().expect("child");
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let _ = tx.send(child.wait());
+        });
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(Ok(s)) => {
+                let s = Status::from(s);
+                self.status = Some(s);
+                s
+            }
+            Ok(Err(e)) => panic!("wait for {}: {e}", self.pid),
+            Err(_) => self.hung("waiting for nsinit to exit"),
+        }
+    }
+
+    /// Waits for the end of the run and of its output.
+    pub fn wait(mut self) -> Output {
+        self.wait_status();
+        self.finish()
+    }
+
+    /// Collects the rest of stdout and stderr; the output must close by the
+    /// deadline (a process left holding it fails the test).
+    fn finish(&mut self) -> Output {
+        self.close_stdin();
+        let status = self.wait_status();
+        loop {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(l) => self.stdout.push_str(&l),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => self.hung("stdout still open after exit (a process left behind?)"),
+            }
+        }
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        let stderr = match self.stderr.recv_timeout(left) {
+            Ok(s) => s,
+            Err(_) => self.hung("stderr still open after exit (a process left behind?)"),
+        };
+        Output { status, stdout: std::mem::take(&mut self.stdout), stderr }
+    }
+
+    /// Kills everything the run started and fails the test.
+    fn hung(&mut self, what: &str) -> ! {
+        kill_tree(self.pid);
+        // Now the pipes close: show what was printed.
+        let grace = Duration::from_secs(2);
+        while let Ok(l) = self.lines.recv_timeout(grace) {
+            self.stdout.push_str(&l);
+        }
+        let stderr = self.stderr.recv_timeout(grace).unwrap_or_default();
+        self.status = Some(Status::Signal(libc::SIGKILL));
+        panic!(
+            "hang guard: {what}: nothing after {:?}; killed the run\n--- stdout ---\n{}--- stderr ---\n{}",
+            self.timeout, self.stdout, stderr
+        );
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if self.status.is_none() {
+            kill_tree(self.pid);
+            if let Some(mut c) = self.child.take() {
+                let _ = c.wait();
+            }
+        }
+    }
+}
+
+/// SIGKILLs `pid`, its process group and every descendant (the workload runs
+/// in a process group of its own).
+pub fn kill_tree(pid: i32) {
+    let mut all = vec![pid];
+    let mut i = 0;
+    while let Some(&p) = all.get(i) {
+        all.extend(children(p));
+        i += 1;
+    }
+    // SAFETY: plain kill(2) calls; errors (already gone) are irrelevant.
+    unsafe {
+        libc::kill(-pid, libc::SIGKILL);
+        for p in all {
+            libc::kill(p, libc::SIGKILL);
+        }
+    }
+}
+
+/// The children of `pid`, from `/proc/<pid>/task/*/children`.
+pub fn children(pid: i32) -> Vec<i32> {
+    let mut out = Vec::new();
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else { return out };
+    for t in tasks.flatten() {
+        if let Ok(s) = fs::read_to_string(t.path().join("children")) {
+            out.extend(s.split_whitespace().filter_map(|p| p.parse::<i32>().ok()));
+        }
+    }
+    out
+}
+
+/// Sends `sig` to `pid`; fails the test if the kernel refuses.
+pub fn kill(pid: i32, sig: i32) {
+    // SAFETY: kill(2) has no memory-safety preconditions.
+    let r = unsafe { libc::kill(pid, sig) };
+    assert_eq!(r, 0, "kill({pid}, {sig}): {}", io::Error::last_os_error());
+}
+
+/// A close-on-exec pipe: (read end, write end).
+pub fn pipe() -> (OwnedFd, OwnedFd) {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 writes two descriptors into the array it is given.
+    let r = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
+    assert_eq!(r, 0, "pipe2: {}", io::Error::last_os_error());
+    // SAFETY: both descriptors are fresh and owned by nobody else.
+    unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
+}
+
+/// `fd` duplicated above 999 (close-on-exec); the original is closed.
+fn high(fd: OwnedFd) -> OwnedFd {
+    // SAFETY: F_DUPFD_CLOEXEC returns a new descriptor or -1.
+    let n = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 1000) };
+    assert!(n >= 0, "F_DUPFD_CLOEXEC: {}", io::Error::last_os_error());
+    // SAFETY: n is a fresh descriptor owned by nobody else.
+    unsafe { OwnedFd::from_raw_fd(n) }
+}
+
+fn write_and_close(w: OwnedFd, text: &[u8]) {
+    let mut f = fs::File::from(w);
+    // A reader that stops early (a spec too large, nsinit failing before it
+    // reads) gives EPIPE: the test checks what nsinit did, not this write.
+    let _ = f.write_all(text);
+}
+
+/// A pidfd: a handle on a process that is not our child, to wait for its
+/// end without polling `/proc`.
+pub struct PidFd {
+    fd: OwnedFd,
+    pid: i32,
+}
+
+impl PidFd {
+    pub fn open(pid: i32) -> PidFd {
+        // SAFETY: pidfd_open(2) takes a pid and flags and returns a new fd or -1.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+        assert!(fd >= 0, "pidfd_open({pid}): {}", io::Error::last_os_error());
+        // SAFETY: a fresh descriptor owned by nobody else.
+        PidFd { fd: unsafe { OwnedFd::from_raw_fd(fd as RawFd) }, pid }
+    }
+
+    /// Whether the process has ended (exited or been killed; it may be an
+    /// unreaped zombie), waiting at most until `deadline`.
+    pub fn ended_by(&self, deadline: Instant) -> bool {
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let mut p = libc::pollfd { fd: self.fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+            // SAFETY: one valid pollfd.
+            let n = unsafe { libc::poll(&mut p, 1, left.as_millis().min(i32::MAX as u128) as i32) };
+            match n {
+                0 => return false,
+                n if n > 0 => return true,
+                _ if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted => continue,
+                _ => panic!("poll pidfd of {}: {}", self.pid, io::Error::last_os_error()),
+            }
+        }
+    }
+
+    /// Waits for the process to end; fails the test after the hang guard.
+    pub fn wait_ended(&self) {
+        assert!(self.ended_by(Instant::now() + HANG_GUARD), "hang guard: process {} still runs after {HANG_GUARD:?}", self.pid);
+    }
+
+    /// Whether the process has ended already.
+    pub fn has_ended(&self) -> bool {
+        self.ended_by(Instant::now())
+    }
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new() -> TempDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let p = std::env::temp_dir().join(format!("nsinit-test-{}-{n}", std::process::id()));
+        let _ = fs::remove_dir_all(&p);
+        fs::create_dir_all(&p).expect("create temp dir");
+        TempDir(p)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    /// The path of a marker file a workload creates when it runs
+    /// (`touch <marker>`); see [`assert_not_ran`].
+    pub fn marker(&self) -> PathBuf {
+        self.join("workload-ran")
+    }
+
+    /// Writes an executable file.
+    pub fn script(&self, name: &str, text: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let p = self.join(name);
+        fs::write(&p, text).expect("write script");
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).expect("chmod script");
+        p
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The workload that would create `marker` never ran.
+pub fn assert_not_ran(marker: &Path) {
+    assert!(!marker.exists(), "the workload ran ({} exists)", marker.display());
+}
+
+/// The `touch <marker>` workload as argv words.
+pub fn touch(marker: &Path) -> Vec<String> {
+    vec!["touch".into(), marker.to_str().expect("utf-8 temp path").into()]
+}
+
+/// A JSON string literal.
+pub fn json_str(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A JSON array of strings.
+pub fn json_strs<S: AsRef<str>>(items: &[S]) -> String {
+    let v: Vec<String> = items.iter().map(|s| json_str(s.as_ref())).collect();
+    format!("[{}]", v.join(","))
+}
+
+/// The fields of `/proc/<pid>/stat` the tests look at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stat {
+    pub pid: i32,
+    pub comm: String,
+    pub state: char,
+    pub ppid: i32,
+    pub pgrp: i32,
+}
+
+impl Stat {
+    /// Parses one `/proc/<pid>/stat` line (comm may hold spaces and
+    /// parentheses: it ends at the last `)`).
+    pub fn parse(line: &str) -> Option<Stat> {
+        let (head, tail) = line.rsplit_once(')')?;
+        let (pid, comm) = head.split_once(" (")?;
+        let mut f = tail.split_whitespace();
+        let state = f.next()?.chars().next()?;
+        let ppid = f.next()?.parse().ok()?;
+        let pgrp = f.next()?.parse().ok()?;
+        Some(Stat { pid: pid.trim().parse().ok()?, comm: comm.to_string(), state, ppid, pgrp })
+    }
+
+    /// Every stat line in `text` (other lines skipped).
+    pub fn all(text: &str) -> Vec<Stat> {
+        text.lines().filter_map(Stat::parse).collect()
+    }
+}
+
+/// The bit of signal `sig` in a `/proc/<pid>/status` mask.
+pub fn sigbit(sig: i32) -> u64 {
+    1 << (sig - 1)
+}

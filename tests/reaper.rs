@@ -1,0 +1,498 @@
+//! PID 1's half of nsinit (CONTRACT.md: "What it is" step 4, "Exit status",
+//! "Security promises"): exit statuses, signal forwarding, zombie reaping,
+//! exec failures, and what the workload inherits. nsinit runs as PID 1 of a
+//! fresh PID namespace ([`PID1`]) unless a row needs it elsewhere.
+//!
+//! Workloads are small shell scripts. They never sleep to wait: they block
+//! reading a pipe the test holds (`read _` on stdin), and a trapped signal
+//! interrupts that read, so every step waits on an event.
+
+mod common;
+
+use common::*;
+use libc::{SIGHUP, SIGINT, SIGKILL, SIGQUIT, SIGSEGV, SIGTERM, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2};
+
+/// Runs `f` on every item, spread over a few threads (each item is one short
+/// nsinit run).
+fn par<T: Sync>(items: &[T], f: impl Fn(&T) + Sync) {
+    let per = items.len().div_ceil(4).max(1);
+    std::thread::scope(|s| {
+        for chunk in items.chunks(per) {
+            let f = &f;
+            s.spawn(move || chunk.iter().for_each(f));
+        }
+    });
+}
+
+/// Every exit status 0–255 of the workload is nsinit's own.
+#[test]
+fn exit_status_passes_through_pid1() {
+    let codes: Vec<i32> = (0..=255).collect();
+    par(&codes, |&c| {
+        let out = Run::new().wrap(PID1).sh(&format!("exit {c}")).run();
+        assert_eq!(out.code(), c, "{out:?}");
+        out.assert_no_stderr();
+    });
+}
+
+/// A workload killed by signal S makes nsinit exit 128 + S (an exit, not a
+/// death by signal: PID 1 reports).
+#[test]
+fn death_by_signal_is_128_plus_signal() {
+    let rows = [(SIGTERM, "TERM"), (SIGKILL, "KILL"), (SIGINT, "INT"), (SIGUSR1, "USR1"), (SIGSEGV, "SEGV")];
+    for (sig, name) in rows {
+        // No core file for SEGV (its core-dump bit must not change the status).
+        let out = Run::new().wrap(PID1).sh(&format!("ulimit -c 0; kill -{name} $$")).run();
+        assert_eq!(out.status, Status::Code(128 + sig), "SIG{name}\n{out:?}");
+        out.assert_no_stderr();
+    }
+}
+
+/// `-e CODE` turns exactly CODE into 0, for every CODE; other statuses pass.
+#[test]
+fn expect_status_turns_only_that_code_into_0() {
+    let codes: Vec<i32> = (0..=255).collect();
+    par(&codes, |&c| {
+        let other = (c + 1) % 256;
+        let e = c.to_string();
+        let out = Run::new().wrap(PID1).args(["-e", &e]).sh(&format!("exit {c}")).run();
+        assert_eq!(out.code(), 0, "-e {c}, exit {c}\n{out:?}");
+        let out = Run::new().wrap(PID1).args(["-e", &e]).sh(&format!("exit {other}")).run();
+        assert_eq!(out.code(), other, "-e {c}, exit {other}\n{out:?}");
+    });
+}
+
+/// `-e 143` (the JVM's SIGTERM status) also covers a workload killed by
+/// SIGTERM, as tini does; `-e` repeats.
+#[test]
+fn expect_status_covers_death_by_signal() {
+    let rows: &[(&[&str], &str, i32)] = &[
+        (&["-e", "143"], "kill -TERM $$", 0),
+        (&["-e", "143"], "exit 143", 0),
+        (&["-e", "143"], "exit 3", 3),
+        (&["-e", "143"], "kill -KILL $$", 137),
+        (&["-e", "143", "-e", "3"], "exit 3", 0),
+        (&["-e", "143", "-e", "3"], "kill -TERM $$", 0),
+        (&["-e", "143", "-e", "3"], "exit 4", 4),
+    ];
+    for (args, script, want) in rows {
+        let out = Run::new().wrap(PID1).args(args.iter()).sh(script).run();
+        assert_eq!(out.code(), *want, "{args:?} {script}\n{out:?}");
+    }
+}
+
+/// The workload traps `name`, says "ready" and blocks on stdin; the trap
+/// reports and exits 0.
+fn trapping(name: &str) -> String {
+    format!("trap 'echo got {name}; exit 0' {name}; echo ready; read _")
+}
+
+/// Signals sent to nsinit (PID 1, from outside the namespace as `docker
+/// stop` does) are forwarded to the workload.
+#[test]
+fn signals_to_pid1_reach_the_workload() {
+    let rows = [
+        (SIGHUP, "HUP"),
+        (SIGINT, "INT"),
+        (SIGQUIT, "QUIT"),
+        (SIGUSR1, "USR1"),
+        (SIGUSR2, "USR2"),
+        (libc::SIGALRM, "ALRM"),
+        (SIGTERM, "TERM"),
+        (libc::SIGWINCH, "WINCH"),
+    ];
+    for (sig, name) in rows {
+        let mut r = Run::new().wrap(PID1).stdin_pipe().sh(&trapping(name)).spawn();
+        r.expect_line("ready");
+        kill(r.nsinit_pid(), sig);
+        r.expect_line(&format!("got {name}"));
+        r.wait().assert_code(0).assert_no_stderr();
+    }
+}
+
+/// A signal sent to PID 1 from inside its namespace is forwarded too (the
+/// kernel queues it because nsinit blocks it, although its disposition is
+/// the default).
+#[test]
+fn signal_from_inside_the_namespace_is_forwarded() {
+    let out = Run::new()
+        .wrap(PID1)
+        .stdin_pipe()
+        .sh("trap 'echo got USR1; exit 0' USR1; kill -USR1 1; read _; echo not forwarded")
+        .run();
+    out.assert_code(0).assert_no_stderr();
+    assert_eq!(out.stdout, "got USR1\n");
+}
+
+/// SIGTERM to nsinit ends a workload that does not trap it: 128 + 15.
+#[test]
+fn sigterm_to_pid1_ends_an_untrapping_workload_with_143() {
+    let mut r = Run::new().wrap(PID1).stdin_pipe().sh("echo ready; read _").spawn();
+    r.expect_line("ready");
+    kill(r.nsinit_pid(), SIGTERM);
+    let out = r.wait();
+    assert_eq!(out.code(), 143, "{out:?}");
+}
+
+/// The workload W starts G in the background (same process group: no job
+/// control) and waits for it. Both trap USR1; W's trap then stops G with
+/// SIGTERM, so G reports USR1 if it got the signal and TERM otherwise. Both
+/// say they are ready (traps set, `$g` known) before the test signals.
+const GROUP_SCRIPT: &str = r#"
+exec 3<&0
+sh -c 'trap "echo G-USR1; exit 0" USR1; trap "echo G-TERM; exit 0" TERM; echo G-ready; read _' <&3 &
+g=$!
+trap 'echo W-USR1; kill -TERM $g 2>/dev/null' USR1
+echo W-ready
+wait $g
+wait $g
+"#;
+
+/// `-g` forwards to the workload's whole process group: a grandchild in the
+/// group gets the signal; without `-g` only the workload does. (With `-g`,
+/// W's SIGTERM may reach G inside its USR1 trap, and dash then runs the TERM
+/// trap on its way out: G-TERM may follow G-USR1.)
+#[test]
+fn group_flag_forwards_to_the_process_group() {
+    for group in [true, false] {
+        let args: &[&str] = if group { &["-g"] } else { &[] };
+        let mut r = Run::new().wrap(PID1).args(args.iter()).stdin_pipe().sh(GROUP_SCRIPT).spawn();
+        let mut ready = [r.line(), r.line()];
+        ready.sort();
+        assert_eq!(ready, ["G-ready", "W-ready"]);
+        kill(r.nsinit_pid(), SIGUSR1);
+        let out = r.wait();
+        out.assert_code(0).assert_no_stderr();
+        let lines = out.stdout_lines();
+        assert!(lines.contains(&"W-USR1"), "{args:?}\n{out:?}");
+        assert_eq!(lines.contains(&"G-USR1"), group, "did G get USR1? {args:?}\n{out:?}");
+        if !group {
+            assert!(lines.contains(&"G-TERM"), "{args:?}\n{out:?}");
+        }
+    }
+}
+
+/// Makes `$1` orphans that outlive their parent, shows the process table
+/// while they live and after they died and nsinit had the time to reap.
+///
+/// - fd 4/5: the gate, a FIFO the orphans block reading until W closes its
+///   write end (5); fd 6/7: "done", whose write end (6) each orphan holds, so
+///   W's read of 7 ends when every orphan has exited. A read-write open of a
+///   FIFO never blocks; it is only used to open the one-way ends.
+/// - I, a subshell, starts the orphans and exits without waiting for them:
+///   they are re-parented to nsinit (PID 1, or a subreaper).
+/// - After they died, W sends SIGWINCH to nsinit and waits until nsinit
+///   forwards it back. A signalfd hands out pending signals lowest number
+///   first, so SIGCHLD (17), raised for every orphan's death, is read and
+///   every zombie reaped before SIGWINCH (28) is read: once W has it, no
+///   zombie may be left.
+const ORPHANS_SCRIPT: &str = r#"
+n=$1
+d=$(mktemp -d)
+mkfifo "$d/gate" "$d/done"
+exec 3<>"$d/gate"; exec 4<"$d/gate" 5>"$d/gate"; exec 3>&-
+exec 3<>"$d/done"; exec 6>"$d/done" 7<"$d/done"; exec 3>&-
+rm -r "$d"
+echo "w $$ $PPID"
+(
+  i=0
+  while [ $i -lt $n ]; do
+    ( exec 5>&- 7<&-; read _ <&4 ) &
+    i=$((i + 1))
+  done
+)
+echo "--- orphans alive"
+cat /proc/[0-9]*/stat 2>/dev/null
+exec 5>&- 6>&-
+cat <&7 >/dev/null
+sleep 1000 & s=$!
+trap 'kill $s' WINCH
+kill -WINCH $PPID
+wait $s 2>/dev/null; wait $s 2>/dev/null
+echo "--- orphans gone"
+cat /proc/[0-9]*/stat 2>/dev/null
+# cat fails when a listed process is gone before it reads (orphans of the
+# real PID 1 when nsinit is no subreaper): the tables above are the result.
+exit 0
+"#;
+
+/// What ORPHANS_SCRIPT printed: W's pid, nsinit's pid (W's parent), and the
+/// two process tables.
+struct Orphans {
+    w: i32,
+    nsinit: i32,
+    alive: Vec<Stat>,
+    gone: Vec<Stat>,
+}
+
+fn orphans(out: &Output) -> Orphans {
+    let (head, rest) = out.stdout.split_once("--- orphans alive\n").unwrap_or_else(|| panic!("{out:?}"));
+    let (alive, gone) = rest.split_once("--- orphans gone\n").unwrap_or_else(|| panic!("{out:?}"));
+    let ids: Vec<i32> = head.trim().strip_prefix("w ").unwrap().split(' ').map(|n| n.parse().unwrap()).collect();
+    Orphans { w: ids[0], nsinit: ids[1], alive: Stat::all(alive), gone: Stat::all(gone) }
+}
+
+impl Orphans {
+    /// The processes whose parent was `ppid` while the orphans lived, but W.
+    fn children_of(&self, ppid: i32) -> Vec<&Stat> {
+        self.alive.iter().filter(|s| s.ppid == ppid && s.pid != self.w).collect()
+    }
+
+    /// After the orphans died: no zombie, and nothing but nsinit, W, W's
+    /// own `cat` and `keep` left.
+    fn assert_all_reaped(&self, keep: &[i32], out: &Output) {
+        let zombies: Vec<&Stat> = self.gone.iter().filter(|s| s.state == 'Z').collect();
+        assert!(zombies.is_empty(), "zombies left: {zombies:?}\n{out:?}");
+        let others: Vec<&Stat> = self
+            .gone
+            .iter()
+            .filter(|s| s.pid != self.nsinit && s.pid != self.w && s.ppid != self.w && !keep.contains(&s.pid))
+            .collect();
+        assert!(others.is_empty(), "processes left: {others:?}\n{out:?}");
+    }
+}
+
+/// 200 orphans re-parented to nsinit as PID 1 are all reaped: no zombie is
+/// left while the workload still runs.
+#[test]
+fn orphans_are_reaped_by_pid1() {
+    let n = 200;
+    let out = Run::new().wrap(PID1).cmd(["sh", "-c", ORPHANS_SCRIPT, "sh", &n.to_string()]).run();
+    out.assert_code(0).assert_no_stderr();
+    let o = orphans(&out);
+    assert_eq!(o.nsinit, 1, "{out:?}");
+    let adopted = o.children_of(1);
+    assert_eq!(adopted.len(), n, "orphans re-parented to nsinit: {adopted:?}\n{out:?}");
+    o.assert_all_reaped(&[], &out);
+}
+
+/// Not PID 1, `-s` (or NSINIT_SUBREAPER=1) makes nsinit a child subreaper:
+/// orphans come to it, not to PID 1, and it reaps them; no warning.
+#[test]
+fn subreaper_adopts_and_reaps_orphans_when_not_pid1() {
+    let n = 20;
+    let cmd = ["sh", "-c", ORPHANS_SCRIPT, "sh", &n.to_string()].map(String::from);
+    for run in [Run::new().arg("-s"), Run::new().env("NSINIT_SUBREAPER", "1")] {
+        let out = run.wrap(PID2).cmd(cmd.clone()).run();
+        out.assert_code(0).assert_no_stderr();
+        let o = orphans(&out);
+        assert_ne!(o.nsinit, 1, "{out:?}");
+        assert_eq!(o.children_of(o.nsinit).len(), n, "orphans re-parented to nsinit\n{out:?}");
+        assert!(o.children_of(1).iter().all(|s| s.pid == o.nsinit), "orphans went to PID 1\n{out:?}");
+        // PID 1 of the namespace is the wrapper's shell.
+        o.assert_all_reaped(&[1], &out);
+    }
+}
+
+/// Not PID 1 and not a subreaper: orphans go to the real PID 1, and nsinit
+/// says so with one warning line; the workload's status is unchanged.
+#[test]
+fn without_subreaper_not_pid1_warns() {
+    let n = 5;
+    let out = Run::new().wrap(PID2).cmd(["sh", "-c", ORPHANS_SCRIPT, "sh", &n.to_string()]).run();
+    out.assert_code(0);
+    assert_one_error_line(&out.stderr, "nsinit: warning: reaper: not PID 1 and not a subreaper (-s): orphans will not be reaped");
+    let o = orphans(&out);
+    assert_eq!(o.children_of(o.nsinit).len(), 0, "{out:?}");
+    assert_eq!(o.children_of(1).iter().filter(|s| s.pid != o.nsinit).count(), n, "{out:?}");
+}
+
+/// nsinit exits with the workload's status as soon as the workload exits,
+/// even with background processes still running (the namespace ends them).
+#[test]
+fn exits_when_the_workload_exits_despite_live_orphans() {
+    let out = Run::new().wrap(PID1).sh("sleep 1000 & sleep 1000 & exit 7").run();
+    assert_eq!(out.code(), 7, "{out:?}");
+}
+
+/// execve failures: 127 when not found, 126 otherwise, each with one
+/// `nsinit: exec: ...` line.
+#[test]
+fn exec_failures_are_126_and_127() {
+    let dir = TempDir::new();
+    let plain = dir.join("plain");
+    std::fs::write(&plain, "#!/bin/sh\necho ran\n").unwrap();
+    let garbage = dir.script("garbage", "\x01\x02 not a program\n");
+    let no_interp = dir.script("no-interp", "#!/nonexistent/interpreter\n");
+    let p = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    let rows: Vec<(String, i32, String)> = vec![
+        ("/nonexistent/cmd".into(), 127, "ENOENT: no such file or directory".into()),
+        ("nsinit-no-such-command".into(), 127, "ENOENT: no such file or directory".into()),
+        (p(&no_interp), 127, "ENOENT: no such file or directory".into()),
+        (p(&plain), 126, "EACCES: permission denied".into()),
+        (p(dir.path()), 126, "EACCES: permission denied".into()),
+        (p(&garbage), 126, "ENOEXEC: exec format error".into()),
+    ];
+    for (cmd, code, why) in rows {
+        let out = Run::new().wrap(PID1).cmd([&cmd]).run();
+        assert_eq!(out.code(), code, "{cmd}\n{out:?}");
+        assert_one_error_line(&out.stderr, &format!("nsinit: exec: {cmd}: {why}"));
+        assert!(out.stdout.is_empty(), "{out:?}");
+    }
+}
+
+/// Lists the workload's own descriptors, then nsinit's (its parent's), one
+/// per line. No pipe nor command substitution: the shell would hold a pipe
+/// fd while `ls` looks.
+const LIST_FDS: &str = "ls /proc/$$/fd; echo --; ls /proc/$PPID/fd";
+
+/// The workload inherits fds 0, 1, 2 only, though nsinit was given 5, 7 and
+/// the spec fd (and whatever the test harness leaks, e.g. cargo's jobserver);
+/// and nsinit closed the spec fd once read.
+#[test]
+fn workload_inherits_only_stdio() {
+    let null = || std::fs::File::open("/dev/null").unwrap();
+    let spec = format!(r#"{{"process":{{"args":["sh","-c",{}]}}}}"#, json_str(LIST_FDS));
+    let reaper_mode = Run::new().sh(LIST_FDS).fd(9, null());
+    let spec_mode = Run::new().args(["--spec-fd", "9"]).spec_pipe(9, spec);
+    for (mode, run) in [("reaper mode", reaper_mode), ("spec", spec_mode)] {
+        let out = run.wrap(PID1).fd(5, null()).fd(7, null()).run();
+        out.assert_code(0).assert_no_stderr();
+        let (own, parent) = out.stdout.split_once("--\n").unwrap_or_else(|| panic!("{out:?}"));
+        let own: Vec<&str> = own.lines().collect();
+        assert_eq!(own, ["0", "1", "2"], "{mode}: the workload's fds\n{out:?}");
+        if mode == "spec" {
+            assert!(!parent.lines().any(|fd| fd == "9"), "{mode}: nsinit kept the spec fd\n{out:?}");
+        }
+    }
+}
+
+/// The workload leads a process group of its own, apart from nsinit's.
+#[test]
+fn workload_runs_in_its_own_process_group() {
+    for (wrapper, args) in [(PID1, &[][..]), (PID2, &["-s"])] {
+        let out = Run::new().wrap(wrapper).args(args.iter()).sh("cat /proc/$$/stat /proc/$PPID/stat").run();
+        out.assert_code(0).assert_no_stderr();
+        let [w, nsinit] = &Stat::all(&out.stdout)[..] else { panic!("{out:?}") };
+        assert_eq!(w.ppid, nsinit.pid, "{out:?}");
+        assert_eq!(w.pgrp, w.pid, "the workload leads its group\n{out:?}");
+        assert_ne!(nsinit.pgrp, w.pgrp, "{out:?}");
+    }
+}
+
+/// SIGTTIN and SIGTTOU sent to nsinit do not stop it: afterwards it still
+/// forwards SIGUSR1. Not PID 1 (PID2) is the row that matters: there the
+/// default action of both would stop nsinit (a namespace's PID 1 is spared
+/// by the kernel anyway).
+#[test]
+fn sigttin_and_sigttou_do_not_stop_nsinit() {
+    for (wrapper, args) in [(PID1, &[][..]), (PID2, &["-s"])] {
+        let mut r = Run::new().wrap(wrapper).args(args.iter()).stdin_pipe().sh(&trapping("USR1")).spawn();
+        r.expect_line("ready");
+        let pid = r.nsinit_pid();
+        kill(pid, SIGTTIN);
+        kill(pid, SIGTTOU);
+        kill(pid, SIGUSR1);
+        r.expect_line("got USR1");
+        r.wait().assert_code(0).assert_no_stderr();
+    }
+}
+
+/// `SigBlk` and `SigIgn` of `/proc/self/status`.
+fn signal_state(out: &Output) -> (u64, u64) {
+    let field = |name: &str| {
+        let v = out.stdout.lines().find_map(|l| l.strip_prefix(name)).unwrap_or_else(|| panic!("no {name}\n{out:?}"));
+        u64::from_str_radix(v.trim(), 16).unwrap()
+    };
+    (field("SigBlk:"), field("SigIgn:"))
+}
+
+/// nsinit blocks every signal and ignores SIGTTIN/SIGTTOU for itself; the
+/// workload gets the mask and ignored set nsinit's parent gave nsinit,
+/// exactly what it would have had without nsinit (the control run: `cat`
+/// started directly, with the same set-up; the test process may ignore
+/// signals of its own, which every child inherits).
+#[test]
+fn workload_gets_the_signal_state_nsinit_inherited() {
+    let rows: [(&[i32], &[i32]); 3] = [
+        (&[], &[]),
+        (&[SIGUSR2, SIGHUP], &[SIGTTOU, SIGINT]),
+        (&[SIGTTIN], &[SIGTTIN, SIGTTOU, SIGQUIT]),
+    ];
+    for (blocked, ignored) in rows {
+        let (b, i) = (blocked.to_vec(), ignored.to_vec());
+        let out = Run::new()
+            .arg("-s")
+            .pre_exec(move || set_signal_state(&b, &i))
+            .cmd(["cat", "/proc/self/status"])
+            .run();
+        out.assert_code(0).assert_no_stderr();
+        let (b, i) = (blocked.to_vec(), ignored.to_vec());
+        let mut control = std::process::Command::new("cat");
+        control.arg("/proc/self/status");
+        // SAFETY: the hook makes async-signal-safe calls only.
+        unsafe { std::os::unix::process::CommandExt::pre_exec(&mut control, move || set_signal_state(&b, &i)) };
+        let control = control.output().unwrap();
+        let control = Output { status: control.status.into(), stdout: String::from_utf8(control.stdout).unwrap(), stderr: String::new() };
+        let want = signal_state(&control);
+        let bits = |sigs: &[i32]| sigs.iter().map(|&s| sigbit(s)).fold(0, |a, b| a | b);
+        assert_eq!(want.0 & bits(blocked), bits(blocked), "control run\n{control:?}");
+        assert_eq!(want.1 & bits(ignored), bits(ignored), "control run\n{control:?}");
+        assert_eq!(signal_state(&out), want, "blocked {blocked:?}, ignored {ignored:?} (SigBlk, SigIgn)");
+    }
+}
+
+/// In the child before exec: block `blocked`, ignore `ignored`
+/// (async-signal-safe calls only).
+fn set_signal_state(blocked: &[i32], ignored: &[i32]) -> std::io::Result<()> {
+    // SAFETY: sigset operations on a local set, sigprocmask and signal are
+    // async-signal-safe and have no memory preconditions.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for &s in blocked {
+            libc::sigaddset(&mut set, s);
+        }
+        if libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        for &s in ignored {
+            if libc::signal(s, libc::SIG_IGN) == libc::SIG_ERR {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `-p SIGKILL`: when nsinit's parent dies, nsinit dies, though its workload
+/// still runs (so nsinit did not end on its own).
+#[test]
+fn parent_death_signal_kills_nsinit() {
+    let mut run = Run::new().wrap(CHILD_OF_SH).args(["-p", "SIGKILL"]).stdin_pipe().sh("echo ready; read _").spawn();
+    run.expect_line("ready");
+    let (parent, nsinit) = (run.descendant(2), run.nsinit_pid());
+    let workload = PidFd::open(children(nsinit)[0]);
+    let nsinit = PidFd::open(nsinit);
+    kill(parent, SIGKILL);
+    nsinit.wait_ended();
+    assert!(!workload.has_ended(), "the workload should still run");
+    run.close_stdin();
+    run.wait();
+}
+
+/// Without `-p`, nsinit outlives its parent and keeps forwarding signals.
+#[test]
+fn without_parent_death_signal_nsinit_survives_its_parent() {
+    let mut run = Run::new().wrap(CHILD_OF_SH).stdin_pipe().sh(&trapping("USR1")).spawn();
+    run.expect_line("ready");
+    let (parent, nsinit) = (run.descendant(2), run.nsinit_pid());
+    let parent_fd = PidFd::open(parent);
+    kill(parent, SIGKILL);
+    parent_fd.wait_ended();
+    kill(nsinit, SIGUSR1);
+    run.expect_line("got USR1");
+    PidFd::open(nsinit).wait_ended();
+    run.close_stdin();
+    run.wait();
+}
+
+/// Reaper mode: the workload gets nsinit's own environment, whole.
+#[test]
+fn reaper_mode_passes_nsinit_environment() {
+    let out = Run::new().wrap(PID1).env("NSINIT_TEST_VAR", "a b=c").cmd(["env"]).run();
+    out.assert_code(0).assert_no_stderr();
+    let mut env = out.stdout_lines();
+    env.sort();
+    assert_eq!(env, ["NSINIT_TEST_VAR=a b=c".to_string(), format!("PATH={PATH}")]);
+}
