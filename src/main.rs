@@ -48,6 +48,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     // 2. Read and validate the whole spec before anything changes.
     let spec = load_spec(&opts)?;
     if opts.mode == Mode::Check {
+        warn_spec(spec);
         return check(&opts, spec);
     }
     // 3. PID 1's own set-up: not dumpable (no ptrace, no /proc/1/mem or
@@ -88,6 +89,9 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     if let Some(code) = setup_failed(pid, &report) {
         return Ok(code);
     }
+    // Warnings only now: a failure is exactly one line, never after them.
+    warn_spec(spec);
+    warn_reaper(&opts);
     // PID 1 keeps only what forwarding signals needs: no descriptor but
     // 0-2 and its signalfd (the spec fd is closed already; anything a
     // parent leaked goes), and no capability but CAP_KILL when needed.
@@ -132,13 +136,6 @@ fn load_spec(opts: &Options<'static>) -> Result<'static, Option<&'static Spec<'s
     let doc = input::read(opts.spec)?;
     let spec = SPEC.take().ok_or(Error::new("spec", Object::None, Reason::Text("read twice")))?;
     spec::parse(doc, spec)?;
-    for w in &spec.warnings {
-        diag::warn(&w.to_error());
-    }
-    if spec.warnings_dropped > 0 {
-        diag::warn(&Error::new("spec", Object::Num("more warnings not shown: ", spec.warnings_dropped as u64), Reason::Text("unknown capabilities skipped")));
-    }
-    spec::warn_unraisable_ambient(spec);
     if opts.cmd.is_none() && spec.process.args.is_empty() {
         return Err(spec::missing_args());
     }
@@ -175,8 +172,7 @@ fn close_fds_except(keep: sys::Fd) {
     let _ = sys::close_range(keep + 1, u32::MAX, 0);
 }
 
-/// Subreaper when asked, the parent-death signal, and a warning when orphans
-/// would not come to us.
+/// Subreaper when asked, and the parent-death signal.
 fn become_reaper(opts: &Options) -> Result<'static, ()> {
     if opts.subreaper {
         sys::set_child_subreaper().at("subreaper", Object::None)?;
@@ -184,6 +180,11 @@ fn become_reaper(opts: &Options) -> Result<'static, ()> {
     if let Some(sig) = opts.pdeathsig {
         sys::set_pdeathsig(sig).at("parent death signal", Object::Num("signal ", sig as u64))?;
     }
+    Ok(())
+}
+
+/// Orphans only come to PID 1 or a subreaper.
+fn warn_reaper(opts: &Options) {
     if sys::getpid() != 1 && !opts.subreaper {
         diag::warn(&Error::new(
             "reaper",
@@ -191,13 +192,33 @@ fn become_reaper(opts: &Options) -> Result<'static, ()> {
             Reason::Text("not PID 1 and not a subreaper (-s): orphans will not be reaped"),
         ));
     }
-    Ok(())
+}
+
+/// What the spec asked that nsinit skips: unknown capability names, and
+/// ambient capabilities the kernel cannot raise (as runc does).
+fn warn_spec(spec: Option<&Spec>) {
+    let Some(spec) = spec else { return };
+    for w in &spec.warnings {
+        diag::warn(&w.to_error());
+    }
+    if spec.warnings_dropped > 0 {
+        let more = Object::Num("more warnings not shown: ", spec.warnings_dropped as u64);
+        diag::warn(&Error::new("spec", more, Reason::Text("unknown capabilities skipped")));
+    }
+    spec::warn_unraisable_ambient(spec);
 }
 
 fn print(text: &[u8]) -> Result<'static, i32> {
     sys::write_all(1, text).at("output", Object::Name(b"stdout"))?;
     Ok(0)
 }
+
+/// `cargo test` links this binary against the library built for the test
+/// harness, with unwinding: the personality routine it names must exist.
+/// With panic = "abort" nothing ever calls it (and LTO drops it).
+#[cfg(not(test))]
+#[unsafe(no_mangle)]
+extern "C" fn rust_eh_personality() {}
 
 #[cfg(not(test))]
 #[panic_handler]

@@ -111,7 +111,6 @@ fn no_workload_is_125() {
 /// Not PID 1 and no `-s`, nsinit warns that orphans will not be reaped; for
 /// a run that fails before anything starts, that warning is a second line.
 #[test]
-#[ignore = "bug: with no workload and not PID 1, the reaper warning precedes the error (two stderr lines); the check runs after become_reaper"]
 fn no_workload_is_one_line_when_not_pid1() {
     let out = Run::new().run();
     out.assert_failed("nsinit: exec: no workload: give -- CMD, or a spec with process.args");

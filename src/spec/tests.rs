@@ -10,9 +10,9 @@ use crate::sys::cell::Once;
 use libc::{MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC, MS_RELATIME, MS_STRICTATIME};
 use std::vec::Vec;
 
-const RUNC_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/runc-spec-config.json");
-const RUNC_ROOTLESS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/runc-spec-rootless-config.json");
-const DOCKER_SECCOMP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/docker-default-seccomp.json");
+const RUNC_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/runc-spec-config.json");
+const RUNC_ROOTLESS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/runc-spec-rootless-config.json");
+const DOCKER_SECCOMP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/docker-default-seccomp.json");
 
 fn fixture(path: &str) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"))
