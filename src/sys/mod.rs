@@ -174,13 +174,13 @@ pub struct StatFs {
     pub flags: u64,
 }
 
-/// `fstatfs(fd, &buf)`
+/// `fstatfs(fd, &buf)`. The kernel's `struct statfs` on x86_64 is fifteen
+/// 8-byte words (asm-generic/statfs.h): f_type is word 0, f_flags word 10.
 pub fn fstatfs(fd: Fd) -> Result<StatFs> {
-    // SAFETY: an all-zero statfs is a valid value of this plain C struct.
-    let mut st: libc::statfs = unsafe { core::mem::zeroed() };
-    // SAFETY: st is a valid, writable statfs buffer.
-    unsafe { syscall!(Sysno::fstatfs, fd, &mut st as *mut libc::statfs) }?;
-    Ok(StatFs { fs_type: st.f_type, flags: st.f_flags })
+    let mut st = [0u64; 15];
+    // SAFETY: st is a writable buffer of the kernel's struct statfs size.
+    unsafe { syscall!(Sysno::fstatfs, fd, st.as_mut_ptr()) }?;
+    Ok(StatFs { fs_type: st[0], flags: st[10] })
 }
 
 /// `mkdirat(dirfd, path, mode)`
