@@ -151,7 +151,7 @@ pub fn parse<'a>(
                 }
                 b'e' => {
                     let v = value(attached)?.to_bytes();
-                    let code = parse_u32(v).filter(|&c| c <= 255).ok_or(CliError { arg: v, why: "exit status must be 0 to 255" })?;
+                    let code = crate::text::parse_u32(v).filter(|&c| c <= 255).ok_or(CliError { arg: v, why: "exit status must be 0 to 255" })?;
                     if let Some(w) = o.expect.get_mut((code / 64) as usize) {
                         *w |= 1 << (code % 64);
                     }
@@ -176,15 +176,8 @@ pub fn parse<'a>(
     Ok(o)
 }
 
-fn parse_u32(v: &[u8]) -> Option<u32> {
-    if v.is_empty() || !v.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    v.iter().try_fold(0u32, |n, d| n.checked_mul(10)?.checked_add((d - b'0') as u32))
-}
-
 fn parse_fd(v: &[u8]) -> Option<i32> {
-    parse_u32(v).and_then(|n| i32::try_from(n).ok())
+    crate::text::parse_u32(v).and_then(|n| i32::try_from(n).ok())
 }
 
 pub const HELP: &str = "\

@@ -48,7 +48,7 @@ impl Line {
 
     pub fn num(&mut self, n: u64) -> &mut Self {
         let mut d = [0u8; 20];
-        self.push(json::decimal(n, &mut d))
+        self.push(crate::text::decimal(n, &mut d))
     }
 
     pub fn signed(&mut self, n: i64) -> &mut Self {
@@ -58,18 +58,9 @@ impl Line {
         self.num(n.unsigned_abs())
     }
 
-    pub fn hex(&mut self, mut n: u64) -> &mut Self {
-        let mut d = [0u8; 16];
-        let mut i = d.len();
-        loop {
-            i -= 1;
-            d[i] = b"0123456789abcdef"[(n & 15) as usize];
-            n >>= 4;
-            if n == 0 || i == 0 {
-                break;
-            }
-        }
-        self.push(b"0x").push(d.get(i..).unwrap_or(&[]))
+    pub fn hex(&mut self, n: u64) -> &mut Self {
+        let mut d = [0u8; 20];
+        self.push(b"0x").push(crate::text::hex(n, &mut d))
     }
 
     /// A value in double quotes; control bytes shown as `?`, long values cut.
@@ -132,62 +123,35 @@ pub enum Object<'a> {
     Typed(&'a [u8], &'a [u8]),
     /// A number with a prefix: `fd 3`.
     Num(&'static str, u64),
-    /// A field of the spec.
-    Spec(Path<'a>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reason<'a> {
+pub enum Reason {
     Errno(Errno),
     Text(&'static str),
-    Spec(Kind<'a>),
 }
 
-/// A failure: the step, the object and the reason.
+/// A failed step: the step, the object and the reason. (Spec errors are
+/// `json::Error`s, with their JSON path, written by `write_spec`: keeping
+/// the path out of this type keeps every step's `Result` small.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Error<'a> {
     pub step: &'static str,
     pub object: Object<'a>,
-    pub reason: Reason<'a>,
+    pub reason: Reason,
 }
 
 pub type Result<'a, T> = core::result::Result<T, Error<'a>>;
 
 impl<'a> Error<'a> {
-    pub fn new(step: &'static str, object: Object<'a>, reason: Reason<'a>) -> Self {
+    pub fn new(step: &'static str, object: Object<'a>, reason: Reason) -> Self {
         Error { step, object, reason }
     }
 
     /// Appends `step: object: reason` to a line.
     pub fn write(&self, l: &mut Line) {
         l.str(self.step).push(b": ");
-        let path_len = match self.object {
-            Object::None => 0,
-            Object::Name(n) => {
-                l.push(n);
-                1
-            }
-            Object::Typed(n, t) => {
-                l.push(n).push(b" (").push(t).push(b")");
-                1
-            }
-            Object::Num(prefix, n) => {
-                l.str(prefix).num(n);
-                1
-            }
-            Object::Spec(p) => {
-                // "more than N entries" names the list, not the element past
-                // its end: an index, or a key for an object (linux.sysctl).
-                let segs = p.segs();
-                let p = match (self.reason, segs.split_last()) {
-                    (Reason::Spec(Kind::TooMany(_) | Kind::TooManyInAll(..)), Some((_, parent))) => Path::of(parent),
-                    _ => p,
-                };
-                l.path(&p);
-                p.segs().len()
-            }
-        };
-        if path_len > 0 {
+        if write_object(l, self.object) {
             l.push(b": ");
         }
         match self.reason {
@@ -197,7 +161,6 @@ impl<'a> Error<'a> {
             Reason::Text(t) => {
                 l.str(t);
             }
-            Reason::Spec(k) => write_kind(l, &k),
         }
     }
 
@@ -205,6 +168,39 @@ impl<'a> Error<'a> {
     pub fn exit_code(&self) -> i32 {
         125
     }
+}
+
+/// Writes an object; false when there is none.
+fn write_object(l: &mut Line, o: Object) -> bool {
+    match o {
+        Object::None => return false,
+        Object::Name(n) => {
+            l.push(n);
+        }
+        Object::Typed(n, t) => {
+            l.push(n).push(b" (").push(t).push(b")");
+        }
+        Object::Num(prefix, n) => {
+            l.str(prefix).num(n);
+        }
+    }
+    true
+}
+
+/// Appends `spec: path: what is wrong` to a line.
+pub fn write_spec(e: &json::Error, l: &mut Line) {
+    l.push(b"spec: ");
+    // "more than N entries" names the list, not the element past its end: an
+    // index, or a key for an object (linux.sysctl).
+    let segs = e.path.segs();
+    let path = match (e.kind, segs.split_last()) {
+        (Kind::TooMany(_) | Kind::TooManyInAll(..), Some((_, parent))) => Path::of(parent),
+        _ => e.path,
+    };
+    if !path.segs().is_empty() {
+        l.path(&path).push(b": ");
+    }
+    write_kind(l, &e.kind);
 }
 
 fn write_kind(l: &mut Line, k: &Kind) {
@@ -227,12 +223,6 @@ fn write_kind(l: &mut Line, k: &Kind) {
         Kind::Unknown(what, v) => {
             l.str(what).push(b" ").quoted(v);
         }
-    }
-}
-
-impl<'a> From<json::Error<'a>> for Error<'a> {
-    fn from(e: json::Error<'a>) -> Self {
-        Error { step: "spec", object: Object::Spec(e.path), reason: Reason::Spec(e.kind) }
     }
 }
 
@@ -259,6 +249,21 @@ pub fn warn(e: &Error) {
     let mut l = Line::new();
     l.push(b"warning: ");
     e.write(&mut l);
+    l.emit(STDERR);
+}
+
+/// Writes a spec error line to stderr.
+pub fn report_spec(e: &json::Error) {
+    let mut l = Line::new();
+    write_spec(e, &mut l);
+    l.emit(STDERR);
+}
+
+/// Writes `nsinit: warning: spec: path: ...` to stderr.
+pub fn warn_spec(e: &json::Error) {
+    let mut l = Line::new();
+    l.push(b"warning: ");
+    write_spec(e, &mut l);
     l.emit(STDERR);
 }
 
@@ -294,9 +299,6 @@ pub fn trace(step: &str, object: Object) {
         Object::Num(prefix, n) => {
             l.push(b" ").str(prefix).num(n);
         }
-        Object::Spec(p) => {
-            l.push(b" ").path(&p);
-        }
     }
     l.emit(STDERR);
 }
@@ -319,31 +321,30 @@ mod tests {
                 Error::new("mount", Object::Typed(b"/proc", b"proc"), Reason::Errno(Errno::EPERM)),
                 "nsinit: mount: /proc (proc): EPERM: operation not permitted",
             ),
-            (
-                Error::new(
-                    "spec",
-                    Object::Spec(Path::of(&[Seg::Key(b"mounts"), Seg::Index(2), Seg::Key(b"options"), Seg::Index(1)])),
-                    Reason::Spec(Kind::Unknown("unknown option", b"nosuidd")),
-                ),
-                "nsinit: spec: mounts[2].options[1]: unknown option \"nosuidd\"",
-            ),
-            (
-                Error::new(
-                    "spec",
-                    Object::Spec(Path::of(&[Seg::Key(b"process"), Seg::Key(b"env"), Seg::Index(1024)])),
-                    Reason::Spec(Kind::TooMany(1024)),
-                ),
-                "nsinit: spec: process.env: more than 1024 entries (nsinit's limit)",
-            ),
-            (
-                Error::new("spec", Object::Spec(Path::root()), Reason::Spec(Kind::Syntax("expected ':'", 17))),
-                "nsinit: spec: invalid JSON at byte 17: expected ':'",
-            ),
             (Error::new("spec", Object::Num("fd ", 3), Reason::Errno(Errno::EBADF)), "nsinit: spec: fd 3: EBADF: bad file number"),
             (Error::new("cli", Object::Name(b"-x"), Reason::Text("unknown option")), "nsinit: cli: -x: unknown option"),
         ];
         for (e, want) in rows {
             assert_eq!(text(e), *want);
+        }
+        let spec_rows: &[(json::Error, &str)] = &[
+            (
+                json::Error {
+                    path: Path::of(&[Seg::Key(b"mounts"), Seg::Index(2), Seg::Key(b"options"), Seg::Index(1)]),
+                    kind: Kind::Unknown("unknown option", b"nosuidd"),
+                },
+                "nsinit: spec: mounts[2].options[1]: unknown option \"nosuidd\"",
+            ),
+            (
+                json::Error { path: Path::of(&[Seg::Key(b"process"), Seg::Key(b"env"), Seg::Index(1024)]), kind: Kind::TooMany(1024) },
+                "nsinit: spec: process.env: more than 1024 entries (nsinit's limit)",
+            ),
+            (json::Error { path: Path::root(), kind: Kind::Syntax("expected ':'", 17) }, "nsinit: spec: invalid JSON at byte 17: expected ':'"),
+        ];
+        for (e, want) in spec_rows {
+            let mut l = Line::new();
+            write_spec(e, &mut l);
+            assert_eq!(String::from_utf8(l.as_bytes().to_vec()).unwrap(), *want);
         }
     }
 

@@ -2,7 +2,6 @@
 //! child starts, and the PATH search (`execvp` semantics) the child runs.
 
 use crate::diag::{Error, Object, Reason, Result};
-use crate::json::{Kind, Path, Seg};
 use crate::spec::{MAX_ARGS, MAX_ENV, Str};
 use crate::sys::{self, Errno, cell::Once, cstr::CArray};
 use core::ffi::CStr;
@@ -28,20 +27,13 @@ pub fn listen_fds<'e>(env: impl Iterator<Item = &'e CStr>, pid: i32) -> u32 {
     for e in env {
         let e = e.to_bytes();
         if let Some(v) = e.strip_prefix(b"LISTEN_PID=") {
-            for_us = parse_u32(v).is_some_and(|p| p as i64 == pid as i64);
+            for_us = crate::text::parse_u32(v).is_some_and(|p| p as i64 == pid as i64);
         } else if let Some(v) = e.strip_prefix(b"LISTEN_FDS=") {
             // More than the workload could have descriptors is not a count.
-            n = parse_u32(v).filter(|&n| n <= 65536).unwrap_or(0);
+            n = crate::text::parse_u32(v).filter(|&n| n <= 65536).unwrap_or(0);
         }
     }
     if for_us { n } else { 0 }
-}
-
-fn parse_u32(v: &[u8]) -> Option<u32> {
-    if v.is_empty() || v.len() > 10 {
-        return None;
-    }
-    v.iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n.checked_mul(10)?.checked_add((d - b'0') as u32))?)
 }
 
 /// Builds the command from CMD (argv words) or `process.args`, and the
@@ -53,10 +45,9 @@ pub fn prepare(
     listen: Option<(u32, impl Iterator<Item = &'static CStr>)>,
 ) -> Result<'static, &'static mut Command> {
     let c = COMMAND.take().ok_or(Error::new("exec", Object::None, Reason::Text("prepared twice")))?;
-    let too_many = |field: &'static [u8], n: usize| {
-        let path = Path::of(&[Seg::Key(b"process"), Seg::Key(field), Seg::Index(n as u32)]);
-        Error::new("spec", Object::Spec(path), Reason::Spec(Kind::TooMany(n)))
-    };
+    // The spec's lists fit (the parser has the same limits); only what
+    // nsinit adds (HOME, LISTEN_FDS) can overflow the environment.
+    let too_many = |field: &'static [u8], _n: usize| Error::new("exec", Object::Name(field), Reason::Text("too many entries"));
     match (cmd, spec_args) {
         (Some(words), _) => {
             for w in words {
@@ -121,8 +112,7 @@ pub fn add_home(c: &mut Command, uid: u32) -> Result<'static, ()> {
         }
     }
     let entry = CStr::from_bytes_with_nul(buf.get(..=len).unwrap_or(&[])).unwrap_or(c"HOME=/");
-    let path = Path::of(&[Seg::Key(b"process"), Seg::Key(b"env"), Seg::Index(MAX_ENV as u32)]);
-    c.envp.push(entry).map_err(|_| Error::new("spec", Object::Spec(path), Reason::Spec(Kind::TooMany(MAX_ENV))))
+    c.envp.push(entry).map_err(|_| Error::new("exec", Object::Name(b"env"), Reason::Text("too many entries with HOME added")))
 }
 
 /// The start of a small file (what fits), or nothing when it cannot be read.
@@ -220,7 +210,7 @@ pub fn execvp(c: &Command) -> Errno {
 fn listen_pid_entry(pid: i32, buf: &mut [u8; 32]) -> Option<&CStr> {
     let prefix = b"LISTEN_PID=";
     let mut d = [0u8; 20];
-    let digits = crate::json::decimal(pid.max(0) as u64, &mut d);
+    let digits = crate::text::decimal(pid.max(0) as u64, &mut d);
     let len = prefix.len() + digits.len();
     buf.get_mut(..prefix.len())?.copy_from_slice(prefix);
     buf.get_mut(prefix.len()..len)?.copy_from_slice(digits);

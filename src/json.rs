@@ -42,8 +42,8 @@ impl<'a> Path<'a> {
     /// A path from static names, for errors found after parsing.
     pub fn of(segs: &[Seg<'a>]) -> Self {
         let mut p = Path::root();
-        for s in segs.iter().take(MAX_PATH) {
-            p.segs[p.len] = *s;
+        for (slot, s) in p.segs.iter_mut().zip(segs) {
+            *slot = *s;
             p.len += 1;
         }
         p
@@ -90,30 +90,13 @@ impl<'a> Path<'a> {
                 }
                 Seg::Index(n) => {
                     out(b"[");
-                    let mut d = [0u8; 10];
-                    out(decimal(*n as u64, &mut d));
+                    let mut d = [0u8; 20];
+                    out(crate::text::decimal(*n as u64, &mut d));
                     out(b"]");
                 }
             }
         }
     }
-}
-
-/// Formats `n` in decimal into `buf`, returning the digits.
-pub fn decimal(mut n: u64, buf: &mut [u8]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        if i == 0 {
-            break;
-        }
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    buf.get(i..).unwrap_or(&[])
 }
 
 /// What went wrong, at a path.
@@ -460,7 +443,7 @@ impl<'a> Parser<'a> {
         let tok = self.number()?;
         let (neg, digits) = match tok.split_first() {
             Some((b'-', d)) => (true, d),
-            _ => (false, &tok[..]),
+            _ => (false, tok),
         };
         if digits.iter().any(|c| !c.is_ascii_digit()) {
             return Err(Kind::Type("expected an integer"));
@@ -756,10 +739,4 @@ mod tests {
         assert!(matches!(Parser::new(&mut b).object().unwrap_err(), Kind::Syntax("unexpected end of input", _)));
     }
 
-    #[test]
-    fn decimal_formats() {
-        let mut d = [0u8; 20];
-        assert_eq!(decimal(0, &mut d), b"0");
-        assert_eq!(decimal(u64::MAX, &mut d), b"18446744073709551615");
-    }
 }

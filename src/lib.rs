@@ -5,6 +5,12 @@
 //! compiler) build with `std` under `cfg(test)` and are unit-tested on the
 //! host; effectful ones are tested in real namespaces by `tests/`.
 #![cfg_attr(not(test), no_std)]
+// No panic reachable from input: nothing that panics on a bad value, an
+// unchecked index, or an explicit panic, outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::unreachable)
+)]
 
 pub mod caps;
 pub mod cli;
@@ -22,4 +28,5 @@ pub mod signals;
 pub mod spec;
 pub mod summary;
 pub mod system;
+pub mod text;
 pub mod sys;

@@ -46,7 +46,13 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         Mode::Run | Mode::Check => {}
     }
     // 2. Read and validate the whole spec before anything changes.
-    let spec = load_spec(&opts)?;
+    let spec = match load_spec(&opts)? {
+        Ok(spec) => spec,
+        Err(e) => {
+            diag::report_spec(&e);
+            return Ok(125);
+        }
+    };
     if opts.mode == Mode::Check {
         warn_spec(spec);
         return check(&opts, spec);
@@ -128,22 +134,27 @@ fn setup_failed(pid: i32, report: &child::Report) -> Option<i32> {
     Some(125)
 }
 
-/// Reads and validates the spec, if there is one.
-fn load_spec(opts: &Options<'static>) -> Result<'static, Option<&'static Spec<'static>>> {
+/// Reads and validates the spec, if there is one: an error reading it, or
+/// an error in it (with its JSON path).
+type Loaded = core::result::Result<Option<&'static Spec<'static>>, nsinit::json::Error<'static>>;
+
+fn load_spec(opts: &Options<'static>) -> Result<'static, Loaded> {
     if opts.spec == SpecSource::None {
-        return Ok(None);
+        return Ok(Ok(None));
     }
     let doc = input::read(opts.spec)?;
     let spec = SPEC.take().ok_or(Error::new("spec", Object::None, Reason::Text("read twice")))?;
-    spec::parse(doc, spec)?;
+    if let Err(e) = spec::parse(doc, spec) {
+        return Ok(Err(e));
+    }
     if opts.cmd.is_none() && spec.process.args.is_empty() {
-        return Err(spec::missing_args());
+        return Ok(Err(spec::missing_args()));
     }
     if let Some(e) = spec.first_unsupported() {
-        return Err(e.into());
+        return Ok(Err(e));
     }
     diag::trace("spec", Object::None);
-    Ok(Some(spec))
+    Ok(Ok(Some(spec)))
 }
 
 /// `--check`: the spec is valid (or load_spec failed already); say what would be done.
@@ -199,7 +210,7 @@ fn warn_reaper(opts: &Options) {
 fn warn_spec(spec: Option<&Spec>) {
     let Some(spec) = spec else { return };
     for w in &spec.warnings {
-        diag::warn(&w.to_error());
+        diag::warn_spec(&w.to_error());
     }
     if spec.warnings_dropped > 0 {
         let more = Object::Num("more warnings not shown: ", spec.warnings_dropped as u64);

@@ -39,9 +39,9 @@ pub fn block() -> Result<'static, Signals> {
     }
     let mask = sys::sigprocmask(libc::SIG_BLOCK, set).at("signals", Object::Name(b"block"))?;
     let mut was_ignored = [false; 2];
-    for (i, s) in IGNORED.iter().enumerate() {
-        was_ignored[i] = sys::is_ignored(*s).unwrap_or(false);
-        sys::set_disposition(*s, true).at("signals", Object::Name(b"ignore SIGTTIN/SIGTTOU"))?;
+    for (ignored, s) in was_ignored.iter_mut().zip(IGNORED) {
+        *ignored = sys::is_ignored(s).unwrap_or(false);
+        sys::set_disposition(s, true).at("signals", Object::Name(b"ignore SIGTTIN/SIGTTOU"))?;
     }
     let fd = sys::signalfd(set).at("signals", Object::Name(b"signalfd"))?;
     Ok(Signals { fd, saved: Saved { mask, was_ignored } })
@@ -49,8 +49,8 @@ pub fn block() -> Result<'static, Signals> {
 
 /// In the child: dispositions and mask as they were when nsinit started.
 pub fn restore(saved: &Saved) -> core::result::Result<(), Errno> {
-    for (i, s) in IGNORED.iter().enumerate() {
-        sys::set_disposition(*s, saved.was_ignored[i])?;
+    for (s, ignored) in IGNORED.into_iter().zip(saved.was_ignored) {
+        sys::set_disposition(s, ignored)?;
     }
     sys::sigprocmask(libc::SIG_SETMASK, saved.mask).map(drop)
 }

@@ -14,11 +14,11 @@ pub const SIGMAX: i32 = 64;
 /// Parses `SIGKILL`, `KILL` or a number from 1 to 64.
 pub fn parse(s: &[u8]) -> Option<i32> {
     if !s.is_empty() && s.iter().all(u8::is_ascii_digit) {
-        let n = s.iter().try_fold(0i32, |n, d| n.checked_mul(10)?.checked_add((d - b'0') as i32))?;
+        let n = crate::text::parse_u32(s).and_then(|n| i32::try_from(n).ok())?;
         return (1..=SIGMAX).contains(&n).then_some(n);
     }
     let bare = s.strip_prefix(b"SIG").unwrap_or(s);
-    NAMES.iter().position(|n| &n.as_bytes()[3..] == bare).map(|i| i as i32 + 1)
+    NAMES.iter().position(|n| n.as_bytes().get(3..) == Some(bare)).map(|i| i as i32 + 1)
 }
 
 #[cfg(test)]

@@ -239,13 +239,12 @@ impl<'a> Spec<'a> {
 }
 
 impl<'a> Warning<'a> {
-    pub fn to_error(&self) -> crate::diag::Error<'a> {
+    /// The warning as a spec error line (printed after `warning: `).
+    pub fn to_error(&self) -> crate::json::Error<'a> {
         match *self {
-            Warning::UnknownCapability(path, name) => crate::diag::Error::new(
-                "spec",
-                crate::diag::Object::Spec(path),
-                crate::diag::Reason::Spec(crate::json::Kind::Unknown("skipped unknown capability", name)),
-            ),
+            Warning::UnknownCapability(path, name) => {
+                crate::json::Error { path, kind: crate::json::Kind::Unknown("skipped unknown capability", name) }
+            }
         }
     }
 }
@@ -267,12 +266,8 @@ pub fn warn_unraisable_ambient(spec: &Spec) {
 }
 
 /// A spec with no `process.args` and no CMD: nothing to run.
-pub fn missing_args() -> crate::diag::Error<'static> {
-    crate::json::Error {
-        path: Path::of(&[Seg::Key(b"process")]),
-        kind: crate::json::Kind::Missing("args"),
-    }
-    .into()
+pub fn missing_args() -> crate::json::Error<'static> {
+    crate::json::Error { path: Path::of(&[Seg::Key(b"process")]), kind: crate::json::Kind::Missing("args") }
 }
 
 #[cfg(test)]

@@ -370,7 +370,7 @@ fn rlimit_list<'a>(p: &mut Parser<'a>, out: &mut Vec<Rlimit, MAX_RLIMITS>) -> Re
             match k.to_bytes() {
                 b"type" => {
                     let t = p.string()?.to_bytes();
-                    let r = rlimits::from_name(t).ok_or_else(|| Kind::Unknown("unknown resource", t))?;
+                    let r = rlimits::from_name(t).ok_or(Kind::Unknown("unknown resource", t))?;
                     if out.iter().any(|l| l.resource == r) {
                         return Err(Kind::Unknown("duplicate resource", t));
                     }
@@ -452,7 +452,7 @@ fn namespaces<'a>(p: &mut Parser<'a>, l: &mut Linux<'a>) -> Result<'a, ()> {
             match k.to_bytes() {
                 b"type" => {
                     let t = p.string()?.to_bytes();
-                    let f = namespace_flag(t).ok_or_else(|| Kind::Unknown("unknown namespace type", t))? as u32;
+                    let f = namespace_flag(t).ok_or(Kind::Unknown("unknown namespace type", t))? as u32;
                     if l.namespaces & f != 0 {
                         return Err(Kind::Unknown("duplicate namespace type", t));
                     }
@@ -569,7 +569,7 @@ fn seccomp<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<'a, ()> {
                     p.array()?;
                     while p.elem()? {
                         let a = p.string()?.to_bytes();
-                        let bit = seccomp::arch_from_name(a).ok_or_else(|| Kind::Unknown("unknown architecture", a))?;
+                        let bit = seccomp::arch_from_name(a).ok_or(Kind::Unknown("unknown architecture", a))?;
                         s.architectures |= bit;
                     }
                 }
@@ -579,7 +579,7 @@ fn seccomp<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<'a, ()> {
                     p.array()?;
                     while p.elem()? {
                         let f = p.string()?.to_bytes();
-                        s.flags |= seccomp::flag_from_name(f).ok_or_else(|| Kind::Unknown("unknown flag", f))?;
+                        s.flags |= seccomp::flag_from_name(f).ok_or(Kind::Unknown("unknown flag", f))?;
                     }
                 }
             }
@@ -596,7 +596,7 @@ fn seccomp<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<'a, ()> {
 
 fn action_kind<'a>(p: &mut Parser<'a>) -> Result<'a, ActionKind> {
     let a = p.string()?.to_bytes();
-    let kind = seccomp::Action::kind_from_name(a).ok_or_else(|| Kind::Unknown("unknown action", a))?;
+    let kind = seccomp::Action::kind_from_name(a).ok_or(Kind::Unknown("unknown action", a))?;
     if kind == ActionKind::Notify {
         return Err(Kind::Unsupported("SCMP_ACT_NOTIFY is not supported"));
     }
@@ -662,7 +662,7 @@ fn syscall_args<'a>(p: &mut Parser<'a>, out: &mut Vec<crate::seccomp::ArgCmp, MA
                 b"valueTwo" => value_two = if p.null()? { 0 } else { p.u64()? },
                 b"op" => {
                     let o = p.string()?.to_bytes();
-                    op = Some(Op::from_name(o).ok_or_else(|| Kind::Unknown("unknown operator", o))?);
+                    op = Some(Op::from_name(o).ok_or(Kind::Unknown("unknown operator", o))?);
                 }
                 _ => p.skip()?,
             }

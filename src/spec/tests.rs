@@ -29,7 +29,7 @@ fn docker_spec() -> Vec<u8> {
 /// The line nsinit prints for a spec error.
 fn line(e: json::Error) -> String {
     let mut l = diag::Line::new();
-    diag::Error::from(e).write(&mut l);
+    diag::write_spec(&e, &mut l);
     String::from_utf8_lossy(l.as_bytes()).into_owned()
 }
 
@@ -67,7 +67,7 @@ fn warning_lines(s: &Spec<'static>) -> Vec<String> {
         .iter()
         .map(|w| {
             let mut l = diag::Line::new();
-            w.to_error().write(&mut l);
+            diag::write_spec(&w.to_error(), &mut l);
             String::from_utf8_lossy(l.as_bytes()).into_owned()
         })
         .collect()

@@ -33,6 +33,9 @@ impl<T> Once<T> {
     }
 
     /// The value, the first time; None after.
+    // The one `&mut` made from a shared static is the point of this type;
+    // the flag makes it unique.
+    #[allow(clippy::mut_from_ref)]
     pub fn take(&'static self) -> Option<&'static mut T> {
         if self.taken.swap(true, Ordering::AcqRel) {
             return None;

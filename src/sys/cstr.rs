@@ -49,6 +49,12 @@ pub struct CArray<'a, const N: usize> {
 // SAFETY: the pointers refer to strings borrowed for 'a (see `push`).
 unsafe impl<const N: usize> Send for CArray<'_, N> {}
 
+impl<'a, const N: usize> Default for CArray<'a, N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<'a, const N: usize> CArray<'a, N> {
     pub const fn new() -> Self {
         CArray { ptrs: [core::ptr::null(); N], len: 0, _life: PhantomData }
@@ -59,9 +65,14 @@ impl<'a, const N: usize> CArray<'a, N> {
         if self.len + 1 >= N {
             return Err(());
         }
-        self.ptrs[self.len] = s.as_ptr();
+        if let Some(slot) = self.ptrs.get_mut(self.len) {
+            *slot = s.as_ptr();
+        }
         self.len += 1;
-        self.ptrs[self.len] = core::ptr::null();
+        // The slot after the last string stays NULL: the array's end.
+        if let Some(end) = self.ptrs.get_mut(self.len) {
+            *end = core::ptr::null();
+        }
         Ok(())
     }
 
@@ -79,11 +90,9 @@ impl<'a, const N: usize> CArray<'a, N> {
     }
 
     pub fn get(&self, i: usize) -> Option<&'a CStr> {
-        if i >= self.len {
-            return None;
-        }
+        let p = *self.ptrs.get(i).filter(|_| i < self.len)?;
         // SAFETY: entries below len were pushed as &'a CStr.
-        Some(unsafe { CStr::from_ptr(self.ptrs[i]) })
+        Some(unsafe { CStr::from_ptr(p) })
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &'a CStr> + '_ {

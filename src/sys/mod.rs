@@ -34,23 +34,14 @@ impl OwnedFd {
     /// `/proc/self/fd/N` for this descriptor, to mount on or reopen it.
     pub fn proc_path<'b>(&self, buf: &'b mut [u8; 32]) -> &'b CStr {
         let prefix = b"/proc/self/fd/";
-        let mut d = [0u8; 12];
-        let mut n = self.0.max(0) as u32;
-        let mut i = d.len();
-        loop {
-            i -= 1;
-            d[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 || i == 0 {
-                break;
-            }
-        }
-        let digits = d.get(i..).unwrap_or(&[]);
+        let mut d = [0u8; 20];
+        let digits = crate::text::decimal(self.0.max(0) as u64, &mut d);
+        // 14 + at most 10 digits + NUL fits in 32 bytes.
         let len = prefix.len() + digits.len();
-        buf[..prefix.len()].copy_from_slice(prefix);
-        buf[prefix.len()..len].copy_from_slice(digits);
-        buf[len] = 0;
-        CStr::from_bytes_with_nul(&buf[..=len]).unwrap_or(c"/proc/self/fd/")
+        for (dst, src) in buf.iter_mut().zip(prefix.iter().chain(digits).chain(&[0u8])) {
+            *dst = *src;
+        }
+        buf.get(..=len).and_then(|b| CStr::from_bytes_with_nul(b).ok()).unwrap_or(c"/proc/self/fd/")
     }
 }
 
@@ -454,8 +445,8 @@ pub fn read_signal(fd: Fd) -> Result<(i32, i32)> {
     if n < 16 {
         return Err(Errno::EIO);
     }
-    let signo = u32::from_ne_bytes([info[0], info[1], info[2], info[3]]);
-    let pid = u32::from_ne_bytes([info[12], info[13], info[14], info[15]]);
+    let word = |at: usize| info.get(at..at + 4).and_then(|b| b.try_into().ok()).map_or(0, u32::from_ne_bytes);
+    let (signo, pid) = (word(0), word(12));
     Ok((signo as i32, pid as i32))
 }
 
@@ -661,9 +652,12 @@ pub fn if_set_flags(fd: Fd, name: &[u8], set: i16) -> Result<()> {
     if name.len() >= 16 {
         return Err(Errno::ENAMETOOLONG);
     }
-    ifr[..name.len()].copy_from_slice(name);
+    for (d, s) in ifr.iter_mut().zip(name) {
+        *d = *s;
+    }
     ioctl(fd, libc::SIOCGIFFLAGS as u32, ifr.as_mut_ptr() as usize)?;
-    let flags = i16::from_ne_bytes([ifr[16], ifr[17]]) | set;
-    ifr[16..18].copy_from_slice(&flags.to_ne_bytes());
+    let field = ifr.get_mut(16..18).ok_or(Errno::EINVAL)?;
+    let flags = field.try_into().map_or(0, i16::from_ne_bytes) | set;
+    field.copy_from_slice(&flags.to_ne_bytes());
     ioctl(fd, libc::SIOCSIFFLAGS as u32, ifr.as_mut_ptr() as usize).map(drop)
 }

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nsinit::diag::{Error, Line};
+use nsinit::diag::{Line, write_spec};
 use nsinit::spec::{self, Spec};
 
 fuzz_target!(|data: &[u8]| {
@@ -15,17 +15,17 @@ fuzz_target!(|data: &[u8]| {
     match spec::parse(&mut doc, &mut spec) {
         Ok(()) => {
             if let Some(e) = spec.first_unsupported() {
-                Error::from(e).write(&mut line);
+                write_spec(&e, &mut line);
             }
             for w in &spec.warnings {
-                w.to_error().write(&mut line);
+                write_spec(&w.to_error(), &mut line);
             }
             let opts = nsinit::cli::parse(core::iter::empty(), core::iter::empty()).ok();
             if let Some(o) = opts {
                 nsinit::summary::write(&mut Line::bare(), &o, Some(&spec));
             }
         }
-        Err(e) => Error::from(e).write(&mut line),
+        Err(e) => write_spec(&e, &mut line),
     }
     assert!(line.as_bytes().len() < 1024);
 });

@@ -1,0 +1,59 @@
+//! Numbers as text and back, without core::fmt (pure): the formatting the
+//! messages, paths and environment entries need, in one place.
+
+/// `n` in decimal, written at the end of `buf` (20 bytes hold any u64);
+/// returns the digits.
+pub fn decimal(n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    digits(n, 10, buf)
+}
+
+/// `n` in lower-case hexadecimal, without prefix.
+pub fn hex(n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    digits(n, 16, buf)
+}
+
+fn digits(mut n: u64, base: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    for slot in buf.iter_mut().rev() {
+        *slot = b"0123456789abcdef".get((n % base) as usize).copied().unwrap_or(b'?');
+        i -= 1;
+        n /= base;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.get(i..).unwrap_or(&[])
+}
+
+/// A decimal u32: digits only, no sign, no overflow.
+pub fn parse_u32(v: &[u8]) -> Option<u32> {
+    if v.is_empty() {
+        return None;
+    }
+    v.iter().try_fold(0u32, |n, d| if d.is_ascii_digit() { n.checked_mul(10)?.checked_add((d - b'0') as u32) } else { None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        let mut b = [0u8; 20];
+        assert_eq!(decimal(0, &mut b), b"0");
+        assert_eq!(decimal(42, &mut b), b"42");
+        assert_eq!(decimal(u64::MAX, &mut b), b"18446744073709551615");
+        assert_eq!(hex(0, &mut b), b"0");
+        assert_eq!(hex(0x20000420, &mut b), b"20000420");
+        assert_eq!(hex(u64::MAX, &mut b), b"ffffffffffffffff");
+    }
+
+    #[test]
+    fn parses() {
+        let rows: &[(&str, Option<u32>)] =
+            &[("0", Some(0)), ("42", Some(42)), ("4294967295", Some(u32::MAX)), ("4294967296", None), ("", None), ("-1", None), ("1a", None), (" 1", None)];
+        for (s, want) in rows {
+            assert_eq!(parse_u32(s.as_bytes()), *want, "{s}");
+        }
+    }
+}
