@@ -81,6 +81,29 @@ const ABI_64: [u64; 6] = {
     bits
 };
 
+/// The multiplexed form of a socket or SysV IPC syscall on x86: the number
+/// of `socketcall` (102) or `ipc` (117), and the call number its first
+/// argument selects. libseccomp adds a rule for a socket or IPC syscall on
+/// x86 twice: for the syscall itself, when x86 has it, and for the
+/// multiplexer with `args[0] == call` (src/syscalls.c `abi_rule_add`, with
+/// the numbers of src/arch-x86.c). Without it a filter that denies `socket`
+/// would let `socketcall(SYS_SOCKET, ...)` through.
+pub fn x86_multiplexed(name: &[u8]) -> Option<(u32, u32)> {
+    // SYS_SOCKET (1) ... SYS_SENDMMSG (20), include/uapi/linux/net.h.
+    if let Some(i) = MUX_SOCKET.split(|&b| b == 0).position(|n| n == name && !n.is_empty()) {
+        return Some((102, i as u32 + 1));
+    }
+    // SEMOP (1) ... SHMCTL (24), include/uapi/linux/ipc.h: the groups of
+    // four start at 1, 11 and 21.
+    let i = MUX_IPC.split(|&b| b == 0).position(|n| n == name && !n.is_empty())? as u32;
+    Some((117, i / 4 * 10 + i % 4 + 1))
+}
+
+const MUX_SOCKET: &[u8] = b"socket\0bind\0connect\0listen\0accept\0getsockname\0getpeername\0socketpair\0send\0recv\0\
+sendto\0recvfrom\0shutdown\0setsockopt\0getsockopt\0sendmsg\0recvmsg\0accept4\0recvmmsg\0sendmmsg\0";
+
+const MUX_IPC: &[u8] = b"semop\0semget\0semctl\0semtimedop\0msgsnd\0msgrcv\0msgget\0msgctl\0shmat\0shmdt\0shmget\0shmctl\0";
+
 /// The x86_64 numbers of the "64" entries of syscall_64.tbl whose x32 twins
 /// are 512..=547, in that order: rt_sigaction (13) is 512, rt_sigreturn 513,
 /// ioctl, readv, writev, recvfrom, sendmsg, recvmsg, execve, ptrace,
@@ -349,6 +372,35 @@ mod tests {
             assert_eq!(Abi::X86.sysno(n), *x86, "x86 {name:?}");
             assert_eq!(Abi::X32.sysno(n), *x32, "x32 {name:?}");
         }
+    }
+
+    /// socketcall and ipc call numbers (include/uapi/linux/net.h, ipc.h).
+    #[test]
+    fn multiplexed() {
+        let rows: &[(&str, Option<(u32, u32)>)] = &[
+            ("socket", Some((102, 1))),
+            ("accept", Some((102, 5))),
+            ("send", Some((102, 9))),
+            ("recv", Some((102, 10))),
+            ("shutdown", Some((102, 13))),
+            ("accept4", Some((102, 18))),
+            ("sendmmsg", Some((102, 20))),
+            ("semop", Some((117, 1))),
+            ("semtimedop", Some((117, 4))),
+            ("msgsnd", Some((117, 11))),
+            ("msgctl", Some((117, 14))),
+            ("shmat", Some((117, 21))),
+            ("shmctl", Some((117, 24))),
+            ("socketcall", None),
+            ("ipc", None),
+            ("read", None),
+            ("", None),
+        ];
+        for (name, want) in rows {
+            assert_eq!(x86_multiplexed(name.as_bytes()), *want, "{name}");
+        }
+        assert_eq!(Abi::X86.sysno(b"socketcall"), Some(102));
+        assert_eq!(Abi::X86.sysno(b"ipc"), Some(117));
     }
 
     /// The x32 twins are the kernel's 512..=547, in order

@@ -37,7 +37,10 @@
 //!   have is skipped for that ABI only (runc skips names libseccomp does not
 //!   know, and libseccomp adds a rule to each architecture that has the
 //!   syscall). An empty name fails, as in runc (`matchCall`: "empty string is
-//!   not a valid syscall").
+//!   not a valid syscall"). On x86 a socket or SysV IPC syscall is also
+//!   filtered in its multiplexed form, `socketcall`/`ipc` with
+//!   `args[0] == call` in place of any condition on `args[0]`, as libseccomp
+//!   does (src/syscalls.c `abi_rule_add`; `arch::x86_multiplexed`).
 //! - A rule whose action equals the default action is skipped (runc
 //!   `matchCall`: "This rule is redundant, silently skip it to avoid error
 //!   from AddRule"); its names still count for the ENOSYS limit below.
@@ -59,7 +62,8 @@
 //!     new filter has no chains"), and every later rule is dropped ("syscall
 //!     exists without any chains - existing filter is at least as large");
 //!   - conditional rules are kept in a set. Read as lists of normalised
-//!     conditions in argument order, a new rule is dropped when a kept one is
+//!     conditions in argument order (libseccomp compares tree nodes; whole
+//!     conditions here), a new rule is dropped when a kept one is
 //!     its prefix ("existing tree is shorter"), or a subset with the same
 //!     action (`_DB_IST_M_REDUNDANT`); it removes the kept rules it is a
 //!     non-prefix subset of with the same action (the prune), and those it
@@ -84,12 +88,16 @@
 //!   x32 table when `SCMP_ARCH_X32` is listed and killed otherwise; i386 is
 //!   filtered with its table when `SCMP_ARCH_X86` is listed; anything else
 //!   is `SECCOMP_RET_KILL_PROCESS` (libseccomp's bad-arch default is
-//!   KILL_THREAD; the contract asks for the process).
-//! - Not mirrored: libseccomp's x86 socketcall/ipc multiplexing (it also
-//!   filters `socketcall(SYS_SOCKET, ...)` for a `socket` rule); nsinit
-//!   resolves names literally.
+//!   KILL_THREAD; the contract asks for the process). libseccomp's own x32
+//!   test is `nr >= X32_SYSCALL_BIT` (src/gen_bpf.c); the two differ only
+//!   for numbers with bit 31 set, which no x86_64 syscall has: here they
+//!   search the x86_64 branch and end above its highest number.
+//! - In the db.c read for this, the 32-bit `SCMP_CMP_LE` clears the pointer
+//!   to its branch flag instead of the flag (`tf_flag = false` in
+//!   `_db_rule_gen_arg_32`), so after an EQ, MASKED_EQ, GT or GE condition
+//!   on a lower index LE acts as GT; nsinit compares LE as written.
 
-use super::arch::Abi;
+use super::arch::{Abi, x86_multiplexed};
 use super::bpf::{
     AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET, BPF_K, BPF_MAXINSNS,
     MAX_COND_JUMP, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR, X32_SYSCALL_BIT, arg_hi, arg_lo,
@@ -161,9 +169,21 @@ impl CompileError {
 
 type Result<T> = core::result::Result<T, CompileError>;
 
-/// One (syscall number, rule, name) of a branch, packed:
-/// nr << 32 | rule << 16 | name.
+/// One (syscall number, multiplexer call, rule, name) of a branch, packed:
+/// nr << 32 | call << 26 | rule << 13 | name. `call` is not 0 for the
+/// x86 socketcall/ipc form of a rule (see `arch::x86_multiplexed`).
 type Key = u64;
+
+const _: () = assert!(MAX_SECCOMP_RULES <= 1 << 13 && MAX_SECCOMP_NAMES <= 1 << 13);
+
+fn key(nr: u32, call: u32, rule: u16, name: u16) -> Key {
+    u64::from(nr) << 32 | u64::from(call & 0x3F) << 26 | u64::from(rule & 0x1FFF) << 13 | u64::from(name & 0x1FFF)
+}
+
+/// (nr, call, rule, name) of a key.
+fn unkey(k: Key) -> (u32, u8, u16, u16) {
+    ((k >> 32) as u32, (k >> 26) as u8 & 0x3F, (k >> 13) as u16 & 0x1FFF, k as u16 & 0x1FFF)
+}
 
 /// Syscall numbers, without the x32 bit, are below this on every ABI (the
 /// tables' highest is 547), so keys are sorted by counting.
@@ -180,16 +200,19 @@ struct Seg {
 }
 
 /// A conditional rule as libseccomp keeps it: a rule, or with `arg` below
-/// `WHOLE` one condition of a rule split for a repeated index.
+/// `WHOLE` one condition of a rule split for a repeated index; with `call`,
+/// its x86 multiplexed form.
 #[derive(Clone, Copy)]
 struct Unit {
     rule: u16,
     arg: u16,
+    call: u8,
 }
 
 const WHOLE: u16 = u16::MAX;
-/// At most one key per name of the spec.
-const MAX_KEYS: usize = MAX_SECCOMP_NAMES;
+/// At most two keys per name of the spec (x86 socket and IPC syscalls have
+/// a multiplexed form).
+const MAX_KEYS: usize = 2 * MAX_SECCOMP_NAMES;
 /// Each segment boundary costs a `jge`, so more segments than instructions
 /// cannot fit anyway.
 const MAX_SEGS: usize = MAX_INSNS + 1;
@@ -477,24 +500,36 @@ impl Compiler {
                 if name.is_empty() {
                     return Err(CompileError::EmptyName { rule: ri, name: ni });
                 }
-                let Some(nr) = cx.abi.sysno(name) else { continue };
-                max = max.max(Some(nr));
+                let direct = cx.abi.sysno(name);
+                // runc's ENOSYS limit counts the syscall's own number only
+                // (patchbpf `findLastSyscalls`).
+                max = max.max(direct);
                 if rule.action == cx.s.default_action {
                     continue;
                 }
-                let slot = self.found.get_mut(self.n_keys).ok_or(CompileError::Malformed)?;
-                *slot = u64::from(nr) << 32 | u64::from(ri) << 16 | u64::from(ni);
-                self.n_keys += 1;
+                let muxed = if cx.abi == Abi::X86 { x86_multiplexed(name) } else { None };
+                if let Some((nr, call)) = muxed {
+                    self.push_key(key(nr, call, ri, ni))?;
+                }
+                if let Some(nr) = direct {
+                    self.push_key(key(nr, 0, ri, ni))?;
+                }
             }
         }
         Ok(max)
+    }
+
+    fn push_key(&mut self, k: Key) -> Result<()> {
+        *self.found.get_mut(self.n_keys).ok_or(CompileError::Malformed)? = k;
+        self.n_keys += 1;
+        Ok(())
     }
 
     /// Sorts `found` into `keys` by syscall number, keeping profile order
     /// among equal numbers (a counting sort).
     fn sort(&mut self) -> Result<()> {
         let bucket = |k: Key| {
-            let nr = (k >> 32) as u32 & !X32_SYSCALL_BIT;
+            let nr = unkey(k).0 & !X32_SYSCALL_BIT;
             usize::try_from(nr).ok().filter(|&b| b < NR_LIMIT).ok_or(CompileError::Malformed)
         };
         self.counts.fill(0);
@@ -524,9 +559,9 @@ impl Compiler {
         let mut next = 0u32;
         let mut i = 0;
         while i < self.n_keys {
-            let nr = (self.key(i)? >> 32) as u32;
+            let nr = unkey(self.key(i)?).0;
             let mut j = i + 1;
-            while j < self.n_keys && (self.key(j)? >> 32) as u32 == nr {
+            while j < self.n_keys && unkey(self.key(j)?).0 == nr {
                 j += 1;
             }
             if nr > next {
@@ -613,17 +648,16 @@ impl Compiler {
     fn decide(&mut self, cx: Cx, i: usize, j: usize) -> Result<Out> {
         self.n_units = 0;
         for k in i..j {
-            let key = self.key(k)?;
-            let (ri, ni) = ((key >> 16) as u16, key as u16);
+            let (_, call, ri, ni) = unkey(self.key(k)?);
             let rule = cx.rule(ri)?;
             let args = cx.args(&rule)?;
-            if args.is_empty() {
+            if args.is_empty() && call == 0 {
                 return Ok(Out::Ret(rule.action.ret()));
             }
             let split = repeats_index(args)?;
             let n = if split { args.len() } else { 1 };
             for a in 0..n {
-                let unit = Unit { rule: ri, arg: if split { a as u16 } else { WHOLE } };
+                let unit = Unit { rule: ri, arg: if split { a as u16 } else { WHOLE }, call };
                 let (chain, action) = self.chain(cx, unit)?;
                 if chain.len == 0 {
                     return Ok(Out::Ret(action.ret()));
@@ -701,8 +735,16 @@ impl Compiler {
         let mut chain = Chain { conds: [none; 6], len: 0 };
         for a in picked {
             if let Some(c) = normalize(a, cx.abi)? {
-                chain.insert(c)?;
+                // The multiplexed form's `args[0] == call` replaces any
+                // condition on args[0] (src/syscalls.c `abi_rule_add`).
+                if unit.call == 0 || c.index != 0 {
+                    chain.insert(c)?;
+                }
             }
+        }
+        if unit.call != 0 {
+            let call = normalize(&ArgCmp { index: 0, op: Op::Eq, value: u64::from(unit.call), value_two: 0 }, cx.abi)?;
+            chain.insert(call.ok_or(CompileError::Malformed)?)?;
         }
         Ok((chain, rule.action))
     }

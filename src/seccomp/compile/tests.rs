@@ -4,6 +4,7 @@
 //! own making, plain `Vec`s and 64-bit comparisons.
 
 use super::*;
+use crate::seccomp::arch;
 use crate::seccomp::bpf::interp;
 use crate::seccomp::{ARCH_X86_64, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_LOG, SECCOMP_RET_TRAP};
 use crate::spec::{Spec, Str};
@@ -206,12 +207,48 @@ mod reference {
             .map(|n| core::str::from_utf8(n.to_bytes()).unwrap())
     }
 
-    /// runc's split: one unit per condition when an index repeats.
-    fn units(s: &Seccomp, r: &Rule, abi: Abi) -> Vec<Unit> {
+    /// On x86, libseccomp also filters socket and IPC syscalls through
+    /// socketcall(2) and ipc(2): (multiplexer, call number).
+    pub fn muxed(abi: Abi, name: &str) -> Option<(u32, u64)> {
+        const SOCKETCALL: [&str; 20] = [
+            "socket", "bind", "connect", "listen", "accept", "getsockname", "getpeername", "socketpair", "send", "recv",
+            "sendto", "recvfrom", "shutdown", "setsockopt", "getsockopt", "sendmsg", "recvmsg", "accept4", "recvmmsg",
+            "sendmmsg",
+        ];
+        const IPC: [(&str, u64); 12] = [
+            ("semop", 1),
+            ("semget", 2),
+            ("semctl", 3),
+            ("semtimedop", 4),
+            ("msgsnd", 11),
+            ("msgrcv", 12),
+            ("msgget", 13),
+            ("msgctl", 14),
+            ("shmat", 21),
+            ("shmdt", 22),
+            ("shmget", 23),
+            ("shmctl", 24),
+        ];
+        if abi != Abi::X86 {
+            return None;
+        }
+        if let Some(i) = SOCKETCALL.iter().position(|n| *n == name) {
+            return Some((102, i as u64 + 1));
+        }
+        IPC.iter().find(|(n, _)| *n == name).map(|&(_, call)| (117, call))
+    }
+
+    /// runc's split: one unit per condition when an index repeats; for a
+    /// multiplexed form, `args[0] == call` replaces any condition on args[0].
+    fn units(s: &Seccomp, r: &Rule, abi: Abi, call: Option<u64>) -> Vec<Unit> {
         let args = rule_args(s, r);
         let repeats = (0..6).any(|i| args.iter().filter(|a| a.index == i).count() > 1);
         let unit = |args: &[ArgCmp]| {
             let mut conds: Vec<C> = args.iter().filter_map(|a| normal(a, abi)).collect();
+            if let Some(call) = call {
+                conds.retain(|c| c.0 != 0);
+                conds.push(normal(&arg(0, Op::Eq, call, 0), abi).unwrap());
+            }
             conds.sort_by_key(|c| c.0);
             Unit { conds, action: r.action }
         };
@@ -231,10 +268,12 @@ mod reference {
                 continue;
             }
             for (ni, name) in rule_names(s, r).enumerate() {
-                if sysno(abi, name) != Some(nr) {
-                    continue;
-                }
-                for u in units(s, r, abi) {
+                let call = match muxed(abi, name) {
+                    Some((mux, call)) if mux == nr => Some(call),
+                    _ if sysno(abi, name) == Some(nr) => None,
+                    _ => continue,
+                };
+                for u in units(s, r, abi, call) {
                     if u.conds.is_empty() {
                         return Ok(Verdict::Always(r.action));
                     }
@@ -303,7 +342,8 @@ mod reference {
                 .iter()
                 .filter(|r| r.action != s.default_action)
                 .flat_map(|r| rule_names(s, r))
-                .filter_map(|n| sysno(abi, n))
+                .flat_map(|n| [sysno(abi, n), muxed(abi, n).map(|m| m.0)])
+                .flatten()
                 .collect();
             nrs.sort();
             nrs.dedup();
@@ -389,7 +429,8 @@ const EDGES: [u64; 16] = [
 /// Argument values worth trying against a profile: each condition's value
 /// and masked value, one off either way, and the edges.
 fn arg_candidates(s: &Seccomp) -> Vec<u64> {
-    let mut v: Vec<u64> = EDGES.to_vec();
+    // Small numbers too: socketcall and ipc call numbers.
+    let mut v: Vec<u64> = EDGES.iter().copied().chain(0..=24).collect();
     for a in &s.args {
         for x in [a.value, a.value_two, a.value & a.value_two, a.value_two | !a.value, a.value ^ 1] {
             v.extend([x, x.wrapping_sub(1), x.wrapping_add(1), x & 0xFFFF_FFFF, x | 0xFFFF_FFFF_0000_0000]);
@@ -415,6 +456,9 @@ fn nr_candidates(s: &Seccomp<'static>) -> Vec<(u32, u32)> {
             v.extend([(arch, m + 1), (arch, m + 2)]);
         }
         v.extend([(arch, base), (arch, base + 1), (arch, base + 600), (arch, base | 0x3FFF_FFFF)]);
+        if abi == Abi::X86 {
+            v.extend([(arch, 102), (arch, 117)]);
+        }
     }
     for nr in [0x7FFF_FFFF, 0x8000_0000, 0xBFFF_FFFF, 0xC000_0000, u32::MAX] {
         v.extend([(AUDIT_ARCH_X86_64, nr), (AUDIT_ARCH_I386, nr)]);
@@ -789,6 +833,47 @@ fn names_resolve_per_abi() {
     }
 }
 
+/// On x86, socket and IPC rules also filter their socketcall(2) and ipc(2)
+/// forms, as libseccomp does (src/syscalls.c `abi_rule_add`).
+#[test]
+fn x86_socketcall_and_ipc() {
+    let rules: &[RuleSpec] = &[
+        (&["socket"], Action::Errno(1), &[]),
+        (&["msgget"], Action::Errno(2), &[]),
+        // No direct send(2) on x86: only the socketcall form; its own
+        // args[0] condition gives way to the call number.
+        (&["send"], Action::Trap, &[arg(0, Op::Eq, 3, 0), arg(1, Op::Eq, 7, 0)]),
+    ];
+    let s = profile(Action::Allow, ALL_ARCHES, rules);
+    let p = build(&s).unwrap();
+    let rows: &[(u32, u32, [u64; 2], u32)] = &[
+        (AUDIT_ARCH_I386, 359, [2, 0], errno(1)),                // socket
+        (AUDIT_ARCH_I386, 102, [1, 0], errno(1)),                // socketcall(SYS_SOCKET)
+        (AUDIT_ARCH_I386, 102, [1 | 1 << 32, 0], errno(1)),      // low word only on x86
+        (AUDIT_ARCH_I386, 102, [2, 0], SECCOMP_RET_ALLOW),       // socketcall(SYS_BIND)
+        (AUDIT_ARCH_I386, 399, [0, 0], errno(2)),                // msgget
+        (AUDIT_ARCH_I386, 117, [13, 0], errno(2)),               // ipc(MSGGET)
+        (AUDIT_ARCH_I386, 117, [13 | 1 << 16, 0], SECCOMP_RET_ALLOW), // a versioned call
+        (AUDIT_ARCH_I386, 102, [9, 7], SECCOMP_RET_TRAP),        // socketcall(SYS_SEND) with args[1] == 7
+        (AUDIT_ARCH_I386, 102, [9, 8], SECCOMP_RET_ALLOW),
+        (AUDIT_ARCH_I386, 102, [3, 7], SECCOMP_RET_ALLOW),       // the rule's args[0] == 3 is gone
+        (AUDIT_ARCH_X86_64, 41, [2, 0], errno(1)),               // socket
+        (AUDIT_ARCH_X86_64, 102, [1, 0], SECCOMP_RET_ALLOW),     // getuid, no socketcall on x86_64
+        (AUDIT_ARCH_X86_64, X32 | 41, [2, 0], errno(1)),         // socket on x32
+    ];
+    for &(arch, nr, [a0, a1], want) in rows {
+        assert_eq!(verdict(&s, &p, arch, nr, [a0, a1, 0, 0, 0, 0]), want, "{arch:#x} {nr} {a0:#x}");
+    }
+    // The socketcall form meets a socketcall rule: libseccomp refuses the
+    // same condition with another action, only when x86 is filtered.
+    let rules: &[RuleSpec] = &[(&["socketcall"], Action::Allow, &[arg(0, Op::Eq, 1, 0)]), (&["socket"], Action::Errno(1), &[])];
+    let s = profile(Action::Errno(9), ALL_ARCHES, rules);
+    assert_eq!(build(&s).map(|_| ()), Err(CompileError::Conflict { rule: 1, name: 0 }));
+    assert_eq!(reference::check(&s), Err(CompileError::Conflict { rule: 1, name: 0 }));
+    let s = profile(Action::Errno(9), ARCH_X86_64 | ARCH_X32, rules);
+    assert!(build(&s).is_ok());
+}
+
 /// ENOSYS above the highest named number, unless the default action is
 /// permissive (runc's patchbpf `isAllowAction`).
 #[test]
@@ -835,7 +920,11 @@ fn long_jumps_and_the_length_limit() {
     let gts: Vec<ArgCmp> = (0..6).map(|i| arg(i, Op::Gt, 0x1_0000_0000 + u64::from(i), 0)).collect();
     // Every other syscall has six 64-bit conditions: ~30 instructions each.
     let half: Vec<&str> = names.iter().copied().step_by(2).take(100).collect();
-    let s = profile(Action::Errno(1), ALL_ARCHES, &[(&half[..], Action::Allow, &gts[..2]), (&names[1..60], Action::Log, &[])]);
+    // Not the x86 socket and IPC names: their socketcall forms would be a
+    // prefix of the first rule's with another action, which libseccomp
+    // refuses.
+    let some: Vec<&str> = names[1..60].iter().copied().filter(|n| arch::x86_multiplexed(n.as_bytes()).is_none()).collect();
+    let s = profile(Action::Errno(1), ALL_ARCHES, &[(&half[..], Action::Allow, &gts[..2]), (&some[..], Action::Log, &[])]);
     let p = build(&s).unwrap();
     assert!(p.len() > 600, "{}", p.len());
     assert!(p.as_slice().iter().any(|i| i.code == bpf::BPF_JMP | bpf::BPF_JA), "needs long jumps");
