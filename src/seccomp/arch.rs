@@ -12,6 +12,27 @@
 use super::bpf::X32_SYSCALL_BIT;
 use super::{ARCH_X32, ARCH_X86, ARCH_X86_64};
 
+/// A name of the table: looked up once, then resolved per ABI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Name(u16);
+
+impl Name {
+    /// The name, if some ABI knows it.
+    pub fn of(name: &[u8]) -> Option<Name> {
+        NAMES.find(name).and_then(|i| u16::try_from(i).ok()).map(Name)
+    }
+
+    /// The `Name` as an integer (below `u16::MAX`), for compact storage.
+    pub fn index(self) -> u16 {
+        self.0
+    }
+
+    /// The `Name` an `index` came from.
+    pub fn from_index(index: u16) -> Option<Name> {
+        (usize::from(index) < NAMES.nrs.len()).then_some(Name(index))
+    }
+}
+
 /// A syscall ABI of an x86_64 kernel, as a filter branch sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Abi {
@@ -42,7 +63,12 @@ impl Abi {
     /// The syscall number of `name` on this ABI (x32 numbers carry
     /// `X32_SYSCALL_BIT`), or None when the ABI has no such syscall.
     pub fn sysno(self, name: &[u8]) -> Option<u32> {
-        let [x86_64, x86] = NAMES.find(name)?;
+        self.number(Name::of(name)?)
+    }
+
+    /// `sysno` for a name already looked up.
+    pub fn number(self, name: Name) -> Option<u32> {
+        let [x86_64, x86] = *NAMES.nrs.get(usize::from(name.0))?;
         let nr = match self {
             Abi::X86_64 | Abi::X32 => x86_64,
             Abi::X86 => x86,
@@ -88,21 +114,55 @@ const ABI_64: [u64; 6] = {
 /// multiplexer with `args[0] == call` (src/syscalls.c `abi_rule_add`, with
 /// the numbers of src/arch-x86.c). Without it a filter that denies `socket`
 /// would let `socketcall(SYS_SOCKET, ...)` through.
-pub fn x86_multiplexed(name: &[u8]) -> Option<(u32, u32)> {
-    // SYS_SOCKET (1) ... SYS_SENDMMSG (20), include/uapi/linux/net.h.
-    if let Some(i) = MUX_SOCKET.split(|&b| b == 0).position(|n| n == name && !n.is_empty()) {
-        return Some((102, i as u32 + 1));
+pub fn x86_multiplexed(name: Name) -> Option<(u32, u32)> {
+    let code = u32::from(*NAMES.mux.get(usize::from(name.0))?);
+    match code {
+        0 => None,
+        c if c & IPC != 0 => Some((117, c & !IPC)),
+        c => Some((102, c)),
     }
-    // SEMOP (1) ... SHMCTL (24), include/uapi/linux/ipc.h: the groups of
-    // four start at 1, 11 and 21.
-    let i = MUX_IPC.split(|&b| b == 0).position(|n| n == name && !n.is_empty())? as u32;
-    Some((117, i / 4 * 10 + i % 4 + 1))
 }
 
-const MUX_SOCKET: &[u8] = b"socket\0bind\0connect\0listen\0accept\0getsockname\0getpeername\0socketpair\0send\0recv\0\
-sendto\0recvfrom\0shutdown\0setsockopt\0getsockopt\0sendmsg\0recvmsg\0accept4\0recvmmsg\0sendmmsg\0";
+/// Marks an ipc call in `MUX`.
+const IPC: u32 = 0x80;
 
-const MUX_IPC: &[u8] = b"semop\0semget\0semctl\0semtimedop\0msgsnd\0msgrcv\0msgget\0msgctl\0shmat\0shmdt\0shmget\0shmctl\0";
+/// The multiplexed calls (src/syscalls.c `_abi_syscall_mux`): socketcall's
+/// SYS_SOCKET (1) ... SYS_SENDMMSG (20) (include/uapi/linux/net.h), and
+/// with `IPC` ipc's SEMOP (1) ... SHMCTL (24) (include/uapi/linux/ipc.h).
+const MUX: [(&str, u8); 32] = [
+    ("socket", 1),
+    ("bind", 2),
+    ("connect", 3),
+    ("listen", 4),
+    ("accept", 5),
+    ("getsockname", 6),
+    ("getpeername", 7),
+    ("socketpair", 8),
+    ("send", 9),
+    ("recv", 10),
+    ("sendto", 11),
+    ("recvfrom", 12),
+    ("shutdown", 13),
+    ("setsockopt", 14),
+    ("getsockopt", 15),
+    ("sendmsg", 16),
+    ("recvmsg", 17),
+    ("accept4", 18),
+    ("recvmmsg", 19),
+    ("sendmmsg", 20),
+    ("semop", 0x80 | 1),
+    ("semget", 0x80 | 2),
+    ("semctl", 0x80 | 3),
+    ("semtimedop", 0x80 | 4),
+    ("msgsnd", 0x80 | 11),
+    ("msgrcv", 0x80 | 12),
+    ("msgget", 0x80 | 13),
+    ("msgctl", 0x80 | 14),
+    ("shmat", 0x80 | 21),
+    ("shmdt", 0x80 | 22),
+    ("shmget", 0x80 | 23),
+    ("shmctl", 0x80 | 24),
+];
 
 /// The x86_64 numbers of the "64" entries of syscall_64.tbl whose x32 twins
 /// are 512..=547, in that order: rt_sigaction (13) is 512, rt_sigreturn 513,
@@ -129,21 +189,25 @@ const MAX_NAME: usize = 31;
 /// The number of a name on an ABI that lacks it.
 const NONE: u16 = u16::MAX;
 
-/// The syscall names of x86_64 and x86, each once: the names of length `l`
-/// are `names[offs[l]..offs[l + 1]]`, sorted, back to back, `l` bytes each,
-/// and their [x86_64, x86] numbers are `nrs[starts[l]..starts[l + 1]]`.
+/// The syscall names of x86_64 and x86 and the x86 multiplexed calls, each
+/// once: the names of length `l` are `names[offs[l]..offs[l + 1]]`, sorted,
+/// back to back, `l` bytes each; their [x86_64, x86] numbers are
+/// `nrs[starts[l]..starts[l + 1]]`, and their `MUX` codes (0 for none)
+/// `mux[starts[l]..starts[l + 1]]`.
 pub struct Names<const B: usize, const N: usize> {
     names: [u8; B],
     nrs: [[u16; 2]; N],
+    mux: [u8; N],
     starts: [u16; MAX_NAME + 2],
     offs: [u16; MAX_NAME + 2],
 }
 
 impl<const B: usize, const N: usize> Names<B, N> {
-    /// The [x86_64, x86] numbers of `name` (`NONE` where the ABI lacks it).
-    fn find(&self, name: &[u8]) -> Option<[u16; 2]> {
+    /// The index of `name`.
+    fn find(&self, name: &[u8]) -> Option<usize> {
         let len = name.len();
         let (names, nrs) = self.bucket(len)?;
+        let first = usize::from(*self.starts.get(len)?);
         let (mut lo, mut hi) = (0, nrs.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
@@ -154,7 +218,7 @@ impl<const B: usize, const N: usize> Names<B, N> {
             match order {
                 core::cmp::Ordering::Less => lo = mid + 1,
                 core::cmp::Ordering::Greater => hi = mid,
-                core::cmp::Ordering::Equal => return nrs.get(mid).copied(),
+                core::cmp::Ordering::Equal => return Some(first + mid),
             }
         }
         None
@@ -180,7 +244,7 @@ impl<const B: usize, const N: usize> Names<B, N> {
 
 /// `NAMES`, built at compile time from the `syscalls` crate.
 pub static NAMES: Names<{ ALL.b }, { ALL.n }> = {
-    let mut t = Names { names: [0; ALL.b], nrs: [[NONE; 2]; ALL.n], starts: ALL.t.starts, offs: ALL.t.offs };
+    let mut t = Names { names: [0; ALL.b], nrs: [[NONE; 2]; ALL.n], mux: [0; ALL.n], starts: ALL.t.starts, offs: ALL.t.offs };
     let mut i = 0;
     while i < ALL.b {
         t.names[i] = ALL.t.names[i];
@@ -189,6 +253,7 @@ pub static NAMES: Names<{ ALL.b }, { ALL.n }> = {
     let mut i = 0;
     while i < ALL.n {
         t.nrs[i] = ALL.t.nrs[i];
+        t.mux[i] = ALL.t.mux[i];
         i += 1;
     }
     t
@@ -201,9 +266,13 @@ struct Build {
     b: usize,
 }
 
-/// The name of syscall `id` on x86_64 (`abi` 0) or x86 (1).
-const fn name_of(abi: usize, id: usize) -> Option<&'static [u8]> {
-    if abi == 0 {
+/// The name of syscall `id` on x86_64 (`src` 0) or x86 (1), or of `MUX[id]`
+/// (2).
+const fn name_of(src: usize, id: usize) -> Option<&'static [u8]> {
+    if src == 2 {
+        return if id < MUX.len() { Some(MUX[id].0.as_bytes()) } else { None };
+    }
+    if src == 0 {
         match syscalls::x86_64::Sysno::new(id) {
             Some(s) => Some(s.name().as_bytes()),
             None => None,
@@ -219,17 +288,23 @@ const fn name_of(abi: usize, id: usize) -> Option<&'static [u8]> {
 const ALL: Build = {
     let last = syscalls::x86_64::Sysno::last().id() as usize;
     let last = if syscalls::x86::Sysno::last().id() as usize > last { syscalls::x86::Sysno::last().id() as usize } else { last };
-    let mut t = Names { names: [0; 8192], nrs: [[NONE; 2]; 1024], starts: [0; MAX_NAME + 2], offs: [0; MAX_NAME + 2] };
+    let mut t = Names {
+        names: [0; 8192],
+        nrs: [[NONE; 2]; 1024],
+        mux: [0; 1024],
+        starts: [0; MAX_NAME + 2],
+        offs: [0; MAX_NAME + 2],
+    };
     let (mut n, mut b, mut len) = (0, 0, 0);
     while len <= MAX_NAME {
         t.starts[len] = n as u16;
         t.offs[len] = b as u16;
         let (first, off) = (n, b);
-        let mut abi = 0;
-        while abi < 2 {
+        let mut src = 0;
+        while src < 3 {
             let mut id = 0;
             while id <= last {
-                if let Some(name) = name_of(abi, id) {
+                if let Some(name) = name_of(src, id) {
                     assert!(name.len() <= MAX_NAME && id < NONE as usize);
                     if name.len() == len {
                         // The same name from the other ABI, or a new one.
@@ -246,12 +321,16 @@ const ALL: Build = {
                             b += len;
                             n += 1;
                         }
-                        t.nrs[at][abi] = id as u16;
+                        if src < 2 {
+                            t.nrs[at][src] = id as u16;
+                        } else {
+                            t.mux[at] = MUX[id].1;
+                        }
                     }
                 }
                 id += 1;
             }
-            abi += 1;
+            src += 1;
         }
         sort_bucket(&mut t, off, first, n, len);
         len += 1;
@@ -291,6 +370,9 @@ const fn sort_bucket(t: &mut Names<8192, 1024>, off: usize, first: usize, end: u
             let x = t.nrs[j - 1];
             t.nrs[j - 1] = t.nrs[j];
             t.nrs[j] = x;
+            let x = t.mux[j - 1];
+            t.mux[j - 1] = t.mux[j];
+            t.mux[j] = x;
             j -= 1;
         }
         i += 1;
@@ -325,7 +407,8 @@ mod tests {
             assert_eq!(syscalls::x86::Sysno::from_str(name).map(|s| s.id() as u32).ok(), x86, "{name}");
             assert_eq!(Abi::X86_64.sysno(name.as_bytes()), x86_64, "{name}");
             assert_eq!(Abi::X86.sysno(name.as_bytes()), x86, "{name}");
-            assert!(x86_64.is_some() || x86.is_some(), "{name}");
+            let mux = Name::of(name.as_bytes()).and_then(x86_multiplexed);
+            assert!(x86_64.is_some() || x86.is_some() || mux.is_some(), "{name}");
             n64 += x86_64.is_some() as usize;
             n86 += x86.is_some() as usize;
         }
@@ -397,7 +480,7 @@ mod tests {
             ("", None),
         ];
         for (name, want) in rows {
-            assert_eq!(x86_multiplexed(name.as_bytes()), *want, "{name}");
+            assert_eq!(Name::of(name.as_bytes()).and_then(x86_multiplexed), *want, "{name}");
         }
         assert_eq!(Abi::X86.sysno(b"socketcall"), Some(102));
         assert_eq!(Abi::X86.sysno(b"ipc"), Some(117));

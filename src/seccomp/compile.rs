@@ -97,7 +97,7 @@
 //!   `_db_rule_gen_arg_32`), so after an EQ, MASKED_EQ, GT or GE condition
 //!   on a lower index LE acts as GT; nsinit compares LE as written.
 
-use super::arch::{Abi, x86_multiplexed};
+use super::arch::{Abi, Name, x86_multiplexed};
 use super::bpf::{
     AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET, BPF_K, BPF_MAXINSNS,
     MAX_COND_JUMP, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR, X32_SYSCALL_BIT, arg_hi, arg_lo,
@@ -226,6 +226,9 @@ const MAX_UNITS: usize = MAX_SECCOMP_RULES + MAX_SECCOMP_ARGS;
 /// All-zero bytes are a valid `Compiler`: the binary keeps one in a zeroed
 /// static (`sys::cell::Once::zeroed`); `compile` resets what it uses.
 pub struct Compiler {
+    /// `Name` indexes of the spec's names (`u16::MAX`: unknown), looked up
+    /// once for all branches.
+    names: [u16; MAX_SECCOMP_NAMES],
     /// The keys in profile order, then sorted by number into `keys`.
     found: [Key; MAX_KEYS],
     keys: [Key; MAX_KEYS],
@@ -300,14 +303,14 @@ impl Chain {
 
     /// Inserts in argument order (indexes are unique within a chain).
     fn insert(&mut self, c: Cond) -> Result<()> {
-        let at = self.as_slice().iter().position(|x| x.index > c.index).unwrap_or(self.len);
-        let end = self.len;
-        let slots = self.conds.get_mut(at..=end).ok_or(CompileError::Malformed)?;
-        slots.rotate_right(1);
-        if let Some(first) = slots.first_mut() {
-            *first = c;
-        }
+        let mut i = self.len;
+        *self.conds.get_mut(i).ok_or(CompileError::Malformed)? = c;
         self.len += 1;
+        // i < 6 from here: the slot existed.
+        while i > 0 && self.conds[i - 1].index > self.conds[i].index {
+            self.conds.swap(i - 1, i);
+            i -= 1;
+        }
         Ok(())
     }
 
@@ -344,6 +347,18 @@ fn repeats_index(args: &[ArgCmp]) -> Result<bool> {
         seen |= bit;
     }
     Ok(false)
+}
+
+/// Stores `k` at `keys[n]`; returns n + 1.
+fn push_key(keys: &mut [Key], n: usize, k: Key) -> Result<usize> {
+    *keys.get_mut(n).ok_or(CompileError::Malformed)? = k;
+    Ok(n + 1)
+}
+
+/// Unit `a` of the `n` a rule makes (see `Compiler::units_of`): with more
+/// than one, each is one condition.
+fn unit(rule: u16, call: u8, n: usize, a: usize) -> Unit {
+    Unit { rule, arg: if n > 1 { a as u16 } else { WHOLE }, call }
 }
 
 /// A branch outcome for one syscall number.
@@ -452,6 +467,7 @@ impl Compiler {
     }
 
     fn program(&mut self, s: &Seccomp<'_>, out: &mut Program) -> Result<()> {
+        self.look_up(s)?;
         let mut e = Emit { p: out, rets: [(0, 0); 8], next_ret: 0 };
         let kill = Target::Ret(SECCOMP_RET_KILL_PROCESS);
         // Written first, so it is the last instruction, as the kernel wants.
@@ -479,6 +495,21 @@ impl Compiler {
         Ok(())
     }
 
+    /// Looks every name up in the table, once.
+    fn look_up(&mut self, s: &Seccomp<'_>) -> Result<()> {
+        for (ri, rule) in s.rules.iter().enumerate() {
+            for (ni, name) in pool(&s.names, rule.names)?.iter().enumerate() {
+                let name = name.to_bytes();
+                if name.is_empty() {
+                    return Err(CompileError::EmptyName { rule: ri as u16, name: ni as u16 });
+                }
+                let slot = self.names.get_mut(usize::from(rule.names.0) + ni).ok_or(CompileError::Malformed)?;
+                *slot = Name::of(name).map_or(u16::MAX, Name::index);
+            }
+        }
+        Ok(())
+    }
+
     /// One ABI's search, with the syscall number in A.
     fn branch(&mut self, cx: Cx, e: &mut Emit) -> Result<Target> {
         let max = self.collect(cx)?;
@@ -491,16 +522,14 @@ impl Compiler {
     /// not repeat the default action; returns the highest number named by
     /// any rule.
     fn collect(&mut self, cx: Cx) -> Result<Option<u32>> {
-        self.n_keys = 0;
-        let mut max = None;
+        let (mut found, mut max) = (0, None);
         for (ri, rule) in cx.s.rules.iter().enumerate() {
-            for (ni, name) in pool(&cx.s.names, rule.names)?.iter().enumerate() {
+            let first = usize::from(rule.names.0);
+            let ids = self.names.get(first..first + usize::from(rule.names.1)).ok_or(CompileError::Malformed)?;
+            for (ni, &id) in ids.iter().enumerate() {
                 let (ri, ni) = (ri as u16, ni as u16);
-                let name = name.to_bytes();
-                if name.is_empty() {
-                    return Err(CompileError::EmptyName { rule: ri, name: ni });
-                }
-                let direct = cx.abi.sysno(name);
+                let Some(name) = Name::from_index(id) else { continue };
+                let direct = cx.abi.number(name);
                 // runc's ENOSYS limit counts the syscall's own number only
                 // (patchbpf `findLastSyscalls`).
                 max = max.max(direct);
@@ -509,21 +538,18 @@ impl Compiler {
                 }
                 let muxed = if cx.abi == Abi::X86 { x86_multiplexed(name) } else { None };
                 if let Some((nr, call)) = muxed {
-                    self.push_key(key(nr, call, ri, ni))?;
+                    found = push_key(&mut self.found, found, key(nr, call, ri, ni))?;
                 }
                 if let Some(nr) = direct {
-                    self.push_key(key(nr, 0, ri, ni))?;
+                    found = push_key(&mut self.found, found, key(nr, 0, ri, ni))?;
                 }
             }
         }
+        self.n_keys = found;
         Ok(max)
     }
 
-    fn push_key(&mut self, k: Key) -> Result<()> {
-        *self.found.get_mut(self.n_keys).ok_or(CompileError::Malformed)? = k;
-        self.n_keys += 1;
-        Ok(())
-    }
+
 
     /// Sorts `found` into `keys` by syscall number, keeping profile order
     /// among equal numbers (a counting sort).
@@ -646,18 +672,34 @@ impl Compiler {
     /// Decides one syscall from its keys `i..j`: an unconditional verdict,
     /// or the kept conditional rules in `units` (see the module doc).
     fn decide(&mut self, cx: Cx, i: usize, j: usize) -> Result<Out> {
-        self.n_units = 0;
-        for k in i..j {
-            let (_, call, ri, ni) = unkey(self.key(k)?);
+        // A conflict needs two conditional rules with different actions
+        // before the first unconditional one; without them, that one
+        // decides alone, and the set need not be built.
+        let (mut first, mut mixed) = (None, false);
+        'scan: for k in i..j {
+            let (ri, _, call, n) = self.units_of(cx, k)?;
             let rule = cx.rule(ri)?;
             let args = cx.args(&rule)?;
-            if args.is_empty() && call == 0 {
-                return Ok(Out::Ret(rule.action.ret()));
-            }
-            let split = repeats_index(args)?;
-            let n = if split { args.len() } else { 1 };
             for a in 0..n {
-                let unit = Unit { rule: ri, arg: if split { a as u16 } else { WHOLE }, call };
+                let picked = if n > 1 { args.get(a..=a).ok_or(CompileError::Malformed)? } else { args };
+                let mut always = call == 0;
+                for arg in picked {
+                    always &= normalize(arg, cx.abi)?.is_none();
+                }
+                if always {
+                    if mixed {
+                        break 'scan;
+                    }
+                    return Ok(Out::Ret(rule.action.ret()));
+                }
+                mixed |= *first.get_or_insert(rule.action) != rule.action;
+            }
+        }
+        self.n_units = 0;
+        for k in i..j {
+            let (ri, ni, call, n) = self.units_of(cx, k)?;
+            for a in 0..n {
+                let unit = unit(ri, call, n, a);
                 let (chain, action) = self.chain(cx, unit)?;
                 if chain.len == 0 {
                     return Ok(Out::Ret(action.ret()));
@@ -669,6 +711,16 @@ impl Compiler {
             }
         }
         Ok(Out::Cond)
+    }
+
+    /// The rule and name of key `k`, its multiplexer call, and how many
+    /// units it makes: one, or one per condition when an index repeats (see
+    /// `unit`).
+    fn units_of(&self, cx: Cx, k: usize) -> Result<(u16, u16, u8, usize)> {
+        let (_, call, ri, ni) = unkey(self.key(k)?);
+        let args = cx.args(&cx.rule(ri)?)?;
+        let n = if repeats_index(args)? { args.len() } else { 1 };
+        Ok((ri, ni, call, n))
     }
 
     /// Adds a conditional rule to the kept set, libseccomp's way.
