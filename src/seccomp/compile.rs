@@ -103,7 +103,7 @@ use super::bpf::{
     MAX_COND_JUMP, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR, X32_SYSCALL_BIT, arg_hi, arg_lo,
 };
 use super::{ARCH_X32, ARCH_X86, Action, ArgCmp, Op, SECCOMP_RET_KILL_PROCESS, bpf};
-use crate::spec::{MAX_SECCOMP_ARGS, MAX_SECCOMP_NAMES, MAX_SECCOMP_RULES, Rule, Seccomp};
+use crate::spec::{MAX_SECCOMP_NAMES, MAX_SECCOMP_RULES, Rule, Seccomp};
 use libc::sock_filter;
 
 /// The longest program the kernel loads (`BPF_MAXINSNS`).
@@ -216,12 +216,13 @@ const MAX_KEYS: usize = 2 * MAX_SECCOMP_NAMES;
 /// Each segment boundary costs a `jge`, so more segments than instructions
 /// cannot fit anyway.
 const MAX_SEGS: usize = MAX_INSNS + 1;
-/// A syscall's rules, each split at most into its conditions.
-const MAX_UNITS: usize = MAX_SECCOMP_RULES + MAX_SECCOMP_ARGS;
+/// Kept conditional rules of one syscall: each costs at least a load and a
+/// jump, so more cannot fit anyway.
+const MAX_UNITS: usize = MAX_INSNS / 2;
 
-/// The compiler's scratch space: the keys, segments and kept rules of the
-/// branch being compiled (~120 KiB, of which a Docker profile touches a few
-/// pages).
+/// The compiler's scratch space: the names looked up, and the keys,
+/// segments and kept rules of the branch being compiled (~200 KiB, of which
+/// a Docker profile touches a few pages).
 ///
 /// All-zero bytes are a valid `Compiler`: the binary keeps one in a zeroed
 /// static (`sys::cell::Once::zeroed`); `compile` resets what it uses.
@@ -768,7 +769,7 @@ impl Compiler {
             }
         }
         self.n_units = w;
-        *self.units.get_mut(w).ok_or(CompileError::Malformed)? = unit;
+        *self.units.get_mut(w).ok_or(CompileError::TooLong)? = unit;
         self.n_units += 1;
         Ok(())
     }

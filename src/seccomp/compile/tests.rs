@@ -936,6 +936,7 @@ fn long_jumps_and_the_length_limit() {
     let mut out = zeroed::<Program>();
     assert_eq!(c.compile(&s, &mut out), Err(CompileError::TooLong));
     assert!(out.is_empty(), "a failed compile leaves no program");
+
 }
 
 /// Random profiles: names from a mixed pool, random actions, operators,
