@@ -174,8 +174,8 @@ const MUX: [(&str, u8); 32] = [
 /// getsockopt, io_setup, io_submit, execveat, preadv2, and pwritev2 (328)
 /// is 547.
 const X32_TWINS: [u16; 36] = [
-    13, 15, 16, 19, 20, 45, 46, 47, 59, 101, 127, 128, 129, 131, 222, 244, 246, 247, 273, 274, 278, 279, 295, 296,
-    297, 299, 307, 310, 311, 54, 55, 206, 209, 322, 327, 328,
+    13, 15, 16, 19, 20, 45, 46, 47, 59, 101, 127, 128, 129, 131, 222, 244, 246, 247, 273, 274, 278, 279, 295, 296, 297,
+    299, 307, 310, 311, 54, 55, 206, 209, 322, 327, 328,
 ];
 
 /// The other "64" entries, without an x32 twin: uselib, _sysctl,
@@ -244,7 +244,8 @@ impl<const B: usize, const N: usize> Names<B, N> {
 
 /// `NAMES`, built at compile time from the `syscalls` crate.
 pub static NAMES: Names<{ ALL.b }, { ALL.n }> = {
-    let mut t = Names { names: [0; ALL.b], nrs: [[NONE; 2]; ALL.n], mux: [0; ALL.n], starts: ALL.t.starts, offs: ALL.t.offs };
+    let mut t =
+        Names { names: [0; ALL.b], nrs: [[NONE; 2]; ALL.n], mux: [0; ALL.n], starts: ALL.t.starts, offs: ALL.t.offs };
     let mut i = 0;
     while i < ALL.b {
         t.names[i] = ALL.t.names[i];
@@ -287,7 +288,11 @@ const fn name_of(src: usize, id: usize) -> Option<&'static [u8]> {
 
 const ALL: Build = {
     let last = syscalls::x86_64::Sysno::last().id() as usize;
-    let last = if syscalls::x86::Sysno::last().id() as usize > last { syscalls::x86::Sysno::last().id() as usize } else { last };
+    let last = if syscalls::x86::Sysno::last().id() as usize > last {
+        syscalls::x86::Sysno::last().id() as usize
+    } else {
+        last
+    };
     let mut t = Names {
         names: [0; 8192],
         nrs: [[NONE; 2]; 1024],
@@ -491,11 +496,42 @@ mod tests {
     #[test]
     fn x32_twins() {
         let twins = [
-            "rt_sigaction", "rt_sigreturn", "ioctl", "readv", "writev", "recvfrom", "sendmsg", "recvmsg", "execve",
-            "ptrace", "rt_sigpending", "rt_sigtimedwait", "rt_sigqueueinfo", "sigaltstack", "timer_create", "mq_notify",
-            "kexec_load", "waitid", "set_robust_list", "get_robust_list", "vmsplice", "move_pages", "preadv", "pwritev",
-            "rt_tgsigqueueinfo", "recvmmsg", "sendmmsg", "process_vm_readv", "process_vm_writev", "setsockopt",
-            "getsockopt", "io_setup", "io_submit", "execveat", "preadv2", "pwritev2",
+            "rt_sigaction",
+            "rt_sigreturn",
+            "ioctl",
+            "readv",
+            "writev",
+            "recvfrom",
+            "sendmsg",
+            "recvmsg",
+            "execve",
+            "ptrace",
+            "rt_sigpending",
+            "rt_sigtimedwait",
+            "rt_sigqueueinfo",
+            "sigaltstack",
+            "timer_create",
+            "mq_notify",
+            "kexec_load",
+            "waitid",
+            "set_robust_list",
+            "get_robust_list",
+            "vmsplice",
+            "move_pages",
+            "preadv",
+            "pwritev",
+            "rt_tgsigqueueinfo",
+            "recvmmsg",
+            "sendmmsg",
+            "process_vm_readv",
+            "process_vm_writev",
+            "setsockopt",
+            "getsockopt",
+            "io_setup",
+            "io_submit",
+            "execveat",
+            "preadv2",
+            "pwritev2",
         ];
         for (i, name) in twins.iter().enumerate() {
             let nr = Abi::X86_64.sysno(name.as_bytes()).unwrap();
@@ -503,8 +539,17 @@ mod tests {
             assert_eq!(Abi::X32.sysno(name.as_bytes()), Some((512 + i as u32) | 0x4000_0000), "{name}");
         }
         let only = [
-            "uselib", "_sysctl", "create_module", "get_kernel_syms", "query_module", "nfsservctl", "set_thread_area",
-            "get_thread_area", "epoll_ctl_old", "epoll_wait_old", "vserver",
+            "uselib",
+            "_sysctl",
+            "create_module",
+            "get_kernel_syms",
+            "query_module",
+            "nfsservctl",
+            "set_thread_area",
+            "get_thread_area",
+            "epoll_ctl_old",
+            "epoll_wait_old",
+            "vserver",
         ];
         for (i, name) in only.iter().enumerate() {
             assert_eq!(Abi::X86_64.sysno(name.as_bytes()), Some(X86_64_ONLY[i] as u32), "{name}");

@@ -550,8 +550,6 @@ impl Compiler {
         Ok(max)
     }
 
-
-
     /// Sorts `found` into `keys` by syscall number, keeping profile order
     /// among equal numbers (a counting sort).
     fn sort(&mut self) -> Result<()> {

@@ -193,7 +193,8 @@ mod reference {
 
     fn normal(a: &ArgCmp, abi: Abi) -> Option<C> {
         let w = width(abi);
-        let (mask, datum) = if a.op == Op::MaskedEq { (a.value & w, a.value & a.value_two & w) } else { (w, a.value & w) };
+        let (mask, datum) =
+            if a.op == Op::MaskedEq { (a.value & w, a.value & a.value_two & w) } else { (w, a.value & w) };
         (mask != 0).then_some((a.index, a.op, mask, datum))
     }
 
@@ -211,8 +212,25 @@ mod reference {
     /// socketcall(2) and ipc(2): (multiplexer, call number).
     pub fn muxed(abi: Abi, name: &str) -> Option<(u32, u64)> {
         const SOCKETCALL: [&str; 20] = [
-            "socket", "bind", "connect", "listen", "accept", "getsockname", "getpeername", "socketpair", "send", "recv",
-            "sendto", "recvfrom", "shutdown", "setsockopt", "getsockopt", "sendmsg", "recvmsg", "accept4", "recvmmsg",
+            "socket",
+            "bind",
+            "connect",
+            "listen",
+            "accept",
+            "getsockname",
+            "getpeername",
+            "socketpair",
+            "send",
+            "recv",
+            "sendto",
+            "recvfrom",
+            "shutdown",
+            "setsockopt",
+            "getsockopt",
+            "sendmsg",
+            "recvmsg",
+            "accept4",
+            "recvmmsg",
             "sendmmsg",
         ];
         const IPC: [(&str, u64); 12] = [
@@ -287,7 +305,8 @@ mod reference {
     fn add(kept: &mut Vec<Unit>, n: Unit) -> core::result::Result<(), ()> {
         let prefix = |a: &[C], b: &[C]| b.starts_with(a);
         let subset = |a: &[C], b: &[C]| a.iter().all(|c| b.contains(c));
-        let redundant = kept.iter().any(|x| x.action == n.action && subset(&x.conds, &n.conds) && !prefix(&x.conds, &n.conds));
+        let redundant =
+            kept.iter().any(|x| x.action == n.action && subset(&x.conds, &n.conds) && !prefix(&x.conds, &n.conds));
         let before = kept.len();
         kept.retain(|x| !(x.action == n.action && subset(&n.conds, &x.conds) && !prefix(&n.conds, &x.conds)));
         if redundant && kept.len() == before {
@@ -487,7 +506,8 @@ fn agree_everywhere(s: &Seccomp<'static>, p: &Program, rng: &mut Rng, per_nr: us
 fn zeroed_state_is_valid_and_reusable() {
     let p = zeroed::<Program>();
     assert!(p.is_empty() && p.as_slice().is_empty());
-    let s = profile(Action::Errno(1), ALL_ARCHES, &[(&["read", "personality"], Action::Allow, &[arg(0, Op::Eq, 8, 0)])]);
+    let s =
+        profile(Action::Errno(1), ALL_ARCHES, &[(&["read", "personality"], Action::Allow, &[arg(0, Op::Eq, 8, 0)])]);
     let mut c = zeroed::<Compiler>();
     let (mut a, mut b) = (zeroed::<Program>(), zeroed::<Program>());
     c.compile(&docker().linux.seccomp, &mut a).unwrap();
@@ -504,12 +524,12 @@ fn golden_prologue() {
     let s = profile(Action::Allow, ARCH_X86_64, &[]);
     let p = build(&s).unwrap();
     let want: &[(u16, u8, u8, u32)] = &[
-        (0x20, 0, 0, 4),                  // ld [4]                 arch
-        (0x15, 0, 3, AUDIT_ARCH_X86_64),  // jeq AUDIT_ARCH_X86_64, 0, kill
-        (0x20, 0, 0, 0),                  // ld [0]                 nr
-        (0x45, 1, 0, X32_SYSCALL_BIT),    // jset X32_SYSCALL_BIT, kill, 0
-        (0x06, 0, 0, SECCOMP_RET_ALLOW),  // ret ALLOW              the whole x86_64 branch
-        (0x06, 0, 0, KILL),               // kill: ret KILL_PROCESS
+        (0x20, 0, 0, 4),                 // ld [4]                 arch
+        (0x15, 0, 3, AUDIT_ARCH_X86_64), // jeq AUDIT_ARCH_X86_64, 0, kill
+        (0x20, 0, 0, 0),                 // ld [0]                 nr
+        (0x45, 1, 0, X32_SYSCALL_BIT),   // jset X32_SYSCALL_BIT, kill, 0
+        (0x06, 0, 0, SECCOMP_RET_ALLOW), // ret ALLOW              the whole x86_64 branch
+        (0x06, 0, 0, KILL),              // kill: ret KILL_PROCESS
     ];
     let got: Vec<_> = p.as_slice().iter().map(|i| (i.code, i.jt, i.jf, i.k)).collect();
     assert_eq!(got, want);
@@ -715,7 +735,12 @@ fn rule_combinations() {
         ),
         (
             "conditional after unconditional is dropped",
-            &[(&["read"], e1, &[]), (&["read"], t, &[eq(0, 1)]), (&["read"], t, &[eq(0, 1)]), (&["read"], a, &[eq(0, 1)])],
+            &[
+                (&["read"], e1, &[]),
+                (&["read"], t, &[eq(0, 1)]),
+                (&["read"], t, &[eq(0, 1)]),
+                (&["read"], a, &[eq(0, 1)]),
+            ],
             Ok(&[((1, 0), r_e1), ((0, 0), r_e1)]),
         ),
         (
@@ -728,7 +753,11 @@ fn rule_combinations() {
             &[(&["read"], a, &[eq(0, 1)]), (&["read"], e1, &[eq(1, 2)])],
             Ok(&[((1, 2), r_a), ((0, 2), r_e1), ((1, 0), r_a), ((0, 0), dft)]),
         ),
-        ("same conditions, different actions: EEXIST", &[(&["read"], a, &[eq(0, 1)]), (&["read"], e1, &[eq(0, 1)])], Err(CompileError::Conflict { rule: 1, name: 0 })),
+        (
+            "same conditions, different actions: EEXIST",
+            &[(&["read"], a, &[eq(0, 1)]), (&["read"], e1, &[eq(0, 1)])],
+            Err(CompileError::Conflict { rule: 1, name: 0 }),
+        ),
         (
             "same conditions in another order: EEXIST",
             &[(&["write", "read"], a, &[eq(0, 1), eq(1, 2)]), (&["read"], e1, &[eq(1, 2), eq(0, 1)])],
@@ -751,7 +780,11 @@ fn rule_combinations() {
         ),
         (
             "pruned by a shorter rule, so no conflict later",
-            &[(&["read"], a, &[eq(0, 1), eq(1, 2)]), (&["read"], a, &[eq(0, 1)]), (&["read"], e1, &[eq(0, 1), eq(1, 2)])],
+            &[
+                (&["read"], a, &[eq(0, 1), eq(1, 2)]),
+                (&["read"], a, &[eq(0, 1)]),
+                (&["read"], e1, &[eq(0, 1), eq(1, 2)]),
+            ],
             Ok(&[((1, 2), r_a), ((1, 3), r_a)]),
         ),
         (
@@ -784,7 +817,11 @@ fn rule_combinations() {
             &[(&["read"], e2, &[eq(0, 1), arg(0, Op::MaskedEq, 0, 1)])],
             Ok(&[((7, 7), r_e2)]),
         ),
-        ("an empty name fails", &[(&["read"], a, &[]), (&["open", ""], a, &[])], Err(CompileError::EmptyName { rule: 1, name: 1 })),
+        (
+            "an empty name fails",
+            &[(&["read"], a, &[]), (&["open", ""], a, &[])],
+            Err(CompileError::EmptyName { rule: 1, name: 1 }),
+        ),
         (
             "unknown names are skipped",
             &[(&["no_such_syscall", "read"], l, &[]), (&["also_unknown"], e1, &[])],
@@ -816,17 +853,17 @@ fn names_resolve_per_abi() {
     );
     let p = build(&s).unwrap();
     let rows: &[(u32, u32, u32)] = &[
-        (AUDIT_ARCH_I386, 102, SECCOMP_RET_ALLOW),      // socketcall
-        (AUDIT_ARCH_X86_64, 102, errno(1)),             // getuid on x86_64
-        (AUDIT_ARCH_X86_64, 214, SECCOMP_RET_ALLOW),    // epoll_ctl_old
-        (AUDIT_ARCH_X86_64, X32 | 214, errno(1)),       // no x32 epoll_ctl_old
-        (AUDIT_ARCH_X86_64, 134, SECCOMP_RET_ALLOW),    // uselib
-        (AUDIT_ARCH_I386, 86, SECCOMP_RET_ALLOW),       // uselib on x86
-        (AUDIT_ARCH_X86_64, X32 | 134, errno(1)),       // no x32 uselib
+        (AUDIT_ARCH_I386, 102, SECCOMP_RET_ALLOW),        // socketcall
+        (AUDIT_ARCH_X86_64, 102, errno(1)),               // getuid on x86_64
+        (AUDIT_ARCH_X86_64, 214, SECCOMP_RET_ALLOW),      // epoll_ctl_old
+        (AUDIT_ARCH_X86_64, X32 | 214, errno(1)),         // no x32 epoll_ctl_old
+        (AUDIT_ARCH_X86_64, 134, SECCOMP_RET_ALLOW),      // uselib
+        (AUDIT_ARCH_I386, 86, SECCOMP_RET_ALLOW),         // uselib on x86
+        (AUDIT_ARCH_X86_64, X32 | 134, errno(1)),         // no x32 uselib
         (AUDIT_ARCH_X86_64, X32 | 515, SECCOMP_RET_TRAP), // readv on x32
-        (AUDIT_ARCH_X86_64, X32 | 19, errno(1)),        // not readv on x32
-        (AUDIT_ARCH_X86_64, 19, SECCOMP_RET_TRAP),      // readv on x86_64
-        (AUDIT_ARCH_X86_64, 215, errno(38)),            // above x86_64's highest (214)
+        (AUDIT_ARCH_X86_64, X32 | 19, errno(1)),          // not readv on x32
+        (AUDIT_ARCH_X86_64, 19, SECCOMP_RET_TRAP),        // readv on x86_64
+        (AUDIT_ARCH_X86_64, 215, errno(38)),              // above x86_64's highest (214)
     ];
     for &(arch, nr, want) in rows {
         assert_eq!(verdict(&s, &p, arch, nr, [0; 6]), want, "{arch:#x} {nr:#x}");
@@ -847,26 +884,27 @@ fn x86_socketcall_and_ipc() {
     let s = profile(Action::Allow, ALL_ARCHES, rules);
     let p = build(&s).unwrap();
     let rows: &[(u32, u32, [u64; 2], u32)] = &[
-        (AUDIT_ARCH_I386, 359, [2, 0], errno(1)),                // socket
-        (AUDIT_ARCH_I386, 102, [1, 0], errno(1)),                // socketcall(SYS_SOCKET)
-        (AUDIT_ARCH_I386, 102, [1 | 1 << 32, 0], errno(1)),      // low word only on x86
-        (AUDIT_ARCH_I386, 102, [2, 0], SECCOMP_RET_ALLOW),       // socketcall(SYS_BIND)
-        (AUDIT_ARCH_I386, 399, [0, 0], errno(2)),                // msgget
-        (AUDIT_ARCH_I386, 117, [13, 0], errno(2)),               // ipc(MSGGET)
+        (AUDIT_ARCH_I386, 359, [2, 0], errno(1)),                     // socket
+        (AUDIT_ARCH_I386, 102, [1, 0], errno(1)),                     // socketcall(SYS_SOCKET)
+        (AUDIT_ARCH_I386, 102, [1 | 1 << 32, 0], errno(1)),           // low word only on x86
+        (AUDIT_ARCH_I386, 102, [2, 0], SECCOMP_RET_ALLOW),            // socketcall(SYS_BIND)
+        (AUDIT_ARCH_I386, 399, [0, 0], errno(2)),                     // msgget
+        (AUDIT_ARCH_I386, 117, [13, 0], errno(2)),                    // ipc(MSGGET)
         (AUDIT_ARCH_I386, 117, [13 | 1 << 16, 0], SECCOMP_RET_ALLOW), // a versioned call
-        (AUDIT_ARCH_I386, 102, [9, 7], SECCOMP_RET_TRAP),        // socketcall(SYS_SEND) with args[1] == 7
+        (AUDIT_ARCH_I386, 102, [9, 7], SECCOMP_RET_TRAP),             // socketcall(SYS_SEND) with args[1] == 7
         (AUDIT_ARCH_I386, 102, [9, 8], SECCOMP_RET_ALLOW),
-        (AUDIT_ARCH_I386, 102, [3, 7], SECCOMP_RET_ALLOW),       // the rule's args[0] == 3 is gone
-        (AUDIT_ARCH_X86_64, 41, [2, 0], errno(1)),               // socket
-        (AUDIT_ARCH_X86_64, 102, [1, 0], SECCOMP_RET_ALLOW),     // getuid, no socketcall on x86_64
-        (AUDIT_ARCH_X86_64, X32 | 41, [2, 0], errno(1)),         // socket on x32
+        (AUDIT_ARCH_I386, 102, [3, 7], SECCOMP_RET_ALLOW), // the rule's args[0] == 3 is gone
+        (AUDIT_ARCH_X86_64, 41, [2, 0], errno(1)),         // socket
+        (AUDIT_ARCH_X86_64, 102, [1, 0], SECCOMP_RET_ALLOW), // getuid, no socketcall on x86_64
+        (AUDIT_ARCH_X86_64, X32 | 41, [2, 0], errno(1)),   // socket on x32
     ];
     for &(arch, nr, [a0, a1], want) in rows {
         assert_eq!(verdict(&s, &p, arch, nr, [a0, a1, 0, 0, 0, 0]), want, "{arch:#x} {nr} {a0:#x}");
     }
     // The socketcall form meets a socketcall rule: libseccomp refuses the
     // same condition with another action, only when x86 is filtered.
-    let rules: &[RuleSpec] = &[(&["socketcall"], Action::Allow, &[arg(0, Op::Eq, 1, 0)]), (&["socket"], Action::Errno(1), &[])];
+    let rules: &[RuleSpec] =
+        &[(&["socketcall"], Action::Allow, &[arg(0, Op::Eq, 1, 0)]), (&["socket"], Action::Errno(1), &[])];
     let s = profile(Action::Errno(9), ALL_ARCHES, rules);
     assert_eq!(build(&s).map(|_| ()), Err(CompileError::Conflict { rule: 1, name: 0 }));
     assert_eq!(reference::check(&s), Err(CompileError::Conflict { rule: 1, name: 0 }));
@@ -891,7 +929,12 @@ fn enosys_above_the_highest_number() {
     for (default, stub) in defaults {
         let s = profile(default, ALL_ARCHES, rules);
         let p = build(&s).unwrap();
-        for (arch, nr) in [(AUDIT_ARCH_X86_64, 436), (AUDIT_ARCH_X86_64, X32 | 436), (AUDIT_ARCH_I386, 436), (AUDIT_ARCH_X86_64, u32::MAX >> 2)] {
+        for (arch, nr) in [
+            (AUDIT_ARCH_X86_64, 436),
+            (AUDIT_ARCH_X86_64, X32 | 436),
+            (AUDIT_ARCH_I386, 436),
+            (AUDIT_ARCH_X86_64, u32::MAX >> 2),
+        ] {
             let want = if stub { errno(38) } else { default.ret() };
             assert_eq!(verdict(&s, &p, arch, nr, [0; 6]), want, "{default:?} {nr:#x}");
         }
@@ -923,8 +966,13 @@ fn long_jumps_and_the_length_limit() {
     // Not the x86 socket and IPC names: their socketcall forms would be a
     // prefix of the first rule's with another action, which libseccomp
     // refuses.
-    let some: Vec<&str> = names[1..60].iter().copied().filter(|n| arch::Name::of(n.as_bytes()).and_then(arch::x86_multiplexed).is_none()).collect();
-    let s = profile(Action::Errno(1), ALL_ARCHES, &[(&half[..], Action::Allow, &gts[..2]), (&some[..], Action::Log, &[])]);
+    let some: Vec<&str> = names[1..60]
+        .iter()
+        .copied()
+        .filter(|n| arch::Name::of(n.as_bytes()).and_then(arch::x86_multiplexed).is_none())
+        .collect();
+    let s =
+        profile(Action::Errno(1), ALL_ARCHES, &[(&half[..], Action::Allow, &gts[..2]), (&some[..], Action::Log, &[])]);
     let p = build(&s).unwrap();
     assert!(p.len() > 600, "{}", p.len());
     assert!(p.as_slice().iter().any(|i| i.code == bpf::BPF_JMP | bpf::BPF_JA), "needs long jumps");
@@ -936,7 +984,6 @@ fn long_jumps_and_the_length_limit() {
     let mut out = zeroed::<Program>();
     assert_eq!(c.compile(&s, &mut out), Err(CompileError::TooLong));
     assert!(out.is_empty(), "a failed compile leaves no program");
-
 }
 
 /// Random profiles: names from a mixed pool, random actions, operators,
@@ -945,9 +992,32 @@ fn long_jumps_and_the_length_limit() {
 #[test]
 fn random_profiles_agree_with_the_reference() {
     const NAMES: &[&str] = &[
-        "read", "write", "open", "close", "personality", "socket", "clone", "clone3", "execve", "readv", "rt_sigaction",
-        "socketcall", "chown32", "mmap2", "epoll_ctl_old", "uselib", "io_uring_setup", "getpid", "mmap", "arch_prctl",
-        "pwritev2", "file_setattr", "futex", "no_such_syscall", "ipc", "waitpid",
+        "read",
+        "write",
+        "open",
+        "close",
+        "personality",
+        "socket",
+        "clone",
+        "clone3",
+        "execve",
+        "readv",
+        "rt_sigaction",
+        "socketcall",
+        "chown32",
+        "mmap2",
+        "epoll_ctl_old",
+        "uselib",
+        "io_uring_setup",
+        "getpid",
+        "mmap",
+        "arch_prctl",
+        "pwritev2",
+        "file_setattr",
+        "futex",
+        "no_such_syscall",
+        "ipc",
+        "waitpid",
     ];
     let ops = [Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge, Op::MaskedEq];
     let mut rng = Rng(0x0123_4567_89ab_cdef);
@@ -963,7 +1033,8 @@ fn random_profiles_agree_with_the_reference() {
             _ => Action::Allow,
         };
         let default = action(&mut rng);
-        let arches = ARCH_X86_64 | if rng.chance(60) { ARCH_X86 } else { 0 } | if rng.chance(60) { ARCH_X32 } else { 0 };
+        let arches =
+            ARCH_X86_64 | if rng.chance(60) { ARCH_X86 } else { 0 } | if rng.chance(60) { ARCH_X32 } else { 0 };
         let mut owned: Vec<(Vec<&str>, Action, Vec<ArgCmp>)> = vec![];
         for _ in 0..1 + rng.below(8) {
             let names = (0..1 + rng.below(4)).map(|_| rng.pick(NAMES)).collect();
@@ -1032,5 +1103,3 @@ fn report() {
     }
     println!("compile: {:?} per run", t.elapsed() / n);
 }
-
-
