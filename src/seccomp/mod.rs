@@ -1,6 +1,10 @@
 //! seccomp: the filter's vocabulary as the spec gives it (pure), the compiler
 //! to classic BPF, and the loader.
 
+pub mod arch;
+pub mod bpf;
+pub mod compile;
+
 /// What the filter does with a matching syscall. The data (errno, trace
 /// message) is resolved when the spec is read: runc gives `SCMP_ACT_ERRNO`
 /// and `SCMP_ACT_TRACE` EPERM when no `errnoRet` is given.

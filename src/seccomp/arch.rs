@@ -1,0 +1,559 @@
+//! Syscall numbers of the three ABIs an x86_64 kernel runs: x86_64 itself,
+//! i386 (int 0x80, IA32 emulation) and x32.
+//!
+//! The names come from the `syscalls` crate (`syscalls::x86_64::Sysno` and
+//! `syscalls::x86::Sysno`, generated from the kernel's syscall tables). Its
+//! own name lookup is one big `match` per ABI; here the names are read out of
+//! the crate at compile time (const evaluation) into one table per ABI:
+//! the names grouped by length and sorted, back to back, and their numbers.
+//! The binary carries each name once (~4 KiB per ABI), and a lookup is a
+//! binary search among the names of the same length.
+
+use super::bpf::X32_SYSCALL_BIT;
+use super::{ARCH_X32, ARCH_X86, ARCH_X86_64};
+
+/// A name of the table: looked up once, then resolved per ABI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Name(u16);
+
+impl Name {
+    /// The name, if some ABI knows it.
+    pub fn of(name: &[u8]) -> Option<Name> {
+        NAMES.find(name).and_then(|i| u16::try_from(i).ok()).map(Name)
+    }
+
+    /// The `Name` as an integer (below `u16::MAX`), for compact storage.
+    pub fn index(self) -> u16 {
+        self.0
+    }
+
+    /// The `Name` an `index` came from.
+    pub fn from_index(index: u16) -> Option<Name> {
+        (usize::from(index) < NAMES.nrs.len()).then_some(Name(index))
+    }
+}
+
+/// A syscall ABI of an x86_64 kernel, as a filter branch sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Abi {
+    X86_64,
+    X32,
+    X86,
+}
+
+impl Abi {
+    /// The `ARCH_*` bit of `Seccomp::architectures` that enables this ABI.
+    pub fn bit(self) -> u8 {
+        match self {
+            Abi::X86_64 => ARCH_X86_64,
+            Abi::X32 => ARCH_X32,
+            Abi::X86 => ARCH_X86,
+        }
+    }
+
+    /// Whether argument comparisons look at the low 32 bits only. libseccomp
+    /// builds 32-bit comparisons for every ABI whose `arch_def.size` is
+    /// `ARCH_SIZE_32` (src/db.c `_db_rule_gen_arg_32`, which "implicitly
+    /// strips off the upper 32 bit" of value and mask), and both
+    /// src/arch-x86.c and src/arch-x32.c declare `ARCH_SIZE_32`.
+    pub fn args_32bit(self) -> bool {
+        self != Abi::X86_64
+    }
+
+    /// The syscall number of `name` on this ABI (x32 numbers carry
+    /// `X32_SYSCALL_BIT`), or None when the ABI has no such syscall.
+    pub fn sysno(self, name: &[u8]) -> Option<u32> {
+        self.number(Name::of(name)?)
+    }
+
+    /// `sysno` for a name already looked up.
+    pub fn number(self, name: Name) -> Option<u32> {
+        let [x86_64, x86] = *NAMES.nrs.get(usize::from(name.0))?;
+        let nr = match self {
+            Abi::X86_64 | Abi::X32 => x86_64,
+            Abi::X86 => x86,
+        };
+        let nr = (nr != NONE).then_some(u32::from(nr))?;
+        if self == Abi::X32 { x32(nr).map(|nr| nr | X32_SYSCALL_BIT) } else { Some(nr) }
+    }
+}
+
+/// The x32 number (without the x32 bit) of the syscall with x86_64 number
+/// `nr`. x32 shares the x86_64 table (arch/x86/entry/syscalls/syscall_64.tbl)
+/// except for the entries whose ABI column is "64": 36 of them have an x32
+/// twin at 512..=547 (the "x32" entries), the others are not x32 syscalls at
+/// all (the kernel's x32 table leaves them out, and libseccomp's
+/// src/syscalls.csv has no x32 number for them).
+fn x32(nr: u32) -> Option<u32> {
+    let n = usize::try_from(nr).ok()?;
+    let abi64 = ABI_64.get(n / 64).is_some_and(|w| w & 1 << (n % 64) != 0);
+    if !abi64 {
+        return Some(nr);
+    }
+    let i = X32_TWINS.iter().position(|&t| usize::from(t) == n)?;
+    Some(512 + i as u32)
+}
+
+/// A bit per x86_64 number below 384 whose ABI is "64" (`X32_TWINS` and
+/// `X86_64_ONLY`), so that the shared numbers skip both searches.
+const ABI_64: [u64; 6] = {
+    let mut bits = [0u64; 6];
+    let mut i = 0;
+    while i < X32_TWINS.len() + X86_64_ONLY.len() {
+        let n = if i < X32_TWINS.len() { X32_TWINS[i] } else { X86_64_ONLY[i - X32_TWINS.len()] } as usize;
+        bits[n / 64] |= 1 << (n % 64);
+        i += 1;
+    }
+    bits
+};
+
+/// The multiplexed form of a socket or SysV IPC syscall on x86: the number
+/// of `socketcall` (102) or `ipc` (117), and the call number its first
+/// argument selects. libseccomp adds a rule for a socket or IPC syscall on
+/// x86 twice: for the syscall itself, when x86 has it, and for the
+/// multiplexer with `args[0] == call` (src/syscalls.c `abi_rule_add`, with
+/// the numbers of src/arch-x86.c). Without it a filter that denies `socket`
+/// would let `socketcall(SYS_SOCKET, ...)` through.
+pub fn x86_multiplexed(name: Name) -> Option<(u32, u32)> {
+    let code = u32::from(*NAMES.mux.get(usize::from(name.0))?);
+    match code {
+        0 => None,
+        c if c & IPC != 0 => Some((117, c & !IPC)),
+        c => Some((102, c)),
+    }
+}
+
+/// Marks an ipc call in `MUX`.
+const IPC: u32 = 0x80;
+
+/// The multiplexed calls (src/syscalls.c `_abi_syscall_mux`): socketcall's
+/// SYS_SOCKET (1) ... SYS_SENDMMSG (20) (include/uapi/linux/net.h), and
+/// with `IPC` ipc's SEMOP (1) ... SHMCTL (24) (include/uapi/linux/ipc.h).
+const MUX: [(&str, u8); 32] = [
+    ("socket", 1),
+    ("bind", 2),
+    ("connect", 3),
+    ("listen", 4),
+    ("accept", 5),
+    ("getsockname", 6),
+    ("getpeername", 7),
+    ("socketpair", 8),
+    ("send", 9),
+    ("recv", 10),
+    ("sendto", 11),
+    ("recvfrom", 12),
+    ("shutdown", 13),
+    ("setsockopt", 14),
+    ("getsockopt", 15),
+    ("sendmsg", 16),
+    ("recvmsg", 17),
+    ("accept4", 18),
+    ("recvmmsg", 19),
+    ("sendmmsg", 20),
+    ("semop", 0x80 | 1),
+    ("semget", 0x80 | 2),
+    ("semctl", 0x80 | 3),
+    ("semtimedop", 0x80 | 4),
+    ("msgsnd", 0x80 | 11),
+    ("msgrcv", 0x80 | 12),
+    ("msgget", 0x80 | 13),
+    ("msgctl", 0x80 | 14),
+    ("shmat", 0x80 | 21),
+    ("shmdt", 0x80 | 22),
+    ("shmget", 0x80 | 23),
+    ("shmctl", 0x80 | 24),
+];
+
+/// The x86_64 numbers of the "64" entries of syscall_64.tbl whose x32 twins
+/// are 512..=547, in that order: rt_sigaction (13) is 512, rt_sigreturn 513,
+/// ioctl, readv, writev, recvfrom, sendmsg, recvmsg, execve, ptrace,
+/// rt_sigpending, rt_sigtimedwait, rt_sigqueueinfo, sigaltstack,
+/// timer_create, mq_notify, kexec_load, waitid, set_robust_list,
+/// get_robust_list, vmsplice, move_pages, preadv, pwritev, rt_tgsigqueueinfo,
+/// recvmmsg, sendmmsg, process_vm_readv, process_vm_writev, setsockopt,
+/// getsockopt, io_setup, io_submit, execveat, preadv2, and pwritev2 (328)
+/// is 547.
+const X32_TWINS: [u16; 36] = [
+    13, 15, 16, 19, 20, 45, 46, 47, 59, 101, 127, 128, 129, 131, 222, 244, 246, 247, 273, 274, 278, 279, 295, 296, 297,
+    299, 307, 310, 311, 54, 55, 206, 209, 322, 327, 328,
+];
+
+/// The other "64" entries, without an x32 twin: uselib, _sysctl,
+/// create_module, get_kernel_syms, query_module, nfsservctl,
+/// set_thread_area, get_thread_area, epoll_ctl_old, epoll_wait_old, vserver.
+const X86_64_ONLY: [u16; 11] = [134, 156, 174, 177, 178, 180, 205, 211, 214, 215, 236];
+
+/// The longest syscall name the table holds.
+const MAX_NAME: usize = 31;
+
+/// The number of a name on an ABI that lacks it.
+const NONE: u16 = u16::MAX;
+
+/// The syscall names of x86_64 and x86 and the x86 multiplexed calls, each
+/// once: the names of length `l` are `names[offs[l]..offs[l + 1]]`, sorted,
+/// back to back, `l` bytes each; their [x86_64, x86] numbers are
+/// `nrs[starts[l]..starts[l + 1]]`, and their `MUX` codes (0 for none)
+/// `mux[starts[l]..starts[l + 1]]`.
+pub struct Names<const B: usize, const N: usize> {
+    names: [u8; B],
+    nrs: [[u16; 2]; N],
+    mux: [u8; N],
+    starts: [u16; MAX_NAME + 2],
+    offs: [u16; MAX_NAME + 2],
+}
+
+impl<const B: usize, const N: usize> Names<B, N> {
+    /// The index of `name`.
+    fn find(&self, name: &[u8]) -> Option<usize> {
+        let len = name.len();
+        let (names, nrs) = self.bucket(len)?;
+        let first = usize::from(*self.starts.get(len)?);
+        let (mut lo, mut hi) = (0, nrs.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let at = names.get(mid * len..(mid + 1) * len)?;
+            // Inline, byte by byte: names differ early, and a call to
+            // memcmp costs more than the comparison.
+            let order = at.iter().zip(name).find(|(a, b)| a != b).map_or(core::cmp::Ordering::Equal, |(a, b)| a.cmp(b));
+            match order {
+                core::cmp::Ordering::Less => lo = mid + 1,
+                core::cmp::Ordering::Greater => hi = mid,
+                core::cmp::Ordering::Equal => return Some(first + mid),
+            }
+        }
+        None
+    }
+
+    /// The names and numbers of length `len`.
+    fn bucket(&self, len: usize) -> Option<(&[u8], &[[u16; 2]])> {
+        let range = |a: &[u16]| Some(usize::from(*a.get(len)?)..usize::from(*a.get(len.checked_add(1)?)?));
+        let names = self.names.get(range(&self.offs)?)?;
+        let nrs = self.nrs.get(range(&self.starts)?)?;
+        (len > 0).then_some((names, nrs))
+    }
+
+    /// Every name with its x86_64 and x86 numbers, for tests and tools.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], Option<u32>, Option<u32>)> {
+        let nr = |n: u16| (n != NONE).then_some(u32::from(n));
+        (1..=MAX_NAME).filter_map(|l| self.bucket(l)).flat_map(move |(names, nrs)| {
+            let l = if nrs.is_empty() { 1 } else { names.len() / nrs.len() };
+            names.chunks_exact(l).zip(nrs).map(move |(n, &[a, b])| (n, nr(a), nr(b)))
+        })
+    }
+}
+
+/// `NAMES`, built at compile time from the `syscalls` crate.
+pub static NAMES: Names<{ ALL.b }, { ALL.n }> = {
+    let mut t =
+        Names { names: [0; ALL.b], nrs: [[NONE; 2]; ALL.n], mux: [0; ALL.n], starts: ALL.t.starts, offs: ALL.t.offs };
+    let mut i = 0;
+    while i < ALL.b {
+        t.names[i] = ALL.t.names[i];
+        i += 1;
+    }
+    let mut i = 0;
+    while i < ALL.n {
+        t.nrs[i] = ALL.t.nrs[i];
+        t.mux[i] = ALL.t.mux[i];
+        i += 1;
+    }
+    t
+};
+
+/// The table in generous arrays, and how much of them it uses.
+struct Build {
+    t: Names<8192, 1024>,
+    n: usize,
+    b: usize,
+}
+
+/// The name of syscall `id` on x86_64 (`src` 0) or x86 (1), or of `MUX[id]`
+/// (2).
+const fn name_of(src: usize, id: usize) -> Option<&'static [u8]> {
+    if src == 2 {
+        return if id < MUX.len() { Some(MUX[id].0.as_bytes()) } else { None };
+    }
+    if src == 0 {
+        match syscalls::x86_64::Sysno::new(id) {
+            Some(s) => Some(s.name().as_bytes()),
+            None => None,
+        }
+    } else {
+        match syscalls::x86::Sysno::new(id) {
+            Some(s) => Some(s.name().as_bytes()),
+            None => None,
+        }
+    }
+}
+
+const ALL: Build = {
+    let last = syscalls::x86_64::Sysno::last().id() as usize;
+    let last = if syscalls::x86::Sysno::last().id() as usize > last {
+        syscalls::x86::Sysno::last().id() as usize
+    } else {
+        last
+    };
+    let mut t = Names {
+        names: [0; 8192],
+        nrs: [[NONE; 2]; 1024],
+        mux: [0; 1024],
+        starts: [0; MAX_NAME + 2],
+        offs: [0; MAX_NAME + 2],
+    };
+    let (mut n, mut b, mut len) = (0, 0, 0);
+    while len <= MAX_NAME {
+        t.starts[len] = n as u16;
+        t.offs[len] = b as u16;
+        let (first, off) = (n, b);
+        let mut src = 0;
+        while src < 3 {
+            let mut id = 0;
+            while id <= last {
+                if let Some(name) = name_of(src, id) {
+                    assert!(name.len() <= MAX_NAME && id < NONE as usize);
+                    if name.len() == len {
+                        // The same name from the other ABI, or a new one.
+                        let mut at = first;
+                        while at < n && !same(&t.names, off + (at - first) * len, name) {
+                            at += 1;
+                        }
+                        if at == n {
+                            let mut k = 0;
+                            while k < len {
+                                t.names[b + k] = name[k];
+                                k += 1;
+                            }
+                            b += len;
+                            n += 1;
+                        }
+                        if src < 2 {
+                            t.nrs[at][src] = id as u16;
+                        } else {
+                            t.mux[at] = MUX[id].1;
+                        }
+                    }
+                }
+                id += 1;
+            }
+            src += 1;
+        }
+        sort_bucket(&mut t, off, first, n, len);
+        len += 1;
+    }
+    t.starts[MAX_NAME + 1] = n as u16;
+    t.offs[MAX_NAME + 1] = b as u16;
+    Build { t, n, b }
+};
+
+/// Whether the `name.len()` bytes at `at` are `name`.
+const fn same(names: &[u8], at: usize, name: &[u8]) -> bool {
+    let mut k = 0;
+    while k < name.len() {
+        if names[at + k] != name[k] {
+            return false;
+        }
+        k += 1;
+    }
+    true
+}
+
+/// Sorts the `len`-byte names at `off` and their numbers `nrs[first..end]`
+/// (insertion sort, at compile time).
+const fn sort_bucket(t: &mut Names<8192, 1024>, off: usize, first: usize, end: usize, len: usize) {
+    let mut i = first + 1;
+    while i < end {
+        let mut j = i;
+        while j > first && name_lt(&t.names, off + (j - first) * len, off + (j - 1 - first) * len, len) {
+            let (a, b) = (off + (j - 1 - first) * len, off + (j - first) * len);
+            let mut k = 0;
+            while k < len {
+                let x = t.names[a + k];
+                t.names[a + k] = t.names[b + k];
+                t.names[b + k] = x;
+                k += 1;
+            }
+            let x = t.nrs[j - 1];
+            t.nrs[j - 1] = t.nrs[j];
+            t.nrs[j] = x;
+            let x = t.mux[j - 1];
+            t.mux[j - 1] = t.mux[j];
+            t.mux[j] = x;
+            j -= 1;
+        }
+        i += 1;
+    }
+}
+
+/// Whether the `len`-byte name at `a` sorts before the one at `b`.
+const fn name_lt(names: &[u8], a: usize, b: usize, len: usize) -> bool {
+    let mut k = 0;
+    while k < len {
+        if names[a + k] != names[b + k] {
+            return names[a + k] < names[b + k];
+        }
+        k += 1;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::str::FromStr;
+
+    /// The compact table holds exactly what the `syscalls` crate's own
+    /// lookups give.
+    #[test]
+    fn table_agrees_with_the_crate() {
+        let (mut n64, mut n86) = (0, 0);
+        for (name, x86_64, x86) in NAMES.iter() {
+            let name = core::str::from_utf8(name).unwrap();
+            assert_eq!(syscalls::x86_64::Sysno::from_str(name).map(|s| s.id() as u32).ok(), x86_64, "{name}");
+            assert_eq!(syscalls::x86::Sysno::from_str(name).map(|s| s.id() as u32).ok(), x86, "{name}");
+            assert_eq!(Abi::X86_64.sysno(name.as_bytes()), x86_64, "{name}");
+            assert_eq!(Abi::X86.sysno(name.as_bytes()), x86, "{name}");
+            let mux = Name::of(name.as_bytes()).and_then(x86_multiplexed);
+            assert!(x86_64.is_some() || x86.is_some() || mux.is_some(), "{name}");
+            n64 += x86_64.is_some() as usize;
+            n86 += x86.is_some() as usize;
+        }
+        assert_eq!((n64, n86), (syscalls::x86_64::Sysno::count(), syscalls::x86::Sysno::count()));
+        // Numbers stay below the compiler's counting sort limit.
+        assert!(NAMES.iter().all(|(_, a, b)| a.unwrap_or(0) < 548 && b.unwrap_or(0) < 548));
+    }
+
+    #[test]
+    fn lookups() {
+        let x32 = |n: u32| Some(n | 0x4000_0000);
+        type Row = (&'static str, Option<u32>, Option<u32>, Option<u32>);
+        let rows: &[Row] = &[
+            // name, x86_64, x86, x32
+            ("read", Some(0), Some(3), x32(0)),
+            ("write", Some(1), Some(4), x32(1)),
+            ("rt_sigaction", Some(13), Some(174), x32(512)),
+            ("rt_sigreturn", Some(15), Some(173), x32(513)),
+            ("readv", Some(19), Some(145), x32(515)),
+            ("execve", Some(59), Some(11), x32(520)),
+            ("ptrace", Some(101), Some(26), x32(521)),
+            ("getsockopt", Some(55), Some(365), x32(542)),
+            ("execveat", Some(322), Some(358), x32(545)),
+            ("pwritev2", Some(328), Some(379), x32(547)),
+            ("clone", Some(56), Some(120), x32(56)),
+            ("clone3", Some(435), Some(435), x32(435)),
+            ("arch_prctl", Some(158), Some(384), x32(158)),
+            ("socketcall", None, Some(102), None),
+            ("chown32", None, Some(212), None),
+            ("mmap2", None, Some(192), None),
+            ("_llseek", None, Some(140), None),
+            // "64"-only entries without an x32 twin are no x32 syscalls.
+            ("uselib", Some(134), Some(86), None),
+            ("epoll_ctl_old", Some(214), None, None),
+            ("get_thread_area", Some(211), Some(244), None),
+            ("vserver", Some(236), Some(273), None),
+            ("", None, None, None),
+            ("no_such_syscall", None, None, None),
+            ("read\0", None, None, None),
+        ];
+        for (name, x86_64, x86, x32) in rows {
+            let n = name.as_bytes();
+            assert_eq!(Abi::X86_64.sysno(n), *x86_64, "x86_64 {name:?}");
+            assert_eq!(Abi::X86.sysno(n), *x86, "x86 {name:?}");
+            assert_eq!(Abi::X32.sysno(n), *x32, "x32 {name:?}");
+        }
+    }
+
+    /// socketcall and ipc call numbers (include/uapi/linux/net.h, ipc.h).
+    #[test]
+    fn multiplexed() {
+        let rows: &[(&str, Option<(u32, u32)>)] = &[
+            ("socket", Some((102, 1))),
+            ("accept", Some((102, 5))),
+            ("send", Some((102, 9))),
+            ("recv", Some((102, 10))),
+            ("shutdown", Some((102, 13))),
+            ("accept4", Some((102, 18))),
+            ("sendmmsg", Some((102, 20))),
+            ("semop", Some((117, 1))),
+            ("semtimedop", Some((117, 4))),
+            ("msgsnd", Some((117, 11))),
+            ("msgctl", Some((117, 14))),
+            ("shmat", Some((117, 21))),
+            ("shmctl", Some((117, 24))),
+            ("socketcall", None),
+            ("ipc", None),
+            ("read", None),
+            ("", None),
+        ];
+        for (name, want) in rows {
+            assert_eq!(Name::of(name.as_bytes()).and_then(x86_multiplexed), *want, "{name}");
+        }
+        assert_eq!(Abi::X86.sysno(b"socketcall"), Some(102));
+        assert_eq!(Abi::X86.sysno(b"ipc"), Some(117));
+    }
+
+    /// The x32 twins are the kernel's 512..=547, in order
+    /// (arch/x86/entry/syscalls/syscall_64.tbl).
+    #[test]
+    fn x32_twins() {
+        let twins = [
+            "rt_sigaction",
+            "rt_sigreturn",
+            "ioctl",
+            "readv",
+            "writev",
+            "recvfrom",
+            "sendmsg",
+            "recvmsg",
+            "execve",
+            "ptrace",
+            "rt_sigpending",
+            "rt_sigtimedwait",
+            "rt_sigqueueinfo",
+            "sigaltstack",
+            "timer_create",
+            "mq_notify",
+            "kexec_load",
+            "waitid",
+            "set_robust_list",
+            "get_robust_list",
+            "vmsplice",
+            "move_pages",
+            "preadv",
+            "pwritev",
+            "rt_tgsigqueueinfo",
+            "recvmmsg",
+            "sendmmsg",
+            "process_vm_readv",
+            "process_vm_writev",
+            "setsockopt",
+            "getsockopt",
+            "io_setup",
+            "io_submit",
+            "execveat",
+            "preadv2",
+            "pwritev2",
+        ];
+        for (i, name) in twins.iter().enumerate() {
+            let nr = Abi::X86_64.sysno(name.as_bytes()).unwrap();
+            assert_eq!(X32_TWINS[i] as u32, nr, "{name}");
+            assert_eq!(Abi::X32.sysno(name.as_bytes()), Some((512 + i as u32) | 0x4000_0000), "{name}");
+        }
+        let only = [
+            "uselib",
+            "_sysctl",
+            "create_module",
+            "get_kernel_syms",
+            "query_module",
+            "nfsservctl",
+            "set_thread_area",
+            "get_thread_area",
+            "epoll_ctl_old",
+            "epoll_wait_old",
+            "vserver",
+        ];
+        for (i, name) in only.iter().enumerate() {
+            assert_eq!(Abi::X86_64.sysno(name.as_bytes()), Some(X86_64_ONLY[i] as u32), "{name}");
+            assert_eq!(Abi::X32.sysno(name.as_bytes()), None, "{name}");
+        }
+    }
+}
