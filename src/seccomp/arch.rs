@@ -96,6 +96,8 @@ fn x32(nr: u32) -> Option<u32> {
 
 /// A bit per x86_64 number below 384 whose ABI is "64" (`X32_TWINS` and
 /// `X86_64_ONLY`), so that the shared numbers skip both searches.
+// Evaluated at compile time only: an index out of bounds fails the build.
+#[allow(clippy::indexing_slicing)]
 const ABI_64: [u64; 6] = {
     let mut bits = [0u64; 6];
     let mut i = 0;
@@ -243,6 +245,8 @@ impl<const B: usize, const N: usize> Names<B, N> {
 }
 
 /// `NAMES`, built at compile time from the `syscalls` crate.
+// Evaluated at compile time only: an index out of bounds fails the build.
+#[allow(clippy::indexing_slicing)]
 pub static NAMES: Names<{ ALL.b }, { ALL.n }> = {
     let mut t =
         Names { names: [0; ALL.b], nrs: [[NONE; 2]; ALL.n], mux: [0; ALL.n], starts: ALL.t.starts, offs: ALL.t.offs };
@@ -269,6 +273,8 @@ struct Build {
 
 /// The name of syscall `id` on x86_64 (`src` 0) or x86 (1), or of `MUX[id]`
 /// (2).
+// Evaluated at compile time only: an index out of bounds fails the build.
+#[allow(clippy::indexing_slicing)]
 const fn name_of(src: usize, id: usize) -> Option<&'static [u8]> {
     if src == 2 {
         return if id < MUX.len() { Some(MUX[id].0.as_bytes()) } else { None };
@@ -286,6 +292,8 @@ const fn name_of(src: usize, id: usize) -> Option<&'static [u8]> {
     }
 }
 
+// Evaluated at compile time only: an index out of bounds fails the build.
+#[allow(clippy::indexing_slicing)]
 const ALL: Build = {
     let last = syscalls::x86_64::Sysno::last().id() as usize;
     let last = if syscalls::x86::Sysno::last().id() as usize > last {
@@ -346,6 +354,8 @@ const ALL: Build = {
 };
 
 /// Whether the `name.len()` bytes at `at` are `name`.
+// Evaluated at compile time only: an index out of bounds fails the build.
+#[allow(clippy::indexing_slicing)]
 const fn same(names: &[u8], at: usize, name: &[u8]) -> bool {
     let mut k = 0;
     while k < name.len() {
@@ -359,6 +369,8 @@ const fn same(names: &[u8], at: usize, name: &[u8]) -> bool {
 
 /// Sorts the `len`-byte names at `off` and their numbers `nrs[first..end]`
 /// (insertion sort, at compile time).
+// Evaluated at compile time only: an index out of bounds fails the build.
+#[allow(clippy::indexing_slicing)]
 const fn sort_bucket(t: &mut Names<8192, 1024>, off: usize, first: usize, end: usize, len: usize) {
     let mut i = first + 1;
     while i < end {
@@ -385,6 +397,8 @@ const fn sort_bucket(t: &mut Names<8192, 1024>, off: usize, first: usize, end: u
 }
 
 /// Whether the `len`-byte name at `a` sorts before the one at `b`.
+// Evaluated at compile time only: an index out of bounds fails the build.
+#[allow(clippy::indexing_slicing)]
 const fn name_lt(names: &[u8], a: usize, b: usize, len: usize) -> bool {
     let mut k = 0;
     while k < len {

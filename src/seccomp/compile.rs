@@ -307,8 +307,7 @@ impl Chain {
         let mut i = self.len;
         *self.conds.get_mut(i).ok_or(CompileError::Malformed)? = c;
         self.len += 1;
-        // i < 6 from here: the slot existed.
-        while i > 0 && self.conds[i - 1].index > self.conds[i].index {
+        while i > 0 && self.conds.get(i - 1).zip(self.conds.get(i)).is_some_and(|(a, b)| a.index > b.index) {
             self.conds.swap(i - 1, i);
             i -= 1;
         }

@@ -63,7 +63,7 @@ fn build(s: &Seccomp) -> core::result::Result<Box<Program>, CompileError> {
 
 /// The Docker profile of ../shared/fixtures, parsed by `spec::parse`.
 fn docker() -> Box<Spec<'static>> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/docker-default-seccomp.json");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/docker-default-seccomp.json");
     let fixture = std::fs::read_to_string(path).unwrap();
     let doc = format!("{{\"linux\":{{\"seccomp\":{fixture}}}}}");
     let doc: &'static mut [u8] = Box::leak(doc.into_bytes().into_boxed_slice());
