@@ -18,6 +18,7 @@ use crate::rlimits;
 use crate::spec::{Process, Spec};
 use crate::sys::{self, Errno};
 use core::convert::Infallible;
+use syscalls::Sysno;
 
 /// A compiled seccomp filter and its flags.
 #[derive(Clone, Copy)]
@@ -150,6 +151,63 @@ fn identity(p: &Process<'static>, last: u32) -> diag::Result<'static, ()> {
         caps::apply_sets(&c, last).map_err(cap_err)?;
     }
     Ok(())
+}
+
+/// Every syscall the child makes after loading the filter early (without
+/// no_new_privs), with the arguments that decide (pointers as 0), in order,
+/// until `f` says stop. Kept next to `identity` and `steps`, which make them.
+pub fn early_filter_path(p: &Process, last: u32, listen_fds: u32, mut f: impl FnMut(Sysno, [u64; 6]) -> bool) {
+    let prctl = |op: i32, a: u64| (Sysno::prctl, [op as u64, a, 0, 0, 0, 0]);
+    let mut calls = heapless::Vec::<(Sysno, [u64; 6]), 16>::new();
+    let caps = p.capabilities.get();
+    let mut go = |(nr, args): (Sysno, [u64; 6])| f(nr, args);
+    if let Some(c) = caps {
+        for cap in (0..=last).filter(|&cap| c.bounding & caps::bit(cap) == 0) {
+            if !go(prctl(libc::PR_CAPBSET_DROP, cap.into())) {
+                return;
+            }
+        }
+    }
+    let (u, g) = (p.user.uid as u64, p.user.gid as u64);
+    let _ = calls.push(prctl(libc::PR_SET_KEEPCAPS, 1));
+    let _ = calls.push((Sysno::setgroups, [p.user.additional_gids.len() as u64, 0, 0, 0, 0, 0]));
+    let _ = calls.push((Sysno::setresgid, [g, g, g, 0, 0, 0]));
+    let _ = calls.push((Sysno::setresuid, [u, u, u, 0, 0, 0]));
+    if p.cwd.is_some() {
+        let _ = calls.push((Sysno::chdir, [0; 6]));
+    }
+    let _ = calls.push(prctl(libc::PR_SET_KEEPCAPS, 0));
+    if caps.is_some() {
+        let _ = calls.push((Sysno::capset, [0; 6]));
+        let _ = calls.push((Sysno::prctl, [libc::PR_CAP_AMBIENT as u64, libc::PR_CAP_AMBIENT_CLEAR_ALL as u64, 0, 0, 0, 0]));
+    }
+    for call in calls {
+        if !go(call) {
+            return;
+        }
+    }
+    if let Some(c) = caps {
+        for cap in (0..=last).filter(|&cap| caps::raisable_ambient(&c) & caps::bit(cap) != 0) {
+            let raise = [libc::PR_CAP_AMBIENT as u64, libc::PR_CAP_AMBIENT_RAISE as u64, cap.into(), 0, 0, 0];
+            if !go((Sysno::prctl, raise)) {
+                return;
+            }
+        }
+    }
+    let rest = [
+        (Sysno::close_range, [3 + u64::from(listen_fds), u32::MAX.into(), 0, 0, 0, 0]),
+        (Sysno::rt_sigaction, [libc::SIGTTIN as u64, 0, 0, 8, 0, 0]),
+        (Sysno::rt_sigaction, [libc::SIGTTOU as u64, 0, 0, 8, 0, 0]),
+        (Sysno::rt_sigprocmask, [libc::SIG_SETMASK as u64, 0, 0, 8, 0, 0]),
+        (Sysno::getpid, [0; 6]),
+        (Sysno::execve, [0; 6]),
+    ];
+    // getpid only serves socket activation (LISTEN_PID).
+    for call in rest.into_iter().filter(|(nr, _)| *nr != Sysno::getpid || listen_fds > 0) {
+        if !go(call) {
+            return;
+        }
+    }
 }
 
 fn load_filter(plan: &Plan) -> diag::Result<'static, ()> {

@@ -7,7 +7,7 @@ use nsinit::cli::{self, Mode, Options, SpecSource};
 use nsinit::diag::{self, At, Error, Object, Reason, Result};
 use nsinit::spec::{self, Spec};
 use nsinit::sys::{self, cell::Once, cstr::RawArray};
-use nsinit::{caps, child, exec, input, reaper, rootfs, summary, system};
+use nsinit::{caps, child, exec, input, reaper, rootfs, seccomp, summary, system};
 
 // libc is linked for musl's start-up code (crt1 calls `main`) and memcpy & co.
 extern crate libc;
@@ -53,6 +53,14 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
             return Ok(125);
         }
     };
+    let listen = exec::listen_fds(envp.iter(), sys::getpid());
+    let filter = match compile_filter(spec, listen) {
+        Ok(f) => f,
+        Err(e) => {
+            diag::report_spec(&e);
+            return Ok(125);
+        }
+    };
     if opts.mode == Mode::Check {
         warn_spec(spec);
         return check(&opts, spec);
@@ -71,7 +79,6 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         system::sysctls(spec)?;
     }
     // 5. The workload: argv, env, then clone → child steps → execve.
-    let listen = exec::listen_fds(envp.iter(), sys::getpid());
     let command = exec::prepare(
         opts.cmd.map(|i| argv.iter().skip(i)),
         spec.map(|s| s.process.args.as_slice()),
@@ -85,7 +92,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         command,
         spec,
         signals: signals.saved,
-        filter: None,
+        filter,
         last_cap: caps::kernel_last_cap(),
         terminal: spec.is_some_and(|s| s.process.terminal) && sys::isatty(0),
     };
@@ -155,6 +162,33 @@ fn load_spec(opts: &Options<'static>) -> Result<'static, Loaded> {
     }
     diag::trace("spec", Object::None);
     Ok(Ok(Some(spec)))
+}
+
+/// The compiled seccomp filter, if the spec has one. Without no_new_privs it
+/// loads early, so nsinit's own later syscalls must pass it: checked here,
+/// before anything changes.
+fn compile_filter(spec: Option<&'static Spec<'static>>, listen_fds: u32) -> core::result::Result<Option<child::Filter<'static>>, nsinit::json::Error<'static>> {
+    let Some(spec) = spec else { return Ok(None) };
+    let s = &spec.linux.seccomp;
+    let Some(program) = seccomp::load::compile(s)? else { return Ok(None) };
+    diag::trace("seccomp", Object::Num("instructions: ", program.len() as u64));
+    let prog = program.as_slice();
+    if !spec.process.no_new_privileges {
+        let mut denied = None;
+        child::early_filter_path(&spec.process, caps::kernel_last_cap(), listen_fds, |nr, args| {
+            let ok = seccomp::load::passes(prog, nr, args);
+            if !ok {
+                denied = Some(nr);
+            }
+            ok
+        });
+        if let Some(nr) = denied {
+            let path = nsinit::json::Path::of(&[nsinit::json::Seg::Key(b"linux"), nsinit::json::Seg::Key(b"seccomp")]);
+            let kind = nsinit::json::Kind::Unknown("without noNewPrivileges the filter must allow nsinit's last syscalls; it stops", nr.name().as_bytes());
+            return Err(nsinit::json::Error { path, kind });
+        }
+    }
+    Ok(Some(child::Filter { program: prog, flags: s.flags }))
 }
 
 /// `--check`: the spec is valid (or load_spec failed already); say what would be done.

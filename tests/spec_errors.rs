@@ -299,21 +299,37 @@ fn process_cwd_is_honoured() {
     assert_not_ran(&dir.marker());
 }
 
-/// Fields whose effect nsinit does not implement yet are refused, never
-/// half-applied: `nsinit: spec: <field>: not supported yet`, in a run and in
-/// `--check`. Rows leave this table as their effects land.
+/// Confinement nsinit cannot apply is refused, never skipped (fail
+/// closed): exactly one line naming the field, in a run and in `--check`,
+/// and nothing runs.
 #[test]
-fn unsupported_fields_are_refused() {
-    // (field, top-level members, process members)
-    let rows: &[(&str, &str, &str)] = &[
-        ("linux.seccomp", r#""linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW"}}"#, ""),
+fn confinement_nsinit_cannot_apply_is_refused() {
+    // (field, top-level members, process members, reason)
+    let rows: &[(&str, &str, &str, &str)] = &[
+        ("process.apparmorProfile", "", r#""apparmorProfile":"docker-default""#, "AppArmor is not supported"),
+        ("process.selinuxLabel", "", r#""selinuxLabel":"system_u:system_r:container_t:s0""#, "SELinux is not supported"),
+        ("linux.mountLabel", r#""linux":{"mountLabel":"system_u:object_r:container_file_t:s0"}"#, "", "SELinux is not supported"),
+        ("linux.intelRdt", r#""linux":{"intelRdt":{"closID":"x"}}"#, "", "Intel RDT is not supported"),
+        (
+            "linux.seccomp.listenerPath",
+            r#""linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW","listenerPath":"/run/l.sock"}}"#,
+            "",
+            "seccomp notify listeners are not supported",
+        ),
+        ("linux.seccomp.defaultAction", r#""linux":{"seccomp":{"defaultAction":"SCMP_ACT_NOTIFY"}}"#, "", "SCMP_ACT_NOTIFY is not supported"),
+        (
+            "linux.seccomp.syscalls[0].action",
+            r#""linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_NOTIFY"}]}}"#,
+            "",
+            "SCMP_ACT_NOTIFY is not supported",
+        ),
     ];
-    for (field, top, process) in rows {
+    for (field, top, process, why) in rows {
         let dir = TempDir::new();
         let args = json_strs(&touch(&dir.marker()));
         let sep = |s: &str| if s.is_empty() { String::new() } else { format!(",{s}") };
         let spec = format!(r#"{{"process":{{"args":{args}{}}}{}}}"#, sep(process), sep(top));
-        let line = format!("nsinit: spec: {field}: not supported yet");
+        let line = format!("nsinit: spec: {field}: {why}");
         let out = Run::new().spec(spec.clone()).run();
         assert_eq!(out.code(), 125, "{spec}\n{out:?}");
         assert_one_error_line(&out.stderr, &line);

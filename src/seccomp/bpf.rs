@@ -89,6 +89,61 @@ pub const fn ja(offset: u32) -> sock_filter {
     stmt(BPF_JMP | BPF_JA, offset)
 }
 
+/// One `seccomp_data` (linux/seccomp.h) as a filter sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Data {
+    pub nr: u32,
+    pub arch: u32,
+    pub args: [u64; 6],
+}
+
+impl Data {
+    /// The 32-bit word at `off`, as `BPF_LD | BPF_W | BPF_ABS` loads it.
+    fn word(&self, off: u32) -> Option<u32> {
+        match off {
+            SECCOMP_DATA_NR => Some(self.nr),
+            SECCOMP_DATA_ARCH => Some(self.arch),
+            8 | 12 => Some(0), // instruction_pointer
+            _ => {
+                let rel = off.checked_sub(SECCOMP_DATA_ARGS)?;
+                let v = *self.args.get((rel / 8) as usize)?;
+                Some(if rel % 8 == 0 { v as u32 } else { (v >> 32) as u32 })
+            }
+        }
+    }
+}
+
+/// Runs a program over one `seccomp_data` with the kernel's semantics for
+/// the instructions nsinit emits, and returns the action. `step` sees every
+/// instruction executed. None for an instruction it does not know or a jump
+/// out of the program (never for what the compiler produces). Jumps only go
+/// forward, so this ends within `prog.len()` steps.
+pub fn eval(prog: &[sock_filter], data: &Data, mut step: impl FnMut(&sock_filter)) -> Option<u32> {
+    let (mut a, mut pc) = (0u32, 0usize);
+    loop {
+        let i = prog.get(pc)?;
+        step(i);
+        let mut next = pc + 1;
+        match i.code {
+            c if c == BPF_LD | BPF_W | BPF_ABS => a = data.word(i.k)?,
+            c if c == BPF_ALU | BPF_AND | BPF_K => a &= i.k,
+            c if c == BPF_RET | BPF_K => return Some(i.k),
+            c if c == BPF_JMP | BPF_JA => next += i.k as usize,
+            c => {
+                let taken = match c {
+                    c if c == BPF_JMP | BPF_JEQ | BPF_K => a == i.k,
+                    c if c == BPF_JMP | BPF_JGT | BPF_K => a > i.k,
+                    c if c == BPF_JMP | BPF_JGE | BPF_K => a >= i.k,
+                    c if c == BPF_JMP | BPF_JSET | BPF_K => a & i.k != 0,
+                    _ => return None,
+                };
+                next += if taken { i.jt } else { i.jf } as usize;
+            }
+        }
+        pc = next;
+    }
+}
+
 /// A tiny classic-BPF interpreter for tests: runs a program over one
 /// `seccomp_data` and tells what it returned and what it looked at.
 #[cfg(test)]
@@ -142,47 +197,15 @@ pub(crate) mod interp {
     }
 
     pub fn run(prog: &[sock_filter], arch: u32, nr: u32, args: [u64; 6]) -> Run {
-        let word = |off: u32| -> u32 {
-            match off {
-                SECCOMP_DATA_NR => nr,
-                SECCOMP_DATA_ARCH => arch,
-                8 | 12 => 0, // instruction_pointer
-                _ => {
-                    let i = ((off - SECCOMP_DATA_ARGS) / 8) as usize;
-                    let v = args[i];
-                    if (off - SECCOMP_DATA_ARGS).is_multiple_of(8) { v as u32 } else { (v >> 32) as u32 }
-                }
-            }
-        };
-        let (mut a, mut pc, mut loaded, mut steps) = (0u32, 0usize, 0u32, 0usize);
-        loop {
-            let i = prog[pc];
+        let (mut loaded, mut steps) = (0u32, 0usize);
+        let ret = eval(prog, &Data { nr, arch, args }, |i| {
             steps += 1;
-            let mut next = pc + 1;
-            match i.code {
-                c if c == BPF_LD | BPF_W | BPF_ABS => {
-                    loaded |= 1 << (i.k / 4);
-                    a = word(i.k);
-                }
-                c if c == BPF_ALU | BPF_AND | BPF_K => a &= i.k,
-                c if c == BPF_RET | BPF_K => {
-                    let only_nr_arch = loaded & !0b11 == 0;
-                    return Run { ret: i.k, loaded, constant: only_nr_arch, steps };
-                }
-                c if c == BPF_JMP | BPF_JA => next += i.k as usize,
-                c => {
-                    let taken = match c & 0xf0 {
-                        BPF_JEQ => a == i.k,
-                        BPF_JGT => a > i.k,
-                        BPF_JGE => a >= i.k,
-                        BPF_JSET => a & i.k != 0,
-                        _ => panic!("pc {pc}: unexpected opcode {c:#x}"),
-                    };
-                    next += if taken { i.jt } else { i.jf } as usize;
-                }
+            if i.code == BPF_LD | BPF_W | BPF_ABS {
+                loaded |= 1 << (i.k / 4);
             }
-            pc = next;
-        }
+        })
+        .expect("a program the interpreter understands");
+        Run { ret, loaded, constant: loaded & !0b11 == 0, steps }
     }
 
     /// The most instructions any run can execute: the longest path through

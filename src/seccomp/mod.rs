@@ -4,6 +4,7 @@
 pub mod arch;
 pub mod bpf;
 pub mod compile;
+pub mod load;
 
 /// What the filter does with a matching syscall. The data (errno, trace
 /// message) is resolved when the spec is read: runc gives `SCMP_ACT_ERRNO`

@@ -117,6 +117,11 @@ fn any(_: &[u8]) -> Option<&'static str> {
     None
 }
 
+/// runc refuses an empty syscall name ("empty string is not a valid syscall").
+fn syscall_name(s: &[u8]) -> Option<&'static str> {
+    if s.is_empty() { Some("empty syscall name") } else { None }
+}
+
 fn absolute(s: &[u8]) -> Option<&'static str> {
     if s.first() == Some(&b'/') { None } else { Some("must be an absolute path") }
 }
@@ -623,7 +628,7 @@ fn syscall_rules<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<'a, ()> 
         p.object()?;
         while let Some(k) = p.key()? {
             match k.to_bytes() {
-                b"names" => strings(p, &mut s.names, any).map_err(in_all("syscall names in all rules"))?,
+                b"names" => strings(p, &mut s.names, syscall_name).map_err(in_all("syscall names in all rules"))?,
                 b"action" => kind = Some(action_kind(p)?),
                 b"errnoRet" => errno = errno_ret(p)?,
                 b"args" => syscall_args(p, &mut s.args).map_err(in_all("argument conditions in all rules"))?,
