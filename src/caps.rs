@@ -88,14 +88,14 @@ pub fn raisable_ambient(c: &Capabilities) -> u64 {
     c.ambient & c.permitted & c.inheritable
 }
 
-/// Cuts the bounding set to `keep`. Returns the capability that failed.
+/// Cuts the bounding set to `keep`. Only capabilities still in it are
+/// dropped: dropping needs CAP_SETPCAP, which nsinit injected by a runtime
+/// may not have, and an absent one needs no dropping. Returns the capability
+/// that failed.
 pub fn drop_bounding(keep: u64, last: u32) -> Result<(), (u32, Errno)> {
     for cap in 0..=last {
-        if keep & bit(cap) == 0 {
-            match sys::capbset_drop(cap) {
-                Ok(()) | Err(Errno::EINVAL) => {}
-                Err(e) => return Err((cap, e)),
-            }
+        if keep & bit(cap) == 0 && sys::capbset_read(cap).unwrap_or(false) {
+            sys::capbset_drop(cap).map_err(|e| (cap, e))?;
         }
     }
     Ok(())

@@ -85,7 +85,8 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         workload_env(spec, envp),
         Some((listen, envp.iter())),
     )?;
-    if let Some(s) = spec {
+    // HOME as runc sets it, when the spec gave the environment without it.
+    if let Some(s) = spec.filter(|s| s.process.env_given) {
         exec::add_home(command, s.process.user.uid)?;
     }
     let plan = child::Plan {
@@ -199,10 +200,11 @@ fn check(opts: &Options<'static>, spec: Option<&Spec<'static>>) -> Result<'stati
     Ok(0)
 }
 
-/// The workload's environment: `process.env` with a spec, nsinit's own without.
+/// The workload's environment: `process.env` when the spec gives it, else nsinit's own.
 fn workload_env(spec: Option<&'static Spec<'static>>, envp: RawArray) -> impl Iterator<Item = &'static core::ffi::CStr> {
-    let from_spec = spec.map(|s| s.process.env.iter().map(|e| e.get()));
-    let own = if spec.is_none() { Some(envp.iter()) } else { None };
+    let given = spec.filter(|s| s.process.env_given);
+    let from_spec = given.map(|s| s.process.env.iter().map(|e| e.get()));
+    let own = if given.is_none() { Some(envp.iter()) } else { None };
     from_spec.into_iter().flatten().chain(own.into_iter().flatten())
 }
 

@@ -103,6 +103,10 @@ pub struct Process<'a> {
     pub user: User,
     pub args: Vec<Str<'a>, MAX_ARGS>,
     pub env: Vec<Str<'a>, MAX_ENV>,
+    /// `env` was given (even empty): it is the whole environment. Absent
+    /// (a compact spec from a runtime that already set the environment),
+    /// the workload keeps nsinit's own.
+    pub env_given: bool,
     pub cwd: Option<Str<'a>>,
     /// Absent: capabilities are left as they are (as runc does); a present
     /// object's absent sets are empty.

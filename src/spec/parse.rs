@@ -248,7 +248,13 @@ fn process<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
                     return Err(Kind::Invalid("the program name (args[0]) is empty"));
                 }
             }
-            b"env" => strings(p, &mut pr.env, env_entry)?,
+            b"env" => {
+                // null is absent: the workload keeps nsinit's environment.
+                pr.env_given = !p.null()?;
+                if pr.env_given {
+                    strings(p, &mut pr.env, env_entry)?;
+                }
+            }
             b"cwd" => {
                 let s = opt_string(p)?;
                 if let Some(why) = s.and_then(|s| absolute(s.to_bytes())) {
