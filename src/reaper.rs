@@ -59,14 +59,24 @@ pub fn restore(saved: &Saved) -> core::result::Result<(), Errno> {
 /// status. Signals go to `child`, or to its process group when `group`.
 pub fn run(sfd: sys::Fd, child: i32, group: bool) -> i32 {
     let target = if group { -child } else { child };
+    let mut sigs = [0i32; 16];
     loop {
-        match sys::read_signal(sfd) {
-            Ok((libc::SIGCHLD, _)) => {
-                if let Some(status) = reap(child) {
+        match sys::read_signals(sfd, &mut sigs) {
+            Ok(n) => {
+                // In arrival order: a signal sent before the workload died
+                // is still forwarded before its death ends the loop.
+                let mut status = None;
+                for &sig in sigs.get(..n).unwrap_or(&[]) {
+                    if sig == libc::SIGCHLD {
+                        status = status.or(reap(child));
+                    } else if status.is_none() {
+                        forward(target, sig);
+                    }
+                }
+                if let Some(status) = status {
                     return status;
                 }
             }
-            Ok((sig, _)) => forward(target, sig),
             Err(Errno::EINTR | Errno::EAGAIN) => {}
             Err(e) => {
                 // No signals any more: keep reaping, blocking, until the

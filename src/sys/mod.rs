@@ -439,15 +439,20 @@ pub fn signalfd(mask: SigSet) -> Result<Fd> {
 }
 
 /// Reads one `signalfd_siginfo` and returns (signo, sender pid).
-pub fn read_signal(fd: Fd) -> Result<(i32, i32)> {
-    let mut info = [0u8; 128];
+/// Reads up to 16 pending `signalfd_siginfo` records in one read and
+/// returns their signal numbers (the rest of each record is not needed).
+pub fn read_signals(fd: Fd, out: &mut [i32; 16]) -> Result<usize> {
+    let mut info = [0u8; 128 * 16];
     let n = read(fd, &mut info)?;
-    if n < 16 {
+    let mut count = 0;
+    for (slot, rec) in out.iter_mut().zip(info.get(..n).unwrap_or(&[]).chunks_exact(128)) {
+        *slot = rec.get(..4).and_then(|b| b.try_into().ok()).map_or(0, i32::from_ne_bytes);
+        count += 1;
+    }
+    if count == 0 {
         return Err(Errno::EIO);
     }
-    let word = |at: usize| info.get(at..at + 4).and_then(|b| b.try_into().ok()).map_or(0, u32::from_ne_bytes);
-    let (signo, pid) = (word(0), word(12));
-    Ok((signo as i32, pid as i32))
+    Ok(count)
 }
 
 // ---------------------------------------------------------------------------
