@@ -14,7 +14,7 @@ mod common;
 use common::*;
 use serde_json::json;
 use std::fs;
-use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt, symlink};
+use std::os::unix::fs::{FileTypeExt, PermissionsExt, symlink};
 
 const EROFS: &str = "Read-only file system";
 
@@ -123,7 +123,7 @@ fn runc_default_mounts() {
     if unified {
         // No cgroup namespace in the config: the own cgroup bound.
         assert_eq!(cg.fstype, "cgroup2", "{cg:?}");
-        assert_eq!(cg.root, own_cgroup(cg), "{cg:?}");
+        assert_eq!(cg.root, own_cgroup(&cg), "{cg:?}");
     } else {
         // v1 or hybrid: a tmpfs holding each hierarchy, bound from our own
         // cgroup in it.
@@ -608,7 +608,7 @@ fn pivot_root_leaves_nothing_of_the_host() {
     got.sort();
     want.sort();
     assert_eq!(got, want, "the container's mount table");
-    let host_root = mount_at(&MountInfo::all(&host_mountinfo()), "/").clone();
+    let host_root = mount_at(&MountInfo::all(&host_mountinfo()), "/");
     let root = mount_at(&mounts, "/");
     assert_eq!(root.root, b.rootfs().to_str().unwrap(), "the root is not the bundle's rootfs");
     assert!(!mounts.iter().any(|m| m.dev == host_root.dev && m.root == host_root.root), "the host's root is mounted: {mounts:#?}");

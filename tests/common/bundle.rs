@@ -392,8 +392,8 @@ fn unescape(s: &str) -> String {
 
 /// The topmost mount at `target` (the last one listed), failing the test
 /// when there is none.
-pub fn mount_at<'m>(mounts: &'m [MountInfo], target: &str) -> &'m MountInfo {
-    mounts.iter().rev().find(|m| m.target == target).unwrap_or_else(|| panic!("no mount at {target} in\n{mounts:#?}"))
+pub fn mount_at(mounts: &[MountInfo], target: &str) -> MountInfo {
+    mounts.iter().rev().find(|m| m.target == target).cloned().unwrap_or_else(|| panic!("no mount at {target} in\n{mounts:#?}"))
 }
 
 /// The test process's own mount table: what the host sees. No test mounts
