@@ -542,6 +542,28 @@ fn default_devices_only_in_a_fresh_dev() {
     assert_eq!(names, ["marker"], "the bound directory was changed");
 }
 
+/// With the host's own /dev bound (`rbind`), nsinit makes nothing in it: a
+/// listed device would be a node in the host's devtmpfs.
+#[test]
+fn nothing_is_made_in_a_bound_host_dev() {
+    let name = format!("nsinit-it-{}", std::process::id());
+    let host_node = std::path::Path::new("/dev").join(&name);
+    let before: Vec<_> = fs::read_dir("/dev").unwrap().flatten().map(|e| e.file_name()).collect();
+    let mut b = Bundle::new();
+    b.unmount("/dev");
+    b.mount("/dev", "bind", "/dev", &["rbind", "nosuid", "noexec"]);
+    b.config["linux"]["devices"] = json!([{"path": format!("/dev/{name}"), "type": "c", "major": 1, "minor": 3}]);
+    let (out, _) = run_inside(&mut b, &format!("echo '== node'; ls /dev/{name} 2>&1"));
+    let made = host_node.exists();
+    if made {
+        let _ = fs::remove_file(&host_node);
+    }
+    assert!(!made, "nsinit made {} on the host", host_node.display());
+    assert!(out.section("node").contains("No such file"), "{out:?}");
+    let after: Vec<_> = fs::read_dir("/dev").unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(before.iter().all(|n| after.contains(n)), "an entry of the host's /dev went away");
+}
+
 /// After pivot_root nothing of the host is reachable: a file made on the
 /// host outside the bundle is not found anywhere in the container, the
 /// mount table holds exactly the container's mounts, and the workload's
