@@ -58,8 +58,12 @@ pub fn rootfs() -> &'static Path {
 }
 
 /// Copies a directory tree: directories and files with their modes,
-/// symlinks as symlinks.
-pub fn copy_tree(src: &Path, dst: &Path) {
+/// symlinks as symlinks — or, with `link_symlinks`, as hard links to the
+/// source's symlinks: a symlink cannot be changed in place, and linking
+/// one costs a fraction of making one (the rootfs is mostly the busybox
+/// applet links), where both are on one filesystem. Not when the copy is
+/// chowned: that would chown the source's links too.
+pub fn copy_tree(src: &Path, dst: &Path, link_symlinks: bool) {
     fs::create_dir_all(dst).unwrap_or_else(|e| panic!("mkdir {}: {e}", dst.display()));
     let mode = fs::metadata(src).expect("stat source dir").permissions().mode();
     fs::set_permissions(dst, fs::Permissions::from_mode(mode)).expect("chmod dir");
@@ -67,9 +71,13 @@ pub fn copy_tree(src: &Path, dst: &Path) {
         let (from, to) = (e.path(), dst.join(e.file_name()));
         let ft = e.file_type().expect("file type");
         if ft.is_symlink() {
-            symlink(fs::read_link(&from).expect("readlink"), &to).expect("symlink");
+            // A hard link fails across filesystems (target/ and /tmp
+            // apart): then a new symlink.
+            if !(link_symlinks && fs::hard_link(&from, &to).is_ok()) {
+                symlink(fs::read_link(&from).expect("readlink"), &to).expect("symlink");
+            }
         } else if ft.is_dir() {
-            copy_tree(&from, &to);
+            copy_tree(&from, &to, link_symlinks);
         } else {
             fs::copy(&from, &to).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
         }
@@ -132,7 +140,7 @@ impl Bundle {
 
     fn from_fixture(name: &str, user: Option<u32>) -> Bundle {
         let dir = TempDir::new();
-        copy_tree(rootfs(), &dir.join("rootfs"));
+        copy_tree(rootfs(), &dir.join("rootfs"), user.is_none());
         let mut config = fixture(name);
         config["process"]["terminal"] = json!(false);
         Bundle { dir, config, user, extra: Vec::new() }
