@@ -45,9 +45,10 @@ fn run_inside(b: &mut Bundle, script: &str) -> (Output, Vec<MountInfo>) {
     (out, mounts)
 }
 
-/// The cgroup path of this process in the hierarchy whose super options
-/// are `super_opts` (cgroup v1: the controllers or `name=`; cgroup2: the
-/// `0::` line). The container shares nsinit's cgroup, which is ours.
+/// The cgroup path of this process in the hierarchy mounted as `m`, from
+/// /proc/self/cgroup (cgroup v1: the line whose controllers or `name=` are
+/// all among `m`'s super options, the one naming most; cgroup2: the `0::`
+/// line). The container shares nsinit's cgroup, which is ours.
 fn own_cgroup(m: &MountInfo) -> String {
     let text = fs::read_to_string("/proc/self/cgroup").expect("read /proc/self/cgroup");
     let mut best: Option<(usize, String)> = None;
