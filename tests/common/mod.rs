@@ -9,6 +9,8 @@
 //! - Checks on what it printed ([`assert_one_error_line`], [`Output::code`]),
 //!   scratch directories and markers ([`TempDir`]), and a few `/proc`
 //!   readers ([`Stat`], [`children`]).
+//! - [`bundle`]: OCI bundles (a busybox rootfs, the runc fixtures with
+//!   overrides) run the way `scripts/run` does, and [`MountInfo`].
 //!
 //! Every test file uses a part of it; the rest is not dead code.
 #![allow(dead_code)]
@@ -25,6 +27,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Once, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
+
+pub mod bundle;
+#[allow(unused_imports)] // not every test file uses bundles
+pub use bundle::*;
 
 /// The only PATH nsinit and the workloads see, unless a test says otherwise:
 /// the caller's environment (NSINIT_SPEC_FD, NSINIT_TRACE, …) must not leak
@@ -196,7 +202,10 @@ type Hook = Box<dyn FnMut() -> io::Result<()> + Send + Sync>;
 /// A run of nsinit, built up and then [`run`](Run::run) or
 /// [`spawn`](Run::spawn)ed.
 pub struct Run {
-    wrapper: Option<Wrapper>,
+    /// The wrapper's argv and nsinit's depth under it (see [`Wrapper`]).
+    wrapper: Option<(Vec<OsString>, usize)>,
+    /// The binary to run instead of [`nsinit`] (a copy of it).
+    program: Option<PathBuf>,
     opts: Vec<OsString>,
     cmd: Option<Vec<OsString>>,
     /// Read ends of pipes to place at fd numbers, and what to write into each.
@@ -219,6 +228,7 @@ impl Run {
     pub fn new() -> Run {
         Run {
             wrapper: None,
+            program: None,
             opts: Vec::new(),
             cmd: None,
             pipes: Vec::new(),
@@ -294,8 +304,23 @@ impl Run {
         self
     }
 
-    pub fn wrap(mut self, w: Wrapper) -> Run {
-        self.wrapper = Some(w);
+    pub fn wrap(self, w: Wrapper) -> Run {
+        self.wrap_argv(w.argv.iter().copied(), w.depth)
+    }
+
+    /// A wrapper built at run time (a bundle's namespaces): nsinit's path and
+    /// arguments follow `argv`, and nsinit is `depth` processes down.
+    pub fn wrap_argv<S: Into<OsString>>(mut self, argv: impl IntoIterator<Item = S>, depth: usize) -> Run {
+        let argv: Vec<OsString> = argv.into_iter().map(Into::into).collect();
+        assert!(!argv.is_empty(), "an empty wrapper");
+        self.wrapper = Some((argv, depth));
+        self
+    }
+
+    /// Runs `path` (a copy of [`nsinit`], e.g. where an unprivileged user
+    /// can execute it) instead of the release binary.
+    pub fn program(mut self, path: impl Into<PathBuf>) -> Run {
+        self.program = Some(path.into());
         self
     }
 
@@ -319,15 +344,16 @@ impl Run {
 
     /// Starts the run; see [`Running`].
     pub fn spawn(self) -> Running {
-        let Run { wrapper, opts, cmd, pipes, fds, env, stdin, cwd, timeout, mut hooks } = self;
+        let Run { wrapper, program, opts, cmd, pipes, fds, env, stdin, cwd, timeout, mut hooks } = self;
         let deadline = Instant::now() + timeout;
-        let mut c = match wrapper {
-            Some(w) => {
-                let mut c = Command::new(w.argv[0]);
-                c.args(&w.argv[1..]).arg(nsinit());
+        let bin = program.unwrap_or_else(|| nsinit().to_path_buf());
+        let mut c = match &wrapper {
+            Some((argv, _)) => {
+                let mut c = Command::new(&argv[0]);
+                c.args(&argv[1..]).arg(&bin);
                 c
             }
-            None => Command::new(nsinit()),
+            None => Command::new(&bin),
         };
         c.args(&opts);
         if let Some(cmd) = &cmd {
@@ -420,7 +446,7 @@ impl Run {
             let _ = err_tx.send(String::from_utf8_lossy(&buf).into_owned());
         });
         let pid = child.id() as i32;
-        let depth = wrapper.map_or(0, |w| w.depth);
+        let depth = wrapper.map_or(0, |(_, depth)| depth);
         Running { child: Some(child), pid, depth, stdin: stdin_pipe, lines, stdout: String::new(), stderr, deadline, timeout, status: None }
     }
 }
