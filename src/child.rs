@@ -69,6 +69,9 @@ fn steps(plan: &Plan, reached_exec: &mut bool) -> Result<Infallible, Failure> {
     let nnp = plan.spec.is_some_and(|s| s.process.no_new_privileges);
     if let Some(spec) = plan.spec {
         let p = &spec.process;
+        if !p.rlimits.is_empty() {
+            diag::trace("rlimits", Object::None);
+        }
         rlimits::apply(&p.rlimits)
             .map_err(|(r, e)| setup(Error::new("rlimit", Object::Name(rlimits::name(r).as_bytes()), Reason::Errno(e))))?;
         sys::umask(p.user.umask.get().unwrap_or(0o022));
@@ -77,6 +80,7 @@ fn steps(plan: &Plan, reached_exec: &mut bool) -> Result<Infallible, Failure> {
         }
         identity(p, plan.last_cap).map_err(setup)?;
         if nnp {
+            diag::trace("no_new_privs", Object::None);
             sys::set_no_new_privs().at("no_new_privs", Object::None).map_err(setup)?;
         }
     }
@@ -133,8 +137,9 @@ fn identity(p: &Process<'static>, last: u32) -> diag::Result<'static, ()> {
     if let Some(c) = caps {
         caps::drop_bounding(c.bounding, last).map_err(cap_err)?;
     }
-    sys::set_keepcaps(true).at("user", Object::Name(b"keepcaps"))?;
     let u = &p.user;
+    diag::trace("user", Object::Num("uid ", u.uid as u64));
+    sys::set_keepcaps(true).at("user", Object::Name(b"keepcaps"))?;
     match sys::setgroups(&u.additional_gids) {
         // setgroups is denied in a user namespace without a full gid map;
         // with nothing to add, there is nothing lost.
@@ -142,12 +147,14 @@ fn identity(p: &Process<'static>, last: u32) -> diag::Result<'static, ()> {
         r => r.at("user", Object::Num("additional gids: ", u.additional_gids.len() as u64))?,
     }
     sys::setresgid(u.gid).at("user", Object::Num("gid ", u.gid as u64))?;
+    hand_stdio_to(u.uid);
     sys::setresuid(u.uid).at("user", Object::Num("uid ", u.uid as u64))?;
     if let Some(cwd) = p.cwd {
         sys::chdir(cwd.get()).at("cwd", Object::Name(cwd.to_bytes()))?;
     }
     sys::set_keepcaps(false).at("user", Object::Name(b"keepcaps"))?;
     if let Some(c) = caps {
+        diag::trace("capabilities", Object::None);
         caps::apply_sets(&c, last).map_err(cap_err)?;
     }
     Ok(())
@@ -210,9 +217,28 @@ pub fn early_filter_path(p: &Process, last: u32, listen_fds: u32, mut f: impl Fn
     }
 }
 
+/// The workload's stdio becomes its user's, so that it can reopen
+/// /dev/stdout (runc's fixStdioPermissions): only the owner changes, not
+/// for /dev/null, and where the kernel refuses (an unmapped id, a read-only
+/// /dev) stdio is left as it is rather than failing the start.
+fn hand_stdio_to(uid: u32) {
+    let null = sys::fstatat(sys::AT_FDCWD, c"/dev/null", 0).ok().map(|s| s.st_rdev);
+    for fd in 0..3 {
+        let Ok(st) = sys::fstat(fd) else { continue };
+        if st.st_uid == uid || Some(st.st_rdev) == null && st.st_mode & libc::S_IFMT == libc::S_IFCHR {
+            continue;
+        }
+        // Errors ignored on purpose, as runc does (see above).
+        let _ = sys::fchownat(fd, c"", uid, st.st_gid, libc::AT_EMPTY_PATH);
+    }
+}
+
 fn load_filter(plan: &Plan) -> diag::Result<'static, ()> {
     match plan.filter {
-        Some(f) => sys::seccomp_set_filter(f.flags, f.program).at("seccomp", Object::Name(b"load filter")),
+        Some(f) => {
+            diag::trace("seccomp", Object::Name(b"load"));
+            sys::seccomp_set_filter(f.flags, f.program).at("seccomp", Object::Name(b"load filter"))
+        }
         None => Ok(()),
     }
 }

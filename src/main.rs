@@ -77,6 +77,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         rootfs::enter(spec)?;
         system::names(spec)?;
         system::sysctls(spec)?;
+        rootfs::paths(spec)?;
     }
     // 5. The workload: argv, env, then clone → child steps → execve.
     let command = exec::prepare(

@@ -356,7 +356,6 @@ fn no_mount_reaches_a_shared_parent() {
 /// (rootfsParentMountPrivate), whatever rootfsPropagation says; runc 1.1
 /// runs this bundle with "private" and leaks nothing.
 #[test]
-#[ignore = "bug: with rootfsPropagation private or slave and a shared parent mount, every container mount leaks into the parent's namespace and pivot_root fails EINVAL"]
 fn no_mount_reaches_a_shared_parent_with_private_or_slave() {
     for value in ["private", "slave"] {
         let (out, leaked) = propagation_run(Some(value));

@@ -642,7 +642,6 @@ fn pivot_root_leaves_nothing_of_the_host() {
 /// crun 1.8 do: Ubuntu's `/etc/resolv.conf ->
 /// ../run/systemd/resolve/stub-resolv.conf`, where Docker binds its own.
 #[test]
-#[ignore = "bug: a destination behind a symlink whose target is missing fails ENOENT instead of being created inside the root"]
 fn missing_destination_behind_a_symlink_is_created_in_the_root() {
     let mut b = Bundle::new();
     let resolv = b.join("resolv.conf");

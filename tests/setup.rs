@@ -51,11 +51,12 @@ fn hostname_and_domainname() {
 /// private UTS namespace"), as nsinit refuses such sysctls. (The test's
 /// parent still makes a UTS namespace, so the host is safe either way.)
 #[test]
-#[ignore = "bug: hostname/domainname are set even when linux.namespaces has no uts namespace"]
 fn hostname_without_uts_namespace_is_refused() {
     for field in ["hostname", "domainname"] {
         let mut b = Bundle::new();
         b.without_namespace("uts");
+        // The runc config has a hostname: only `field` is set here.
+        b.config.as_object_mut().unwrap().remove("hostname");
         b.config[field] = json!("leaked");
         b.sh("echo ran");
         let out = b.run();
@@ -84,7 +85,6 @@ fn sysctls_are_written() {
 /// runc writes the sysctls before it makes readonlyPaths read-only, so a
 /// sysctl works with `runc spec`'s (and Docker's) default /proc/sys.
 #[test]
-#[ignore = "bug: sysctls are written after readonlyPaths made /proc/sys read-only: EROFS with runc's default config"]
 fn sysctl_with_the_default_readonly_proc_sys() {
     let mut b = Bundle::new();
     b.config["linux"]["sysctl"] = json!({"net.ipv4.ip_forward": "1"});
@@ -345,13 +345,17 @@ fn trace_prints_one_line_per_step() {
         want.push(format!("mount {} ({})", m["destination"].as_str().unwrap(), m["type"].as_str().unwrap()));
     }
     want.extend(["devices /dev".into(), "pivot_root rootfs".into(), "readonly root".into()]);
+    // runc's order: the hostname (and sysctls) before the read-only and
+    // masked paths, which make /proc/sys read-only.
+    want.push("hostname runc".into());
     for p in b.config["linux"]["readonlyPaths"].as_array().unwrap() {
         want.push(format!("readonly path {}", p.as_str().unwrap()));
     }
     for p in b.config["linux"]["maskedPaths"].as_array().unwrap() {
         want.push(format!("masked path {}", p.as_str().unwrap()));
     }
-    want.push("hostname runc".into());
+    // The workload's side, then the exec PID 1 sees.
+    want.extend(["rlimits".into(), "user uid 0".into(), "capabilities".into(), "no_new_privs".into()]);
     want.push("exec pid 2".into());
     for how in ["--trace", "NSINIT_TRACE=1"] {
         let run = b.runner();

@@ -210,7 +210,6 @@ fn identity_fields_as_crun() {
 /// stdio descriptors to `process.user`; images rely on it (logs linked to
 /// /dev/stdout, `exec > /dev/stderr`).
 #[test]
-#[ignore = "bug: stdio is not handed to process.user: a non-root workload cannot open /dev/stdout or /dev/stderr (EACCES), which crun and runc allow"]
 fn non_root_workload_reopens_its_stdio_as_in_crun() {
     let mut b = Bundle::new();
     b.config["process"]["user"] = json!({"uid": 1, "gid": 1});

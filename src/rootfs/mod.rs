@@ -1,6 +1,7 @@
 //! The root filesystem, in runc's order: propagation of `/`, the new root
 //! bound onto itself, `mounts[]`, devices, `pivot_root` with the old root
-//! detached, the root read-only, then read-only and masked paths.
+//! detached, the root read-only (`enter`); later, once hostname and sysctls
+//! are written, read-only and masked paths (`paths`).
 //!
 //! Without `root.path` nsinit is already inside its container (injected by
 //! a runtime): the mounts and paths apply to the current `/`, and nothing
@@ -28,13 +29,21 @@ pub fn enter<'a>(spec: &Spec<'a>) -> Result<'a, ()> {
     // slave (or what rootfsPropagation asks, if that is private or slave)
     // before anything is mounted. Shared propagation is set on the new root
     // after pivot_root, which needs non-shared mounts.
+    // Everything becomes a slave first, whatever is asked: a non-recursive
+    // `private` on `/` alone would leave a shared mount holding the rootfs
+    // (a systemd host) passing the container's mounts back to the parent.
     let asked = spec.linux.rootfs_propagation.get();
+    diag::trace("propagation", Object::Name(b"/"));
+    sys::mount(None, c"/", None, MS_SLAVE | MS_REC, None).at("rootfs propagation", Object::Name(b"/"))?;
     let before = match asked {
-        Some(p) if p & (MS_SHARED | MS_UNBINDABLE) == 0 => p,
+        Some(p) if p & (MS_SHARED | MS_UNBINDABLE) == 0 => {
+            if p != MS_SLAVE | MS_REC {
+                sys::mount(None, c"/", None, p, None).at("rootfs propagation", Object::Name(b"/"))?;
+            }
+            p
+        }
         _ => MS_SLAVE | MS_REC,
     };
-    diag::trace("propagation", Object::Name(b"/"));
-    sys::mount(None, c"/", None, before, None).at("rootfs propagation", Object::Name(b"/"))?;
     // pivot_root needs the new root to be a mount point.
     sys::mount(Some(root), root, None, MS_BIND | MS_REC, None).at("root", obj)?;
     build(spec, root)?;
@@ -47,7 +56,7 @@ pub fn enter<'a>(spec: &Spec<'a>) -> Result<'a, ()> {
         diag::trace("readonly root", Object::None);
         sys::mount_setattr(sys::AT_FDCWD, c"/", 0, MOUNT_ATTR_RDONLY, 0).at("readonly root", Object::Name(b"/"))?;
     }
-    paths(spec)
+    Ok(())
 }
 
 // After pivot_root the process's root is the container's, so paths cannot
@@ -70,9 +79,6 @@ fn build<'a>(spec: &Spec<'a>, root: &'a CStr) -> Result<'a, ()> {
     // user switch (it belongs to root, mode 0755).
     if let Some(cwd) = spec.process.cwd {
         resolve::ensure(rfd.fd(), cwd.to_bytes(), Kind::Dir).at("cwd", Object::Name(cwd.to_bytes()))?;
-    }
-    if spec.root.path.is_none() {
-        paths(spec)?;
     }
     Ok(())
 }
@@ -100,9 +106,10 @@ fn pivot(root: &CStr) -> core::result::Result<(), Errno> {
     sys::chdir(c"/")
 }
 
-/// `linux.readonlyPaths`, then `linux.maskedPaths` (runc's order), inside
-/// the container's `/`. A path that does not exist is skipped, as runc does.
-fn paths<'a>(spec: &Spec<'a>) -> Result<'a, ()> {
+/// `linux.readonlyPaths`, then `linux.maskedPaths` (runc's order, after the
+/// sysctls, which write under /proc/sys), inside the container's `/`. A
+/// path that does not exist is skipped, as runc does.
+pub fn paths<'a>(spec: &Spec<'a>) -> Result<'a, ()> {
     let l = &spec.linux;
     if l.readonly_paths.is_empty() && l.masked_paths.is_empty() {
         return Ok(());

@@ -37,7 +37,17 @@ pub fn open_rw(root: Fd, path: &CStr, flags: i32) -> Result<OwnedFd, Errno> {
 /// for a file bind mount). Each prefix is resolved from the root again, so a
 /// symlink met on the way (`/usr/lib -> /lib`) means the same as in the
 /// container; a component is only ever created in a parent opened that way.
+/// A symlink whose target is missing (`/etc/resolv.conf ->
+/// ../run/systemd/resolve/stub-resolv.conf`) has its target created inside
+/// the root, as runc and crun do.
 pub fn ensure(root: Fd, path: &[u8], kind: Kind) -> Result<OwnedFd, Errno> {
+    ensure_hops(root, path, kind, 0)
+}
+
+/// Dangling symlinks followed at most this many times (then ELOOP).
+const MAX_HOPS: u32 = 8;
+
+fn ensure_hops(root: Fd, path: &[u8], kind: Kind, hops: u32) -> Result<OwnedFd, Errno> {
     let mut buf = [0u8; libc::PATH_MAX as usize];
     match open(root, cpath(&mut buf, path)?, kind) {
         Err(Errno::ENOENT) => {}
@@ -50,16 +60,21 @@ pub fn ensure(root: Fd, path: &[u8], kind: Kind) -> Result<OwnedFd, Errno> {
         if let Ok(parent) = open(root, cpath(&mut dbuf, dir)?, Kind::Dir) {
             let mut nbuf = [0u8; 256];
             create(&parent, cpath(&mut nbuf, name)?, kind)?;
-            return open(root, cpath(&mut buf, path)?, kind);
+            match open(root, cpath(&mut buf, path)?, kind) {
+                // A dangling symlink: the walk below follows it.
+                Err(Errno::ENOENT) => {}
+                other => return other,
+            }
         }
     }
-    let comps = path.split(|&c| c == b'/').filter(|c| !c.is_empty() && *c != b".");
-    let count = comps.clone().count();
+    let comps = || path.split(|&c| c == b'/').filter(|c| !c.is_empty() && *c != b".");
+    let count = comps().count();
     let mut parent = open(root, c"/", Kind::Dir)?;
     let mut prefix_len = 0;
-    for (i, comp) in comps.enumerate() {
+    for (i, comp) in comps().enumerate() {
         let want = if i + 1 == count { kind } else { Kind::Dir };
         // prefix := prefix + "/" + comp, NUL-terminated in buf.
+        let dir_len = prefix_len;
         let end = prefix_len + 1 + comp.len();
         let slot = buf.get_mut(prefix_len..end + 1).ok_or(Errno::ENAMETOOLONG)?;
         let (sep, rest) = slot.split_first_mut().ok_or(Errno::ENAMETOOLONG)?;
@@ -72,14 +87,49 @@ pub fn ensure(root: Fd, path: &[u8], kind: Kind) -> Result<OwnedFd, Errno> {
         let opened = match open(root, prefix, want) {
             Err(Errno::ENOENT) => {
                 let mut nbuf = [0u8; 256];
-                create(&parent, cpath(&mut nbuf, comp)?, want)?;
-                open(root, prefix, want)?
+                let cname = cpath(&mut nbuf, comp)?;
+                create(&parent, cname, want)?;
+                match open(root, prefix, want) {
+                    Err(Errno::ENOENT) => {
+                        // `comp` exists and leads nowhere: a dangling
+                        // symlink. Go on from its target, inside the root.
+                        if hops >= MAX_HOPS {
+                            return Err(Errno::ELOOP);
+                        }
+                        let mut lbuf = [0u8; libc::PATH_MAX as usize];
+                        let target = sys::readlinkat(parent.fd(), cname, &mut lbuf).map_err(|_| Errno::ENOENT)?;
+                        let base = if target.first() == Some(&b'/') { &[][..] } else { buf.get(..dir_len).unwrap_or(&[]) };
+                        let mut next = [0u8; libc::PATH_MAX as usize];
+                        let next = rejoin(&mut next, base, target, comps().skip(i + 1))?;
+                        return ensure_hops(root, next, kind, hops + 1);
+                    }
+                    other => other?,
+                }
             }
             other => other?,
         };
         parent = opened;
     }
     Ok(parent)
+}
+
+/// `base/target/rest...` in `out`: the path with a symlink replaced by its
+/// target (relative to the link's directory `base`, or absolute).
+fn rejoin<'o, 'p>(out: &'o mut [u8], base: &[u8], target: &[u8], rest: impl Iterator<Item = &'p [u8]>) -> Result<&'o [u8], Errno> {
+    let mut len = 0;
+    let mut put = |part: &[u8]| -> Result<(), Errno> {
+        out.get_mut(len..len + part.len()).ok_or(Errno::ENAMETOOLONG)?.copy_from_slice(part);
+        len += part.len();
+        Ok(())
+    };
+    put(base)?;
+    put(b"/")?;
+    put(target)?;
+    for comp in rest {
+        put(b"/")?;
+        put(comp)?;
+    }
+    out.get(..len).ok_or(Errno::ENAMETOOLONG)
 }
 
 /// Creates `name` in the directory `parent` (an O_PATH descriptor): mkdirat

@@ -15,7 +15,22 @@ use crate::seccomp::{self, ActionKind, Op};
 pub fn parse<'a>(doc: &'a mut [u8], spec: &mut Spec<'a>) -> core::result::Result<(), Error<'a>> {
     let mut p = Parser::new(doc);
     document(&mut p, spec).map_err(|kind| p.locate(kind))?;
+    check_names(spec)?;
     check_sysctls(spec)
+}
+
+/// runc refuses a hostname or domainname without a UTS namespace: setting
+/// it would rename the host.
+fn check_names<'a>(spec: &Spec<'a>) -> core::result::Result<(), Error<'a>> {
+    if spec.linux.namespaces & libc::CLONE_NEWUTS as u32 != 0 {
+        return Ok(());
+    }
+    let field: &'static [u8] = match (spec.hostname, spec.domainname) {
+        (Some(_), _) => b"hostname",
+        (None, Some(_)) => b"domainname",
+        (None, None) => return Ok(()),
+    };
+    Err(Error { path: Path::of(&[Seg::Key(field)]), kind: Kind::Invalid("needs a uts namespace in linux.namespaces") })
 }
 
 /// runc refuses a sysctl that is not namespaced, or whose namespace the

@@ -401,8 +401,8 @@ fn string_fields() -> Vec<(&'static str, &'static str, &'static str, &'static st
         ("env value", r#"{"process":{"env":["K=@"]}}"#, "K=@", "process.env[0]", |s| s.process.env[0]),
         ("cwd", r#"{"process":{"cwd":"/@"}}"#, "/@", "process.cwd", |s| s.process.cwd.unwrap()),
         ("root path", r#"{"root":{"path":"@"}}"#, "@", "root.path", |s| s.root.path.unwrap()),
-        ("hostname", r#"{"hostname":"@"}"#, "@", "hostname", |s| s.hostname.unwrap()),
-        ("domainname", r#"{"domainname":"@"}"#, "@", "domainname", |s| s.domainname.unwrap()),
+        ("hostname", r#"{"hostname":"@","linux":{"namespaces":[{"type":"uts"}]}}"#, "@", "hostname", |s| s.hostname.unwrap()),
+        ("domainname", r#"{"domainname":"@","linux":{"namespaces":[{"type":"uts"}]}}"#, "@", "domainname", |s| s.domainname.unwrap()),
         ("mount destination", r#"{"mounts":[{"destination":"/@"}]}"#, "/@", "mounts[0].destination", |s| {
             s.mounts[0].destination
         }),
@@ -707,7 +707,7 @@ fn capacities() {
         Limit {
             name: "MAX_HOSTNAME",
             limit: MAX_HOSTNAME,
-            doc: |n| format!(r#"{{"hostname":"{}"}}"#, "h".repeat(n)),
+            doc: |n| format!(r#"{{"hostname":"{}","linux":{{"namespaces":[{{"type":"uts"}}]}}}}"#, "h".repeat(n)),
             count: |s| s.hostname.unwrap().to_bytes().len(),
             over: "nsinit: spec: hostname: longer than 64 bytes",
         },
@@ -715,14 +715,14 @@ fn capacities() {
             // Bytes, not characters: 32 two-byte characters fill it.
             name: "MAX_HOSTNAME in UTF-8",
             limit: MAX_HOSTNAME,
-            doc: |n| format!(r#"{{"hostname":"{}{}"}}"#, "\\u00e9".repeat(n / 2), "h".repeat(n % 2)),
+            doc: |n| format!(r#"{{"hostname":"{}{}","linux":{{"namespaces":[{{"type":"uts"}}]}}}}"#, "\\u00e9".repeat(n / 2), "h".repeat(n % 2)),
             count: |s| s.hostname.unwrap().to_bytes().len(),
             over: "nsinit: spec: hostname: longer than 64 bytes",
         },
         Limit {
             name: "MAX_HOSTNAME for domainname",
             limit: MAX_HOSTNAME,
-            doc: |n| format!(r#"{{"domainname":"{}"}}"#, "d".repeat(n)),
+            doc: |n| format!(r#"{{"domainname":"{}","linux":{{"namespaces":[{{"type":"uts"}}]}}}}"#, "d".repeat(n)),
             count: |s| s.domainname.unwrap().to_bytes().len(),
             over: "nsinit: spec: domainname: longer than 64 bytes",
         },
@@ -937,7 +937,7 @@ fn malformed_json() {
         ("128 arrays deep around a value", &deep(128, "1"), |_| true),
         ("128 objects deep", &deep_objects(128), |_| true),
         ("128 deep under linux", &deep_in_linux(128), |_| true),
-        ("all whitespace kinds", "\r\n\t {\r\n\t\"hostname\"\r\n\t:\r\n\t\"h\"\r\n\t}\r\n\t", |s| s.hostname.map(text).as_deref() == Some("h")),
+        ("all whitespace kinds", "\r\n\t {\r\n\t\"hostname\"\r\n\t:\r\n\t\"h\"\r\n\t,\"linux\":{\"namespaces\":[{\"type\":\"uts\"}]}}\r\n\t", |s| s.hostname.map(text).as_deref() == Some("h")),
         ("numbers in skipped fields", r#"{"x":[0,-0,1.5,-2.5e-3,1E+9,1e9,123456789012345678901234567890]}"#, |_| true),
         ("minus zero for a signed", r#"{"process":{"oomScoreAdj":-0}}"#, |s| s.process.oom_score_adj.get() == Some(0)),
         ("empty object", "{}", |s| s.first_unsupported().is_none()),
@@ -1322,6 +1322,9 @@ fn value_checks() {
         ("sysctl hostname without utsns", r#"{"linux":{"sysctl":{"kernel.hostname":"h"}}}"#, "nsinit: spec: linux.sysctl.kernel.hostname: needs a uts namespace"),
         ("sysctl not namespaced", r#"{"linux":{"namespaces":[{"type":"network"},{"type":"ipc"},{"type":"uts"}],"sysctl":{"vm.swappiness":"1"}}}"#, "nsinit: spec: linux.sysctl.vm.swappiness: not namespaced: it would change the host"),
         ("sysctl kernel other", r#"{"linux":{"namespaces":[{"type":"ipc"}],"sysctl":{"kernel.shmmaxx":"1"}}}"#, "nsinit: spec: linux.sysctl.kernel.shmmaxx: not namespaced: it would change the host"),
+        // runc: a hostname needs a private UTS namespace, or it renames the host.
+        ("hostname without uts", r#"{"hostname":"h"}"#, "nsinit: spec: hostname: needs a uts namespace in linux.namespaces"),
+        ("domainname without uts", r#"{"domainname":"d","linux":{"namespaces":[{"type":"pid"}]}}"#, "nsinit: spec: domainname: needs a uts namespace in linux.namespaces"),
         ("empty syscall name", r#"{"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read",""],"action":"SCMP_ACT_LOG"}]}}}"#, "nsinit: spec: linux.seccomp.syscalls[0].names[1]: empty syscall name"),
         // Duplicate keys: Go would keep the last, a merge both; refused.
         ("duplicate top-level key", r#"{"hostname":"a","hostname":"b"}"#, r#"nsinit: spec: duplicate key "hostname""#),
@@ -1431,8 +1434,8 @@ fn not_supported_yet() {
         // Implemented since: each alone passes.
         ("root", r#"{"root":{"path":"rootfs"}}"#, None),
         ("mounts", r#"{"mounts":[{"destination":"/proc","type":"proc"}]}"#, None),
-        ("hostname", r#"{"hostname":"h"}"#, None),
-        ("domainname", r#"{"domainname":"d"}"#, None),
+        ("hostname", r#"{"hostname":"h","linux":{"namespaces":[{"type":"uts"}]}}"#, None),
+        ("domainname", r#"{"domainname":"d","linux":{"namespaces":[{"type":"uts"}]}}"#, None),
         ("terminal", r#"{"process":{"terminal":true}}"#, None),
         ("uid", r#"{"process":{"user":{"uid":1000}}}"#, None),
         ("gid", r#"{"process":{"user":{"gid":1000}}}"#, None),

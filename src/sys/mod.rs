@@ -192,6 +192,13 @@ pub fn symlinkat(target: &CStr, dirfd: Fd, link: &CStr) -> Result<()> {
     unsafe { syscall!(Sysno::symlinkat, path(target), dirfd, path(link)) }.map(drop)
 }
 
+/// `readlinkat(dirfd, path, buf, len)`: the link's target.
+pub fn readlinkat<'b>(dirfd: Fd, p: &CStr, buf: &'b mut [u8]) -> Result<&'b [u8]> {
+    // SAFETY: the kernel writes at most buf.len() bytes into buf.
+    let n = unsafe { syscall!(Sysno::readlinkat, dirfd, path(p), buf.as_mut_ptr(), buf.len()) }?;
+    buf.get(..n).ok_or(Errno::ENAMETOOLONG)
+}
+
 /// `unlinkat(dirfd, path, flags)`
 pub fn unlinkat(dirfd: Fd, p: &CStr, flags: i32) -> Result<()> {
     // SAFETY: p is NUL-terminated.
