@@ -79,14 +79,7 @@ impl Line {
     /// `EPERM: operation not permitted`.
     pub fn errno(&mut self, e: Errno) -> &mut Self {
         match sys::errno::describe(e) {
-            Some((name, text)) => {
-                self.str(name).push(b": ");
-                let mut t = text.as_bytes().iter();
-                if let Some(c) = t.next() {
-                    self.push(&[c.to_ascii_lowercase()]);
-                }
-                self.push(t.as_slice())
-            }
+            Some((name, text)) => self.str(name).push(b": ").str(text),
             None => self.push(b"errno ").num(e.into_raw() as u64),
         }
     }
