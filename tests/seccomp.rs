@@ -18,8 +18,14 @@ use libc::{
     SYS_add_key, SYS_clone3, SYS_getpid, SYS_getppid, SYS_getpriority, SYS_getuid, SYS_keyctl, SYS_mount,
     SYS_personality, SYS_socket, SYS_unshare,
 };
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 const DOCKER: &str = include_str!("fixtures/docker-default-seccomp.json");
+const RUNC_CONFIG: &str = include_str!("fixtures/runc-spec-config.json");
 
 /// nsinit's status when the workload dies of SIGSYS.
 const SIGSYS_STATUS: i32 = 128 + libc::SIGSYS;
@@ -508,5 +514,175 @@ fn early_filter_must_let_nsinit_finish() {
             out.assert_code(0).assert_no_stderr();
             assert_eq!(answers(&out.stdout), [getpid.clone()], "{name}, noNewPrivileges\n{out:?}");
         }
+    }
+}
+
+// Side by side with crun (libseccomp): the same bundle — a busybox rootfs
+// with the sys tool, runc's default config, a profile — run by crun and by
+// nsinit; the sys tool's answers must agree, row for row.
+
+/// The busybox rootfs (`scripts/mkrootfs`) with the sys tool as /bin/sys,
+/// built once per test process.
+fn rootfs() -> &'static Path {
+    static ROOTFS: OnceLock<PathBuf> = OnceLock::new();
+    ROOTFS.get_or_init(|| {
+        let dir = build_dir().join("rootfs");
+        let mkrootfs = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mkrootfs");
+        let out = Command::new(mkrootfs).arg(&dir).output().expect("run scripts/mkrootfs");
+        assert!(out.status.success(), "mkrootfs failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        fs::copy(sys_tool(), dir.join("bin/sys")).expect("copy the sys tool into the rootfs");
+        dir
+    })
+}
+
+/// runc's `config.json` with `args` (no terminal), the rootfs above (its
+/// absolute path) and `seccomp` as linux.seccomp.
+fn bundle_config(args: &[String], seccomp: &str) -> String {
+    let root = rootfs().to_str().expect("utf-8 path");
+    let c = replace_once(RUNC_CONFIG, r#""terminal": true"#, r#""terminal": false"#);
+    let c = replace_once(&c, "\"args\": [\n\t\t\t\"sh\"\n\t\t]", &format!(r#""args": {}"#, json_strs(args)));
+    let c = replace_once(&c, r#""path": "rootfs""#, &format!(r#""path": {}"#, json_str(root)));
+    replace_once(&c, r#""linux": {"#, &format!(r#""linux": {{"seccomp": {seccomp},"#))
+}
+
+/// The namespaces runc's config lists (pid, network, ipc, uts, mount),
+/// made as a runtime would, nsinit as their PID 1.
+const BUNDLE_NS: Wrapper =
+    Wrapper { argv: &["unshare", "--pid", "--net", "--ipc", "--uts", "--mount", "--fork", "--kill-child"], depth: 1 };
+
+fn run_nsinit_bundle(config: &str) -> Output {
+    let dir = TempDir::new();
+    Run::new().wrap(BUNDLE_NS).cwd(dir.path()).spec(config).run()
+}
+
+/// crun runs the bundle in a private mount namespace without cgroup
+/// management; the unified hierarchy of this hybrid host is unmounted there
+/// first, or crun would try to use it. `timeout` is the hang guard.
+fn run_crun(config: &str) -> Output {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let bundle = TempDir::new();
+    fs::write(bundle.join("config.json"), config).expect("write config.json");
+    let id = format!("nsinit-test-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
+    let script =
+        r#"umount -l /sys/fs/cgroup/unified 2>/dev/null; exec crun --cgroup-manager=disabled run -b "$1" "$2""#;
+    let secs = HANG_GUARD.as_secs().to_string();
+    let out = Command::new("timeout")
+        .args(["-k", "5", &secs, "unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh"])
+        .arg(bundle.path())
+        .arg(&id)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run crun");
+    Output {
+        status: out.status.into(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The sys tool's answers to `calls` under `seccomp`, from nsinit and from
+/// crun (both must exit 0).
+fn side_by_side(seccomp: &str, calls: &[String]) -> (Vec<(String, Answer)>, Vec<(String, Answer)>) {
+    let mut args = vec!["/bin/sys".to_string()];
+    args.extend(calls.iter().cloned());
+    let config = bundle_config(&args, seccomp);
+    let ours = run_nsinit_bundle(&config);
+    ours.assert_code(0);
+    let theirs = run_crun(&config);
+    theirs.assert_code(0);
+    let (a, b) = (answers(&ours.stdout), answers(&theirs.stdout));
+    assert_eq!(a.len(), calls.len(), "nsinit answered every call\n{ours:?}");
+    assert_eq!(b.len(), calls.len(), "crun answered every call\n{theirs:?}");
+    (a, b)
+}
+
+/// Docker's profile: every call answered as crun answers it, but those
+/// above the highest syscall the profile names (native or i386): nsinit
+/// returns ENOSYS there as runc does (its ENOSYS stub; `runc run` gives the
+/// same on this machine), crun 1.8.1 the default EPERM.
+#[test]
+fn docker_profile_answers_as_crun() {
+    let mut calls = words(&docker_rows());
+    calls.extend([
+        call(SYS_getppid, &[]),
+        call(libc::SYS_kcmp, &[0, 0, 0, 0, 0]),
+        call(libc::SYS_bpf, &[0, 0, 0]),
+        call(libc::SYS_perf_event_open, &[0, 0, 0, 0, 0]),
+        call(libc::SYS_reboot, &[0, 0, 0, 0]),
+        i386(I386_GETPID, &[]),
+        i386(I386_UNSHARE, &[0]),
+        i386(I386_PERSONALITY, &[0xffff_ffff]),
+        i386(I386_PERSONALITY, &[8]),
+        socketcall(libc::AF_UNIX, libc::SOCK_STREAM),
+        socketcall(libc::AF_VSOCK, libc::SOCK_STREAM),
+        call(X32 | SYS_getpid, &[]),
+        call(X32 | SYS_unshare, &[0]),
+    ]);
+    let above = [call(SYS_FCHMODAT2, &[AT_FDCWD, 0, 0, 0]), call(1000, &[]), i386(1000, &[])];
+    calls.extend(above.iter().cloned());
+    let (ours, theirs) = side_by_side(DOCKER, &calls);
+    for (a, b) in ours.iter().zip(&theirs) {
+        if above.contains(&a.0) {
+            assert_eq!((a.1, b.1), (errno(ENOSYS), errno(EPERM)), "{}: nsinit, crun", a.0);
+        } else {
+            assert_eq!(a, b, "nsinit, crun");
+        }
+    }
+}
+
+/// Each SCMP_CMP op on a 64-bit argument, and on i386's 32-bit one: the
+/// same verdicts as crun's libseccomp.
+#[test]
+fn ops_answer_as_crun() {
+    for (op, value, value_two, _, _) in OPS {
+        let (ours, theirs) = side_by_side(&ops_profile(op, value, value_two), &ops_calls());
+        assert_eq!(ours, theirs, "{op}: nsinit, crun");
+    }
+}
+
+/// Socket and IPC calls on i386 in both forms, the direct syscall and the
+/// `socketcall` multiplexer: a `socket` rule with a condition on args[0]
+/// covers every socketcall(SYS_SOCKET), whose arguments are in memory,
+/// where no filter can see them (libseccomp's choice, denying more); a
+/// `connect` rule covers socketcall(SYS_CONNECT). i386 and x32 numbers
+/// above the highest named one: ENOSYS from the kernel or the stub alike.
+#[test]
+fn socketcall_and_abi_edges_answer_as_crun() {
+    let rules = [
+        rule(&["socket"], "SCMP_ACT_ERRNO", &format!(r#""errnoRet":13,"args":[{}]"#, arg(0, "SCMP_CMP_EQ", 2, 0))),
+        rule(&["connect"], "SCMP_ACT_ERRNO", r#""errnoRet":14"#),
+        rule(&["getppid"], "SCMP_ACT_ERRNO", r#""errnoRet":15"#),
+    ];
+    let p = profile("SCMP_ACT_ALLOW", Some(&["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]), &rules);
+    const I386_SOCKET: i64 = 359;
+    const I386_CONNECT: i64 = 362;
+    const SYS_SOCKETCALL: i64 = 102;
+    let calls = [
+        socketcall(libc::AF_UNIX, libc::SOCK_STREAM),
+        socketcall(libc::AF_INET, libc::SOCK_STREAM),
+        i386(I386_SOCKET, &[1, 1, 0]),
+        i386(I386_SOCKET, &[2, 1, 0]),
+        call(SYS_socket, &[1, 1, 0]),
+        call(SYS_socket, &[2, 1, 0]),
+        i386(I386_CONNECT, &[0, 0, 0]),
+        i386(SYS_SOCKETCALL, &[3, 0]),
+        i386(SYS_SOCKETCALL, &[99, 0]),
+        i386(1000, &[]),
+        i386(450, &[]),
+        call(X32 | 0x200, &[]),
+        call(X32 | SYS_getppid, &[]),
+    ];
+    let (ours, theirs) = side_by_side(&p, &calls);
+    assert_eq!(ours, theirs, "nsinit, crun");
+    // What both said, spelled out for the rows that matter.
+    let want = [
+        (socketcall(libc::AF_UNIX, libc::SOCK_STREAM), errno(EACCES)),
+        (i386(I386_SOCKET, &[1, 1, 0]), OK),
+        (i386(I386_SOCKET, &[2, 1, 0]), errno(EACCES)),
+        (i386(SYS_SOCKETCALL, &[3, 0]), errno(libc::EFAULT)),
+        (call(X32 | SYS_getppid, &[]), errno(15)),
+    ];
+    for w in want {
+        assert!(ours.contains(&w), "{w:?} in {ours:?}");
     }
 }
