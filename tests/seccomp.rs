@@ -137,7 +137,8 @@ fn filter_mode_shows_in_status() {
 #[test]
 fn errno_actions_return_the_errno_asked() {
     let rules = [
-        rule(&["getppid"], "SCMP_ACT_ERRNO", r#""errnoRet":13"#),
+        // A name nsinit does not know is skipped, the rest of the rule holds.
+        rule(&["nsinit_no_such_syscall", "getppid"], "SCMP_ACT_ERRNO", r#""errnoRet":13"#),
         rule(&["getuid"], "SCMP_ACT_ERRNO", ""),
         rule(&["personality"], "SCMP_ACT_ERRNO", r#""errnoRet":38"#),
     ];
@@ -376,6 +377,23 @@ fn docker_profile_runs_busybox_and_blocks() {
     }
 }
 
+/// The filter loads for a workload of another uid too: first, as root,
+/// without noNewPrivileges; last, as uid 1000 (allowed by no_new_privs),
+/// with it.
+#[test]
+fn filter_applies_to_another_uid() {
+    let script = format!("id -u; {} {} {}", sys_tool_str(), call(SYS_getpid, &[]), call(SYS_unshare, &[0]));
+    let args = ["sh".to_string(), "-c".into(), script];
+    let user = r#","user":{"uid":1000,"gid":1000},"capabilities":{"bounding":["CAP_KILL"]}"#;
+    for nnp in [true, false] {
+        let out = Run::new().wrap(PID1).spec(spec(&args, nnp, Some(DOCKER), user)).run();
+        out.assert_code(0).assert_no_stderr();
+        assert_eq!(out.stdout_lines()[0], "1000", "noNewPrivileges {nnp}\n{out:?}");
+        let want = [(call(SYS_getpid, &[]), OK), (call(SYS_unshare, &[0]), errno(EPERM))];
+        assert_eq!(answers(&out.stdout), want, "noNewPrivileges {nnp}\n{out:?}");
+    }
+}
+
 /// Numbers above the highest one the profile names return ENOSYS (runc's
 /// stub, so libc falls back from syscalls newer than the profile), even one
 /// the kernel has (fchmodat2); an unnamed number below it gets the default
@@ -390,6 +408,18 @@ fn numbers_above_the_profile_return_enosys() {
         (call(SYS_unshare, &[0]), errno(EPERM)),
     ];
     assert_calls("docker", Some(DOCKER), &rows);
+    // A rule naming fchmodat2 raises the limit, even one that is dropped
+    // for repeating the default action (runc counts every name).
+    let named = replace_once(
+        DOCKER,
+        r#""syscalls": ["#,
+        &format!(r#""syscalls": [{},"#, rule(&["fchmodat2"], "SCMP_ACT_ERRNO", "")),
+    );
+    assert_calls(
+        "docker naming fchmodat2",
+        Some(&named),
+        &[(fchmodat2.clone(), errno(EPERM)), (call(SYS_FCHMODAT2 + 1, &[]), errno(ENOSYS))],
+    );
     // The kernel itself has fchmodat2: without the filter, or under a
     // permissive default, NULL is EFAULT.
     let permissive = profile("SCMP_ACT_ALLOW", None, &[rule(&["getppid"], "SCMP_ACT_ERRNO", "")]);
