@@ -18,7 +18,8 @@ mod common;
 use common::kernel::*;
 use common::*;
 
-/// Docker's PATH and a neutral cwd; the rest of `process` is the row's.
+/// `sh -c script` in `/`, no env (nsinit gives Docker's PATH); the rest of
+/// `process` is the row's.
 fn spec(fields: &str, script: &str) -> String {
     let sep = if fields.is_empty() { "" } else { "," };
     format!(r#"{{"process":{{"args":["sh","-c",{}],"cwd":"/"{sep}{fields}}}}}"#, json_str(script))
@@ -238,13 +239,26 @@ fn user_switch_keeps_capabilities_as_the_sets_say() {
 }
 
 /// `process.user` without additionalGids: the supplementary groups are
-/// cleared (none of nsinit's own leak in).
+/// cleared; those nsinit was started with (10 and 20 here) do not leak in.
 #[test]
 fn user_switch_without_additional_gids_clears_groups() {
-    let out = run_status(r#""user":{"uid":1000,"gid":1000}"#);
+    let out = Run::new()
+        .wrap(PID1)
+        .pre_exec(|| {
+            let groups: [libc::gid_t; 2] = [10, 20];
+            // SAFETY: a raw setgroups(2) on a local array, async-signal-safe.
+            match unsafe { libc::syscall(libc::SYS_setgroups, 2, groups.as_ptr()) } {
+                0 => Ok(()),
+                _ => Err(std::io::Error::last_os_error()),
+            }
+        })
+        .spec(spec(r#""user":{"uid":1000,"gid":1000}"#, &format!("{SELF_STATUS}; echo; cat /proc/$PPID/status")))
+        .run();
     out.assert_code(0).assert_no_stderr();
-    assert_eq!(status_field(&out.stdout, "Groups"), Some(""), "{out:?}");
-    assert_eq!(status_field(&out.stdout, "Uid"), Some("1000\t1000\t1000\t1000"), "{out:?}");
+    let (own, pid1) = out.stdout.split_once("\n\n").unwrap_or_else(|| panic!("{out:?}"));
+    assert_eq!(status_field(pid1, "Groups"), Some("10 20"), "nsinit's own groups\n{out:?}");
+    assert_eq!(status_field(own, "Groups"), Some(""), "{out:?}");
+    assert_eq!(status_field(own, "Uid"), Some("1000\t1000\t1000\t1000"), "{out:?}");
 }
 
 #[test]

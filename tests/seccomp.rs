@@ -315,7 +315,8 @@ fn ops_calls() -> Vec<String> {
     v
 }
 
-/// Every SCMP_CMP op compares all 64 bits of an argument on x86_64.
+/// Every SCMP_CMP op compares all 64 bits of an argument on x86_64, the
+/// low 32 on i386.
 #[test]
 fn ops_compare_64_bit_arguments() {
     for (op, value, value_two, denied, i386_denied) in OPS {
