@@ -717,3 +717,42 @@ fn socketcall_and_abi_edges_answer_as_crun() {
         assert!(ours.contains(&w), "{w:?} in {ours:?}");
     }
 }
+
+/// A rule that decides on a pointer argument of a call nsinit makes after
+/// an early load (rt_sigaction's new action, which nsinit always passes)
+/// is met by the real call: the workload must never start. nsinit fails
+/// closed (125, one line)...
+#[test]
+fn early_filter_on_pointer_arguments_fails_closed() {
+    let set_action = arg(1, "SCMP_CMP_NE", 0, 0);
+    for action in ["SCMP_ACT_ERRNO", "SCMP_ACT_KILL_PROCESS"] {
+        let p =
+            profile("SCMP_ACT_ALLOW", None, &[rule(&["rt_sigaction"], action, &format!(r#""args":[{set_action}]"#))]);
+        let dir = TempDir::new();
+        let out = Run::new().wrap(PID1).spec(spec(&touch(&dir.marker()), false, Some(&p), "")).run();
+        out.assert_code(125);
+        assert_eq!(out.stderr.lines().count(), 1, "{action}\n{out:?}");
+        assert!(out.stderr.starts_with("nsinit: "), "{action}\n{out:?}");
+        assert_not_ran(&dir.marker());
+    }
+}
+
+/// ... but only when the call is made, after the root and mounts are set
+/// up: the check before any change models pointer arguments as 0
+/// (`child::early_filter_path`), so it passes a profile the real call then
+/// fails ("nsinit: signals: restore: EPERM" or "nsinit: spawn: killed by
+/// signal 31: before execve"), instead of the spec error that changes
+/// nothing.
+#[test]
+#[ignore = "bug: the early-load check models pointer arguments as 0, so a rule on rt_sigaction's act pointer passes the check and fails at the real call, after setup, instead of as a spec error"]
+fn early_filter_check_sees_pointer_arguments() {
+    let set_action = arg(1, "SCMP_CMP_NE", 0, 0);
+    let p = profile(
+        "SCMP_ACT_ALLOW",
+        None,
+        &[rule(&["rt_sigaction"], "SCMP_ACT_ERRNO", &format!(r#""args":[{set_action}]"#))],
+    );
+    let out = Run::new().wrap(PID1).spec(spec(&["true".to_string()], false, Some(&p), "")).run();
+    out.assert_code(125);
+    assert!(out.stderr.starts_with("nsinit: spec: linux.seccomp: ") && out.stderr.contains("rt_sigaction"), "{out:?}");
+}
