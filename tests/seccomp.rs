@@ -87,6 +87,9 @@ fn run_tool(seccomp: Option<&str>, nnp: bool, calls: &[String]) -> Output {
     Run::new().wrap(PID1).spec(spec(&args, nnp, seccomp, "")).run()
 }
 
+/// (call, answer) rows, as [`answers`] reads them.
+type Answers = Vec<(String, Answer)>;
+
 fn words(rows: &[(String, Answer)]) -> Vec<String> {
     rows.iter().map(|(w, _)| w.clone()).collect()
 }
@@ -177,7 +180,7 @@ fn kill_actions() {
         let p = profile("SCMP_ACT_ALLOW", None, &[rule(&["getppid"], action, "")]);
         let out = run_calls(Some(&p), &[getpid.0.clone(), getppid.clone(), getpid.0.clone()]);
         out.assert_code(SIGSYS_STATUS).assert_no_stderr();
-        assert_eq!(answers(&out.stdout), [getpid.clone()], "{action}: single thread\n{out:?}");
+        assert_eq!(answers(&out.stdout), std::slice::from_ref(&getpid), "{action}: single thread\n{out:?}");
 
         let out = run_calls(Some(&p), &[threaded.clone(), getpid.0.clone()]);
         if action == "SCMP_ACT_KILL_PROCESS" {
@@ -200,7 +203,7 @@ fn trap_log_and_trace() {
     let trap = profile("SCMP_ACT_ALLOW", None, &[rule(&["getppid"], "SCMP_ACT_TRAP", "")]);
     let out = run_calls(Some(&trap), &[getpid.0.clone(), getppid.clone(), getpid.0.clone()]);
     out.assert_code(SIGSYS_STATUS).assert_no_stderr();
-    assert_eq!(answers(&out.stdout), [getpid.clone()], "{out:?}");
+    assert_eq!(answers(&out.stdout), std::slice::from_ref(&getpid), "{out:?}");
 
     let log = profile("SCMP_ACT_ALLOW", None, &[rule(&["getppid"], "SCMP_ACT_LOG", "")]);
     assert_calls("log", Some(&log), &[(getppid.clone(), OK)]);
@@ -435,7 +438,7 @@ fn numbers_above_the_profile_return_enosys() {
 #[test]
 fn i386_syscalls_follow_their_own_table() {
     let deny_getppid = rule(&["getppid"], "SCMP_ACT_ERRNO", r#""errnoRet":13"#);
-    let listed = profile("SCMP_ACT_ALLOW", Some(X86_64_X86), &[deny_getppid.clone()]);
+    let listed = profile("SCMP_ACT_ALLOW", Some(X86_64_X86), std::slice::from_ref(&deny_getppid));
     assert_calls(
         "SCMP_ARCH_X86 listed",
         Some(&listed),
@@ -455,7 +458,7 @@ fn i386_syscalls_follow_their_own_table() {
         ],
     );
     for (name, archs) in [("only SCMP_ARCH_X86_64", Some(X86_64)), ("no architectures", None)] {
-        let p = profile("SCMP_ACT_ALLOW", archs, &[deny_getppid.clone()]);
+        let p = profile("SCMP_ACT_ALLOW", archs, std::slice::from_ref(&deny_getppid));
         let out = run_calls(Some(&p), &[call(SYS_getpid, &[]), i386(I386_GETPID, &[]), call(SYS_getpid, &[])]);
         out.assert_code(SIGSYS_STATUS).assert_no_stderr();
         assert_eq!(answers(&out.stdout), [(call(SYS_getpid, &[]), OK)], "{name}\n{out:?}");
@@ -476,7 +479,7 @@ fn x32_syscalls_are_killed_unless_listed() {
     assert_calls("no filter", None, &[(x32_getpid.clone(), errno(ENOSYS)), (x32_getppid.clone(), errno(ENOSYS))]);
     for (name, archs) in [("only SCMP_ARCH_X86_64", Some(X86_64)), ("SCMP_ARCH_X86", Some(X86_64_X86)), ("none", None)]
     {
-        let p = profile("SCMP_ACT_ALLOW", archs, &[deny_getppid.clone()]);
+        let p = profile("SCMP_ACT_ALLOW", archs, std::slice::from_ref(&deny_getppid));
         let out = run_calls(Some(&p), &[call(SYS_getpid, &[]), x32_getpid.clone(), call(SYS_getpid, &[])]);
         out.assert_code(SIGSYS_STATUS).assert_no_stderr();
         assert_eq!(answers(&out.stdout), [(call(SYS_getpid, &[]), OK)], "{name}\n{out:?}");
@@ -518,12 +521,12 @@ fn early_filter_must_let_nsinit_finish() {
     // then kills it.
     let out = run_tool(Some(&deny_capset), false, &[getpid.0.clone(), capset.clone()]);
     out.assert_code(SIGSYS_STATUS).assert_no_stderr();
-    assert_eq!(answers(&out.stdout), [getpid.clone()], "{out:?}");
+    assert_eq!(answers(&out.stdout), std::slice::from_ref(&getpid), "{out:?}");
     // noNewPrivileges: nsinit's capset comes before the filter.
     let mut args = vec![sys_tool_str(), getpid.0.clone(), capset];
     let out = Run::new().wrap(PID1).spec(spec(&args, true, Some(&deny_capset), RUNC_CAPS)).run();
     out.assert_code(SIGSYS_STATUS).assert_no_stderr();
-    assert_eq!(answers(&out.stdout), [getpid.clone()], "{out:?}");
+    assert_eq!(answers(&out.stdout), std::slice::from_ref(&getpid), "{out:?}");
     // Every step nsinit takes after an early load, denied in turn.
     args.truncate(2);
     for name in
@@ -543,7 +546,7 @@ fn early_filter_must_let_nsinit_finish() {
             out.assert_code(126);
         } else {
             out.assert_code(0).assert_no_stderr();
-            assert_eq!(answers(&out.stdout), [getpid.clone()], "{name}, noNewPrivileges\n{out:?}");
+            assert_eq!(answers(&out.stdout), std::slice::from_ref(&getpid), "{name}, noNewPrivileges\n{out:?}");
         }
     }
 }
@@ -613,7 +616,7 @@ fn run_crun(config: &str) -> Output {
 
 /// The sys tool's answers to `calls` under `seccomp`, from nsinit and from
 /// crun (both must exit 0).
-fn side_by_side(seccomp: &str, calls: &[String]) -> (Vec<(String, Answer)>, Vec<(String, Answer)>) {
+fn side_by_side(seccomp: &str, calls: &[String]) -> (Answers, Answers) {
     let mut args = vec!["/bin/sys".to_string()];
     args.extend(calls.iter().cloned());
     let config = bundle_config(&args, seccomp);
