@@ -816,3 +816,4 @@ impl Stat {
 pub fn sigbit(sig: i32) -> u64 {
     1 << (sig - 1)
 }
+pub mod kernel;
