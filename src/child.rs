@@ -47,14 +47,15 @@ pub struct Report {
     pub reached_exec: bool,
 }
 
-/// Starts the workload. Returns its pid once it has exec'd or failed.
-pub fn start(plan: &Plan, report: &mut Report) -> diag::Result<'static, i32> {
-    let mut body = || -> Infallible {
-        let Err((e, code)) = steps(plan, &mut report.reached_exec);
+/// Starts the workload, running `meanwhile(pid)` in PID 1 while the child
+/// works. Returns the workload's pid once it has exec'd or failed.
+pub fn start(plan: &Plan, report: &mut Report, meanwhile: impl FnOnce(i32)) -> diag::Result<'static, i32> {
+    let mut body = |gate: &sys::clone::Gate| -> Infallible {
+        let Err((e, code)) = steps(plan, &mut report.reached_exec, gate);
         report.failure = Some((e, code));
         sys::exit_group(code)
     };
-    sys::clone::spawn(&mut body).at("spawn", Object::Name(b"workload"))
+    sys::clone::spawn(&mut body, meanwhile).at("spawn", Object::Name(b"workload"))
 }
 
 type Failure = (Error<'static>, i32);
@@ -64,7 +65,8 @@ fn setup(e: Error<'static>) -> Failure {
 }
 
 /// The child's steps; returns only on failure.
-fn steps(plan: &Plan, reached_exec: &mut bool) -> Result<Infallible, Failure> {
+/// `gate` opens once PID 1 has hardened itself: the workload starts after.
+fn steps(plan: &Plan, reached_exec: &mut bool, gate: &sys::clone::Gate) -> Result<Infallible, Failure> {
     session(plan).map_err(setup)?;
     let nnp = plan.spec.is_some_and(|s| s.process.no_new_privileges);
     if let Some(spec) = plan.spec {
@@ -90,6 +92,9 @@ fn steps(plan: &Plan, reached_exec: &mut bool) -> Result<Infallible, Failure> {
     let first = 3u32.saturating_add(plan.command.listen_fds);
     sys::close_range(first, u32::MAX, 0).at("close fds", Object::Num("from ", first as u64)).map_err(setup)?;
     reaper::restore(&plan.signals).at("signals", Object::Name(b"restore")).map_err(setup)?;
+    // The workload starts once PID 1 is bare (before a filter that could
+    // refuse the futex wait).
+    gate.wait();
     if nnp {
         load_filter(plan).map_err(setup)?;
     }
@@ -161,57 +166,60 @@ fn identity(p: &Process<'static>, last: u32) -> diag::Result<'static, ()> {
 }
 
 /// Every syscall the child makes after loading the filter early (without
-/// no_new_privs), with the arguments that decide (pointers as 0), in order,
-/// until `f` says stop. Kept next to `identity` and `steps`, which make them.
-pub fn early_filter_path(p: &Process, last: u32, listen_fds: u32, mut f: impl FnMut(Sysno, [u64; 6]) -> bool) {
-    let prctl = |op: i32, a: u64| (Sysno::prctl, [op as u64, a, 0, 0, 0, 0]);
-    let mut calls = heapless::Vec::<(Sysno, [u64; 6]), 16>::new();
+/// no_new_privs), with the arguments that decide, in order, until `f` says
+/// stop. Pointer arguments cannot be known in advance: their indexes are
+/// given as a bit mask, for the check to try them with many values. Kept
+/// next to `identity` and `steps`, which make these calls.
+pub fn early_filter_path(p: &Process, last: u32, listen_fds: u32, mut f: impl FnMut(Sysno, [u64; 6], u8) -> bool) {
+    let prctl = |op: i32, a: u64| (Sysno::prctl, [op as u64, a, 0, 0, 0, 0], 0);
     let caps = p.capabilities.get();
-    let mut go = |(nr, args): (Sysno, [u64; 6])| f(nr, args);
     if let Some(c) = caps {
         for cap in (0..=last).filter(|&cap| c.bounding & caps::bit(cap) == 0) {
-            if !go(prctl(libc::PR_CAPBSET_DROP, cap.into())) {
+            let (nr, args, ptrs) = prctl(libc::PR_CAPBSET_DROP, cap.into());
+            if !f(nr, args, ptrs) {
                 return;
             }
         }
     }
     let (u, g) = (p.user.uid as u64, p.user.gid as u64);
+    let mut calls = heapless::Vec::<(Sysno, [u64; 6], u8), 24>::new();
     let _ = calls.push(prctl(libc::PR_SET_KEEPCAPS, 1));
-    let _ = calls.push((Sysno::setgroups, [p.user.additional_gids.len() as u64, 0, 0, 0, 0, 0]));
-    let _ = calls.push((Sysno::setresgid, [g, g, g, 0, 0, 0]));
-    let _ = calls.push((Sysno::setresuid, [u, u, u, 0, 0, 0]));
+    let _ = calls.push((Sysno::setgroups, [p.user.additional_gids.len() as u64, 0, 0, 0, 0, 0], 0b10));
+    let _ = calls.push((Sysno::setresgid, [g, g, g, 0, 0, 0], 0));
+    let _ = calls.push((Sysno::setresuid, [u, u, u, 0, 0, 0], 0));
     if p.cwd.is_some() {
-        let _ = calls.push((Sysno::chdir, [0; 6]));
+        let _ = calls.push((Sysno::chdir, [0; 6], 0b1));
     }
     let _ = calls.push(prctl(libc::PR_SET_KEEPCAPS, 0));
     if caps.is_some() {
-        let _ = calls.push((Sysno::capset, [0; 6]));
-        let _ = calls.push((Sysno::prctl, [libc::PR_CAP_AMBIENT as u64, libc::PR_CAP_AMBIENT_CLEAR_ALL as u64, 0, 0, 0, 0]));
+        let _ = calls.push((Sysno::capset, [0; 6], 0b11));
+        let _ = calls.push((Sysno::prctl, [libc::PR_CAP_AMBIENT as u64, libc::PR_CAP_AMBIENT_CLEAR_ALL as u64, 0, 0, 0, 0], 0));
     }
-    for call in calls {
-        if !go(call) {
+    for (nr, args, ptrs) in calls {
+        if !f(nr, args, ptrs) {
             return;
         }
     }
     if let Some(c) = caps {
         for cap in (0..=last).filter(|&cap| caps::raisable_ambient(&c) & caps::bit(cap) != 0) {
             let raise = [libc::PR_CAP_AMBIENT as u64, libc::PR_CAP_AMBIENT_RAISE as u64, cap.into(), 0, 0, 0];
-            if !go((Sysno::prctl, raise)) {
+            if !f(Sysno::prctl, raise, 0) {
                 return;
             }
         }
     }
     let rest = [
-        (Sysno::close_range, [3 + u64::from(listen_fds), u32::MAX.into(), 0, 0, 0, 0]),
-        (Sysno::rt_sigaction, [libc::SIGTTIN as u64, 0, 0, 8, 0, 0]),
-        (Sysno::rt_sigaction, [libc::SIGTTOU as u64, 0, 0, 8, 0, 0]),
-        (Sysno::rt_sigprocmask, [libc::SIG_SETMASK as u64, 0, 0, 8, 0, 0]),
-        (Sysno::getpid, [0; 6]),
-        (Sysno::execve, [0; 6]),
+        (Sysno::close_range, [3 + u64::from(listen_fds), u32::MAX.into(), 0, 0, 0, 0], 0),
+        (Sysno::rt_sigaction, [libc::SIGTTIN as u64, 0, 0, 8, 0, 0], 0b110),
+        (Sysno::rt_sigaction, [libc::SIGTTOU as u64, 0, 0, 8, 0, 0], 0b110),
+        (Sysno::rt_sigprocmask, [libc::SIG_SETMASK as u64, 0, 0, 8, 0, 0], 0b110),
+        (Sysno::futex, [0, libc::FUTEX_WAIT as u64, 0, 0, 0, 0], 0b1),
+        (Sysno::getpid, [0; 6], 0),
+        (Sysno::execve, [0; 6], 0b111),
     ];
     // getpid only serves socket activation (LISTEN_PID).
-    for call in rest.into_iter().filter(|(nr, _)| *nr != Sysno::getpid || listen_fds > 0) {
-        if !go(call) {
+    for (nr, args, ptrs) in rest.into_iter().filter(|(nr, _, _)| *nr != Sysno::getpid || listen_fds > 0) {
+        if !f(nr, args, ptrs) {
             return;
         }
     }

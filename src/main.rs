@@ -99,21 +99,25 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         terminal: spec.is_some_and(|s| s.process.terminal) && sys::isatty(0),
     };
     let mut report = child::Report::default();
-    let pid = child::start(&plan, &mut report)?;
+    // While the child sets itself up, PID 1 keeps only what forwarding
+    // signals needs: no descriptor but 0-2 and its signalfd (the spec fd
+    // is closed already; anything a parent leaked goes), and no capability but CAP_KILL when the workload runs as
+    // another uid. Done before the workload's execve, not after.
+    let other_uid = spec.is_some_and(|s| s.process.user.uid != sys::getuid());
+    let mut hardened = Ok(());
+    let harden = |_pid: i32| {
+        close_fds_except(signals.fd);
+        hardened = caps::drop_for_pid1(other_uid, plan.last_cap);
+    };
+    let pid = child::start(&plan, &mut report, harden)?;
     diag::trace("exec", Object::Num("pid ", pid as u64));
     if let Some(code) = setup_failed(pid, &report) {
         return Ok(code);
     }
+    hardened.map_err(|(c, e)| Error::new("harden", Object::Name(caps::name(c).as_bytes()), Reason::Errno(e)))?;
     // Warnings only now: a failure is exactly one line, never after them.
     warn_spec(spec);
     warn_reaper(&opts);
-    // PID 1 keeps only what forwarding signals needs: no descriptor but
-    // 0-2 and its signalfd (the spec fd is closed already; anything a
-    // parent leaked goes), and no capability but CAP_KILL when needed.
-    close_fds_except(signals.fd);
-    let other_uid = spec.is_some_and(|s| s.process.user.uid != sys::getuid());
-    caps::drop_for_pid1(other_uid, plan.last_cap)
-        .map_err(|(c, e)| Error::new("harden", Object::Name(caps::name(c).as_bytes()), Reason::Errno(e)))?;
     // 6. PID 1: forward signals, reap zombies, exit with the workload's status.
     let status = reaper::run(signals.fd, pid, opts.group);
     Ok(reaper::exit_code(status, |c| opts.expects(c)))
@@ -177,8 +181,8 @@ fn compile_filter(spec: Option<&'static Spec<'static>>, listen_fds: u32) -> core
     let prog = program.as_slice();
     if !spec.process.no_new_privileges {
         let mut denied = None;
-        child::early_filter_path(&spec.process, caps::kernel_last_cap(), listen_fds, |nr, args| {
-            let ok = seccomp::load::passes(prog, nr, args);
+        child::early_filter_path(&spec.process, caps::kernel_last_cap(), listen_fds, |nr, args, ptrs| {
+            let ok = seccomp::load::passes(prog, nr, args, ptrs);
             if !ok {
                 denied = Some(nr);
             }
@@ -210,10 +214,10 @@ fn workload_env(spec: Option<&'static Spec<'static>>, envp: RawArray) -> impl It
 }
 
 /// Closes every descriptor above 2 but `keep` (catatonit's hygiene).
+/// Errors are ignored: there is nothing to undo, and PID 1 must not die
+/// for a descriptor it does not need.
 fn close_fds_except(keep: sys::Fd) {
     let keep = keep.max(3) as u32;
-    // Errors are ignored: there is nothing to undo, and PID 1 must not die
-    // for a descriptor it does not need.
     if keep > 3 {
         let _ = sys::close_range(3, keep - 1, 0);
     }

@@ -405,7 +405,6 @@ fn fd_links(pid: i32) -> Vec<(String, String)> {
 /// descriptors its parent leaked (here 5 and 7). Repeated, as the window is
 /// a race.
 #[test]
-#[ignore = "bug: PID 1 drops its capabilities and closes leaked fds only after the workload's execve; a workload that looks at once sees PID 1 with every capability and the parent's fds (about half the runs)"]
 fn pid1_is_hardened_before_the_workload_runs() {
     let null = || std::fs::File::open("/dev/null").expect("open /dev/null");
     let fields = runc_default_caps();

@@ -39,8 +39,24 @@ pub fn compile<'a>(s: &Seccomp<'a>) -> Result<Option<&'static Program>, Error<'a
 /// or LOG). Without no_new_privs the filter loads while CAP_SYS_ADMIN is
 /// still held, before nsinit's last steps (as runc does): each of those must
 /// pass, or the workload could not start (see `child::early_filter_path`).
-pub fn passes(prog: &[libc::sock_filter], nr: syscalls::Sysno, args: [u64; 6]) -> bool {
-    let data = Data { nr: nr as u32, arch: AUDIT_ARCH_X86_64, args };
-    let ret = bpf::eval(prog, &data, |_| {}).map(|r| r & 0xFFFF_0000);
-    ret == Some(SECCOMP_RET_ALLOW) || ret == Some(SECCOMP_RET_LOG)
+///
+/// The arguments at the indexes set in `ptrs` are pointers, unknown until
+/// the call: the syscall must pass with each of several values there (null,
+/// low, typical stack and heap addresses, all ones), so that a rule on a
+/// pointer is caught here, before anything changes. A rule comparing a
+/// pointer with one exact address could still slip through; the call then
+/// fails in the child and nsinit exits 125: closed, never unfiltered.
+pub fn passes(prog: &[libc::sock_filter], nr: syscalls::Sysno, args: [u64; 6], ptrs: u8) -> bool {
+    const PROBES: [u64; 6] = [0, 1, 0x1000, 0x0000_7ffc_0000_0000, 0x0000_5555_5555_0000, u64::MAX];
+    let probes: &[u64] = if ptrs == 0 { &PROBES[..1] } else { &PROBES };
+    probes.iter().all(|&v| {
+        let mut a = args;
+        for (i, arg) in a.iter_mut().enumerate() {
+            if ptrs >> i & 1 == 1 {
+                *arg = v;
+            }
+        }
+        let ret = bpf::eval(prog, &Data { nr: nr as u32, arch: AUDIT_ARCH_X86_64, args: a }, |_| {}).map(|r| r & 0xFFFF_0000);
+        ret == Some(SECCOMP_RET_ALLOW) || ret == Some(SECCOMP_RET_LOG)
+    })
 }

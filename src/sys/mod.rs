@@ -279,6 +279,18 @@ pub fn wait4(pid: i32, options: i32) -> Result<Option<(i32, i32)>> {
     Ok(if r == 0 { None } else { Some((r as i32, status)) })
 }
 
+/// `futex(word, FUTEX_WAIT, expected, NULL)`: sleeps while `*word == expected`.
+pub fn futex_wait(word: &core::sync::atomic::AtomicU32, expected: u32) -> Result<()> {
+    // SAFETY: word is a valid, aligned u32 for the whole call.
+    unsafe { syscall!(Sysno::futex, word.as_ptr(), libc::FUTEX_WAIT, expected, 0) }.map(drop)
+}
+
+/// `futex(word, FUTEX_WAKE, INT_MAX)`: wakes whoever sleeps on `word`.
+pub fn futex_wake(word: &core::sync::atomic::AtomicU32) -> Result<()> {
+    // SAFETY: word is a valid, aligned u32 for the whole call.
+    unsafe { syscall!(Sysno::futex, word.as_ptr(), libc::FUTEX_WAKE, i32::MAX) }.map(drop)
+}
+
 /// `setpgid(pid, pgid)`
 pub fn setpgid(pid: i32, pgid: i32) -> Result<()> {
     // SAFETY: touches no memory.
