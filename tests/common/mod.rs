@@ -790,3 +790,4 @@ impl Stat {
 pub fn sigbit(sig: i32) -> u64 {
     1 << (sig - 1)
 }
+pub mod runtime;
