@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::runtime::{self, Container, Mode, Started, each};
+use common::runtime::{self, Container, Mode, RUNTIMES, Started, each};
 use common::*;
 use std::fs;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -331,4 +331,140 @@ fn socket_activation_through_the_init() {
         assert_eq!(lines[1..5], ["0", "1", "2", "3"], "{rt:?} {mode:?}: the workload's fds\n{out:?}");
         assert_eq!(lines[5..], [socket.to_str().unwrap()], "{rt:?} {mode:?}: fd 3 is not the socket\n{out:?}");
     }
+}
+
+/// Docker's default capabilities (moby `oci/caps/defaults.go`).
+const DOCKER_CAPS: &[&str] = &[
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FSETID",
+    "CAP_FOWNER",
+    "CAP_MKNOD",
+    "CAP_NET_RAW",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETFCAP",
+    "CAP_SETPCAP",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_SYS_CHROOT",
+    "CAP_KILL",
+    "CAP_AUDIT_WRITE",
+];
+
+/// podman's default capabilities (containers.conf `default_capabilities`).
+const PODMAN_CAPS: &[&str] = &[
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_SETFCAP",
+    "CAP_SETGID",
+    "CAP_SETPCAP",
+    "CAP_SETUID",
+    "CAP_SYS_CHROOT",
+];
+
+/// The workload of the engine tests: prints its arguments, then waits for
+/// TERM (`docker stop` / `podman stop`).
+const ENGINE_SCRIPT: &str = r#"printf '[%s]' "$@"; echo; trap 'echo got TERM; exit 3' TERM; echo ready; read _"#;
+
+/// Runs nsinit as an engine's `--init` runs its init: `INIT -- CMD ARGS`
+/// and nothing else (moby `daemon/oci_linux.go`: `[]string{"/sbin/docker-init",
+/// "--", c.Path}` + c.Args; podman `pkg/specgen/generate/oci.go`:
+/// `[]string{"/run/podman-init", "--"}` + the command), bound read-only
+/// there, with the engine's default capabilities and the Docker seccomp
+/// profile applied by the runtime to the init itself (podman's default
+/// profile is Docker's, give or take a few syscalls). The argv arrives
+/// whole, PID 1's command line is exactly that and it runs under the
+/// runtime's filter, the stop signal is forwarded and the status passes,
+/// and nsinit says nothing.
+fn engine_init(init: &'static str, caps: &[&str]) {
+    let cmd = ["sh", "-c", ENGINE_SCRIPT, "sh", "a b", "", "-e", "--"];
+    for rt in RUNTIMES {
+        let c = Container::new(rt, Mode::Reaper)
+            .init_at(init)
+            .caps(caps)
+            .runtime_seccomp(runtime::docker_seccomp())
+            .cmd(cmd);
+        let mut argv = vec![init, "--"];
+        argv.extend(cmd);
+        assert_eq!(c.args(), argv);
+        let mut c = c.stdin_pipe().spawn();
+        c.expect_line("[a b][][-e][--]");
+        c.expect_line("ready");
+        let pid1 = c.init_pid();
+        let cmdline = fs::read(format!("/proc/{pid1}/cmdline")).unwrap();
+        let want: Vec<u8> = argv.iter().flat_map(|a| a.bytes().chain([0])).collect();
+        assert_eq!(String::from_utf8_lossy(&cmdline), String::from_utf8_lossy(&want), "{rt:?}: PID 1's command line");
+        let status = fs::read_to_string(format!("/proc/{pid1}/status")).unwrap();
+        assert!(status.contains("\nSeccomp:\t2\n"), "{rt:?}: the runtime's filter is not on nsinit\n{status}");
+        c.kill("TERM");
+        let out = c.wait();
+        out.assert_code(3).assert_no_stderr();
+        assert!(out.stdout.ends_with("ready\ngot TERM\n"), "{rt:?}\n{out:?}");
+    }
+}
+
+#[test]
+fn docker_init_argv_runs() {
+    engine_init("/sbin/docker-init", DOCKER_CAPS);
+}
+
+#[test]
+fn podman_init_argv_runs() {
+    engine_init("/run/podman-init", PODMAN_CAPS);
+}
+
+/// moby's `parseInitVersion` (daemon/info_unix.go), which `docker info` runs
+/// on `docker-init --version`: split at " - "; a second part `git.X` is the
+/// commit; the first part, trimmed, must start with "tini version " and the
+/// rest is the version; neither version nor commit is an error.
+fn parse_init_version(output: &str) -> Result<(String, String), String> {
+    let parts: Vec<&str> = output.split(" - ").collect();
+    let mut commit = String::new();
+    if let Some(git) = parts.get(1) {
+        let git: Vec<&str> = git.trim().split('.').collect();
+        if git.len() == 2 && git[0] == "git" {
+            commit = git[1].to_string();
+        }
+    }
+    let version = parts[0].trim().strip_prefix("tini version ").unwrap_or("").to_string();
+    if version.is_empty() && commit.is_empty() {
+        return Err(format!("unknown output format: {output}"));
+    }
+    Ok((version, commit))
+}
+
+/// The port above agrees with moby's own test table.
+#[test]
+fn parse_init_version_port_agrees_with_moby() {
+    let rows: &[(&str, Option<(&str, &str)>)] = &[
+        ("tini version 0.13.0 - git.949e6fa", Some(("0.13.0", "949e6fa"))),
+        ("tini version 0.13.0\n", Some(("0.13.0", ""))),
+        ("tini version 0.13.2", Some(("0.13.2", ""))),
+        ("tini version 0.13.2 - ", Some(("0.13.2", ""))),
+        (" - git.949e6fa", Some(("", "949e6fa"))),
+        ("tini version0.13.2", None),
+        ("version 0.13.0", None),
+    ];
+    for (output, want) in rows {
+        let got = parse_init_version(output).ok();
+        let want = want.map(|(v, c)| (v.to_string(), c.to_string()));
+        assert_eq!(got, want, "{output:?}");
+    }
+}
+
+/// `docker info` runs the init with `--version` and needs exit 0 and a line
+/// starting "tini version " (else it warns and shows "N/A"): nsinit's parses,
+/// with nsinit's version.
+#[test]
+fn version_is_one_that_docker_parses() {
+    let out = Run::new().arg("--version").run();
+    out.assert_code(0).assert_no_stderr();
+    assert!(out.stdout.starts_with("tini version "), "{out:?}");
+    assert_eq!(out.stdout.lines().count(), 1, "{out:?}");
+    let (version, _) = parse_init_version(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert!(version.starts_with(env!("CARGO_PKG_VERSION")), "{version:?}\n{out:?}");
 }
