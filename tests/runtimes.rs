@@ -304,6 +304,19 @@ fn compact_spec_confines_the_workload_beyond_the_runtime() {
     }
 }
 
+/// Fail closed: when the runtime leaves nsinit without CAP_SETPCAP (`runc
+/// spec`'s own capabilities), the compact spec's bounding set cannot be cut,
+/// so nsinit stops with 125 and one line before the workload runs, rather
+/// than run it less confined than asked.
+#[test]
+fn compact_spec_without_cap_setpcap_fails_closed() {
+    let runc_spec_caps = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"];
+    for rt in RUNTIMES {
+        let out = Container::new(rt, Mode::Confined).caps(&runc_spec_caps).sh("echo ran").run();
+        out.assert_failed("nsinit: capabilities: CAP_NET_BIND_SERVICE: EPERM: operation not permitted");
+    }
+}
+
 /// Socket activation through the init: with LISTEN_FDS=1 and LISTEN_PID=1
 /// (nsinit's pid in the container) in process.env, the listening socket the
 /// runtime preserved at fd 3 reaches the workload — the same socket — and
