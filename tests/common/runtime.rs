@@ -77,23 +77,26 @@ impl Runtime {
     }
 
     /// `kill ID SIGNAL` (a signal name as both take it: `TERM`).
-    pub fn kill(self, id: &str, signal: &str) {
+    fn kill(self, id: &str, signal: &str) {
         let out = self.ctl(&["kill", id, signal]);
         assert!(out.status.success(), "{} kill {id} {signal}: {}", self.name(), String::from_utf8_lossy(&out.stderr));
     }
 
-    /// The host pid of the container's init, from `state ID`.
-    pub fn init_pid(self, id: &str) -> i32 {
+    /// The host pid of the container's init once `state ID` says it runs;
+    /// None while the runtime has no such state yet.
+    fn running_pid(self, id: &str) -> Option<i32> {
         let out = self.ctl(&["state", id]);
         let text = String::from_utf8_lossy(&out.stdout);
-        let pid = text.split_once("\"pid\":").and_then(|(_, rest)| {
-            let rest = rest.trim_start();
-            let end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
-            rest[..end].parse().ok()
-        });
-        pid.unwrap_or_else(|| {
-            panic!("{} state {id}: no pid\n{text}{}", self.name(), String::from_utf8_lossy(&out.stderr))
-        })
+        let value = |key: &str| {
+            let (_, rest) = text.split_once(&format!("\"{key}\":"))?;
+            let rest = rest.trim_start().trim_start_matches('"');
+            let end = rest.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(rest.len());
+            Some(rest[..end].to_string())
+        };
+        if value("status")? != "running" {
+            return None;
+        }
+        value("pid")?.parse().ok()
     }
 
     /// `delete -f ID`; a container that is gone already is fine.
@@ -462,14 +465,27 @@ impl Started {
         assert_eq!(got, want, "{}: line on stdout; so far:\n{}", self.runtime.name(), self.stdout);
     }
 
-    /// `runc kill ID SIGNAL` / `crun kill ID SIGNAL`.
-    pub fn kill(&self, signal: &str) {
+    /// `runc kill ID SIGNAL` / `crun kill ID SIGNAL`, once the runtime
+    /// knows the container runs.
+    pub fn kill(&mut self, signal: &str) {
+        self.init_pid();
         self.runtime.kill(&self.id, signal);
     }
 
-    /// The host pid of the container's init (nsinit).
-    pub fn init_pid(&self) -> i32 {
-        self.runtime.init_pid(&self.id)
+    /// The host pid of the container's init (nsinit), from the runtime's
+    /// state. crun may write its state only after the init has started the
+    /// workload (seen: `crun state` failing after the workload printed), so
+    /// this asks until the runtime says "running" — an event, not a timer;
+    /// the hang guard bounds it.
+    pub fn init_pid(&mut self) -> i32 {
+        loop {
+            if let Some(pid) = self.runtime.running_pid(&self.id) {
+                return pid;
+            }
+            if Instant::now() >= self.deadline {
+                self.hung("waiting for the runtime to report the container running");
+            }
+        }
     }
 
     pub fn close_stdin(&mut self) {
