@@ -817,3 +817,4 @@ pub fn sigbit(sig: i32) -> u64 {
     1 << (sig - 1)
 }
 pub mod kernel;
+pub mod runtime;
