@@ -129,10 +129,14 @@ pub struct Error<'a> {
     pub kind: Kind<'a>,
 }
 
-/// Errors inside the walk carry only their kind: the path is where the
-/// parser stands when the error returns, attached once by the caller of the
-/// walk (`Parser::locate`). Small errors keep every `?` cheap.
-pub type Result<'a, T> = core::result::Result<T, Kind<'a>>;
+/// A failure inside the walk. What went wrong is kept in the parser
+/// (`Parser::fail`), and where is where the parser stands when the failure
+/// returns: the caller of the walk reads both once (`Parser::error`). The
+/// walk's `?`s carry nothing, which keeps each of them a single branch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fail;
+
+pub type Result<T> = core::result::Result<T, Fail>;
 
 /// Keys remembered per open object to refuse duplicates.
 const SEEN_KEYS: usize = 32;
@@ -148,15 +152,47 @@ pub struct Parser<'a> {
     path: Path<'a>,
     /// Just consumed `{` or `[`: the next token may close it.
     opened: bool,
+    /// What failed, once something has.
+    failed: Option<Kind<'a>>,
 }
 
 impl<'a> Parser<'a> {
     pub fn new(doc: &'a mut [u8]) -> Self {
-        Parser { rest: doc, seen: [[None; SEEN_KEYS]; MAX_PATH], seen_len: [0; MAX_PATH], off: 0, path: Path::root(), opened: false }
+        Parser {
+            rest: doc,
+            seen: [[None; SEEN_KEYS]; MAX_PATH],
+            seen_len: [0; MAX_PATH],
+            off: 0,
+            path: Path::root(),
+            opened: false,
+            failed: None,
+        }
     }
 
     pub fn path(&self) -> Path<'a> {
         self.path
+    }
+
+    /// Records what failed; returns the `Fail` to propagate.
+    #[cold]
+    pub fn fail(&mut self, kind: Kind<'a>) -> Fail {
+        self.failed = Some(kind);
+        Fail
+    }
+
+    /// What failed, if something has.
+    pub fn failed(&self) -> Option<Kind<'a>> {
+        self.failed
+    }
+
+    /// Replaces what failed (to say it better, e.g. which limit).
+    pub fn refail(&mut self, f: impl FnOnce(Kind<'a>) -> Kind<'a>) {
+        self.failed = self.failed.map(f);
+    }
+
+    /// The failure of the walk, placed at the current path.
+    pub fn error(&self) -> Error<'a> {
+        self.locate(self.failed.unwrap_or(Kind::Invalid("failed")))
     }
 
     /// An error of the walk, placed at the current path.
@@ -171,8 +207,9 @@ impl<'a> Parser<'a> {
         Error { path, kind }
     }
 
-    fn syntax(&self, what: &'static str) -> Kind<'a> {
-        Kind::Syntax(what, self.off)
+    fn syntax(&mut self, what: &'static str) -> Fail {
+        let at = self.off;
+        self.fail(Kind::Syntax(what, at))
     }
 
     fn skip_ws(&mut self) {
@@ -193,7 +230,7 @@ impl<'a> Parser<'a> {
         self.rest.first().copied()
     }
 
-    fn expect(&mut self, c: u8, what: &'static str) -> Result<'a, ()> {
+    fn expect(&mut self, c: u8, what: &'static str) -> Result<()> {
         if self.peek() == Some(c) {
             self.advance(1);
             Ok(())
@@ -203,7 +240,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Consumes a `null` if one is next: an optional field given as null is absent.
-    pub fn null(&mut self) -> Result<'a, bool> {
+    pub fn null(&mut self) -> Result<bool> {
         if self.peek() == Some(b'n') {
             self.literal(b"null")?;
             return Ok(true);
@@ -211,7 +248,7 @@ impl<'a> Parser<'a> {
         Ok(false)
     }
 
-    fn literal(&mut self, word: &'static [u8]) -> Result<'a, ()> {
+    fn literal(&mut self, word: &'static [u8]) -> Result<()> {
         if self.rest.starts_with(word) {
             self.advance(word.len());
             Ok(())
@@ -221,13 +258,13 @@ impl<'a> Parser<'a> {
     }
 
     /// Starts reading an object; then call `key` until it returns None.
-    pub fn object(&mut self) -> Result<'a, ()> {
+    pub fn object(&mut self) -> Result<()> {
         if self.peek() != Some(b'{') {
             return Err(self.type_error("expected an object"));
         }
         self.advance(1);
         if !self.path.push(Seg::Key(b"")) {
-            return Err(Kind::Invalid("nested too deep"));
+            return Err(self.fail(Kind::Invalid("nested too deep")));
         }
         if let Some(n) = self.path.len.checked_sub(1).and_then(|d| self.seen_len.get_mut(d)) {
             *n = 0;
@@ -238,7 +275,7 @@ impl<'a> Parser<'a> {
 
     /// The next key of the current object (the path now points at its value),
     /// or None at the closing brace.
-    pub fn key(&mut self) -> Result<'a, Option<Str<'a>>> {
+    pub fn key(&mut self) -> Result<Option<Str<'a>>> {
         let first = core::mem::take(&mut self.opened);
         match self.peek() {
             Some(b'}') => {
@@ -264,7 +301,7 @@ impl<'a> Parser<'a> {
                 if let Some(top) = self.path.top() {
                     *top = Seg::Key(b"");
                 }
-                return Err(Kind::Unknown("duplicate key", k.to_bytes()));
+                return Err(self.fail(Kind::Unknown("duplicate key", k.to_bytes())));
             }
             if let Some(slot) = seen.get_mut(*n as usize) {
                 *slot = Some(k);
@@ -278,20 +315,20 @@ impl<'a> Parser<'a> {
     }
 
     /// Starts reading an array; then call `elem` until it returns false.
-    pub fn array(&mut self) -> Result<'a, ()> {
+    pub fn array(&mut self) -> Result<()> {
         if self.peek() != Some(b'[') {
             return Err(self.type_error("expected an array"));
         }
         self.advance(1);
         if !self.path.push(Seg::Index(u32::MAX)) {
-            return Err(Kind::Invalid("nested too deep"));
+            return Err(self.fail(Kind::Invalid("nested too deep")));
         }
         self.opened = true;
         Ok(())
     }
 
     /// True when another element follows (the path now points at it).
-    pub fn elem(&mut self) -> Result<'a, bool> {
+    pub fn elem(&mut self) -> Result<bool> {
         let first = core::mem::take(&mut self.opened);
         match self.peek() {
             Some(b']') => {
@@ -310,23 +347,23 @@ impl<'a> Parser<'a> {
     }
 
     /// A type error, unless the next token is not a JSON value at all.
-    fn type_error(&mut self, what: &'static str) -> Kind<'a> {
+    fn type_error(&mut self, what: &'static str) -> Fail {
         match self.peek() {
-            Some(b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => Kind::Type(what),
+            Some(b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => self.fail(Kind::Type(what)),
             None => self.syntax("unexpected end of input"),
             _ => self.syntax("expected a JSON value"),
         }
     }
 
     /// A string, unescaped and NUL-terminated in place.
-    pub fn string(&mut self) -> Result<'a, Str<'a>> {
+    pub fn string(&mut self) -> Result<Str<'a>> {
         if self.peek() != Some(b'"') {
             return Err(self.type_error("expected a string"));
         }
         self.string_raw().map(Str::new)
     }
 
-    fn string_raw(&mut self) -> Result<'a, &'a CStr> {
+    fn string_raw(&mut self) -> Result<&'a CStr> {
         self.advance(1); // the opening quote
         let start = self.off;
         let buf = core::mem::take(&mut self.rest);
@@ -334,12 +371,14 @@ impl<'a> Parser<'a> {
         let bad = |what, at: usize| Kind::Syntax(what, start + at);
         loop {
             let Some(&c) = buf.get(r) else {
-                return Err(bad("unterminated string", r));
+                return Err(self.fail(bad("unterminated string", r)));
             };
             match c {
                 b'"' => break,
                 b'\\' => {
-                    let (ch, used) = unescape(buf.get(r + 1..).unwrap_or(&[])).ok_or(bad("invalid escape", r))?;
+                    let Some((ch, used)) = unescape(buf.get(r + 1..).unwrap_or(&[])) else {
+                        return Err(self.fail(bad("invalid escape", r)));
+                    };
                     let mut utf8 = [0u8; 4];
                     let enc = ch.encode_utf8(&mut utf8).as_bytes();
                     // An escape is at least two bytes and its UTF-8 at most
@@ -352,7 +391,7 @@ impl<'a> Parser<'a> {
                     w += enc.len();
                     r += 1 + used;
                 }
-                0..=0x1f => return Err(bad("control character in string", r)),
+                0..=0x1f => return Err(self.fail(bad("control character in string", r))),
                 _ => {
                     if let Some(slot) = buf.get_mut(w) {
                         *slot = c;
@@ -372,13 +411,16 @@ impl<'a> Parser<'a> {
         let s: &'a [u8] = s;
         let text = s.get(..w).unwrap_or(&[]);
         if core::str::from_utf8(text).is_err() {
-            return Err(bad("invalid UTF-8 in string", 0));
+            return Err(self.fail(bad("invalid UTF-8 in string", 0)));
         }
-        CStr::from_bytes_with_nul(s.get(..=w).unwrap_or(&[])).map_err(|_| Kind::Invalid("string holds a NUL character"))
+        match CStr::from_bytes_with_nul(s.get(..=w).unwrap_or(&[])) {
+            Ok(c) => Ok(c),
+            Err(_) => Err(self.fail(Kind::Invalid("string holds a NUL character"))),
+        }
     }
 
     /// The raw text of a number token, checked against JSON's grammar.
-    fn number(&mut self) -> Result<'a, &[u8]> {
+    fn number(&mut self) -> Result<&[u8]> {
         self.skip_ws();
         let r = &self.rest;
         let mut i = 0;
@@ -422,21 +464,22 @@ impl<'a> Parser<'a> {
     }
 
     /// An unsigned integer (no sign, fraction or exponent) that fits in u64.
-    pub fn u64(&mut self) -> Result<'a, u64> {
+    pub fn u64(&mut self) -> Result<u64> {
         if !matches!(self.peek(), Some(b'-' | b'0'..=b'9')) {
             return Err(self.type_error("expected a non-negative integer"));
         }
         let tok = self.number()?;
         if tok.iter().any(|c| !c.is_ascii_digit()) {
-            return Err(Kind::Type("expected a non-negative integer"));
+            return Err(self.fail(Kind::Type("expected a non-negative integer")));
         }
-        tok.iter()
-            .try_fold(0u64, |n, d| n.checked_mul(10)?.checked_add((d - b'0') as u64))
-            .ok_or(Kind::Range("larger than 18446744073709551615"))
+        match tok.iter().try_fold(0u64, |n, d| n.checked_mul(10)?.checked_add((d - b'0') as u64)) {
+            Some(v) => Ok(v),
+            None => Err(self.fail(Kind::Range("larger than 18446744073709551615"))),
+        }
     }
 
     /// A signed integer that fits in i64.
-    pub fn i64(&mut self) -> Result<'a, i64> {
+    pub fn i64(&mut self) -> Result<i64> {
         if !matches!(self.peek(), Some(b'-' | b'0'..=b'9')) {
             return Err(self.type_error("expected an integer"));
         }
@@ -446,21 +489,24 @@ impl<'a> Parser<'a> {
             _ => (false, tok),
         };
         if digits.iter().any(|c| !c.is_ascii_digit()) {
-            return Err(Kind::Type("expected an integer"));
+            return Err(self.fail(Kind::Type("expected an integer")));
         }
         // Accumulate negatively so i64::MIN fits.
         let v = digits.iter().try_fold(0i64, |n, d| n.checked_mul(10)?.checked_sub((d - b'0') as i64));
         let v = v.and_then(|v| if neg { Some(v) } else { v.checked_neg() });
-        v.ok_or(Kind::Range("out of the 64-bit range"))
+        match v {
+            Some(v) => Ok(v),
+            None => Err(self.fail(Kind::Range("out of the 64-bit range"))),
+        }
     }
 
     /// A u32 (ids, modes).
-    pub fn u32(&mut self) -> Result<'a, u32> {
+    pub fn u32(&mut self) -> Result<u32> {
         let v = self.u64()?;
-        u32::try_from(v).map_err(|_| Kind::Range("larger than 4294967295"))
+        u32::try_from(v).map_err(|_| self.fail(Kind::Range("larger than 4294967295")))
     }
 
-    pub fn bool(&mut self) -> Result<'a, bool> {
+    pub fn bool(&mut self) -> Result<bool> {
         match self.peek() {
             Some(b't') => self.literal(b"true").map(|_| true),
             Some(b'f') => self.literal(b"false").map(|_| false),
@@ -469,7 +515,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Skips one value of any type, checking its syntax.
-    pub fn skip(&mut self) -> Result<'a, ()> {
+    pub fn skip(&mut self) -> Result<()> {
         // One bit per open container: 1 = object, 0 = array.
         let mut stack = [0u8; (MAX_SKIP_DEPTH / 8) as usize];
         let mut depth: u32 = 0;
@@ -480,7 +526,7 @@ impl<'a> Parser<'a> {
                 Some(c @ (b'{' | b'[')) => {
                     // Before the empty-container shortcut: `[]` is a level too.
                     if depth >= MAX_SKIP_DEPTH {
-                        return Err(Kind::Invalid("nested deeper than 128 levels"));
+                        return Err(self.fail(Kind::Invalid("nested deeper than 128 levels")));
                     }
                     self.advance(1);
                     let close = if c == b'{' { b'}' } else { b']' };
@@ -539,7 +585,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn object_key(&mut self) -> Result<'a, ()> {
+    fn object_key(&mut self) -> Result<()> {
         if self.peek() != Some(b'"') {
             return Err(self.syntax("expected a string key"));
         }
@@ -548,7 +594,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Checks that nothing but whitespace follows the document.
-    pub fn finish(&mut self) -> Result<'a, ()> {
+    pub fn finish(&mut self) -> Result<()> {
         match self.peek() {
             None => Ok(()),
             Some(_) => Err(self.syntax("trailing characters after the document")),
@@ -609,11 +655,14 @@ mod tests {
         let mut buf = doc.as_bytes().to_vec();
         let mut p = Parser::new(&mut buf);
         let mut out = Vec::new();
-        p.array().map_err(|e| format!("{e:?}"))?;
-        while p.elem().map_err(|e| format!("{e:?}"))? {
-            out.push(p.string().map_err(|e| format!("{e:?}"))?.get().to_str().unwrap().to_string());
-        }
-        p.finish().map_err(|e| format!("{e:?}"))?;
+        let walk = |p: &mut Parser<'_>, out: &mut Vec<String>| -> Result<()> {
+            p.array()?;
+            while p.elem()? {
+                out.push(p.string()?.get().to_str().unwrap().to_string());
+            }
+            p.finish()
+        };
+        walk(&mut p, &mut out).map_err(|_| format!("{:?}", p.failed()))?;
         Ok(out)
     }
 
@@ -652,7 +701,8 @@ mod tests {
         let mut p = Parser::new(&mut bad);
         p.array().unwrap();
         p.elem().unwrap();
-        assert!(matches!(p.string().unwrap_err(), Kind::Syntax("invalid UTF-8 in string", _)));
+        assert!(p.string().is_err());
+        assert!(matches!(p.failed(), Some(Kind::Syntax("invalid UTF-8 in string", _))));
     }
 
     #[test]
@@ -689,8 +739,8 @@ mod tests {
         p.array().unwrap();
         let mut err = None;
         while p.elem().unwrap() {
-            if let Err(e) = p.u64() {
-                err = Some(p.locate(e));
+            if p.u64().is_err() {
+                err = Some(p.error());
                 break;
             }
         }
@@ -723,7 +773,9 @@ mod tests {
         }
         let deep = "[".repeat(200) + &"]".repeat(200);
         let mut b = deep.into_bytes();
-        assert_eq!(Parser::new(&mut b).skip().unwrap_err(), Kind::Invalid("nested deeper than 128 levels"));
+        let mut p = Parser::new(&mut b);
+        assert!(p.skip().is_err());
+        assert_eq!(p.failed(), Some(Kind::Invalid("nested deeper than 128 levels")));
         let ok = "[".repeat(128) + &"]".repeat(128);
         let mut b = ok.into_bytes();
         Parser::new(&mut b).skip().unwrap();
@@ -734,9 +786,12 @@ mod tests {
         let mut b = b"{} x".to_vec();
         let mut p = Parser::new(&mut b);
         p.skip().unwrap();
-        assert!(matches!(p.finish().unwrap_err(), Kind::Syntax("trailing characters after the document", 3)));
+        assert!(p.finish().is_err());
+        assert!(matches!(p.failed(), Some(Kind::Syntax("trailing characters after the document", 3))));
         let mut b = b"  ".to_vec();
-        assert!(matches!(Parser::new(&mut b).object().unwrap_err(), Kind::Syntax("unexpected end of input", _)));
+        let mut p = Parser::new(&mut b);
+        assert!(p.object().is_err());
+        assert!(matches!(p.failed(), Some(Kind::Syntax("unexpected end of input", _))));
     }
 
 }

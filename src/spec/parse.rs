@@ -14,7 +14,7 @@ use crate::seccomp::{self, ActionKind, Op};
 /// `spec` borrows from it.
 pub fn parse<'a>(doc: &'a mut [u8], spec: &mut Spec<'a>) -> core::result::Result<(), Error<'a>> {
     let mut p = Parser::new(doc);
-    document(&mut p, spec).map_err(|kind| p.locate(kind))?;
+    document(&mut p, spec).map_err(|_| p.error())?;
     check_names(spec)?;
     check_sysctls(spec)
 }
@@ -67,7 +67,7 @@ fn check_sysctls<'a>(spec: &Spec<'a>) -> core::result::Result<(), Error<'a>> {
     Ok(())
 }
 
-fn document<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
+fn document<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
     p.object()?;
     while let Some(k) = p.key()? {
         match k.to_bytes() {
@@ -86,25 +86,28 @@ fn document<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
 }
 
 /// Pushes onto a bounded list, or fails naming the limit.
-fn push<'a, T, const N: usize>(v: &mut Vec<T, N>, x: T) -> Result<'a, ()> {
-    v.push(x).map_err(|_| Kind::TooMany(N))
+fn push<T, const N: usize>(p: &mut Parser, v: &mut Vec<T, N>, x: T) -> Result<()> {
+    v.push(x).map_err(|_| p.fail(Kind::TooMany(N)))
 }
 
-/// A full pool shared by several lists: says what it counts.
-fn in_all(what: &'static str) -> impl Fn(Kind) -> Kind {
-    move |k| match k {
-        Kind::TooMany(n) => Kind::TooManyInAll(n, what),
-        k => k,
+/// A full pool shared by several lists: the failure says what it counts.
+fn in_all<T>(p: &mut Parser, r: Result<T>, what: &'static str) -> Result<T> {
+    if r.is_err() {
+        p.refail(|k| match k {
+            Kind::TooMany(n) => Kind::TooManyInAll(n, what),
+            k => k,
+        });
     }
+    r
 }
 
 /// A string that may be null (absent).
-fn opt_string<'a>(p: &mut Parser<'a>) -> Result<'a, Option<Str<'a>>> {
+fn opt_string<'a>(p: &mut Parser<'a>) -> Result<Option<Str<'a>>> {
     if p.null()? { Ok(None) } else { p.string().map(Some) }
 }
 
 /// An optional bool: null is absent, which is false.
-fn opt_bool<'a>(p: &mut Parser<'a>) -> Result<'a, bool> {
+fn opt_bool<'a>(p: &mut Parser<'a>) -> Result<bool> {
     if p.null()? { Ok(false) } else { p.bool() }
 }
 
@@ -113,7 +116,7 @@ fn strings<'a, const N: usize>(
     p: &mut Parser<'a>,
     out: &mut Vec<Str<'a>, N>,
     check: fn(&[u8]) -> Option<&'static str>,
-) -> Result<'a, ()> {
+) -> Result<()> {
     if p.null()? {
         return Ok(());
     }
@@ -121,9 +124,9 @@ fn strings<'a, const N: usize>(
     while p.elem()? {
         let s = p.string()?;
         if let Some(why) = check(s.to_bytes()) {
-            return Err(Kind::Invalid(why));
+            return Err(p.fail(Kind::Invalid(why)));
         }
-        push(out, s)?;
+        push(p, out, s)?;
     }
     Ok(())
 }
@@ -150,27 +153,27 @@ fn env_entry(s: &[u8]) -> Option<&'static str> {
 }
 
 /// Refuses a non-empty string: confinement nsinit cannot apply.
-fn refuse_nonempty<'a>(p: &mut Parser<'a>, why: &'static str) -> Result<'a, ()> {
+fn refuse_nonempty<'a>(p: &mut Parser<'a>, why: &'static str) -> Result<()> {
     match opt_string(p)? {
-        Some(s) if !s.is_empty() => Err(Kind::Unsupported(why)),
+        Some(s) if !s.is_empty() => Err(p.fail(Kind::Unsupported(why))),
         _ => Ok(()),
     }
 }
 
 /// Refuses any value but null: an effect nsinit does not apply.
-fn refuse_present<'a>(p: &mut Parser<'a>, why: &'static str) -> Result<'a, ()> {
-    if p.null()? { Ok(()) } else { Err(Kind::Unsupported(why)) }
+fn refuse_present<'a>(p: &mut Parser<'a>, why: &'static str) -> Result<()> {
+    if p.null()? { Ok(()) } else { Err(p.fail(Kind::Unsupported(why))) }
 }
 
-fn hostname<'a>(p: &mut Parser<'a>) -> Result<'a, Option<Str<'a>>> {
+fn hostname<'a>(p: &mut Parser<'a>) -> Result<Option<Str<'a>>> {
     let s = opt_string(p)?;
     if s.is_some_and(|s| s.to_bytes().len() > MAX_HOSTNAME) {
-        return Err(Kind::Invalid("longer than 64 bytes"));
+        return Err(p.fail(Kind::Invalid("longer than 64 bytes")));
     }
     Ok(s)
 }
 
-fn root<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
+fn root<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
     if p.null()? {
         return Ok(());
     }
@@ -181,7 +184,7 @@ fn root<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
             b"path" => {
                 let s = p.string()?;
                 if s.is_empty() {
-                    return Err(Kind::Invalid("empty path"));
+                    return Err(p.fail(Kind::Invalid("empty path")));
                 }
                 path = Some(s);
             }
@@ -189,12 +192,12 @@ fn root<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
             _ => p.skip()?,
         }
     }
-    let path = path.ok_or(Kind::Missing("path"))?;
+    let path = path.ok_or_else(|| p.fail(Kind::Missing("path")))?;
     spec.root = Root { path: Some(path), readonly };
     Ok(())
 }
 
-fn mounts<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
+fn mounts<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
     if p.null()? {
         return Ok(());
     }
@@ -209,7 +212,7 @@ fn mounts<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
                 b"destination" => {
                     let s = p.string()?;
                     if let Some(why) = absolute(s.to_bytes()) {
-                        return Err(Kind::Invalid(why));
+                        return Err(p.fail(Kind::Invalid(why)));
                     }
                     destination = Some(s);
                 }
@@ -222,15 +225,15 @@ fn mounts<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
                 _ => p.skip()?,
             }
         }
-        let destination = destination.ok_or(Kind::Missing("destination"))?;
+        let destination = destination.ok_or_else(|| p.fail(Kind::Missing("destination")))?;
         let len = spec.mount_data.len() - start;
         let m = Mount { destination, fstype, source, options: opts, data: (start as u16, len as u16) };
-        push(&mut spec.mounts, m)?;
+        push(p, &mut spec.mounts, m)?;
     }
     Ok(())
 }
 
-fn mount_options<'a>(p: &mut Parser<'a>, opts: &mut MountOptions, data: &mut Vec<Str<'a>, MAX_MOUNT_DATA>) -> Result<'a, ()> {
+fn mount_options<'a>(p: &mut Parser<'a>, opts: &mut MountOptions, data: &mut Vec<Str<'a>, MAX_MOUNT_DATA>) -> Result<()> {
     if p.null()? {
         return Ok(());
     }
@@ -238,16 +241,19 @@ fn mount_options<'a>(p: &mut Parser<'a>, opts: &mut MountOptions, data: &mut Vec
     while p.elem()? {
         let w = p.string()?;
         match options::parse_word(w.to_bytes()) {
-            Word::Unknown => return Err(Kind::Unknown("unknown option", w.to_bytes())),
-            Word::Unsupported(why) => return Err(Kind::Unsupported(why)),
-            Word::Data => push(data, w).map_err(in_all("mount data words in all mounts"))?,
+            Word::Unknown => return Err(p.fail(Kind::Unknown("unknown option", w.to_bytes()))),
+            Word::Unsupported(why) => return Err(p.fail(Kind::Unsupported(why))),
+            Word::Data => {
+                let r = push(p, data, w);
+                in_all(p, r, "mount data words in all mounts")?
+            }
             word => opts.apply(word),
         }
     }
     Ok(())
 }
 
-fn process<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
+fn process<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
     if p.null()? {
         return Ok(());
     }
@@ -260,7 +266,7 @@ fn process<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
             b"args" => {
                 strings(p, &mut pr.args, any)?;
                 if pr.args.first().is_some_and(|a| a.is_empty()) {
-                    return Err(Kind::Invalid("the program name (args[0]) is empty"));
+                    return Err(p.fail(Kind::Invalid("the program name (args[0]) is empty")));
                 }
             }
             b"env" => {
@@ -273,7 +279,7 @@ fn process<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
             b"cwd" => {
                 let s = opt_string(p)?;
                 if let Some(why) = s.and_then(|s| absolute(s.to_bytes())) {
-                    return Err(Kind::Invalid(why));
+                    return Err(p.fail(Kind::Invalid(why)));
                 }
                 pr.cwd = s;
             }
@@ -288,7 +294,7 @@ fn process<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
                 if !p.null()? {
                     let v = p.i64()?;
                     if !(-1000..=1000).contains(&v) {
-                        return Err(Kind::Range("must be between -1000 and 1000"));
+                        return Err(p.fail(Kind::Range("must be between -1000 and 1000")));
                     }
                     pr.oom_score_adj = Opt::some(v as i32);
                 }
@@ -307,7 +313,7 @@ fn process<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
     Ok(())
 }
 
-fn user<'a>(p: &mut Parser<'a>, u: &mut User) -> Result<'a, ()> {
+fn user<'a>(p: &mut Parser<'a>, u: &mut User) -> Result<()> {
     if p.null()? {
         return Ok(());
     }
@@ -320,7 +326,7 @@ fn user<'a>(p: &mut Parser<'a>, u: &mut User) -> Result<'a, ()> {
                 if !p.null()? {
                     let m = p.u32()?;
                     if m > 0o777 {
-                        return Err(Kind::Range("must be at most 0777 (511)"));
+                        return Err(p.fail(Kind::Range("must be at most 0777 (511)")));
                     }
                     u.umask = Opt::some(m);
                 }
@@ -331,7 +337,7 @@ fn user<'a>(p: &mut Parser<'a>, u: &mut User) -> Result<'a, ()> {
                     p.array()?;
                     while p.elem()? {
                         let g = p.u32()?;
-                        push(&mut u.additional_gids, g)?;
+                        push(p, &mut u.additional_gids, g)?;
                     }
                 }
             }
@@ -345,7 +351,7 @@ fn capabilities<'a>(
     p: &mut Parser<'a>,
     warnings: &mut Vec<Warning<'a>, MAX_WARNINGS>,
     dropped: &mut u32,
-) -> Result<'a, Option<Capabilities>> {
+) -> Result<Option<Capabilities>> {
     if p.null()? {
         return Ok(None);
     }
@@ -384,7 +390,7 @@ fn capabilities<'a>(
     Ok(Some(c))
 }
 
-fn rlimit_list<'a>(p: &mut Parser<'a>, out: &mut Vec<Rlimit, MAX_RLIMITS>) -> Result<'a, ()> {
+fn rlimit_list<'a>(p: &mut Parser<'a>, out: &mut Vec<Rlimit, MAX_RLIMITS>) -> Result<()> {
     if p.null()? {
         return Ok(());
     }
@@ -396,9 +402,9 @@ fn rlimit_list<'a>(p: &mut Parser<'a>, out: &mut Vec<Rlimit, MAX_RLIMITS>) -> Re
             match k.to_bytes() {
                 b"type" => {
                     let t = p.string()?.to_bytes();
-                    let r = rlimits::from_name(t).ok_or(Kind::Unknown("unknown resource", t))?;
+                    let r = rlimits::from_name(t).ok_or_else(|| p.fail(Kind::Unknown("unknown resource", t)))?;
                     if out.iter().any(|l| l.resource == r) {
-                        return Err(Kind::Unknown("duplicate resource", t));
+                        return Err(p.fail(Kind::Unknown("duplicate resource", t)));
                     }
                     resource = Some(r);
                 }
@@ -407,18 +413,18 @@ fn rlimit_list<'a>(p: &mut Parser<'a>, out: &mut Vec<Rlimit, MAX_RLIMITS>) -> Re
                 _ => p.skip()?,
             }
         }
-        let resource = resource.ok_or(Kind::Missing("type"))?;
-        let soft = soft.ok_or(Kind::Missing("soft"))?;
-        let hard = hard.ok_or(Kind::Missing("hard"))?;
+        let resource = resource.ok_or_else(|| p.fail(Kind::Missing("type")))?;
+        let soft = soft.ok_or_else(|| p.fail(Kind::Missing("soft")))?;
+        let hard = hard.ok_or_else(|| p.fail(Kind::Missing("hard")))?;
         if soft > hard {
-            return Err(Kind::Invalid("soft limit above the hard limit"));
+            return Err(p.fail(Kind::Invalid("soft limit above the hard limit")));
         }
-        push(out, Rlimit { resource, soft, hard })?;
+        push(p, out, Rlimit { resource, soft, hard })?;
     }
     Ok(())
 }
 
-fn linux<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
+fn linux<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
     if p.null()? {
         return Ok(());
     }
@@ -430,7 +436,7 @@ fn linux<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<'a, ()> {
             b"rootfsPropagation" => {
                 if let Some(s) = opt_string(p)?.filter(|s| !s.is_empty()) {
                     let prop = options::parse_propagation(s.to_bytes())
-                        .ok_or_else(|| Kind::Unknown("unknown propagation", s.to_bytes()))?;
+                        .ok_or_else(|| p.fail(Kind::Unknown("unknown propagation", s.to_bytes())))?;
                     l.rootfs_propagation = Opt::some(prop);
                 }
             }
@@ -466,7 +472,7 @@ fn namespace_flag(t: &[u8]) -> Option<i32> {
     })
 }
 
-fn namespaces<'a>(p: &mut Parser<'a>, l: &mut Linux<'a>) -> Result<'a, ()> {
+fn namespaces<'a>(p: &mut Parser<'a>, l: &mut Linux<'a>) -> Result<()> {
     if p.null()? {
         return Ok(());
     }
@@ -478,9 +484,9 @@ fn namespaces<'a>(p: &mut Parser<'a>, l: &mut Linux<'a>) -> Result<'a, ()> {
             match k.to_bytes() {
                 b"type" => {
                     let t = p.string()?.to_bytes();
-                    let f = namespace_flag(t).ok_or(Kind::Unknown("unknown namespace type", t))? as u32;
+                    let f = namespace_flag(t).ok_or_else(|| p.fail(Kind::Unknown("unknown namespace type", t)))? as u32;
                     if l.namespaces & f != 0 {
-                        return Err(Kind::Unknown("duplicate namespace type", t));
+                        return Err(p.fail(Kind::Unknown("duplicate namespace type", t)));
                     }
                     flag = Some(f);
                 }
@@ -488,7 +494,7 @@ fn namespaces<'a>(p: &mut Parser<'a>, l: &mut Linux<'a>) -> Result<'a, ()> {
                 _ => p.skip()?,
             }
         }
-        let f = flag.ok_or(Kind::Missing("type"))?;
+        let f = flag.ok_or_else(|| p.fail(Kind::Missing("type")))?;
         l.namespaces |= f;
         if !joined {
             l.new_namespaces |= f;
@@ -497,7 +503,7 @@ fn namespaces<'a>(p: &mut Parser<'a>, l: &mut Linux<'a>) -> Result<'a, ()> {
     Ok(())
 }
 
-fn devices<'a>(p: &mut Parser<'a>, out: &mut Vec<Device<'a>, MAX_DEVICES>) -> Result<'a, ()> {
+fn devices<'a>(p: &mut Parser<'a>, out: &mut Vec<Device<'a>, MAX_DEVICES>) -> Result<()> {
     if p.null()? {
         return Ok(());
     }
@@ -511,7 +517,7 @@ fn devices<'a>(p: &mut Parser<'a>, out: &mut Vec<Device<'a>, MAX_DEVICES>) -> Re
                 b"path" => {
                     let s = p.string()?;
                     if let Some(why) = absolute(s.to_bytes()) {
-                        return Err(Kind::Invalid(why));
+                        return Err(p.fail(Kind::Invalid(why)));
                     }
                     path = Some(s);
                 }
@@ -521,7 +527,7 @@ fn devices<'a>(p: &mut Parser<'a>, out: &mut Vec<Device<'a>, MAX_DEVICES>) -> Re
                         b"c" | b"u" => libc::S_IFCHR,
                         b"b" => libc::S_IFBLK,
                         b"p" => libc::S_IFIFO,
-                        _ => return Err(Kind::Unknown("unknown device type", t)),
+                        _ => return Err(p.fail(Kind::Unknown("unknown device type", t))),
                     });
                 }
                 b"major" => major = if p.null()? { None } else { Some(dev_number(p)?) },
@@ -530,7 +536,7 @@ fn devices<'a>(p: &mut Parser<'a>, out: &mut Vec<Device<'a>, MAX_DEVICES>) -> Re
                     if !p.null()? {
                         let m = p.u32()?;
                         if m > 0o7777 {
-                            return Err(Kind::Range("must be at most 07777 (4095)"));
+                            return Err(p.fail(Kind::Range("must be at most 07777 (4095)")));
                         }
                         file_mode = Some(m);
                     }
@@ -540,26 +546,26 @@ fn devices<'a>(p: &mut Parser<'a>, out: &mut Vec<Device<'a>, MAX_DEVICES>) -> Re
                 _ => p.skip()?,
             }
         }
-        let path = path.ok_or(Kind::Missing("path"))?;
-        let kind = kind.ok_or(Kind::Missing("type"))?;
+        let path = path.ok_or_else(|| p.fail(Kind::Missing("path")))?;
+        let kind = kind.ok_or_else(|| p.fail(Kind::Missing("type")))?;
         // A FIFO has no numbers; character and block devices need both.
         let (major, minor) = if kind == libc::S_IFIFO {
             (major.unwrap_or(0), minor.unwrap_or(0))
         } else {
-            (major.ok_or(Kind::Missing("major"))?, minor.ok_or(Kind::Missing("minor"))?)
+            (major.ok_or_else(|| p.fail(Kind::Missing("major")))?, minor.ok_or_else(|| p.fail(Kind::Missing("minor")))?)
         };
-        push(out, Device { path, kind, major, minor, file_mode, uid, gid })?;
+        push(p, out, Device { path, kind, major, minor, file_mode, uid, gid })?;
     }
     Ok(())
 }
 
 /// A device number: major and minor are 32-bit in the kernel's dev_t.
-fn dev_number<'a>(p: &mut Parser<'a>) -> Result<'a, u64> {
+fn dev_number<'a>(p: &mut Parser<'a>) -> Result<u64> {
     let v = p.i64()?;
-    u32::try_from(v).map(u64::from).map_err(|_| Kind::Range("must be between 0 and 4294967295"))
+    u32::try_from(v).map(u64::from).map_err(|_| p.fail(Kind::Range("must be between 0 and 4294967295")))
 }
 
-fn sysctl<'a>(p: &mut Parser<'a>, out: &mut Vec<(Str<'a>, Str<'a>), MAX_SYSCTL>) -> Result<'a, ()> {
+fn sysctl<'a>(p: &mut Parser<'a>, out: &mut Vec<(Str<'a>, Str<'a>), MAX_SYSCTL>) -> Result<()> {
     if p.null()? {
         return Ok(());
     }
@@ -570,15 +576,15 @@ fn sysctl<'a>(p: &mut Parser<'a>, out: &mut Vec<(Str<'a>, Str<'a>), MAX_SYSCTL>)
         let name = k.to_bytes();
         let bad = name.is_empty() || name.split(|&c| c == b'.' || c == b'/').any(|c| c.is_empty() || c == b"..");
         if bad {
-            return Err(Kind::Unknown("invalid sysctl name", name));
+            return Err(p.fail(Kind::Unknown("invalid sysctl name", name)));
         }
         let v = p.string()?;
-        push(out, (k, v))?;
+        push(p, out, (k, v))?;
     }
     Ok(())
 }
 
-fn seccomp<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<'a, ()> {
+fn seccomp<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<()> {
     if p.null()? {
         return Ok(());
     }
@@ -595,7 +601,7 @@ fn seccomp<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<'a, ()> {
                     p.array()?;
                     while p.elem()? {
                         let a = p.string()?.to_bytes();
-                        let bit = seccomp::arch_from_name(a).ok_or(Kind::Unknown("unknown architecture", a))?;
+                        let bit = seccomp::arch_from_name(a).ok_or_else(|| p.fail(Kind::Unknown("unknown architecture", a)))?;
                         s.architectures |= bit;
                     }
                 }
@@ -605,7 +611,7 @@ fn seccomp<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<'a, ()> {
                     p.array()?;
                     while p.elem()? {
                         let f = p.string()?.to_bytes();
-                        s.flags |= seccomp::flag_from_name(f).ok_or(Kind::Unknown("unknown flag", f))?;
+                        s.flags |= seccomp::flag_from_name(f).ok_or_else(|| p.fail(Kind::Unknown("unknown flag", f)))?;
                     }
                 }
             }
@@ -614,30 +620,30 @@ fn seccomp<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<'a, ()> {
             _ => p.skip()?,
         }
     }
-    let default = default.ok_or(Kind::Missing("defaultAction"))?;
-    s.default_action = default.with_data(default_errno).ok_or(Kind::Unsupported("SCMP_ACT_NOTIFY is not supported"))?;
+    let default = default.ok_or_else(|| p.fail(Kind::Missing("defaultAction")))?;
+    s.default_action = default.with_data(default_errno).ok_or_else(|| p.fail(Kind::Unsupported("SCMP_ACT_NOTIFY is not supported")))?;
     s.present = true;
     Ok(())
 }
 
-fn action_kind<'a>(p: &mut Parser<'a>) -> Result<'a, ActionKind> {
+fn action_kind<'a>(p: &mut Parser<'a>) -> Result<ActionKind> {
     let a = p.string()?.to_bytes();
-    let kind = seccomp::Action::kind_from_name(a).ok_or(Kind::Unknown("unknown action", a))?;
+    let kind = seccomp::Action::kind_from_name(a).ok_or_else(|| p.fail(Kind::Unknown("unknown action", a)))?;
     if kind == ActionKind::Notify {
-        return Err(Kind::Unsupported("SCMP_ACT_NOTIFY is not supported"));
+        return Err(p.fail(Kind::Unsupported("SCMP_ACT_NOTIFY is not supported")));
     }
     Ok(kind)
 }
 
-fn errno_ret<'a>(p: &mut Parser<'a>) -> Result<'a, Option<u16>> {
+fn errno_ret<'a>(p: &mut Parser<'a>) -> Result<Option<u16>> {
     if p.null()? {
         return Ok(None);
     }
     let v = p.u64()?;
-    u16::try_from(v).map(Some).map_err(|_| Kind::Range("must be at most 65535"))
+    u16::try_from(v).map(Some).map_err(|_| p.fail(Kind::Range("must be at most 65535")))
 }
 
-fn syscall_rules<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<'a, ()> {
+fn syscall_rules<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<()> {
     if p.null()? {
         return Ok(());
     }
@@ -649,25 +655,31 @@ fn syscall_rules<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<'a, ()> 
         p.object()?;
         while let Some(k) = p.key()? {
             match k.to_bytes() {
-                b"names" => strings(p, &mut s.names, syscall_name).map_err(in_all("syscall names in all rules"))?,
+                b"names" => {
+                    let r = strings(p, &mut s.names, syscall_name);
+                    in_all(p, r, "syscall names in all rules")?
+                }
                 b"action" => kind = Some(action_kind(p)?),
                 b"errnoRet" => errno = errno_ret(p)?,
-                b"args" => syscall_args(p, &mut s.args).map_err(in_all("argument conditions in all rules"))?,
+                b"args" => {
+                    let r = syscall_args(p, &mut s.args);
+                    in_all(p, r, "argument conditions in all rules")?
+                }
                 _ => p.skip()?,
             }
         }
         let action = kind
-            .ok_or(Kind::Missing("action"))?
+            .ok_or_else(|| p.fail(Kind::Missing("action")))?
             .with_data(errno)
-            .ok_or(Kind::Unsupported("SCMP_ACT_NOTIFY is not supported"))?;
+            .ok_or_else(|| p.fail(Kind::Unsupported("SCMP_ACT_NOTIFY is not supported")))?;
         let names = (names_start as u16, (s.names.len() - names_start) as u16);
         let args = (args_start as u16, (s.args.len() - args_start) as u16);
-        push(&mut s.rules, Rule { action, names, args })?;
+        push(p, &mut s.rules, Rule { action, names, args })?;
     }
     Ok(())
 }
 
-fn syscall_args<'a>(p: &mut Parser<'a>, out: &mut Vec<crate::seccomp::ArgCmp, MAX_SECCOMP_ARGS>) -> Result<'a, ()> {
+fn syscall_args<'a>(p: &mut Parser<'a>, out: &mut Vec<crate::seccomp::ArgCmp, MAX_SECCOMP_ARGS>) -> Result<()> {
     if p.null()? {
         return Ok(());
     }
@@ -680,7 +692,7 @@ fn syscall_args<'a>(p: &mut Parser<'a>, out: &mut Vec<crate::seccomp::ArgCmp, MA
                 b"index" => {
                     let i = p.u64()?;
                     if i > 5 {
-                        return Err(Kind::Range("must be between 0 and 5"));
+                        return Err(p.fail(Kind::Range("must be between 0 and 5")));
                     }
                     index = Some(i as u8);
                 }
@@ -688,15 +700,15 @@ fn syscall_args<'a>(p: &mut Parser<'a>, out: &mut Vec<crate::seccomp::ArgCmp, MA
                 b"valueTwo" => value_two = if p.null()? { 0 } else { p.u64()? },
                 b"op" => {
                     let o = p.string()?.to_bytes();
-                    op = Some(Op::from_name(o).ok_or(Kind::Unknown("unknown operator", o))?);
+                    op = Some(Op::from_name(o).ok_or_else(|| p.fail(Kind::Unknown("unknown operator", o)))?);
                 }
                 _ => p.skip()?,
             }
         }
-        let index = index.ok_or(Kind::Missing("index"))?;
-        let value = value.ok_or(Kind::Missing("value"))?;
-        let op = op.ok_or(Kind::Missing("op"))?;
-        push(out, crate::seccomp::ArgCmp { index, op, value, value_two })?;
+        let index = index.ok_or_else(|| p.fail(Kind::Missing("index")))?;
+        let value = value.ok_or_else(|| p.fail(Kind::Missing("value")))?;
+        let op = op.ok_or_else(|| p.fail(Kind::Missing("op")))?;
+        push(p, out, crate::seccomp::ArgCmp { index, op, value, value_two })?;
     }
     Ok(())
 }
