@@ -115,6 +115,8 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         return Ok(code);
     }
     hardened.map_err(|(c, e)| Error::new("harden", Object::Name(caps::name(c).as_bytes()), Reason::Errno(e)))?;
+    // execve copied the workload's argv and envp: their arrays can go.
+    sys::cell::release(command);
     // Warnings only now: a failure is exactly one line, never after them.
     warn_spec(spec);
     warn_reaper(&opts);

@@ -57,7 +57,14 @@ pub fn restore(saved: &Saved) -> core::result::Result<(), Errno> {
 
 /// Runs PID 1's loop until the workload `child` has exited; returns its wait
 /// status. Signals go to `child`, or to its process group when `group`.
+/// In its own section, after all other code (linker/nsinit.ld): once setup
+/// is over and its pages are released, PID 1 runs from these pages alone.
+#[inline(never)]
+#[unsafe(link_section = ".text.nsinit_pid1")]
 pub fn run(sfd: sys::Fd, child: i32, group: bool) -> i32 {
+    // From here on only this section's code runs (until the exit): the
+    // rest of nsinit's code need not stay resident.
+    sys::release_code();
     let target = if group { -child } else { child };
     let mut sigs = [0i32; 16];
     loop {
@@ -89,6 +96,7 @@ pub fn run(sfd: sys::Fd, child: i32, group: bool) -> i32 {
 }
 
 /// Sends `sig` on; a workload already gone (ESRCH) is not an error.
+#[unsafe(link_section = ".text.nsinit_pid1")]
 fn forward(target: i32, sig: i32) {
     match sys::kill(target, sig) {
         Ok(()) | Err(Errno::ESRCH) => {}
@@ -97,6 +105,7 @@ fn forward(target: i32, sig: i32) {
 }
 
 /// Reaps every zombie there is; Some(status) if one was the workload.
+#[unsafe(link_section = ".text.nsinit_pid1")]
 fn reap(child: i32) -> Option<i32> {
     let mut workload = None;
     loop {
@@ -116,6 +125,7 @@ fn reap(child: i32) -> Option<i32> {
     }
 }
 
+#[unsafe(link_section = ".text.nsinit_pid1")]
 fn wait_blocking(child: i32) -> i32 {
     loop {
         match sys::wait4(-1, 0) {
@@ -129,6 +139,7 @@ fn wait_blocking(child: i32) -> i32 {
 
 /// nsinit's exit status for a wait status: N for exit(N), 128+S for death
 /// by signal S, 0 for a status named by `-e`.
+#[unsafe(link_section = ".text.nsinit_pid1")]
 pub fn exit_code(status: i32, expects: impl Fn(u8) -> bool) -> i32 {
     let sig = status & 0x7f;
     let code = if sig == 0 { (status >> 8) & 0xff } else { 128 + sig };

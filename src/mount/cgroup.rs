@@ -88,6 +88,8 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
     // The mount flags (nosuid, nodev, noexec, ro, atime) on the whole tree at
     // once: binds ignore them, and one recursive mount_setattr replaces a
     // remount per hierarchy.
+    crate::sys::cell::release(&mut files.mountinfo);
+    crate::sys::cell::release(&mut files.cgroup);
     let mounted = resolve::open(root, m.destination.get(), Kind::Dir).map_err(at)?;
     let (set, clr) = flags_to_attrs(flags | if ro { MS_RDONLY } else { 0 });
     sys::mount_setattr(mounted.fd(), c"", (libc::AT_EMPTY_PATH | libc::AT_RECURSIVE) as u32, set, clr).map_err(at)?;

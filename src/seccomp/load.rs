@@ -25,7 +25,10 @@ pub fn compile<'a>(s: &Seccomp<'a>) -> Result<Option<&'static Program>, Error<'a
         (Some(c), Some(p)) => (c, p),
         _ => return Err(Error { path: Path::of(&base), kind: Kind::Invalid("compiled twice") }),
     };
-    compiler.compile(s, program).map_err(|e| {
+    let compiled = compiler.compile(s, program);
+    // The compiler's scratch is not needed again: give its pages back.
+    crate::sys::cell::release(compiler);
+    compiled.map_err(|e| {
         let path = match e {
             CompileError::Conflict { rule, name } | CompileError::EmptyName { rule, name } => at(rule, name),
             CompileError::TooLong | CompileError::Malformed => Path::of(&base),

@@ -59,3 +59,25 @@ impl<T: Zeroable> Once<T> {
 // `Option<Str>`, `spec::Opt` (repr(C): zero is "absent"), and a Seccomp of
 // those plus a `repr(u8)` Action whose zero is a valid variant.
 unsafe impl Zeroable for crate::spec::Spec<'_> {}
+
+// SAFETY: execve's arrays: null pointers and a zero length are empty.
+unsafe impl Zeroable for crate::exec::Command {}
+
+// SAFETY: bytes: all-zero is a valid value.
+unsafe impl<const N: usize> Zeroable for [u8; N] {}
+
+/// Gives the pages wholly inside `x` back to the kernel
+/// (`madvise(MADV_DONTNEED)`): the memory stops being resident, and reads
+/// as zeros from then on, a valid value for a `Zeroable` type. Bytes in a
+/// page `x` shares with something else are left as they are.
+pub fn release<T: Zeroable>(x: &mut T) {
+    let start = x as *mut T as usize;
+    let end = start + core::mem::size_of::<T>();
+    let (first, last) = ((start + 4095) & !4095, end & !4095);
+    if last > first {
+        // SAFETY: [first, last) lies inside `x`, to which we hold the only
+        // reference; zero pages are a valid T (Zeroable). An error leaves
+        // the memory as it was, which is fine too.
+        let _ = unsafe { super::madvise(first, last - first, libc::MADV_DONTNEED) };
+    }
+}

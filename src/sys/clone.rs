@@ -123,5 +123,10 @@ pub fn spawn<F: FnMut(&Gate) -> core::convert::Infallible>(f: &mut F, meanwhile:
         // EAGAIN: changed already; EINTR: look again.
         let _ = super::futex_wait(&tid, v);
     }
+    // The child is gone from our memory: its stack need not stay resident.
+    let (first, last) = ((base + 4095) & !4095, (base + STACK_SIZE) & !4095);
+    // SAFETY: the stack is ours alone again (the child has exec'd or
+    // exited); its contents are never read before being written.
+    let _ = unsafe { super::madvise(first, last - first, libc::MADV_DONTNEED) };
     Ok(pid)
 }

@@ -244,6 +244,7 @@ pub fn set_ctty(fd: Fd) -> Result<()> {
 // Processes
 
 /// `exit_group(code)`
+#[unsafe(link_section = ".text.nsinit_pid1")]
 pub fn exit_group(code: i32) -> ! {
     // SAFETY: exit_group never returns.
     unsafe {
@@ -266,12 +267,14 @@ pub fn getppid() -> i32 {
 }
 
 /// `kill(pid, sig)`
+#[unsafe(link_section = ".text.nsinit_pid1")]
 pub fn kill(pid: i32, sig: i32) -> Result<()> {
     // SAFETY: touches no memory.
     unsafe { syscall!(Sysno::kill, pid, sig) }.map(drop)
 }
 
 /// `wait4(pid, &status, options, NULL)`: `Ok(None)` when WNOHANG found nothing.
+#[unsafe(link_section = ".text.nsinit_pid1")]
 pub fn wait4(pid: i32, options: i32) -> Result<Option<(i32, i32)>> {
     let mut status: i32 = 0;
     // SAFETY: status is a valid int to write to; rusage is NULL.
@@ -342,6 +345,48 @@ pub fn monotonic_us() -> u64 {
     // SAFETY: ts is a valid timespec to write to.
     let _ = unsafe { syscall!(Sysno::clock_gettime, libc::CLOCK_MONOTONIC, &mut ts as *mut libc::timespec) };
     (ts.tv_sec as u64).wrapping_mul(1_000_000).wrapping_add(ts.tv_nsec as u64 / 1000)
+}
+
+/// `madvise(addr, len, advice)`.
+///
+/// # Safety
+/// `[addr, addr + len)` must be memory the caller owns outright: with
+/// MADV_DONTNEED, anonymous memory reads as zeros afterwards.
+pub(crate) unsafe fn madvise(addr: usize, len: usize, advice: i32) -> Result<()> {
+    // SAFETY: the caller's contract.
+    unsafe { syscall!(Sysno::madvise, addr, len, advice) }.map(drop)
+}
+
+unsafe extern "C" {
+    /// The first byte of the executable, the end of its code, and the
+    /// start of its writable data (GNU ld's default script defines them).
+    static __executable_start: u8;
+    static etext: u8;
+    static __init_array_start: u8;
+}
+
+/// Drops the mapped pages of nsinit's own code and constants once setup is
+/// over: PID 1's loop runs from the last pages of the code (linker/nsinit.ld
+/// puts it there), and they fault back in from the page cache. The kernel
+/// maps a fault's whole 64 KiB-aligned window ("fault-around"), clipped to
+/// the mapping: a first madvise (MADV_RANDOM, harmless) splits the code from
+/// the constants, so the loop's window brings back code only.
+#[unsafe(link_section = ".text.nsinit_pid1")]
+pub fn release_code() {
+    // Only the addresses of the linker's symbols are taken.
+    let start = core::ptr::addr_of!(__executable_start) as usize & !4095;
+    let code_end = (core::ptr::addr_of!(etext) as usize + 4095) & !4095;
+    let end = core::ptr::addr_of!(__init_array_start) as usize & !4095;
+    if code_end <= start || end < code_end {
+        return;
+    }
+    // SAFETY: [start, end) is the executable's file-backed, read-only
+    // mapping: dropping its pages changes nothing but residency; code and
+    // constants fault back in when used.
+    unsafe {
+        let _ = madvise(start, code_end - start, libc::MADV_RANDOM);
+        let _ = madvise(start, end - start, libc::MADV_DONTNEED);
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -460,6 +505,7 @@ pub fn signalfd(mask: SigSet) -> Result<Fd> {
 /// Reads one `signalfd_siginfo` and returns (signo, sender pid).
 /// Reads up to 16 pending `signalfd_siginfo` records in one read and
 /// returns their signal numbers (the rest of each record is not needed).
+#[unsafe(link_section = ".text.nsinit_pid1")]
 pub fn read_signals(fd: Fd, out: &mut [i32; 16]) -> Result<usize> {
     let mut info = [0u8; 128 * 16];
     let n = read(fd, &mut info)?;
