@@ -68,12 +68,12 @@ impl Abi {
 
     /// `sysno` for a name already looked up.
     pub fn number(self, name: Name) -> Option<u32> {
-        let [x86_64, x86] = *NAMES.nrs.get(usize::from(name.0))?;
+        let packed = *NAMES.nrs.get(usize::from(name.0))?;
         let nr = match self {
-            Abi::X86_64 | Abi::X32 => x86_64,
-            Abi::X86 => x86,
-        };
-        let nr = (nr != NONE).then_some(u32::from(nr))?;
+            Abi::X86_64 | Abi::X32 => packed,
+            Abi::X86 => packed >> NR_BITS,
+        } & NONE;
+        let nr = (nr != NONE).then_some(nr)?;
         if self == Abi::X32 { x32(nr).map(|nr| nr | X32_SYSCALL_BIT) } else { Some(nr) }
     }
 }
@@ -117,7 +117,7 @@ const ABI_64: [u64; 6] = {
 /// the numbers of src/arch-x86.c). Without it a filter that denies `socket`
 /// would let `socketcall(SYS_SOCKET, ...)` through.
 pub fn x86_multiplexed(name: Name) -> Option<(u32, u32)> {
-    let code = u32::from(*NAMES.mux.get(usize::from(name.0))?);
+    let code = *NAMES.nrs.get(usize::from(name.0))? >> (2 * NR_BITS);
     match code {
         0 => None,
         c if c & IPC != 0 => Some((117, c & !IPC)),
@@ -188,58 +188,97 @@ const X86_64_ONLY: [u16; 11] = [134, 156, 174, 177, 178, 180, 205, 211, 214, 215
 /// The longest syscall name the table holds.
 const MAX_NAME: usize = 31;
 
+/// Bits of a syscall number in `Names::nrs` (the tables' highest is 547).
+const NR_BITS: u32 = 10;
 /// The number of a name on an ABI that lacks it.
-const NONE: u16 = u16::MAX;
+const NONE: u32 = (1 << NR_BITS) - 1;
 
 /// The syscall names of x86_64 and x86 and the x86 multiplexed calls, each
-/// once: the names of length `l` are `names[offs[l]..offs[l + 1]]`, sorted,
-/// back to back, `l` bytes each; their [x86_64, x86] numbers are
-/// `nrs[starts[l]..starts[l + 1]]`, and their `MUX` codes (0 for none)
-/// `mux[starts[l]..starts[l + 1]]`.
-pub struct Names<const B: usize, const N: usize> {
+/// once, grouped by length: the `l`-byte names are `names[offs[l]..offs[l + 1]]`,
+/// back to back, and their indexes `starts[l]..starts[l + 1]`.
+/// `nrs[i]` packs name `i`'s x86_64 number, its x86 number `<< NR_BITS`
+/// (`NONE` for none) and its `MUX` code (0 for none) `<< 2 * NR_BITS`.
+///
+/// Within a length, the names are in `hash` buckets: with `g` names of
+/// length `l`, bucket `j < g` holds the names whose `bucket(hash, g)` is
+/// `j`, at positions `buckets[k + j]..buckets[k + j + 1]` of the length
+/// (`k = starts[l] + l`). A lookup hashes the name once and compares it
+/// with the one or two names of its bucket.
+pub struct Names<const B: usize, const N: usize, const K: usize> {
     names: [u8; B],
-    nrs: [[u16; 2]; N],
-    mux: [u8; N],
+    nrs: [u32; N],
+    buckets: [u8; K],
     starts: [u16; MAX_NAME + 2],
     offs: [u16; MAX_NAME + 2],
 }
 
-impl<const B: usize, const N: usize> Names<B, N> {
+/// A name's first and last (up to) eight bytes, little-endian: all of a
+/// name of up to 16 bytes.
+const fn words(name: &[u8]) -> (u64, u64) {
+    if let (Some(a), Some(b)) = (name.first_chunk::<8>(), name.last_chunk::<8>()) {
+        return (u64::from_le_bytes(*a), u64::from_le_bytes(*b));
+    }
+    if let (Some(a), Some(b)) = (name.first_chunk::<4>(), name.last_chunk::<4>()) {
+        return (u32::from_le_bytes(*a) as u64, u32::from_le_bytes(*b) as u64);
+    }
+    let (mut a, mut rest, mut shift) = (0u64, name, 0);
+    while let Some((&c, r)) = rest.split_first() {
+        a |= (c as u64) << shift;
+        shift += 8;
+        rest = r;
+    }
+    (a, 0)
+}
+
+/// The hash of a name's `words`.
+const fn hash((a, b): (u64, u64)) -> u32 {
+    ((a ^ b.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32
+}
+
+/// The bucket of `hash` among `g`.
+const fn bucket(hash: u32, g: usize) -> usize {
+    ((hash as u64 * g as u64) >> 32) as usize
+}
+
+impl<const B: usize, const N: usize, const K: usize> Names<B, N, K> {
     /// The index of `name`.
     fn find(&self, name: &[u8]) -> Option<usize> {
         let len = name.len();
-        let (names, nrs) = self.bucket(len)?;
         let first = usize::from(*self.starts.get(len)?);
-        let (mut lo, mut hi) = (0, nrs.len());
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            let at = names.get(mid * len..(mid + 1) * len)?;
-            // Inline, byte by byte: names differ early, and a call to
-            // memcmp costs more than the comparison.
-            let order = at.iter().zip(name).find(|(a, b)| a != b).map_or(core::cmp::Ordering::Equal, |(a, b)| a.cmp(b));
-            match order {
-                core::cmp::Ordering::Less => lo = mid + 1,
-                core::cmp::Ordering::Greater => hi = mid,
-                core::cmp::Ordering::Equal => return Some(first + mid),
-            }
-        }
-        None
+        let g = usize::from(*self.starts.get(len + 1)?).checked_sub(first)?;
+        let w = words(name);
+        let k = first + len + bucket(hash(w), g);
+        let (lo, hi) = (*self.buckets.get(k)?, *self.buckets.get(k + 1)?);
+        let off = usize::from(*self.offs.get(len)?);
+        // The words are the whole name up to 16 bytes; past that, its middle
+        // too.
+        let middle = name.get(8..len.saturating_sub(8));
+        (usize::from(lo)..usize::from(hi)).find_map(|i| {
+            let at = self.names.get(off + i * len..off + (i + 1) * len)?;
+            (words(at) == w && (len <= 16 || at.get(8..len - 8) == middle)).then_some(first + i)
+        })
     }
 
-    /// The names and numbers of length `len`.
-    fn bucket(&self, len: usize) -> Option<(&[u8], &[[u16; 2]])> {
-        let range = |a: &[u16]| Some(usize::from(*a.get(len)?)..usize::from(*a.get(len.checked_add(1)?)?));
-        let names = self.names.get(range(&self.offs)?)?;
-        let nrs = self.nrs.get(range(&self.starts)?)?;
-        (len > 0).then_some((names, nrs))
+    /// The `l`-byte names, back to back.
+    fn of_len(&self, l: usize) -> &[u8] {
+        let range = |a: &[u16]| Some(usize::from(*a.get(l)?)..usize::from(*a.get(l + 1)?));
+        range(&self.offs).and_then(|r| self.names.get(r)).unwrap_or(&[])
     }
 
-    /// Every name with its x86_64 and x86 numbers, for tests and tools.
+    /// Every name with its x86_64 and x86 numbers, by length and then in
+    /// byte order, for tests and tools.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], Option<u32>, Option<u32>)> {
-        let nr = |n: u16| (n != NONE).then_some(u32::from(n));
-        (1..=MAX_NAME).filter_map(|l| self.bucket(l)).flat_map(move |(names, nrs)| {
-            let l = if nrs.is_empty() { 1 } else { names.len() / nrs.len() };
-            names.chunks_exact(l).zip(nrs).map(move |(n, &[a, b])| (n, nr(a), nr(b)))
+        let nr = |n: u32| (n & NONE != NONE).then_some(n & NONE);
+        (1..=MAX_NAME).flat_map(move |l| {
+            let (names, first) = (self.of_len(l), self.starts.get(l).map_or(0, |&s| usize::from(s)));
+            let mut sorted: [(&[u8], u32); 64] = [(&[], 0); 64];
+            let g = names.len() / l;
+            for ((slot, name), &packed) in sorted.iter_mut().zip(names.chunks_exact(l)).zip(self.nrs.iter().skip(first)) {
+                *slot = (name, packed);
+            }
+            let sorted_g = sorted.get_mut(..g).unwrap_or(&mut []);
+            sorted_g.sort_unstable_by_key(|&(name, _)| name);
+            sorted.into_iter().take(g).map(move |(name, packed)| (name, nr(packed), nr(packed >> NR_BITS)))
         })
     }
 }
@@ -247,26 +286,42 @@ impl<const B: usize, const N: usize> Names<B, N> {
 /// `NAMES`, built at compile time from the `syscalls` crate.
 // Evaluated at compile time only: an index out of bounds fails the build.
 #[allow(clippy::indexing_slicing)]
-pub static NAMES: Names<{ ALL.b }, { ALL.n }> = {
-    let mut t =
-        Names { names: [0; ALL.b], nrs: [[NONE; 2]; ALL.n], mux: [0; ALL.n], starts: ALL.t.starts, offs: ALL.t.offs };
+pub static NAMES: Names<{ ALL.b }, { ALL.n }, { ALL.n + MAX_NAME + 1 }> = {
+    let mut t = Names {
+        names: [0; ALL.b],
+        nrs: [0; ALL.n],
+        buckets: [0; ALL.n + MAX_NAME + 1],
+        starts: ALL.starts,
+        offs: ALL.offs,
+    };
     let mut i = 0;
     while i < ALL.b {
-        t.names[i] = ALL.t.names[i];
+        t.names[i] = ALL.names[i];
         i += 1;
     }
     let mut i = 0;
     while i < ALL.n {
-        t.nrs[i] = ALL.t.nrs[i];
-        t.mux[i] = ALL.t.mux[i];
+        let [x86_64, x86] = ALL.nrs[i];
+        t.nrs[i] = x86_64 as u32 | (x86 as u32) << NR_BITS | (ALL.mux[i] as u32) << (2 * NR_BITS);
+        i += 1;
+    }
+    let mut i = 0;
+    while i < ALL.n + MAX_NAME + 1 {
+        t.buckets[i] = ALL.buckets[i];
         i += 1;
     }
     t
 };
 
-/// The table in generous arrays, and how much of them it uses.
+/// The table in generous arrays, and how much of them it uses: `nrs` are
+/// [x86_64, x86] (`NONE` for none), the rest as in `Names`.
 struct Build {
-    t: Names<8192, 1024>,
+    names: [u8; 8192],
+    nrs: [[u16; 2]; 1024],
+    mux: [u8; 1024],
+    buckets: [u8; 1024 + MAX_NAME + 1],
+    starts: [u16; MAX_NAME + 2],
+    offs: [u16; MAX_NAME + 2],
     n: usize,
     b: usize,
 }
@@ -301,12 +356,15 @@ const ALL: Build = {
     } else {
         last
     };
-    let mut t = Names {
+    let mut t = Build {
         names: [0; 8192],
-        nrs: [[NONE; 2]; 1024],
+        nrs: [[NONE as u16; 2]; 1024],
         mux: [0; 1024],
+        buckets: [0; 1024 + MAX_NAME + 1],
         starts: [0; MAX_NAME + 2],
         offs: [0; MAX_NAME + 2],
+        n: 0,
+        b: 0,
     };
     let (mut n, mut b, mut len) = (0, 0, 0);
     while len <= MAX_NAME {
@@ -346,12 +404,33 @@ const ALL: Build = {
             src += 1;
         }
         sort_bucket(&mut t, off, first, n, len);
+        // Where each bucket starts, counted from the length's first name.
+        let g = n - first;
+        assert!(g < 256);
+        let mut j = 0;
+        while j < g {
+            let k = bucket(hash(words(at(&t.names, off + j * len, len))), g);
+            t.buckets[first + len + k + 1] += 1;
+            j += 1;
+        }
+        let mut k = 0;
+        while k < g {
+            t.buckets[first + len + k + 1] += t.buckets[first + len + k];
+            k += 1;
+        }
         len += 1;
     }
     t.starts[MAX_NAME + 1] = n as u16;
     t.offs[MAX_NAME + 1] = b as u16;
-    Build { t, n, b }
+    t.n = n;
+    t.b = b;
+    t
 };
+
+/// The `len` bytes at `at`.
+const fn at(names: &[u8], at: usize, len: usize) -> &[u8] {
+    names.split_at(at).1.split_at(len).0
+}
 
 /// Whether the `name.len()` bytes at `at` are `name`.
 // Evaluated at compile time only: an index out of bounds fails the build.
@@ -368,14 +447,14 @@ const fn same(names: &[u8], at: usize, name: &[u8]) -> bool {
 }
 
 /// Sorts the `len`-byte names at `off` and their numbers `nrs[first..end]`
-/// (insertion sort, at compile time).
+/// by bucket, then in byte order (insertion sort, at compile time).
 // Evaluated at compile time only: an index out of bounds fails the build.
 #[allow(clippy::indexing_slicing)]
-const fn sort_bucket(t: &mut Names<8192, 1024>, off: usize, first: usize, end: usize, len: usize) {
+const fn sort_bucket(t: &mut Build, off: usize, first: usize, end: usize, len: usize) {
     let mut i = first + 1;
     while i < end {
         let mut j = i;
-        while j > first && name_lt(&t.names, off + (j - first) * len, off + (j - 1 - first) * len, len) {
+        while j > first && name_lt(&t.names, off + (j - first) * len, off + (j - 1 - first) * len, len, end - first) {
             let (a, b) = (off + (j - 1 - first) * len, off + (j - first) * len);
             let mut k = 0;
             while k < len {
@@ -396,10 +475,16 @@ const fn sort_bucket(t: &mut Names<8192, 1024>, off: usize, first: usize, end: u
     }
 }
 
-/// Whether the `len`-byte name at `a` sorts before the one at `b`.
+/// Whether the `len`-byte name at `a` sorts before the one at `b`: by
+/// bucket among `g`, then in byte order.
 // Evaluated at compile time only: an index out of bounds fails the build.
 #[allow(clippy::indexing_slicing)]
-const fn name_lt(names: &[u8], a: usize, b: usize, len: usize) -> bool {
+const fn name_lt(names: &[u8], a: usize, b: usize, len: usize, g: usize) -> bool {
+    let ka = bucket(hash(words(at(names, a, len))), g);
+    let kb = bucket(hash(words(at(names, b, len))), g);
+    if ka != kb {
+        return ka < kb;
+    }
     let mut k = 0;
     while k < len {
         if names[a + k] != names[b + k] {
