@@ -4,32 +4,37 @@
 //! The names come from the `syscalls` crate (`syscalls::x86_64::Sysno` and
 //! `syscalls::x86::Sysno`, generated from the kernel's syscall tables). Its
 //! own name lookup is one big `match` per ABI; here the names are read out of
-//! the crate at compile time (const evaluation) into one table per ABI:
-//! the names grouped by length and sorted, back to back, and their numbers.
-//! The binary carries each name once (~4 KiB per ABI), and a lookup is a
-//! binary search among the names of the same length.
+//! the crate at compile time (const evaluation) into one table for all
+//! ABIs: the names grouped by length, back to back, in hash buckets, and
+//! their numbers. The binary carries each name once (~4.4 KiB), and a lookup
+//! hashes the name and compares it with the one or two of its bucket.
 
 use super::bpf::X32_SYSCALL_BIT;
 use super::{ARCH_X32, ARCH_X86, ARCH_X86_64};
 
-/// A name of the table: looked up once, then resolved per ABI.
+/// A name of the table, looked up once: its numbers on each ABI and its
+/// x86 multiplexed form, packed as in `Names::nrs`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Name(u16);
+pub struct Name(u32);
 
 impl Name {
     /// The name, if some ABI knows it.
     pub fn of(name: &[u8]) -> Option<Name> {
-        NAMES.find(name).and_then(|i| u16::try_from(i).ok()).map(Name)
+        NAMES.find(name).map(Name)
     }
 
-    /// The `Name` as an integer (below `u16::MAX`), for compact storage.
-    pub fn index(self) -> u16 {
-        self.0
-    }
-
-    /// The `Name` an `index` came from.
-    pub fn from_index(index: u16) -> Option<Name> {
-        (usize::from(index) < NAMES.nrs.len()).then_some(Name(index))
+    /// Its numbers on each ABI, by `Abi as usize`, without the x32 bit;
+    /// `u32::MAX` where the ABI lacks it (`Abi::number` for one ABI).
+    #[inline(always)]
+    pub fn numbers(self) -> [u32; 3] {
+        let x86_64 = self.0 & NONE;
+        let x32 = match self.0 >> X32_SHIFT {
+            _ if x86_64 == NONE => NONE,
+            0 => x86_64,
+            X32_NONE => NONE,
+            twin => X32_TWIN_FIRST - 1 + twin,
+        };
+        [x86_64, x32, self.0 >> NR_BITS & NONE].map(|nr| if nr == NONE { u32::MAX } else { nr })
     }
 }
 
@@ -67,47 +72,19 @@ impl Abi {
     }
 
     /// `sysno` for a name already looked up.
+    ///
+    /// x32 shares the x86_64 table (arch/x86/entry/syscalls/syscall_64.tbl)
+    /// except for the entries whose ABI column is "64": 36 of them have an
+    /// x32 twin at 512..=547 (the "x32" entries, `X32_TWINS`), the others are
+    /// not x32 syscalls at all (`X86_64_ONLY`: the kernel's x32 table leaves
+    /// them out, and libseccomp's src/syscalls.csv has no x32 number for
+    /// them). The table keeps which, per name (`X32_SHIFT`).
     pub fn number(self, name: Name) -> Option<u32> {
-        let packed = *NAMES.nrs.get(usize::from(name.0))?;
-        let nr = match self {
-            Abi::X86_64 | Abi::X32 => packed,
-            Abi::X86 => packed >> NR_BITS,
-        } & NONE;
-        let nr = (nr != NONE).then_some(nr)?;
-        if self == Abi::X32 { x32(nr).map(|nr| nr | X32_SYSCALL_BIT) } else { Some(nr) }
+        let nr = *name.numbers().get(self as usize)?;
+        let base = if self == Abi::X32 { X32_SYSCALL_BIT } else { 0 };
+        (nr != u32::MAX).then_some(base | nr)
     }
 }
-
-/// The x32 number (without the x32 bit) of the syscall with x86_64 number
-/// `nr`. x32 shares the x86_64 table (arch/x86/entry/syscalls/syscall_64.tbl)
-/// except for the entries whose ABI column is "64": 36 of them have an x32
-/// twin at 512..=547 (the "x32" entries), the others are not x32 syscalls at
-/// all (the kernel's x32 table leaves them out, and libseccomp's
-/// src/syscalls.csv has no x32 number for them).
-fn x32(nr: u32) -> Option<u32> {
-    let n = usize::try_from(nr).ok()?;
-    let abi64 = ABI_64.get(n / 64).is_some_and(|w| w & 1 << (n % 64) != 0);
-    if !abi64 {
-        return Some(nr);
-    }
-    let i = X32_TWINS.iter().position(|&t| usize::from(t) == n)?;
-    Some(512 + i as u32)
-}
-
-/// A bit per x86_64 number below 384 whose ABI is "64" (`X32_TWINS` and
-/// `X86_64_ONLY`), so that the shared numbers skip both searches.
-// Evaluated at compile time only: an index out of bounds fails the build.
-#[allow(clippy::indexing_slicing)]
-const ABI_64: [u64; 6] = {
-    let mut bits = [0u64; 6];
-    let mut i = 0;
-    while i < X32_TWINS.len() + X86_64_ONLY.len() {
-        let n = if i < X32_TWINS.len() { X32_TWINS[i] } else { X86_64_ONLY[i - X32_TWINS.len()] } as usize;
-        bits[n / 64] |= 1 << (n % 64);
-        i += 1;
-    }
-    bits
-};
 
 /// The multiplexed form of a socket or SysV IPC syscall on x86: the number
 /// of `socketcall` (102) or `ipc` (117), and the call number its first
@@ -117,8 +94,7 @@ const ABI_64: [u64; 6] = {
 /// the numbers of src/arch-x86.c). Without it a filter that denies `socket`
 /// would let `socketcall(SYS_SOCKET, ...)` through.
 pub fn x86_multiplexed(name: Name) -> Option<(u32, u32)> {
-    let code = *NAMES.nrs.get(usize::from(name.0))? >> (2 * NR_BITS);
-    match code {
+    match name.0 >> MUX_SHIFT & 0x3F {
         0 => None,
         c if c & IPC != 0 => Some((117, c & !IPC)),
         c => Some((102, c)),
@@ -126,7 +102,7 @@ pub fn x86_multiplexed(name: Name) -> Option<(u32, u32)> {
 }
 
 /// Marks an ipc call in `MUX`.
-const IPC: u32 = 0x80;
+const IPC: u32 = 0x20;
 
 /// The multiplexed calls (src/syscalls.c `_abi_syscall_mux`): socketcall's
 /// SYS_SOCKET (1) ... SYS_SENDMMSG (20) (include/uapi/linux/net.h), and
@@ -152,18 +128,18 @@ const MUX: [(&str, u8); 32] = [
     ("accept4", 18),
     ("recvmmsg", 19),
     ("sendmmsg", 20),
-    ("semop", 0x80 | 1),
-    ("semget", 0x80 | 2),
-    ("semctl", 0x80 | 3),
-    ("semtimedop", 0x80 | 4),
-    ("msgsnd", 0x80 | 11),
-    ("msgrcv", 0x80 | 12),
-    ("msgget", 0x80 | 13),
-    ("msgctl", 0x80 | 14),
-    ("shmat", 0x80 | 21),
-    ("shmdt", 0x80 | 22),
-    ("shmget", 0x80 | 23),
-    ("shmctl", 0x80 | 24),
+    ("semop", IPC as u8 | 1),
+    ("semget", IPC as u8 | 2),
+    ("semctl", IPC as u8 | 3),
+    ("semtimedop", IPC as u8 | 4),
+    ("msgsnd", IPC as u8 | 11),
+    ("msgrcv", IPC as u8 | 12),
+    ("msgget", IPC as u8 | 13),
+    ("msgctl", IPC as u8 | 14),
+    ("shmat", IPC as u8 | 21),
+    ("shmdt", IPC as u8 | 22),
+    ("shmget", IPC as u8 | 23),
+    ("shmctl", IPC as u8 | 24),
 ];
 
 /// The x86_64 numbers of the "64" entries of syscall_64.tbl whose x32 twins
@@ -192,12 +168,22 @@ const MAX_NAME: usize = 31;
 const NR_BITS: u32 = 10;
 /// The number of a name on an ABI that lacks it.
 const NONE: u32 = (1 << NR_BITS) - 1;
+/// Where `Names::nrs` keeps the `MUX` code (6 bits).
+const MUX_SHIFT: u32 = 2 * NR_BITS;
+/// Where `Names::nrs` keeps the x32 number (6 bits): 0 for the x86_64
+/// number, `X32_NONE` for none, else `X32_TWINS` index + 1.
+const X32_SHIFT: u32 = MUX_SHIFT + 6;
+const X32_NONE: u32 = 0x3F;
+/// The x32 number of `X32_TWINS[0]`.
+const X32_TWIN_FIRST: u32 = 512;
+const _: () = assert!(X32_TWINS.len() < X32_NONE as usize && X32_TWIN_FIRST as usize + X32_TWINS.len() - 1 == 547);
 
 /// The syscall names of x86_64 and x86 and the x86 multiplexed calls, each
 /// once, grouped by length: the `l`-byte names are `names[offs[l]..offs[l + 1]]`,
 /// back to back, and their indexes `starts[l]..starts[l + 1]`.
 /// `nrs[i]` packs name `i`'s x86_64 number, its x86 number `<< NR_BITS`
-/// (`NONE` for none) and its `MUX` code (0 for none) `<< 2 * NR_BITS`.
+/// (`NONE` for none), its `MUX` code (0 for none) `<< MUX_SHIFT`, and where
+/// its x32 number comes from `<< X32_SHIFT`.
 ///
 /// Within a length, the names are in `hash` buckets: with `g` names of
 /// length `l`, bucket `j < g` holds the names whose `bucket(hash, g)` is
@@ -213,17 +199,18 @@ pub struct Names<const B: usize, const N: usize, const K: usize> {
 }
 
 /// A name's first and last (up to) eight bytes, little-endian: all of a
-/// name of up to 16 bytes.
+/// name of up to 16 bytes. (Slice patterns: no calls, even unoptimised.)
+#[inline(always)]
 const fn words(name: &[u8]) -> (u64, u64) {
-    if let (Some(a), Some(b)) = (name.first_chunk::<8>(), name.last_chunk::<8>()) {
-        return (u64::from_le_bytes(*a), u64::from_le_bytes(*b));
+    if let ([a, b, c, d, e, f, g, h, ..], [.., i, j, k, l, m, n, o, p]) = (name, name) {
+        return (u64::from_le_bytes([*a, *b, *c, *d, *e, *f, *g, *h]), u64::from_le_bytes([*i, *j, *k, *l, *m, *n, *o, *p]));
     }
-    if let (Some(a), Some(b)) = (name.first_chunk::<4>(), name.last_chunk::<4>()) {
-        return (u32::from_le_bytes(*a) as u64, u32::from_le_bytes(*b) as u64);
+    if let ([a, b, c, d, ..], [.., e, f, g, h]) = (name, name) {
+        return (u32::from_le_bytes([*a, *b, *c, *d]) as u64, u32::from_le_bytes([*e, *f, *g, *h]) as u64);
     }
     let (mut a, mut rest, mut shift) = (0u64, name, 0);
-    while let Some((&c, r)) = rest.split_first() {
-        a |= (c as u64) << shift;
+    while let [c, r @ ..] = rest {
+        a |= (*c as u64) << shift;
         shift += 8;
         rest = r;
     }
@@ -241,8 +228,8 @@ const fn bucket(hash: u32, g: usize) -> usize {
 }
 
 impl<const B: usize, const N: usize, const K: usize> Names<B, N, K> {
-    /// The index of `name`.
-    fn find(&self, name: &[u8]) -> Option<usize> {
+    /// The packed numbers of `name`.
+    fn find(&self, name: &[u8]) -> Option<u32> {
         let len = name.len();
         let first = usize::from(*self.starts.get(len)?);
         let g = usize::from(*self.starts.get(len + 1)?).checked_sub(first)?;
@@ -253,10 +240,15 @@ impl<const B: usize, const N: usize, const K: usize> Names<B, N, K> {
         // The words are the whole name up to 16 bytes; past that, its middle
         // too.
         let middle = name.get(8..len.saturating_sub(8));
-        (usize::from(lo)..usize::from(hi)).find_map(|i| {
+        let mut i = usize::from(lo);
+        while i < usize::from(hi) {
             let at = self.names.get(off + i * len..off + (i + 1) * len)?;
-            (words(at) == w && (len <= 16 || at.get(8..len - 8) == middle)).then_some(first + i)
-        })
+            if words(at) == w && (len <= 16 || at.get(8..len - 8) == middle) {
+                return self.nrs.get(first + i).copied();
+            }
+            i += 1;
+        }
+        None
     }
 
     /// The `l`-byte names, back to back.
@@ -302,7 +294,7 @@ pub static NAMES: Names<{ ALL.b }, { ALL.n }, { ALL.n + MAX_NAME + 1 }> = {
     let mut i = 0;
     while i < ALL.n {
         let [x86_64, x86] = ALL.nrs[i];
-        t.nrs[i] = x86_64 as u32 | (x86 as u32) << NR_BITS | (ALL.mux[i] as u32) << (2 * NR_BITS);
+        t.nrs[i] = x86_64 as u32 | (x86 as u32) << NR_BITS | (ALL.mux[i] as u32) << MUX_SHIFT | x32(x86_64) << X32_SHIFT;
         i += 1;
     }
     let mut i = 0;
@@ -312,6 +304,28 @@ pub static NAMES: Names<{ ALL.b }, { ALL.n }, { ALL.n + MAX_NAME + 1 }> = {
     }
     t
 };
+
+/// Where the x32 number of the syscall with x86_64 number `nr` comes from
+/// (`X32_SHIFT`).
+// Evaluated at compile time only: an index out of bounds fails the build.
+#[allow(clippy::indexing_slicing)]
+const fn x32(nr: u16) -> u32 {
+    let mut i = 0;
+    while i < X32_TWINS.len() {
+        if X32_TWINS[i] == nr {
+            return i as u32 + 1;
+        }
+        i += 1;
+    }
+    let mut i = 0;
+    while i < X86_64_ONLY.len() {
+        if X86_64_ONLY[i] == nr {
+            return X32_NONE;
+        }
+        i += 1;
+    }
+    0
+}
 
 /// The table in generous arrays, and how much of them it uses: `nrs` are
 /// [x86_64, x86] (`NONE` for none), the rest as in `Names`.

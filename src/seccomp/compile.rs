@@ -192,9 +192,9 @@ struct Key {
     next: Link,
 }
 
-/// At most two keys per name of the spec (x86 socket and IPC syscalls have
-/// a multiplexed form).
-const MAX_KEYS: usize = 2 * MAX_SECCOMP_NAMES;
+/// At most four keys per name of the spec: one per ABI, and on x86 the
+/// multiplexed form of a socket or IPC syscall.
+const MAX_KEYS: usize = 4 * MAX_SECCOMP_NAMES;
 const _: () = assert!(MAX_KEYS <= END as usize);
 const _: () = assert!(MAX_SECCOMP_RULES <= END as usize);
 
@@ -267,24 +267,27 @@ struct Kept {
 const MAX_UNITS: usize = MAX_INSNS / 2;
 const _: () = assert!(MAX_UNITS <= u16::MAX as usize);
 
-/// The compiler's scratch space: the names looked up, and the rules per
-/// number, segments and kept rules of the branch being compiled (~200 KiB,
-/// of which a Docker profile touches a few pages).
+/// The syscall numbers of one ABI that rules name: a bit per number
+/// (without the x32 bit), and where its rules start.
+#[derive(Clone, Copy)]
+struct Numbers {
+    named: [u64; NR_LIMIT / 64],
+    rules: [Link; NR_LIMIT],
+}
+
+/// The compiler's scratch space: the rules per number of each ABI, and the
+/// segments and kept rules of the branch being compiled (~200 KiB, of which
+/// a Docker profile touches a few pages).
 ///
 /// All-zero bytes are a valid `Compiler`: the binary keeps one in a zeroed
 /// static (`sys::cell::Once::zeroed`); `compile` resets what it uses.
 pub struct Compiler {
-    /// `Name` indexes of the spec's names (`u16::MAX`: unknown), looked up
-    /// once for all branches.
-    names: [u16; MAX_SECCOMP_NAMES],
-    /// Per rule of the spec, its `facts` on the branch's ABI.
+    /// Per rule of the spec, its `facts`.
     facts: [u8; MAX_SECCOMP_RULES],
     /// Per argument condition of the spec, as the branch's ABI compares it.
     conds: [Cond; MAX_SECCOMP_ARGS],
-    /// A bit per syscall number (without the x32 bit) some rule names;
-    /// where its rules start in `rules`.
-    named: [u64; NR_LIMIT / 64],
-    rules: [Link; NR_LIMIT],
+    /// Per ABI, by `Abi as usize`.
+    numbers: [Numbers; 3],
     keys: [Key; MAX_KEYS],
     n_keys: usize,
     segs: [Seg; MAX_SEGS],
@@ -320,24 +323,36 @@ fn unit(r: &Rule, n: u16, a: u16) -> (u16, u16) {
     if n > 1 { (r.args.0.saturating_add(a), 1) } else { r.args }
 }
 
-/// A rule's facts on an ABI, from its conditions: `SPLIT` when an index
-/// repeats; `ALWAYS` when a unit of it always holds (not split: all its
-/// conditions do; split: any one does).
-fn facts(conds: &[Cond]) -> u8 {
-    let (mut seen, mut split, mut any, mut all) = (0u8, false, false, true);
-    for c in conds {
-        let bit = 1u8 << (c.index & 7);
+/// A rule's facts, from its conditions: `SPLIT` when an index repeats;
+/// `ALWAYS_64` (`ALWAYS_32`) when a unit of it always holds on x86_64 (on
+/// the 32-bit ABIs): not split, all its conditions do; split, any one does.
+fn facts(args: &[ArgCmp]) -> Result<u8> {
+    let (mut seen, mut split) = (0u8, false);
+    let (mut any, mut all) = ((false, false), (true, true));
+    for a in args {
+        let bit = 1u8.checked_shl(u32::from(a.index)).filter(|_| a.index <= 5).ok_or(CompileError::Malformed)?;
         split |= seen & bit != 0;
         seen |= bit;
-        any |= c.always();
-        all &= c.always();
+        let holds = (normalize(a, Abi::X86_64).always(), normalize(a, Abi::X86).always());
+        any = (any.0 | holds.0, any.1 | holds.1);
+        all = (all.0 & holds.0, all.1 & holds.1);
     }
     let always = if split { any } else { all };
-    (u8::from(split) * SPLIT) | (u8::from(always) * ALWAYS)
+    Ok((u8::from(split) * SPLIT) | (u8::from(always.0) * ALWAYS_64) | (u8::from(always.1) * ALWAYS_32))
 }
 
 const SPLIT: u8 = 1;
-const ALWAYS: u8 = 2;
+const ALWAYS_64: u8 = 2;
+const ALWAYS_32: u8 = 4;
+
+// What a (rule, name) does to its number's list on an ABI (`Compiler::add`):
+/// The rule always holds and is one unit: it alone decides, once the rules
+/// before it agree (a `RULE` link).
+const DECIDES: u8 = 0;
+/// A unit of the rule always holds: nothing after it counts.
+const ENDS: u8 = 1;
+/// The rule may or may not hold: the rules after it count too.
+const WAITS: u8 = 2;
 
 /// The branch's conditions (`Compiler::conds`) and ABI, to build and
 /// compare chains.
@@ -550,13 +565,13 @@ impl Compiler {
     }
 
     fn program(&mut self, s: &Seccomp<'_>, out: &mut Program) -> Result<()> {
-        self.look_up(s)?;
+        let max = self.collect(s)?;
         let mut e = Emit { p: out, len: 0, rets: [(0, 0); 8], next_ret: 0 };
         let kill = Target::Ret(SECCOMP_RET_KILL_PROCESS);
         // Written first, so it is the last instruction, as the kernel wants.
         e.resolve(kill);
         let x86 = if s.architectures & ARCH_X86 != 0 {
-            let body = match self.branch(Cx { s, abi: Abi::X86 }, &mut e)? {
+            let body = match self.branch(Cx { s, abi: Abi::X86 }, &mut e, max)? {
                 // One verdict for every number: no need to load it.
                 Target::Ret(k) => Target::Ret(k),
                 body => {
@@ -568,8 +583,9 @@ impl Compiler {
         } else {
             kill
         };
-        let x32 = if s.architectures & ARCH_X32 != 0 { self.branch(Cx { s, abi: Abi::X32 }, &mut e)? } else { kill };
-        let x86_64 = self.branch(Cx { s, abi: Abi::X86_64 }, &mut e)?;
+        let x32 =
+            if s.architectures & ARCH_X32 != 0 { self.branch(Cx { s, abi: Abi::X32 }, &mut e, max)? } else { kill };
+        let x86_64 = self.branch(Cx { s, abi: Abi::X86_64 }, &mut e, max)?;
         e.jump(BPF_JSET, X32_SYSCALL_BIT, x32, x86_64);
         let l = e.emit(bpf::load(SECCOMP_DATA_NR));
         e.jump(BPF_JEQ, AUDIT_ARCH_X86_64, Target::Label(l), x86);
@@ -577,30 +593,17 @@ impl Compiler {
         e.finish()
     }
 
-    /// Looks every name up in the table, once.
-    fn look_up(&mut self, s: &Seccomp<'_>) -> Result<()> {
-        for (ri, rule) in s.rules.iter().enumerate() {
-            for (ni, name) in pool(&s.names, rule.names)?.iter().enumerate() {
-                let name = name.to_bytes();
-                if name.is_empty() {
-                    return Err(CompileError::EmptyName { rule: ri as u16, name: ni as u16 });
-                }
-                let slot = self.names.get_mut(usize::from(rule.names.0) + ni).ok_or(CompileError::Malformed)?;
-                *slot = Name::of(name).map_or(u16::MAX, Name::index);
-            }
-        }
-        Ok(())
-    }
-
-    /// One ABI's search, with the syscall number in A.
-    fn branch(&mut self, cx: Cx, e: &mut Emit) -> Result<Target> {
+    /// One ABI's search, with the syscall number in A; `max` is the
+    /// highest number each ABI's rules name.
+    fn branch(&mut self, cx: Cx, e: &mut Emit, max: [Option<u32>; 3]) -> Result<Target> {
         // The code so far must fit before this branch's conflicts count.
         if e.full() {
             return Err(CompileError::TooLong);
         }
-        self.prepare(cx)?;
-        let max = self.collect(cx)?;
-        self.segments(cx, max)?;
+        for (c, a) in self.conds.iter_mut().zip(&cx.s.args) {
+            *c = normalize(a, cx.abi);
+        }
+        self.segments(cx, max.get(cx.abi as usize).copied().flatten())?;
         let t = self.search(cx, e, 0, self.n_segs);
         if e.full() {
             return Err(CompileError::TooLong);
@@ -608,72 +611,89 @@ impl Compiler {
         Ok(t)
     }
 
-    /// Normalises the spec's conditions for the branch's ABI, and works out
-    /// each rule's facts.
-    fn prepare(&mut self, cx: Cx) -> Result<()> {
-        for (c, a) in self.conds.iter_mut().zip(&cx.s.args) {
-            if a.index > 5 {
-                return Err(CompileError::Malformed);
-            }
-            *c = normalize(a, cx.abi);
+    /// Looks every name up, once, and lists the rules of each syscall
+    /// number the rules name on each ABI filtered, but those that repeat the
+    /// default action; returns the highest number named by any rule, per
+    /// ABI.
+    fn collect(&mut self, s: &Seccomp<'_>) -> Result<[Option<u32>; 3]> {
+        let listed = [Abi::X86_64, Abi::X32, Abi::X86].map(|abi| abi == Abi::X86_64 || s.architectures & abi.bit() != 0);
+        for n in &mut self.numbers {
+            n.named = [0; NR_LIMIT / 64];
         }
-        for (f, r) in self.facts.iter_mut().zip(&cx.s.rules) {
-            *f = facts(pool(&self.conds, r.args)?);
-        }
-        Ok(())
-    }
-
-    /// Lists the rules of each syscall number the branch's rules name,
-    /// but those that repeat the default action; returns the highest number
-    /// named by any rule.
-    fn collect(&mut self, cx: Cx) -> Result<Option<u32>> {
-        self.named = [0; NR_LIMIT / 64];
         self.n_keys = 0;
-        let mut max = None;
+        // Per ABI, the highest number + 1 (0: none).
+        let (mut above, mut empty) = ([0u32; 3], Ok(()));
         // Backwards, each key in front of its number's list: the lists come
         // out in profile order, cut after their first rule that always
         // holds.
-        for (ri, rule) in cx.s.rules.iter().enumerate().rev() {
-            let skip = rule.action == cx.s.default_action;
-            let facts = self.facts.get(ri).copied().ok_or(CompileError::Malformed)?;
-            for ni in (0..rule.names.1).rev() {
-                let id = self.names.get(usize::from(rule.names.0) + usize::from(ni)).ok_or(CompileError::Malformed)?;
-                let Some(name) = Name::from_index(*id) else { continue };
-                let direct = cx.abi.number(name);
-                // runc's ENOSYS limit counts the syscall's own number only
-                // (patchbpf `findLastSyscalls`).
-                max = max.max(direct);
-                if skip {
+        for (ri, rule) in s.rules.iter().enumerate().rev() {
+            let skip = rule.action == s.default_action;
+            let facts = facts(pool(&s.args, rule.args)?)?;
+            *self.facts.get_mut(ri).ok_or(CompileError::Malformed)? = facts;
+            let kinds = [ALWAYS_64, ALWAYS_32, ALWAYS_32].map(|always| match facts & (SPLIT | always) {
+                f if f == always => DECIDES,
+                f if f & always != 0 => ENDS,
+                _ => WAITS,
+            });
+            for (ni, name) in pool(&s.names, rule.names)?.iter().enumerate().rev() {
+                let key = Key { rule: ri as u16, name: ni as u16, call: 0, next: END };
+                let name = name.to_bytes();
+                if name.is_empty() {
+                    // The first one in profile order is the error.
+                    empty = Err(CompileError::EmptyName { rule: key.rule, name: key.name });
                     continue;
                 }
-                let key = Key { rule: ri as u16, name: ni, call: 0, next: END };
-                if cx.abi == Abi::X86
-                    && let Some((nr, call)) = x86_multiplexed(name)
-                {
-                    self.add(nr, Key { call: call as u8, ..key }, 0)?;
+                let Some(name) = Name::of(name) else { continue };
+                let [x86_64, x32, x86] = name.numbers();
+                // Written out per ABI: a loop over the three costs more than
+                // the work in it.
+                // runc's ENOSYS limit counts the syscall's own number only
+                // (patchbpf `findLastSyscalls`).
+                if x86_64 != u32::MAX {
+                    above[0] = above[0].max(x86_64 + 1);
+                    if !skip {
+                        self.add(Abi::X86_64 as usize, x86_64, key, kinds[0])?;
+                    }
                 }
-                if let Some(nr) = direct {
-                    self.add(nr, key, facts)?;
+                if listed[1] && x32 != u32::MAX {
+                    above[1] = above[1].max(x32 + 1);
+                    if !skip {
+                        self.add(Abi::X32 as usize, x32, key, kinds[1])?;
+                    }
+                }
+                if listed[2] {
+                    if x86 != u32::MAX {
+                        above[2] = above[2].max(x86 + 1);
+                        if !skip {
+                            self.add(Abi::X86 as usize, x86, key, kinds[2])?;
+                        }
+                    }
+                    if let (false, Some((nr, call))) = (skip, x86_multiplexed(name)) {
+                        self.add(Abi::X86 as usize, nr, Key { call: call as u8, ..key }, WAITS)?;
+                    }
                 }
             }
         }
-        Ok(max)
+        let max = |above: u32, base: u32| above.checked_sub(1).map(|m| base | m);
+        empty.map(|()| [max(above[0], 0), max(above[1], X32_SYSCALL_BIT), max(above[2], 0)])
     }
 
-    /// Puts `key` in front of the rules of `nr`.
-    fn add(&mut self, nr: u32, key: Key, facts: u8) -> Result<()> {
-        let i = (nr & !X32_SYSCALL_BIT) as usize;
-        let named = self.named.get_mut(i / 64).ok_or(CompileError::Malformed)?;
+    /// Puts `key` in front of the rules of number `i` (without the x32 bit)
+    /// of ABI `abi` (`Abi as usize`).
+    #[inline(always)]
+    fn add(&mut self, abi: usize, i: u32, key: Key, kind: u8) -> Result<()> {
+        let i = i as usize;
+        let numbers = self.numbers.get_mut(abi).ok_or(CompileError::Malformed)?;
+        let named = numbers.named.get_mut(i / 64).ok_or(CompileError::Malformed)?;
+        let slot = numbers.rules.get_mut(i).ok_or(CompileError::Malformed)?;
         let bit = 1u64 << (i % 64);
-        let slot = self.rules.get_mut(i).ok_or(CompileError::Malformed)?;
         let next = if *named & bit == 0 { END } else { *slot };
         *named |= bit;
-        let always = key.call == 0 && facts & ALWAYS != 0;
-        *slot = if always && facts & SPLIT == 0 {
+        *slot = if kind == DECIDES {
             RULE | key.rule
         } else {
             let k = self.n_keys;
-            *self.keys.get_mut(k).ok_or(CompileError::Malformed)? = Key { next: if always { END } else { next }, ..key };
+            *self.keys.get_mut(k).ok_or(CompileError::Malformed)? = Key { next: if kind == ENDS { END } else { next }, ..key };
             self.n_keys = k + 1;
             k as Link
         };
@@ -701,13 +721,15 @@ impl Compiler {
         let base = if cx.abi == Abi::X32 { X32_SYSCALL_BIT } else { 0 };
         // `prev`: the rule that decided number `next - 1` alone.
         let (mut next, mut prev) = (0u32, END);
-        for w in 0..NR_LIMIT / 64 {
-            let mut bits = self.named.get(w).copied().unwrap_or(0);
+        let abi = cx.abi as usize;
+        let named = self.numbers.get(abi).map_or([0; NR_LIMIT / 64], |n| n.named);
+        for (w, &bits) in named.iter().enumerate() {
+            let mut bits = bits;
             while bits != 0 {
                 let i = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
                 let nr = base | i as u32;
-                let rules = self.rules.get(i).copied().ok_or(CompileError::Malformed)?;
+                let rules = self.numbers.get(abi).and_then(|n| n.rules.get(i)).copied().ok_or(CompileError::Malformed)?;
                 if rules == prev && nr == next {
                     // Same rule, same return: the segment goes on.
                     next = nr + 1;
