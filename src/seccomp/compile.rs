@@ -113,7 +113,11 @@ pub const MAX_INSNS: usize = BPF_MAXINSNS;
 ///
 /// All-zero bytes are a valid (empty) `Program`: the binary keeps one in a
 /// zeroed static (`sys::cell::Once::zeroed`), 32 KiB of .bss of which only
-/// the pages written become resident.
+/// the pages written become resident. The program is written back to front
+/// and stays where it ends, the last `len` of `insns`, next to `len` (and
+/// to the static's flag after it): a Docker profile's touches one or two
+/// pages.
+#[repr(C)]
 pub struct Program {
     insns: [sock_filter; MAX_INSNS],
     len: usize,
@@ -126,7 +130,7 @@ unsafe impl crate::sys::cell::Zeroable for Program {}
 impl Program {
     /// The instructions, for a `sock_fprog`.
     pub fn as_slice(&self) -> &[sock_filter] {
-        self.insns.get(..self.len).unwrap_or(&[])
+        self.insns.get(MAX_INSNS.saturating_sub(self.len)..).unwrap_or(&[])
     }
 
     pub fn len(&self) -> usize {
@@ -171,7 +175,7 @@ type Result<T> = core::result::Result<T, CompileError>;
 
 /// Syscall numbers, without the x32 bit, are below this on every ABI (the
 /// tables' highest is 547).
-const NR_LIMIT: usize = 1024;
+const NR_LIMIT: usize = 576;
 
 /// A link in the rules of one syscall number, in profile order: a key
 /// (below `MAX_KEYS`), the end (`END`), or `RULE | rule`: a rule that always
@@ -189,6 +193,8 @@ struct Key {
     rule: u16,
     name: u16,
     call: u8,
+    /// The rule repeats an index: one unit per condition.
+    split: bool,
     next: Link,
 }
 
@@ -231,6 +237,12 @@ struct Chain {
 impl Chain {
     fn as_slice(&self) -> &[CondRef] {
         self.conds.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+
+    /// Whether `self` is a prefix of `b`, knowing what they have in
+    /// `common` (`Conds::common`).
+    fn is_prefix_of(&self, b: &Chain, common: u8) -> bool {
+        common == self.len && self.len <= b.len
     }
 
     /// Inserts in argument order, after the conditions on the same index
@@ -276,24 +288,36 @@ struct Numbers {
 }
 
 /// The compiler's scratch space: the rules per number of each ABI, and the
-/// segments and kept rules of the branch being compiled (~200 KiB, of which
-/// a Docker profile touches a few pages).
+/// segments and kept rules of the branch being compiled (~270 KiB).
 ///
 /// All-zero bytes are a valid `Compiler`: the binary keeps one in a zeroed
 /// static (`sys::cell::Once::zeroed`); `compile` resets what it uses.
+///
+/// A cold compile pays a zero-filled page for each page it touches, so what
+/// a profile uses sits together: `keys` and `segs` are filled from their
+/// end down (`down`), the few keys of most profiles next to the start of
+/// `units`, the segments next to `numbers`, and the counts last, next to the
+/// static's flag. A Docker profile touches three or four pages.
+#[repr(C)]
 pub struct Compiler {
-    /// Per rule of the spec, its `facts`.
-    facts: [u8; MAX_SECCOMP_RULES],
-    /// Per argument condition of the spec, as the branch's ABI compares it.
-    conds: [Cond; MAX_SECCOMP_ARGS],
+    keys: [Key; MAX_KEYS],
+    units: [Kept; MAX_UNITS],
+    segs: [Seg; MAX_SEGS],
     /// Per ABI, by `Abi as usize`.
     numbers: [Numbers; 3],
-    keys: [Key; MAX_KEYS],
     n_keys: usize,
-    segs: [Seg; MAX_SEGS],
     n_segs: usize,
-    units: [Kept; MAX_UNITS],
     n_units: usize,
+}
+
+/// Element `i` of an array filled from its end down.
+fn down<T>(a: &[T], i: usize) -> Option<&T> {
+    a.get(a.len().checked_sub(i + 1)?)
+}
+
+fn down_mut<T>(a: &mut [T], i: usize) -> Option<&mut T> {
+    let at = a.len().checked_sub(i + 1)?;
+    a.get_mut(at)
 }
 
 // SAFETY: only integers, arrays of integer structs, `Action` and `Op`
@@ -354,11 +378,11 @@ const ENDS: u8 = 1;
 /// The rule may or may not hold: the rules after it count too.
 const WAITS: u8 = 2;
 
-/// The branch's conditions (`Compiler::conds`) and ABI, to build and
-/// compare chains.
+/// The spec's conditions (`Seccomp::args`) and the branch's ABI, to build
+/// and compare chains.
 #[derive(Clone, Copy)]
 struct Conds<'c> {
-    conds: &'c [Cond],
+    args: &'c [ArgCmp],
     abi: Abi,
 }
 
@@ -366,20 +390,44 @@ impl Conds<'_> {
     /// A condition as libseccomp compares it on this ABI (references come
     /// from `chain`, so they are in range).
     fn get(&self, c: CondRef) -> Cond {
+        normalize(&self.arg(c), self.abi)
+    }
+
+    /// The condition `c` refers to, as the spec gives it.
+    fn arg(&self, c: CondRef) -> ArgCmp {
         match c.checked_sub(CALL) {
-            Some(call) => normalize(&ArgCmp { index: 0, op: Op::Eq, value: u64::from(call), value_two: 0 }, self.abi),
-            None => self.conds.get(usize::from(c)).copied().unwrap_or(Cond { mask: 0, datum: 0, index: 0, op: Op::Eq }),
+            Some(call) => ArgCmp { index: 0, op: Op::Eq, value: u64::from(call), value_two: 0 },
+            None => self.args.get(usize::from(c)).copied().unwrap_or(ArgCmp { index: 0, op: Op::Eq, value: 0, value_two: 0 }),
         }
     }
 
+    /// Whether `a` and `b` are the same condition as compared on this ABI
+    /// (their `normalize`d forms are equal), without normalising them.
     fn same(&self, a: CondRef, b: CondRef) -> bool {
-        a == b || self.get(a) == self.get(b)
+        if a == b {
+            return true;
+        }
+        let (a, b) = (self.arg(a), self.arg(b));
+        let width = if self.abi.args_32bit() { u64::from(u32::MAX) } else { u64::MAX };
+        a.index == b.index
+            && a.op == b.op
+            && match a.op {
+                Op::MaskedEq => (a.value ^ b.value) & width == 0 && (a.value & a.value_two ^ b.value & b.value_two) & width == 0,
+                _ => (a.value ^ b.value) & width == 0,
+            }
     }
 
     /// How many conditions `a` and `b` have in common at their start: `a`
     /// is a prefix of `b` when that is all of `a` and `a` is not longer.
     fn common(&self, a: &Chain, b: &Chain) -> u8 {
-        a.as_slice().iter().zip(b.as_slice()).take_while(|&(&x, &y)| self.same(x, y)).count() as u8
+        let mut n = 0;
+        for (&x, &y) in a.as_slice().iter().zip(b.as_slice()) {
+            if !self.same(x, y) {
+                break;
+            }
+            n += 1;
+        }
+        n
     }
 
     fn is_subset_of(&self, a: &Chain, b: &Chain) -> bool {
@@ -388,7 +436,7 @@ impl Conds<'_> {
 
     /// Whether every condition of `range` always holds.
     fn always(&self, range: (u16, u16)) -> Result<bool> {
-        Ok(pool(self.conds, range)?.iter().all(Cond::always))
+        Ok(pool(self.args, range)?.iter().all(|a| normalize(a, self.abi).always()))
     }
 
     /// A unit's chain: the conditions of `range` that do not always hold,
@@ -399,7 +447,8 @@ impl Conds<'_> {
         if call != 0 {
             chain.insert(CALL + u16::from(call), 0)?;
         }
-        for (i, c) in (start..).zip(pool(self.conds, (start, len))?) {
+        for (i, a) in (start..).zip(pool(self.args, (start, len))?) {
+            let c = normalize(a, self.abi);
             if !c.always() && (call == 0 || c.index != 0) {
                 chain.insert(i, c.index)?;
             }
@@ -542,13 +591,12 @@ impl Emit<'_> {
         }
     }
 
-    /// Moves the program, written at the end of the buffer, to its start.
+    /// The program is complete: it is the last `len` instructions.
     fn finish(self) -> Result<()> {
         if self.full() {
             return Err(CompileError::TooLong);
         }
         self.p.len = self.len;
-        self.p.insns.copy_within(MAX_INSNS.saturating_sub(self.len).., 0);
         Ok(())
     }
 }
@@ -600,9 +648,6 @@ impl Compiler {
         if e.full() {
             return Err(CompileError::TooLong);
         }
-        for (c, a) in self.conds.iter_mut().zip(&cx.s.args) {
-            *c = normalize(a, cx.abi);
-        }
         self.segments(cx, max.get(cx.abi as usize).copied().flatten())?;
         let t = self.search(cx, e, 0, self.n_segs);
         if e.full() {
@@ -629,14 +674,13 @@ impl Compiler {
         for (ri, rule) in s.rules.iter().enumerate().rev() {
             let skip = rule.action == s.default_action;
             let facts = facts(pool(&s.args, rule.args)?)?;
-            *self.facts.get_mut(ri).ok_or(CompileError::Malformed)? = facts;
             let kinds = [ALWAYS_64, ALWAYS_32, ALWAYS_32].map(|always| match facts & (SPLIT | always) {
                 f if f == always => DECIDES,
                 f if f & always != 0 => ENDS,
                 _ => WAITS,
             });
             for (ni, name) in pool(&s.names, rule.names)?.iter().enumerate().rev() {
-                let key = Key { rule: ri as u16, name: ni as u16, call: 0, next: END };
+                let key = Key { rule: ri as u16, name: ni as u16, call: 0, split: facts & SPLIT != 0, next: END };
                 let name = name.to_bytes();
                 if name.is_empty() {
                     // The first one in profile order is the error.
@@ -693,7 +737,7 @@ impl Compiler {
             RULE | key.rule
         } else {
             let k = self.n_keys;
-            *self.keys.get_mut(k).ok_or(CompileError::Malformed)? = Key { next: if kind == ENDS { END } else { next }, ..key };
+            *down_mut(&mut self.keys, k).ok_or(CompileError::Malformed)? = Key { next: if kind == ENDS { END } else { next }, ..key };
             self.n_keys = k + 1;
             k as Link
         };
@@ -705,8 +749,8 @@ impl Compiler {
     fn key(&self, link: Link) -> Result<Option<Key>> {
         Ok(match link {
             END => None,
-            l if l & RULE != 0 => Some(Key { rule: l & !RULE, name: 0, call: 0, next: END }),
-            l => Some(self.keys.get(usize::from(l)).copied().ok_or(CompileError::Malformed)?),
+            l if l & RULE != 0 => Some(Key { rule: l & !RULE, name: 0, call: 0, split: false, next: END }),
+            l => Some(down(&self.keys, usize::from(l)).copied().ok_or(CompileError::Malformed)?),
         })
     }
 
@@ -780,14 +824,14 @@ impl Compiler {
 
     /// Appends a segment, merging a return with an equal one before it.
     fn push_seg(&mut self, start: u32, ret: u32, first: u16, count: u16) -> Result<()> {
-        if let Some(last) = self.n_segs.checked_sub(1).and_then(|i| self.segs.get(i))
+        if let Some(last) = self.n_segs.checked_sub(1).and_then(|i| down(&self.segs, i))
             && count == 0
             && last.count == 0
             && last.ret == ret
         {
             return Ok(());
         }
-        let slot = self.segs.get_mut(self.n_segs).ok_or(CompileError::TooLong)?;
+        let slot = down_mut(&mut self.segs, self.n_segs).ok_or(CompileError::TooLong)?;
         *slot = Seg { start, ret, first, count };
         self.n_segs += 1;
         Ok(())
@@ -795,12 +839,12 @@ impl Compiler {
 
     /// The binary search over `segs[lo..hi]`.
     fn search(&self, cx: Cx, e: &mut Emit, lo: usize, hi: usize) -> Target {
-        let Some(seg) = self.segs.get(lo) else { return Target::Ret(cx.default_ret()) };
+        let Some(seg) = down(&self.segs, lo) else { return Target::Ret(cx.default_ret()) };
         if hi <= lo + 1 {
             return if seg.count == 0 { Target::Ret(seg.ret) } else { self.block(cx, e, seg) };
         }
         let mid = lo + (hi - lo) / 2;
-        let start = self.segs.get(mid).map_or(0, |s| s.start);
+        let start = down(&self.segs, mid).map_or(0, |s| s.start);
         // The upper half is written first: it ends up after the lower one,
         // which the comparison falls into.
         let upper = self.search(cx, e, mid, hi);
@@ -813,7 +857,7 @@ impl Compiler {
     /// recursive search.
     #[inline(never)]
     fn block(&self, cx: Cx, e: &mut Emit, seg: &Seg) -> Target {
-        let conds = Conds { conds: &self.conds, abi: cx.abi };
+        let conds = Conds { args: &cx.s.args, abi: cx.abi };
         let first = usize::from(seg.first);
         let units = self.units.get(first..first + usize::from(seg.count)).unwrap_or(&[]);
         let mut fail = Target::Ret(cx.default_ret());
@@ -833,7 +877,7 @@ impl Compiler {
         // A conflict needs two conditional rules with different actions
         // before the first unconditional one; without them, that one
         // decides alone, and the set need not be built.
-        let conds = Conds { conds: &self.conds, abi: cx.abi };
+        let conds = Conds { args: &cx.s.args, abi: cx.abi };
         let (mut first, mut mixed) = (None, false);
         let mut link = rules;
         'scan: while let Some(k) = self.key(link)? {
@@ -855,7 +899,7 @@ impl Compiler {
         while let Some(k) = self.key(link)? {
             let (rule, n) = self.units_of(cx, k)?;
             for a in 0..n {
-                let chain = Conds { conds: &self.conds, abi: cx.abi }.chain(unit(&rule, n, a), k.call)?;
+                let chain = Conds { args: &cx.s.args, abi: cx.abi }.chain(unit(&rule, n, a), k.call)?;
                 if chain.len == 0 {
                     return Ok(Out::Ret(rule.action.ret()));
                 }
@@ -869,14 +913,13 @@ impl Compiler {
     /// The rule of key `k`, and how many units it makes.
     fn units_of(&self, cx: Cx, k: Key) -> Result<(Rule, u16)> {
         let rule = cx.rule(k.rule)?;
-        let split = self.facts.get(usize::from(k.rule)).is_some_and(|f| f & SPLIT != 0);
-        Ok((rule, if split { rule.args.1 } else { 1 }))
+        Ok((rule, if k.split { rule.args.1 } else { 1 }))
     }
 
     /// Adds a conditional rule to the kept set `units[first..n_units]`,
     /// libseccomp's way.
     fn keep(&mut self, cx: Cx, unit: Kept, k: Key, first: usize) -> Result<()> {
-        let cx = Conds { conds: &self.conds, abi: cx.abi };
+        let cx = Conds { args: &cx.s.args, abi: cx.abi };
         let chain = &unit.chain;
         // _db_tree_prune: drop kept rules this one makes redundant, or this
         // one when a kept rule makes it redundant.
@@ -888,8 +931,8 @@ impl Compiler {
             let mut drop = false;
             if kept.action == unit.action {
                 let common = cx.common(chain, kc);
-                drop = cx.is_subset_of(chain, kc) && !(common == chain.len && chain.len <= kc.len);
-                redundant |= cx.is_subset_of(kc, chain) && !(common == kc.len && kc.len <= chain.len);
+                drop = cx.is_subset_of(chain, kc) && !chain.is_prefix_of(kc, common);
+                redundant |= cx.is_subset_of(kc, chain) && !kc.is_prefix_of(chain, common);
             }
             pruned |= drop;
             if !drop {
@@ -903,17 +946,18 @@ impl Compiler {
         }
         // _db_tree_add: equal chains must agree; a kept prefix wins; a kept
         // rule this one is a prefix of is replaced if the actions agree.
+        let conflict = CompileError::Conflict { rule: k.rule, name: k.name };
         let mut replaced = false;
         for r in first..self.n_units {
             let kept = self.units.get(r).copied().ok_or(CompileError::Malformed)?;
             let (kc, same) = (&kept.chain, kept.action == unit.action);
             let common = cx.common(chain, kc);
-            if common == kc.len && kc.len <= chain.len {
-                return if kc.len == chain.len && !same { Err(CompileError::Conflict { rule: k.rule, name: k.name }) } else { Ok(()) };
+            if kc.is_prefix_of(chain, common) {
+                return if kc.len == chain.len && !same { Err(conflict) } else { Ok(()) };
             }
-            if common == chain.len && chain.len <= kc.len {
+            if chain.is_prefix_of(kc, common) {
                 if !same {
-                    return Err(CompileError::Conflict { rule: k.rule, name: k.name });
+                    return Err(conflict);
                 }
                 replaced = true;
             }
@@ -922,8 +966,7 @@ impl Compiler {
             let mut w = first;
             for r in first..self.n_units {
                 let kept = self.units.get(r).copied().ok_or(CompileError::Malformed)?;
-                let common = cx.common(chain, &kept.chain);
-                if !(common == chain.len && chain.len <= kept.chain.len) {
+                if !chain.is_prefix_of(&kept.chain, cx.common(chain, &kept.chain)) {
                     *self.units.get_mut(w).ok_or(CompileError::Malformed)? = kept;
                     w += 1;
                 }
