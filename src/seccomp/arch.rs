@@ -34,7 +34,8 @@ impl Name {
             X32_NONE => NONE,
             twin => X32_TWIN_FIRST - 1 + twin,
         };
-        [x86_64, x32, self.0 >> NR_BITS & NONE].map(|nr| if nr == NONE { u32::MAX } else { nr })
+        let some = |nr: u32| if nr == NONE { u32::MAX } else { nr };
+        [some(x86_64), some(x32), some(self.0 >> NR_BITS & NONE)]
     }
 }
 
@@ -93,6 +94,7 @@ impl Abi {
 /// multiplexer with `args[0] == call` (src/syscalls.c `abi_rule_add`, with
 /// the numbers of src/arch-x86.c). Without it a filter that denies `socket`
 /// would let `socketcall(SYS_SOCKET, ...)` through.
+#[inline(always)]
 pub fn x86_multiplexed(name: Name) -> Option<(u32, u32)> {
     match name.0 >> MUX_SHIFT & 0x3F {
         0 => None,

@@ -839,17 +839,26 @@ impl Compiler {
 
     /// The binary search over `segs[lo..hi]`.
     fn search(&self, cx: Cx, e: &mut Emit, lo: usize, hi: usize) -> Target {
-        let Some(seg) = down(&self.segs, lo) else { return Target::Ret(cx.default_ret()) };
         if hi <= lo + 1 {
-            return if seg.count == 0 { Target::Ret(seg.ret) } else { self.block(cx, e, seg) };
+            return self.leaf(cx, e, lo);
         }
         let mid = lo + (hi - lo) / 2;
         let start = down(&self.segs, mid).map_or(0, |s| s.start);
         // The upper half is written first: it ends up after the lower one,
-        // which the comparison falls into.
-        let upper = self.search(cx, e, mid, hi);
-        let lower = self.search(cx, e, lo, mid);
+        // which the comparison falls into. A return needs no call.
+        let upper = if hi == mid + 1 { self.leaf(cx, e, mid) } else { self.search(cx, e, mid, hi) };
+        let lower = if mid == lo + 1 { self.leaf(cx, e, lo) } else { self.search(cx, e, lo, mid) };
         Target::Label(e.jump(BPF_JGE, start, upper, lower))
+    }
+
+    /// Segment `i` alone.
+    #[inline(always)]
+    fn leaf(&self, cx: Cx, e: &mut Emit, i: usize) -> Target {
+        match down(&self.segs, i) {
+            Some(seg) if seg.count == 0 => Target::Ret(seg.ret),
+            Some(seg) => self.block(cx, e, seg),
+            None => Target::Ret(cx.default_ret()),
+        }
     }
 
     /// The kept rules of one syscall, tried in order, then the default.
