@@ -394,6 +394,7 @@ impl Conds<'_> {
     }
 
     /// The condition `c` refers to, as the spec gives it.
+    #[inline(always)]
     fn arg(&self, c: CondRef) -> ArgCmp {
         match c.checked_sub(CALL) {
             Some(call) => ArgCmp { index: 0, op: Op::Eq, value: u64::from(call), value_two: 0 },
@@ -505,12 +506,28 @@ enum Out {
     Cond,
 }
 
-/// Where a jump goes: an emitted instruction, or a return of this value
-/// (emitted, or shared, when the jump is written).
+/// Where a jump goes: an emitted instruction (its label), or with
+/// `RET_TARGET` a return of the low 32 bits (emitted, or shared, when the
+/// jump is written). One integer, so that it travels in a register.
 #[derive(Clone, Copy)]
-enum Target {
-    Label(usize),
-    Ret(u32),
+struct Target(u64);
+
+const RET_TARGET: u64 = 1 << 32;
+
+impl Target {
+    /// Labels count instructions written, far below 2^32.
+    fn label(l: usize) -> Target {
+        Target(l as u64 & (RET_TARGET - 1))
+    }
+
+    fn ret(k: u32) -> Target {
+        Target(RET_TARGET | u64::from(k))
+    }
+
+    /// The value returned, for a return.
+    fn as_ret(self) -> Option<u32> {
+        (self.0 & RET_TARGET != 0).then_some(self.0 as u32)
+    }
 }
 
 /// The back-to-front writer. A label is the position of an instruction
@@ -523,8 +540,10 @@ struct Emit<'p> {
     p: &'p mut Program,
     /// Instructions written, or that would have been.
     len: usize,
-    /// Recently written returns: (value, label); label 0 is an empty slot.
-    rets: [(u32, usize); 8],
+    /// Recently written returns: their values and labels (0: an empty
+    /// slot).
+    ret_values: [u32; 8],
+    ret_labels: [usize; 8],
     next_ret: usize,
 }
 
@@ -547,19 +566,17 @@ impl Emit<'_> {
     }
 
     fn resolve(&mut self, t: Target) -> usize {
-        let k = match t {
-            Target::Label(l) => return l,
-            Target::Ret(k) => k,
-        };
+        let Some(k) = t.as_ret() else { return t.0 as usize };
         // Leave room for the instructions a jump may still add in between.
-        for &(rk, l) in &self.rets {
-            if rk == k && l != 0 && self.distance(l) < MAX_COND_JUMP - 2 {
+        for (&rk, &l) in self.ret_values.iter().zip(&self.ret_labels) {
+            if rk == k && l != 0 && self.len - l < MAX_COND_JUMP - 2 {
                 return l;
             }
         }
         let l = self.emit(bpf::ret(k));
-        if let Some(slot) = self.rets.get_mut(self.next_ret % 8) {
-            *slot = (k, l);
+        let i = self.next_ret % 8;
+        if let (Some(v), Some(slot)) = (self.ret_values.get_mut(i), self.ret_labels.get_mut(i)) {
+            (*v, *slot) = (k, l);
         }
         self.next_ret = self.next_ret.wrapping_add(1);
         l
@@ -584,10 +601,10 @@ impl Emit<'_> {
 
     /// Makes `t` the next instruction (for code that falls through into it).
     fn place(&mut self, t: Target) -> usize {
-        match t {
-            Target::Label(l) if l == self.len => l,
-            Target::Label(l) => self.emit(bpf::ja(self.distance(l) as u32)),
-            Target::Ret(k) => self.emit(bpf::ret(k)),
+        match t.as_ret() {
+            Some(k) => self.emit(bpf::ret(k)),
+            None if t.0 as usize == self.len => self.len,
+            None => self.emit(bpf::ja(self.distance(t.0 as usize) as u32)),
         }
     }
 
@@ -614,20 +631,18 @@ impl Compiler {
 
     fn program(&mut self, s: &Seccomp<'_>, out: &mut Program) -> Result<()> {
         let max = self.collect(s)?;
-        let mut e = Emit { p: out, len: 0, rets: [(0, 0); 8], next_ret: 0 };
-        let kill = Target::Ret(SECCOMP_RET_KILL_PROCESS);
+        let mut e = Emit { p: out, len: 0, ret_values: [0; 8], ret_labels: [0; 8], next_ret: 0 };
+        let kill = Target::ret(SECCOMP_RET_KILL_PROCESS);
         // Written first, so it is the last instruction, as the kernel wants.
         e.resolve(kill);
         let x86 = if s.architectures & ARCH_X86 != 0 {
-            let body = match self.branch(Cx { s, abi: Abi::X86 }, &mut e, max)? {
-                // One verdict for every number: no need to load it.
-                Target::Ret(k) => Target::Ret(k),
-                body => {
-                    e.place(body);
-                    Target::Label(e.emit(bpf::load(SECCOMP_DATA_NR)))
-                }
-            };
-            Target::Label(e.jump(BPF_JEQ, AUDIT_ARCH_I386, body, kill))
+            let mut body = self.branch(Cx { s, abi: Abi::X86 }, &mut e, max)?;
+            // One verdict for every number: no need to load it.
+            if body.as_ret().is_none() {
+                e.place(body);
+                body = Target::label(e.emit(bpf::load(SECCOMP_DATA_NR)));
+            }
+            Target::label(e.jump(BPF_JEQ, AUDIT_ARCH_I386, body, kill))
         } else {
             kill
         };
@@ -636,7 +651,7 @@ impl Compiler {
         let x86_64 = self.branch(Cx { s, abi: Abi::X86_64 }, &mut e, max)?;
         e.jump(BPF_JSET, X32_SYSCALL_BIT, x32, x86_64);
         let l = e.emit(bpf::load(SECCOMP_DATA_NR));
-        e.jump(BPF_JEQ, AUDIT_ARCH_X86_64, Target::Label(l), x86);
+        e.jump(BPF_JEQ, AUDIT_ARCH_X86_64, Target::label(l), x86);
         e.emit(bpf::load(SECCOMP_DATA_ARCH));
         e.finish()
     }
@@ -848,16 +863,16 @@ impl Compiler {
         // which the comparison falls into. A return needs no call.
         let upper = if hi == mid + 1 { self.leaf(cx, e, mid) } else { self.search(cx, e, mid, hi) };
         let lower = if mid == lo + 1 { self.leaf(cx, e, lo) } else { self.search(cx, e, lo, mid) };
-        Target::Label(e.jump(BPF_JGE, start, upper, lower))
+        Target::label(e.jump(BPF_JGE, start, upper, lower))
     }
 
     /// Segment `i` alone.
     #[inline(always)]
     fn leaf(&self, cx: Cx, e: &mut Emit, i: usize) -> Target {
         match down(&self.segs, i) {
-            Some(seg) if seg.count == 0 => Target::Ret(seg.ret),
+            Some(seg) if seg.count == 0 => Target::ret(seg.ret),
             Some(seg) => self.block(cx, e, seg),
-            None => Target::Ret(cx.default_ret()),
+            None => Target::ret(cx.default_ret()),
         }
     }
 
@@ -869,9 +884,9 @@ impl Compiler {
         let conds = Conds { args: &cx.s.args, abi: cx.abi };
         let first = usize::from(seg.first);
         let units = self.units.get(first..first + usize::from(seg.count)).unwrap_or(&[]);
-        let mut fail = Target::Ret(cx.default_ret());
+        let mut fail = Target::ret(cx.default_ret());
         for unit in units.iter().rev() {
-            let mut pass = Target::Ret(unit.action.ret());
+            let mut pass = Target::ret(unit.action.ret());
             for &c in unit.chain.as_slice().iter().rev() {
                 pass = condition(e, &conds.get(c), cx.abi.args_32bit(), pass, fail);
             }
@@ -1005,15 +1020,15 @@ fn condition(e: &mut Emit, c: &Cond, args_32bit: bool, pass: Target, fail: Targe
         }
         Op::Gt | Op::Ge => {
             let eq = e.jump(BPF_JEQ, d_hi, lo, fail);
-            e.jump(BPF_JGT, d_hi, pass, Target::Label(eq));
+            e.jump(BPF_JGT, d_hi, pass, Target::label(eq));
         }
         Op::Lt | Op::Le => {
             let eq = e.jump(BPF_JEQ, d_hi, lo, pass);
-            e.jump(BPF_JGT, d_hi, fail, Target::Label(eq));
+            e.jump(BPF_JGT, d_hi, fail, Target::label(eq));
         }
     }
     // The load falls into the comparison just written.
-    Target::Label(e.emit(bpf::load(arg_hi(c.index))))
+    Target::label(e.emit(bpf::load(arg_hi(c.index))))
 }
 
 /// One 32-bit word of a condition: load, mask, compare.
@@ -1033,7 +1048,7 @@ fn word(e: &mut Emit, op: Op, offset: u32, mask: u32, datum: u32, pass: Target, 
     if mask != u32::MAX {
         e.emit(bpf::and(mask));
     }
-    Target::Label(e.emit(bpf::load(offset)))
+    Target::label(e.emit(bpf::load(offset)))
 }
 
 #[cfg(test)]
