@@ -271,7 +271,9 @@ impl Chain {
 #[derive(Clone, Copy)]
 struct Kept {
     chain: Chain,
-    action: Action,
+    /// The rule's action as the filter returns it (`Action::ret` tells
+    /// actions apart: equal returns are equal actions).
+    ret: u32,
 }
 
 /// Kept conditional rules of a branch: each costs at least a load and a
@@ -320,8 +322,8 @@ fn down_mut<T>(a: &mut [T], i: usize) -> Option<&mut T> {
     a.get_mut(at)
 }
 
-// SAFETY: only integers, arrays of integer structs, `Action` and `Op`
-// (repr(u8), zero is KillProcess and Ne): all-zero is the empty state.
+// SAFETY: only integers and arrays of integer structs: all-zero is the
+// empty state.
 unsafe impl crate::sys::cell::Zeroable for Compiler {}
 
 /// The compilation of one branch: the spec and the ABI.
@@ -886,7 +888,7 @@ impl Compiler {
         let units = self.units.get(first..first + usize::from(seg.count)).unwrap_or(&[]);
         let mut fail = Target::ret(cx.default_ret());
         for unit in units.iter().rev() {
-            let mut pass = Target::ret(unit.action.ret());
+            let mut pass = Target::ret(unit.ret);
             for &c in unit.chain.as_slice().iter().rev() {
                 pass = condition(e, &conds.get(c), cx.abi.args_32bit(), pass, fail);
             }
@@ -914,7 +916,8 @@ impl Compiler {
                     }
                     return Ok(Out::Ret(rule.action.ret()));
                 }
-                mixed |= *first.get_or_insert(rule.action) != rule.action;
+                let ret = rule.action.ret();
+                mixed |= *first.get_or_insert(ret) != ret;
             }
             link = k.next;
         }
@@ -927,7 +930,7 @@ impl Compiler {
                 if chain.len == 0 {
                     return Ok(Out::Ret(rule.action.ret()));
                 }
-                self.keep(cx, Kept { chain, action: rule.action }, k, at)?;
+                self.keep(cx, Kept { chain, ret: rule.action.ret() }, k, at)?;
             }
             link = k.next;
         }
@@ -953,7 +956,7 @@ impl Compiler {
             let kept = self.units.get(r).copied().ok_or(CompileError::Malformed)?;
             let kc = &kept.chain;
             let mut drop = false;
-            if kept.action == unit.action {
+            if kept.ret == unit.ret {
                 let common = cx.common(chain, kc);
                 drop = cx.is_subset_of(chain, kc) && !chain.is_prefix_of(kc, common);
                 redundant |= cx.is_subset_of(kc, chain) && !kc.is_prefix_of(chain, common);
@@ -974,7 +977,7 @@ impl Compiler {
         let mut replaced = false;
         for r in first..self.n_units {
             let kept = self.units.get(r).copied().ok_or(CompileError::Malformed)?;
-            let (kc, same) = (&kept.chain, kept.action == unit.action);
+            let (kc, same) = (&kept.chain, kept.ret == unit.ret);
             let common = cx.common(chain, kc);
             if kc.is_prefix_of(chain, common) {
                 return if kc.len == chain.len && !same { Err(conflict) } else { Ok(()) };

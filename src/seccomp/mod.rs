@@ -93,8 +93,6 @@ impl ActionKind {
 }
 
 /// A comparison of one syscall argument (`SCMP_CMP_*`).
-/// `repr(u8)`: zero is a valid `Ne`, so zeroed scratch may hold one.
-#[repr(u8)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
     Ne,
