@@ -39,6 +39,20 @@ impl Name {
     }
 }
 
+/// The name of x86_64 syscall `nr`, for messages (a scan of the table).
+/// The binary then needs no name table of the `syscalls` crate: its
+/// `Sysno::name` costs some 11 KiB.
+pub fn x86_64_name(nr: u32) -> Option<&'static [u8]> {
+    if nr >= NONE {
+        return None;
+    }
+    (1..=MAX_NAME).find_map(|l| {
+        let first = usize::from(*NAMES.starts.get(l)?);
+        let nrs = NAMES.nrs.get(first..)?;
+        NAMES.of_len(l).chunks_exact(l).zip(nrs).find_map(|(name, &p)| (p & NONE == nr).then_some(name))
+    })
+}
+
 /// A syscall ABI of an x86_64 kernel, as a filter branch sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Abi {
@@ -575,6 +589,16 @@ mod tests {
             assert_eq!(Abi::X86.sysno(n), *x86, "x86 {name:?}");
             assert_eq!(Abi::X32.sysno(n), *x32, "x32 {name:?}");
         }
+    }
+
+    /// Every x86_64 syscall's name, back from its number.
+    #[test]
+    fn x86_64_names() {
+        for id in 0..1024 {
+            let want = syscalls::x86_64::Sysno::new(id).map(|s| s.name().as_bytes());
+            assert_eq!(x86_64_name(id as u32), want, "{id}");
+        }
+        assert_eq!(x86_64_name(NONE), None);
     }
 
     /// socketcall and ipc call numbers (include/uapi/linux/net.h, ipc.h).
