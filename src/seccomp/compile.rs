@@ -916,39 +916,36 @@ impl Compiler {
     /// Decides one syscall from its rules: an unconditional verdict, or the
     /// kept conditional rules in `units` (see the module doc).
     fn decide(&mut self, cx: Cx, rules: Link, at: usize) -> Result<Out> {
+        let conds = Conds { args: &cx.s.args, abi: cx.abi };
         // A conflict needs two conditional rules with different actions
         // before the first unconditional one; without them, that one
-        // decides alone, and the set need not be built.
-        let conds = Conds { args: &cx.s.args, abi: cx.abi };
+        // decides alone, and the first pass need not build the set.
         let (mut first, mut mixed) = (None, false);
-        let mut link = rules;
-        'scan: while let Some(k) = self.key(link)? {
-            let (rule, n) = self.units_of(cx, k)?;
-            for a in 0..n {
-                let always = k.call == 0 && conds.always(unit(&rule, n, a))?;
-                if always {
-                    if mixed {
-                        break 'scan;
-                    }
-                    return Ok(Out::Ret(rule.action.ret()));
-                }
+        'pass: for build in [false, true] {
+            self.n_units = at;
+            let mut link = rules;
+            while let Some(k) = self.key(link)? {
+                let (rule, n) = self.units_of(cx, k)?;
                 let ret = rule.action.ret();
-                mixed |= *first.get_or_insert(ret) != ret;
-            }
-            link = k.next;
-        }
-        self.n_units = at;
-        let mut link = rules;
-        while let Some(k) = self.key(link)? {
-            let (rule, n) = self.units_of(cx, k)?;
-            for a in 0..n {
-                let chain = Conds { args: &cx.s.args, abi: cx.abi }.chain(unit(&rule, n, a), k.call)?;
-                if chain.len == 0 {
-                    return Ok(Out::Ret(rule.action.ret()));
+                for a in 0..n {
+                    let range = unit(&rule, n, a);
+                    if build {
+                        let chain = conds.chain(range, k.call)?;
+                        if chain.len == 0 {
+                            return Ok(Out::Ret(ret));
+                        }
+                        self.keep(cx, Kept { chain, ret }, k, at)?;
+                    } else if k.call == 0 && conds.always(range)? {
+                        if mixed {
+                            continue 'pass;
+                        }
+                        return Ok(Out::Ret(ret));
+                    } else {
+                        mixed |= *first.get_or_insert(ret) != ret;
+                    }
                 }
-                self.keep(cx, Kept { chain, ret: rule.action.ret() }, k, at)?;
+                link = k.next;
             }
-            link = k.next;
         }
         Ok(Out::Cond)
     }
