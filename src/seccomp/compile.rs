@@ -265,17 +265,22 @@ impl Chain {
     /// (indexes are unique within a chain, but for the call's 0).
     fn insert(&mut self, c: CondRef, index: u8) -> Result<()> {
         let mut i = usize::from(self.len);
-        let (conds, indexes) = (self.conds.get_mut(..=i), self.index.get_mut(..=i));
-        let (Some(conds), Some(indexes)) = (conds, indexes) else { return Err(CompileError::Malformed) };
-        while let Some(&before) = i.checked_sub(1).and_then(|b| indexes.get(b))
-            && before > index
-        {
-            conds.copy_within(i - 1..i, i);
-            indexes.copy_within(i - 1..i, i);
+        if i >= self.conds.len() {
+            return Err(CompileError::Malformed);
+        }
+        // Move the later ones up, one by one (copy_within's bounds checks
+        // would be a panic path).
+        while let (Some(&before), Some(&at)) = (self.index.get(i.wrapping_sub(1)), self.conds.get(i.wrapping_sub(1))) {
+            if before <= index {
+                break;
+            }
+            if let (Some(ci), Some(ii)) = (self.conds.get_mut(i), self.index.get_mut(i)) {
+                (*ci, *ii) = (at, before);
+            }
             i -= 1;
         }
-        if let (Some(c0), Some(i0)) = (conds.get_mut(i), indexes.get_mut(i)) {
-            (*c0, *i0) = (c, index);
+        if let (Some(ci), Some(ii)) = (self.conds.get_mut(i), self.index.get_mut(i)) {
+            (*ci, *ii) = (c, index);
         }
         self.len += 1;
         Ok(())
