@@ -34,7 +34,7 @@
 //! # The work
 //!
 //! It runs once, cold, in a fresh process: instructions, code and pages
-//! touched all count (Docker's profile: ~214K instructions, four pages of
+//! touched all count (Docker's profile: ~213K instructions, four pages of
 //! scratch and program).
 //!
 //! 1. `collect`: one backwards pass over the rules looks each name up once
