@@ -4,33 +4,53 @@
 //! The names come from the `syscalls` crate (`syscalls::x86_64::Sysno` and
 //! `syscalls::x86::Sysno`, generated from the kernel's syscall tables). Its
 //! own name lookup is one big `match` per ABI; here the names are read out of
-//! the crate at compile time (const evaluation) into one table per ABI:
-//! the names grouped by length and sorted, back to back, and their numbers.
-//! The binary carries each name once (~4 KiB per ABI), and a lookup is a
-//! binary search among the names of the same length.
+//! the crate at compile time (const evaluation) into one table for all
+//! ABIs: the names grouped by length, back to back, in hash buckets, and
+//! their numbers. The binary carries each name once (~4.4 KiB), and a lookup
+//! hashes the name and compares it with the one or two of its bucket.
 
 use super::bpf::X32_SYSCALL_BIT;
 use super::{ARCH_X32, ARCH_X86, ARCH_X86_64};
 
-/// A name of the table: looked up once, then resolved per ABI.
+/// A name of the table, looked up once: its numbers on each ABI and its
+/// x86 multiplexed form, packed as in `Names::nrs`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Name(u16);
+pub struct Name(u32);
 
 impl Name {
     /// The name, if some ABI knows it.
     pub fn of(name: &[u8]) -> Option<Name> {
-        NAMES.find(name).and_then(|i| u16::try_from(i).ok()).map(Name)
+        NAMES.find(name).map(Name)
     }
 
-    /// The `Name` as an integer (below `u16::MAX`), for compact storage.
-    pub fn index(self) -> u16 {
-        self.0
+    /// Its numbers on each ABI, by `Abi as usize`, without the x32 bit;
+    /// `u32::MAX` where the ABI lacks it (`Abi::number` for one ABI).
+    #[inline(always)]
+    pub fn numbers(self) -> [u32; 3] {
+        let x86_64 = self.0 & NONE;
+        let x32 = match self.0 >> X32_SHIFT {
+            _ if x86_64 == NONE => NONE,
+            0 => x86_64,
+            X32_NONE => NONE,
+            twin => X32_TWIN_FIRST - 1 + twin,
+        };
+        let some = |nr: u32| if nr == NONE { u32::MAX } else { nr };
+        [some(x86_64), some(x32), some(self.0 >> NR_BITS & NONE)]
     }
+}
 
-    /// The `Name` an `index` came from.
-    pub fn from_index(index: u16) -> Option<Name> {
-        (usize::from(index) < NAMES.nrs.len()).then_some(Name(index))
+/// The name of x86_64 syscall `nr`, for messages (a scan of the table).
+/// The binary then needs no name table of the `syscalls` crate: its
+/// `Sysno::name` costs some 11 KiB.
+pub fn x86_64_name(nr: u32) -> Option<&'static [u8]> {
+    if nr >= NONE {
+        return None;
     }
+    (1..=MAX_NAME).find_map(|l| {
+        let first = usize::from(*NAMES.starts.get(l)?);
+        let nrs = NAMES.nrs.get(first..)?;
+        NAMES.of_len(l).chunks_exact(l).zip(nrs).find_map(|(name, &p)| (p & NONE == nr).then_some(name))
+    })
 }
 
 /// A syscall ABI of an x86_64 kernel, as a filter branch sees it.
@@ -67,47 +87,19 @@ impl Abi {
     }
 
     /// `sysno` for a name already looked up.
+    ///
+    /// x32 shares the x86_64 table (arch/x86/entry/syscalls/syscall_64.tbl)
+    /// except for the entries whose ABI column is "64": 36 of them have an
+    /// x32 twin at 512..=547 (the "x32" entries, `X32_TWINS`), the others are
+    /// not x32 syscalls at all (`X86_64_ONLY`: the kernel's x32 table leaves
+    /// them out, and libseccomp's src/syscalls.csv has no x32 number for
+    /// them). The table keeps which, per name (`X32_SHIFT`).
     pub fn number(self, name: Name) -> Option<u32> {
-        let [x86_64, x86] = *NAMES.nrs.get(usize::from(name.0))?;
-        let nr = match self {
-            Abi::X86_64 | Abi::X32 => x86_64,
-            Abi::X86 => x86,
-        };
-        let nr = (nr != NONE).then_some(u32::from(nr))?;
-        if self == Abi::X32 { x32(nr).map(|nr| nr | X32_SYSCALL_BIT) } else { Some(nr) }
+        let nr = *name.numbers().get(self as usize)?;
+        let base = if self == Abi::X32 { X32_SYSCALL_BIT } else { 0 };
+        (nr != u32::MAX).then_some(base | nr)
     }
 }
-
-/// The x32 number (without the x32 bit) of the syscall with x86_64 number
-/// `nr`. x32 shares the x86_64 table (arch/x86/entry/syscalls/syscall_64.tbl)
-/// except for the entries whose ABI column is "64": 36 of them have an x32
-/// twin at 512..=547 (the "x32" entries), the others are not x32 syscalls at
-/// all (the kernel's x32 table leaves them out, and libseccomp's
-/// src/syscalls.csv has no x32 number for them).
-fn x32(nr: u32) -> Option<u32> {
-    let n = usize::try_from(nr).ok()?;
-    let abi64 = ABI_64.get(n / 64).is_some_and(|w| w & 1 << (n % 64) != 0);
-    if !abi64 {
-        return Some(nr);
-    }
-    let i = X32_TWINS.iter().position(|&t| usize::from(t) == n)?;
-    Some(512 + i as u32)
-}
-
-/// A bit per x86_64 number below 384 whose ABI is "64" (`X32_TWINS` and
-/// `X86_64_ONLY`), so that the shared numbers skip both searches.
-// Evaluated at compile time only: an index out of bounds fails the build.
-#[allow(clippy::indexing_slicing)]
-const ABI_64: [u64; 6] = {
-    let mut bits = [0u64; 6];
-    let mut i = 0;
-    while i < X32_TWINS.len() + X86_64_ONLY.len() {
-        let n = if i < X32_TWINS.len() { X32_TWINS[i] } else { X86_64_ONLY[i - X32_TWINS.len()] } as usize;
-        bits[n / 64] |= 1 << (n % 64);
-        i += 1;
-    }
-    bits
-};
 
 /// The multiplexed form of a socket or SysV IPC syscall on x86: the number
 /// of `socketcall` (102) or `ipc` (117), and the call number its first
@@ -116,9 +108,9 @@ const ABI_64: [u64; 6] = {
 /// multiplexer with `args[0] == call` (src/syscalls.c `abi_rule_add`, with
 /// the numbers of src/arch-x86.c). Without it a filter that denies `socket`
 /// would let `socketcall(SYS_SOCKET, ...)` through.
+#[inline(always)]
 pub fn x86_multiplexed(name: Name) -> Option<(u32, u32)> {
-    let code = u32::from(*NAMES.mux.get(usize::from(name.0))?);
-    match code {
+    match name.0 >> MUX_SHIFT & 0x3F {
         0 => None,
         c if c & IPC != 0 => Some((117, c & !IPC)),
         c => Some((102, c)),
@@ -126,7 +118,7 @@ pub fn x86_multiplexed(name: Name) -> Option<(u32, u32)> {
 }
 
 /// Marks an ipc call in `MUX`.
-const IPC: u32 = 0x80;
+const IPC: u32 = 0x20;
 
 /// The multiplexed calls (src/syscalls.c `_abi_syscall_mux`): socketcall's
 /// SYS_SOCKET (1) ... SYS_SENDMMSG (20) (include/uapi/linux/net.h), and
@@ -152,18 +144,18 @@ const MUX: [(&str, u8); 32] = [
     ("accept4", 18),
     ("recvmmsg", 19),
     ("sendmmsg", 20),
-    ("semop", 0x80 | 1),
-    ("semget", 0x80 | 2),
-    ("semctl", 0x80 | 3),
-    ("semtimedop", 0x80 | 4),
-    ("msgsnd", 0x80 | 11),
-    ("msgrcv", 0x80 | 12),
-    ("msgget", 0x80 | 13),
-    ("msgctl", 0x80 | 14),
-    ("shmat", 0x80 | 21),
-    ("shmdt", 0x80 | 22),
-    ("shmget", 0x80 | 23),
-    ("shmctl", 0x80 | 24),
+    ("semop", IPC as u8 | 1),
+    ("semget", IPC as u8 | 2),
+    ("semctl", IPC as u8 | 3),
+    ("semtimedop", IPC as u8 | 4),
+    ("msgsnd", IPC as u8 | 11),
+    ("msgrcv", IPC as u8 | 12),
+    ("msgget", IPC as u8 | 13),
+    ("msgctl", IPC as u8 | 14),
+    ("shmat", IPC as u8 | 21),
+    ("shmdt", IPC as u8 | 22),
+    ("shmget", IPC as u8 | 23),
+    ("shmctl", IPC as u8 | 24),
 ];
 
 /// The x86_64 numbers of the "64" entries of syscall_64.tbl whose x32 twins
@@ -188,58 +180,113 @@ const X86_64_ONLY: [u16; 11] = [134, 156, 174, 177, 178, 180, 205, 211, 214, 215
 /// The longest syscall name the table holds.
 const MAX_NAME: usize = 31;
 
+/// Bits of a syscall number in `Names::nrs` (the tables' highest is 547).
+const NR_BITS: u32 = 10;
 /// The number of a name on an ABI that lacks it.
-const NONE: u16 = u16::MAX;
+const NONE: u32 = (1 << NR_BITS) - 1;
+/// Where `Names::nrs` keeps the `MUX` code (6 bits).
+const MUX_SHIFT: u32 = 2 * NR_BITS;
+/// Where `Names::nrs` keeps the x32 number (6 bits): 0 for the x86_64
+/// number, `X32_NONE` for none, else `X32_TWINS` index + 1.
+const X32_SHIFT: u32 = MUX_SHIFT + 6;
+const X32_NONE: u32 = 0x3F;
+/// The x32 number of `X32_TWINS[0]`.
+const X32_TWIN_FIRST: u32 = 512;
+const _: () = assert!(X32_TWINS.len() < X32_NONE as usize && X32_TWIN_FIRST as usize + X32_TWINS.len() - 1 == 547);
 
 /// The syscall names of x86_64 and x86 and the x86 multiplexed calls, each
-/// once: the names of length `l` are `names[offs[l]..offs[l + 1]]`, sorted,
-/// back to back, `l` bytes each; their [x86_64, x86] numbers are
-/// `nrs[starts[l]..starts[l + 1]]`, and their `MUX` codes (0 for none)
-/// `mux[starts[l]..starts[l + 1]]`.
-pub struct Names<const B: usize, const N: usize> {
+/// once, grouped by length: the `l`-byte names are `names[offs[l]..offs[l + 1]]`,
+/// back to back, and their indexes `starts[l]..starts[l + 1]`.
+/// `nrs[i]` packs name `i`'s x86_64 number, its x86 number `<< NR_BITS`
+/// (`NONE` for none), its `MUX` code (0 for none) `<< MUX_SHIFT`, and where
+/// its x32 number comes from `<< X32_SHIFT`.
+///
+/// Within a length, the names are in `hash` buckets: with `g` names of
+/// length `l`, bucket `j < g` holds the names whose `bucket(hash, g)` is
+/// `j`, at positions `buckets[k + j]..buckets[k + j + 1]` of the length
+/// (`k = starts[l] + l`). A lookup hashes the name once and compares it
+/// with the one or two names of its bucket.
+pub struct Names<const B: usize, const N: usize, const K: usize> {
     names: [u8; B],
-    nrs: [[u16; 2]; N],
-    mux: [u8; N],
+    nrs: [u32; N],
+    buckets: [u8; K],
     starts: [u16; MAX_NAME + 2],
     offs: [u16; MAX_NAME + 2],
 }
 
-impl<const B: usize, const N: usize> Names<B, N> {
-    /// The index of `name`.
-    fn find(&self, name: &[u8]) -> Option<usize> {
+/// A name's first and last (up to) eight bytes, little-endian: all of a
+/// name of up to 16 bytes. (Slice patterns: no calls, even unoptimised.)
+#[inline(always)]
+const fn words(name: &[u8]) -> (u64, u64) {
+    if let ([a, b, c, d, e, f, g, h, ..], [.., i, j, k, l, m, n, o, p]) = (name, name) {
+        return (u64::from_le_bytes([*a, *b, *c, *d, *e, *f, *g, *h]), u64::from_le_bytes([*i, *j, *k, *l, *m, *n, *o, *p]));
+    }
+    if let ([a, b, c, d, ..], [.., e, f, g, h]) = (name, name) {
+        return (u32::from_le_bytes([*a, *b, *c, *d]) as u64, u32::from_le_bytes([*e, *f, *g, *h]) as u64);
+    }
+    let (mut a, mut rest, mut shift) = (0u64, name, 0);
+    while let [c, r @ ..] = rest {
+        a |= (*c as u64) << shift;
+        shift += 8;
+        rest = r;
+    }
+    (a, 0)
+}
+
+/// The hash of a name's `words`.
+const fn hash((a, b): (u64, u64)) -> u32 {
+    ((a ^ b.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32
+}
+
+/// The bucket of `hash` among `g`.
+const fn bucket(hash: u32, g: usize) -> usize {
+    ((hash as u64 * g as u64) >> 32) as usize
+}
+
+impl<const B: usize, const N: usize, const K: usize> Names<B, N, K> {
+    /// The packed numbers of `name`.
+    fn find(&self, name: &[u8]) -> Option<u32> {
         let len = name.len();
-        let (names, nrs) = self.bucket(len)?;
         let first = usize::from(*self.starts.get(len)?);
-        let (mut lo, mut hi) = (0, nrs.len());
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            let at = names.get(mid * len..(mid + 1) * len)?;
-            // Inline, byte by byte: names differ early, and a call to
-            // memcmp costs more than the comparison.
-            let order = at.iter().zip(name).find(|(a, b)| a != b).map_or(core::cmp::Ordering::Equal, |(a, b)| a.cmp(b));
-            match order {
-                core::cmp::Ordering::Less => lo = mid + 1,
-                core::cmp::Ordering::Greater => hi = mid,
-                core::cmp::Ordering::Equal => return Some(first + mid),
+        let g = usize::from(*self.starts.get(len + 1)?).checked_sub(first)?;
+        let w = words(name);
+        let k = first + len + bucket(hash(w), g);
+        let (lo, hi) = (*self.buckets.get(k)?, *self.buckets.get(k + 1)?);
+        let off = usize::from(*self.offs.get(len)?);
+        // The words are the whole name up to 16 bytes; past that, its middle
+        // too.
+        let middle = name.get(8..len.saturating_sub(8));
+        let mut i = usize::from(lo);
+        while i < usize::from(hi) {
+            let at = self.names.get(off + i * len..off + (i + 1) * len)?;
+            if words(at) == w && (len <= 16 || at.get(8..len - 8) == middle) {
+                return self.nrs.get(first + i).copied();
             }
+            i += 1;
         }
         None
     }
 
-    /// The names and numbers of length `len`.
-    fn bucket(&self, len: usize) -> Option<(&[u8], &[[u16; 2]])> {
-        let range = |a: &[u16]| Some(usize::from(*a.get(len)?)..usize::from(*a.get(len.checked_add(1)?)?));
-        let names = self.names.get(range(&self.offs)?)?;
-        let nrs = self.nrs.get(range(&self.starts)?)?;
-        (len > 0).then_some((names, nrs))
+    /// The `l`-byte names, back to back.
+    fn of_len(&self, l: usize) -> &[u8] {
+        let range = |a: &[u16]| Some(usize::from(*a.get(l)?)..usize::from(*a.get(l + 1)?));
+        range(&self.offs).and_then(|r| self.names.get(r)).unwrap_or(&[])
     }
 
-    /// Every name with its x86_64 and x86 numbers, for tests and tools.
+    /// Every name with its x86_64 and x86 numbers, by length and then in
+    /// byte order, for tests and tools.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], Option<u32>, Option<u32>)> {
-        let nr = |n: u16| (n != NONE).then_some(u32::from(n));
-        (1..=MAX_NAME).filter_map(|l| self.bucket(l)).flat_map(move |(names, nrs)| {
-            let l = if nrs.is_empty() { 1 } else { names.len() / nrs.len() };
-            names.chunks_exact(l).zip(nrs).map(move |(n, &[a, b])| (n, nr(a), nr(b)))
+        let nr = |n: u32| (n & NONE != NONE).then_some(n & NONE);
+        (1..=MAX_NAME).flat_map(move |l| {
+            let (names, first) = (self.of_len(l), self.starts.get(l).map_or(0, |&s| usize::from(s)));
+            let mut sorted: [(&[u8], u32); 64] = [(&[], 0); 64];
+            let g = names.len() / l;
+            for ((slot, name), &packed) in sorted.iter_mut().zip(names.chunks_exact(l)).zip(self.nrs.iter().skip(first)) {
+                *slot = (name, packed);
+            }
+            let sorted_g = sorted.get_mut(..g).unwrap_or(&mut []);
+            sorted_g.sort_unstable_by_key(|&(name, _)| name);
+            sorted.into_iter().take(g).map(move |(name, packed)| (name, nr(packed), nr(packed >> NR_BITS)))
         })
     }
 }
@@ -247,26 +294,64 @@ impl<const B: usize, const N: usize> Names<B, N> {
 /// `NAMES`, built at compile time from the `syscalls` crate.
 // Evaluated at compile time only: an index out of bounds fails the build.
 #[allow(clippy::indexing_slicing)]
-pub static NAMES: Names<{ ALL.b }, { ALL.n }> = {
-    let mut t =
-        Names { names: [0; ALL.b], nrs: [[NONE; 2]; ALL.n], mux: [0; ALL.n], starts: ALL.t.starts, offs: ALL.t.offs };
+pub static NAMES: Names<{ ALL.b }, { ALL.n }, { ALL.n + MAX_NAME + 1 }> = {
+    let mut t = Names {
+        names: [0; ALL.b],
+        nrs: [0; ALL.n],
+        buckets: [0; ALL.n + MAX_NAME + 1],
+        starts: ALL.starts,
+        offs: ALL.offs,
+    };
     let mut i = 0;
     while i < ALL.b {
-        t.names[i] = ALL.t.names[i];
+        t.names[i] = ALL.names[i];
         i += 1;
     }
     let mut i = 0;
     while i < ALL.n {
-        t.nrs[i] = ALL.t.nrs[i];
-        t.mux[i] = ALL.t.mux[i];
+        let [x86_64, x86] = ALL.nrs[i];
+        t.nrs[i] = x86_64 as u32 | (x86 as u32) << NR_BITS | (ALL.mux[i] as u32) << MUX_SHIFT | x32(x86_64) << X32_SHIFT;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < ALL.n + MAX_NAME + 1 {
+        t.buckets[i] = ALL.buckets[i];
         i += 1;
     }
     t
 };
 
-/// The table in generous arrays, and how much of them it uses.
+/// Where the x32 number of the syscall with x86_64 number `nr` comes from
+/// (`X32_SHIFT`).
+// Evaluated at compile time only: an index out of bounds fails the build.
+#[allow(clippy::indexing_slicing)]
+const fn x32(nr: u16) -> u32 {
+    let mut i = 0;
+    while i < X32_TWINS.len() {
+        if X32_TWINS[i] == nr {
+            return i as u32 + 1;
+        }
+        i += 1;
+    }
+    let mut i = 0;
+    while i < X86_64_ONLY.len() {
+        if X86_64_ONLY[i] == nr {
+            return X32_NONE;
+        }
+        i += 1;
+    }
+    0
+}
+
+/// The table in generous arrays, and how much of them it uses: `nrs` are
+/// [x86_64, x86] (`NONE` for none), the rest as in `Names`.
 struct Build {
-    t: Names<8192, 1024>,
+    names: [u8; 8192],
+    nrs: [[u16; 2]; 1024],
+    mux: [u8; 1024],
+    buckets: [u8; 1024 + MAX_NAME + 1],
+    starts: [u16; MAX_NAME + 2],
+    offs: [u16; MAX_NAME + 2],
     n: usize,
     b: usize,
 }
@@ -301,12 +386,15 @@ const ALL: Build = {
     } else {
         last
     };
-    let mut t = Names {
+    let mut t = Build {
         names: [0; 8192],
-        nrs: [[NONE; 2]; 1024],
+        nrs: [[NONE as u16; 2]; 1024],
         mux: [0; 1024],
+        buckets: [0; 1024 + MAX_NAME + 1],
         starts: [0; MAX_NAME + 2],
         offs: [0; MAX_NAME + 2],
+        n: 0,
+        b: 0,
     };
     let (mut n, mut b, mut len) = (0, 0, 0);
     while len <= MAX_NAME {
@@ -346,12 +434,33 @@ const ALL: Build = {
             src += 1;
         }
         sort_bucket(&mut t, off, first, n, len);
+        // Where each bucket starts, counted from the length's first name.
+        let g = n - first;
+        assert!(g < 256);
+        let mut j = 0;
+        while j < g {
+            let k = bucket(hash(words(at(&t.names, off + j * len, len))), g);
+            t.buckets[first + len + k + 1] += 1;
+            j += 1;
+        }
+        let mut k = 0;
+        while k < g {
+            t.buckets[first + len + k + 1] += t.buckets[first + len + k];
+            k += 1;
+        }
         len += 1;
     }
     t.starts[MAX_NAME + 1] = n as u16;
     t.offs[MAX_NAME + 1] = b as u16;
-    Build { t, n, b }
+    t.n = n;
+    t.b = b;
+    t
 };
+
+/// The `len` bytes at `at`.
+const fn at(names: &[u8], at: usize, len: usize) -> &[u8] {
+    names.split_at(at).1.split_at(len).0
+}
 
 /// Whether the `name.len()` bytes at `at` are `name`.
 // Evaluated at compile time only: an index out of bounds fails the build.
@@ -368,14 +477,14 @@ const fn same(names: &[u8], at: usize, name: &[u8]) -> bool {
 }
 
 /// Sorts the `len`-byte names at `off` and their numbers `nrs[first..end]`
-/// (insertion sort, at compile time).
+/// by bucket, then in byte order (insertion sort, at compile time).
 // Evaluated at compile time only: an index out of bounds fails the build.
 #[allow(clippy::indexing_slicing)]
-const fn sort_bucket(t: &mut Names<8192, 1024>, off: usize, first: usize, end: usize, len: usize) {
+const fn sort_bucket(t: &mut Build, off: usize, first: usize, end: usize, len: usize) {
     let mut i = first + 1;
     while i < end {
         let mut j = i;
-        while j > first && name_lt(&t.names, off + (j - first) * len, off + (j - 1 - first) * len, len) {
+        while j > first && name_lt(&t.names, off + (j - first) * len, off + (j - 1 - first) * len, len, end - first) {
             let (a, b) = (off + (j - 1 - first) * len, off + (j - first) * len);
             let mut k = 0;
             while k < len {
@@ -396,10 +505,16 @@ const fn sort_bucket(t: &mut Names<8192, 1024>, off: usize, first: usize, end: u
     }
 }
 
-/// Whether the `len`-byte name at `a` sorts before the one at `b`.
+/// Whether the `len`-byte name at `a` sorts before the one at `b`: by
+/// bucket among `g`, then in byte order.
 // Evaluated at compile time only: an index out of bounds fails the build.
 #[allow(clippy::indexing_slicing)]
-const fn name_lt(names: &[u8], a: usize, b: usize, len: usize) -> bool {
+const fn name_lt(names: &[u8], a: usize, b: usize, len: usize, g: usize) -> bool {
+    let ka = bucket(hash(words(at(names, a, len))), g);
+    let kb = bucket(hash(words(at(names, b, len))), g);
+    if ka != kb {
+        return ka < kb;
+    }
     let mut k = 0;
     while k < len {
         if names[a + k] != names[b + k] {
@@ -474,6 +589,16 @@ mod tests {
             assert_eq!(Abi::X86.sysno(n), *x86, "x86 {name:?}");
             assert_eq!(Abi::X32.sysno(n), *x32, "x32 {name:?}");
         }
+    }
+
+    /// Every x86_64 syscall's name, back from its number.
+    #[test]
+    fn x86_64_names() {
+        for id in 0..1024 {
+            let want = syscalls::x86_64::Sysno::new(id).map(|s| s.name().as_bytes());
+            assert_eq!(x86_64_name(id as u32), want, "{id}");
+        }
+        assert_eq!(x86_64_name(NONE), None);
     }
 
     /// socketcall and ipc call numbers (include/uapi/linux/net.h, ipc.h).

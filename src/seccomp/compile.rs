@@ -31,6 +31,22 @@
 //! when the jump is written: a conditional jump farther than 255 goes through
 //! a `ja` placed right after it, and returns are shared while in reach.
 //!
+//! # The work
+//!
+//! It runs once, cold, in a fresh process: instructions, code and pages
+//! touched all count (Docker's profile: ~213K instructions, four pages of
+//! scratch and program).
+//!
+//! 1. `collect`: one backwards pass over the rules looks each name up once
+//!    (`arch::Name::of`) and puts its (rule, name) in front of its number's
+//!    list on every ABI filtered; a rule that always holds ends the list
+//!    there (`RULE`), so most numbers are one link long.
+//! 2. Per branch, `segments` walks the numbers named in order: a `RULE` link
+//!    is a return, merged with its neighbours; a longer list is `decide`d
+//!    once, libseccomp's way, and its kept rules stay in `units`.
+//! 3. `search` writes the binary search over the segments, `block` the
+//!    kept rules of a conditional number.
+//!
 //! # The semantics: runc's with libseccomp
 //!
 //! - Names are resolved per ABI (`arch::Abi::sysno`); a name the ABI does not
@@ -103,7 +119,7 @@ use super::bpf::{
     MAX_COND_JUMP, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR, X32_SYSCALL_BIT, arg_hi, arg_lo,
 };
 use super::{ARCH_X32, ARCH_X86, Action, ArgCmp, Op, SECCOMP_RET_KILL_PROCESS, bpf};
-use crate::spec::{MAX_SECCOMP_NAMES, MAX_SECCOMP_RULES, Rule, Seccomp};
+use crate::spec::{MAX_SECCOMP_ARGS, MAX_SECCOMP_NAMES, MAX_SECCOMP_RULES, Rule, Seccomp};
 use libc::sock_filter;
 
 /// The longest program the kernel loads (`BPF_MAXINSNS`).
@@ -113,7 +129,11 @@ pub const MAX_INSNS: usize = BPF_MAXINSNS;
 ///
 /// All-zero bytes are a valid (empty) `Program`: the binary keeps one in a
 /// zeroed static (`sys::cell::Once::zeroed`), 32 KiB of .bss of which only
-/// the pages written become resident.
+/// the pages written become resident. The program is written back to front
+/// and stays where it ends, the last `len` of `insns`, next to `len` (and
+/// to the static's flag after it): a Docker profile's touches one or two
+/// pages.
+#[repr(C)]
 pub struct Program {
     insns: [sock_filter; MAX_INSNS],
     len: usize,
@@ -126,7 +146,7 @@ unsafe impl crate::sys::cell::Zeroable for Program {}
 impl Program {
     /// The instructions, for a `sock_fprog`.
     pub fn as_slice(&self) -> &[sock_filter] {
-        self.insns.get(..self.len).unwrap_or(&[])
+        self.insns.get(MAX_INSNS.saturating_sub(self.len)..).unwrap_or(&[])
     }
 
     pub fn len(&self) -> usize {
@@ -169,28 +189,39 @@ impl CompileError {
 
 type Result<T> = core::result::Result<T, CompileError>;
 
-/// One (syscall number, multiplexer call, rule, name) of a branch, packed:
-/// nr << 32 | call << 26 | rule << 13 | name. `call` is not 0 for the
-/// x86 socketcall/ipc form of a rule (see `arch::x86_multiplexed`).
-type Key = u64;
-
-const _: () = assert!(MAX_SECCOMP_RULES <= 1 << 13 && MAX_SECCOMP_NAMES <= 1 << 13);
-
-fn key(nr: u32, call: u32, rule: u16, name: u16) -> Key {
-    u64::from(nr) << 32 | u64::from(call & 0x3F) << 26 | u64::from(rule & 0x1FFF) << 13 | u64::from(name & 0x1FFF)
-}
-
-/// (nr, call, rule, name) of a key.
-fn unkey(k: Key) -> (u32, u8, u16, u16) {
-    ((k >> 32) as u32, (k >> 26) as u8 & 0x3F, (k >> 13) as u16 & 0x1FFF, k as u16 & 0x1FFF)
-}
-
 /// Syscall numbers, without the x32 bit, are below this on every ABI (the
-/// tables' highest is 547), so keys are sorted by counting.
-const NR_LIMIT: usize = 1024;
+/// tables' highest is 547).
+const NR_LIMIT: usize = 576;
+
+/// A link in the rules of one syscall number, in profile order: a key
+/// (below `MAX_KEYS`), the end (`END`), or `RULE | rule`: a rule that always
+/// holds on the branch, last in its list (it decides once the keys before
+/// it agree, and what comes after it never counts).
+type Link = u16;
+const END: Link = 0x7FFF;
+const RULE: Link = 0x8000;
+
+/// A (rule, name) of a branch whose rule can hold or not (or repeats an
+/// index); with `call`, the x86 socketcall/ipc form of a rule (see
+/// `arch::x86_multiplexed`).
+#[derive(Clone, Copy)]
+struct Key {
+    rule: u16,
+    name: u16,
+    call: u8,
+    /// The rule repeats an index: one unit per condition.
+    split: bool,
+    next: Link,
+}
+
+/// At most four keys per name of the spec: one per ABI, and on x86 the
+/// multiplexed form of a socket or IPC syscall.
+const MAX_KEYS: usize = 4 * MAX_SECCOMP_NAMES;
+const _: () = assert!(MAX_KEYS <= END as usize);
+const _: () = assert!(MAX_SECCOMP_RULES <= END as usize);
 
 /// A range of syscall numbers with one outcome: `ret` when `count` is 0,
-/// else the conditional rules of `keys[first..first + count]`.
+/// else the kept conditional rules `units[first..first + count]`.
 #[derive(Clone, Copy)]
 struct Seg {
     start: u32,
@@ -199,47 +230,117 @@ struct Seg {
     count: u16,
 }
 
-/// A conditional rule as libseccomp keeps it: a rule, or with `arg` below
-/// `WHOLE` one condition of a rule split for a repeated index; with `call`,
-/// its x86 multiplexed form.
-#[derive(Clone, Copy)]
-struct Unit {
-    rule: u16,
-    arg: u16,
-    call: u8,
-}
-
-const WHOLE: u16 = u16::MAX;
-/// At most two keys per name of the spec (x86 socket and IPC syscalls have
-/// a multiplexed form).
-const MAX_KEYS: usize = 2 * MAX_SECCOMP_NAMES;
 /// Each segment boundary costs a `jge`, so more segments than instructions
 /// cannot fit anyway.
 const MAX_SEGS: usize = MAX_INSNS + 1;
-/// Kept conditional rules of one syscall: each costs at least a load and a
+
+/// A condition of a kept rule: `Seccomp::args[i]`, or from `CALL` on the
+/// multiplexer's `args[0] == i - CALL`. Compared as `Conds::get` normalises
+/// it, so two references may name equal conditions.
+type CondRef = u16;
+const CALL: CondRef = 0xFF00;
+const _: () = assert!(MAX_SECCOMP_ARGS < CALL as usize);
+
+/// A conditional rule's conditions (with their argument indexes) in
+/// argument order.
+#[derive(Clone, Copy)]
+struct Chain {
+    conds: [CondRef; 6],
+    index: [u8; 6],
+    len: u8,
+}
+
+impl Chain {
+    fn as_slice(&self) -> &[CondRef] {
+        self.conds.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+
+    /// Whether `self` is a prefix of `b`, knowing what they have in
+    /// `common` (`Conds::common`).
+    fn is_prefix_of(&self, b: &Chain, common: u8) -> bool {
+        common == self.len && self.len <= b.len
+    }
+
+    /// Inserts in argument order, after the conditions on the same index
+    /// (indexes are unique within a chain, but for the call's 0).
+    fn insert(&mut self, c: CondRef, index: u8) -> Result<()> {
+        let mut i = usize::from(self.len);
+        if i >= self.conds.len() {
+            return Err(CompileError::Malformed);
+        }
+        // Move the later ones up, one by one (copy_within's bounds checks
+        // would be a panic path).
+        while let (Some(&before), Some(&at)) = (self.index.get(i.wrapping_sub(1)), self.conds.get(i.wrapping_sub(1))) {
+            if before <= index {
+                break;
+            }
+            if let (Some(ci), Some(ii)) = (self.conds.get_mut(i), self.index.get_mut(i)) {
+                (*ci, *ii) = (at, before);
+            }
+            i -= 1;
+        }
+        if let (Some(ci), Some(ii)) = (self.conds.get_mut(i), self.index.get_mut(i)) {
+            (*ci, *ii) = (c, index);
+        }
+        self.len += 1;
+        Ok(())
+    }
+}
+
+/// A conditional rule as libseccomp keeps it: a rule, or with a repeated
+/// index one condition of it, or its x86 multiplexed form.
+#[derive(Clone, Copy)]
+struct Kept {
+    chain: Chain,
+    /// The rule's action as the filter returns it (`Action::ret` tells
+    /// actions apart: equal returns are equal actions).
+    ret: u32,
+}
+
+/// Kept conditional rules of a branch: each costs at least a load and a
 /// jump, so more cannot fit anyway.
 const MAX_UNITS: usize = MAX_INSNS / 2;
+const _: () = assert!(MAX_UNITS <= u16::MAX as usize);
 
-/// The compiler's scratch space: the names looked up, and the keys,
-/// segments and kept rules of the branch being compiled (~200 KiB, of which
-/// a Docker profile touches a few pages).
+/// The syscall numbers of one ABI that rules name: a bit per number
+/// (without the x32 bit), and where its rules start.
+#[derive(Clone, Copy)]
+struct Numbers {
+    named: [u64; NR_LIMIT / 64],
+    rules: [Link; NR_LIMIT],
+}
+
+/// The compiler's scratch space: the rules per number of each ABI, and the
+/// segments and kept rules of the branch being compiled (~230 KiB).
 ///
 /// All-zero bytes are a valid `Compiler`: the binary keeps one in a zeroed
 /// static (`sys::cell::Once::zeroed`); `compile` resets what it uses.
+///
+/// A cold compile pays a zero-filled page for each page it touches, so what
+/// a profile uses sits together: `keys` and `segs` are filled from their
+/// end down (`down`), the few keys of most profiles next to the start of
+/// `units`, the segments next to `numbers`, and the counts last, next to the
+/// static's flag. A Docker profile touches three or four pages.
+#[repr(C)]
 pub struct Compiler {
-    /// `Name` indexes of the spec's names (`u16::MAX`: unknown), looked up
-    /// once for all branches.
-    names: [u16; MAX_SECCOMP_NAMES],
-    /// The keys in profile order, then sorted by number into `keys`.
-    found: [Key; MAX_KEYS],
     keys: [Key; MAX_KEYS],
-    n_keys: usize,
-    /// Per syscall number: how many keys, then where its keys start.
-    counts: [u16; NR_LIMIT + 1],
+    units: [Kept; MAX_UNITS],
     segs: [Seg; MAX_SEGS],
+    /// Per ABI, by `Abi as usize`.
+    numbers: [Numbers; 3],
+    n_keys: usize,
     n_segs: usize,
-    units: [Unit; MAX_UNITS],
     n_units: usize,
+}
+
+/// Element `i` of an array filled from its end down.
+fn down<T>(a: &[T], i: usize) -> Option<&T> {
+    a.get(a.len().checked_sub(i + 1)?)
+}
+
+fn down_mut<T>(a: &mut [T], i: usize) -> Option<&mut T> {
+    let at = a.len().checked_sub(i + 1)?;
+    a.get_mut(at)
 }
 
 // SAFETY: only integers and arrays of integer structs: all-zero is the
@@ -258,12 +359,125 @@ impl Cx<'_, '_> {
         self.s.rules.get(usize::from(i)).copied().ok_or(CompileError::Malformed)
     }
 
-    fn args(&self, r: &Rule) -> Result<&[ArgCmp]> {
-        pool(&self.s.args, r.args)
-    }
-
     fn default_ret(&self) -> u32 {
         self.s.default_action.ret()
+    }
+}
+
+/// The argument range of unit `a` of the `n` a rule makes: one, or with a
+/// repeated index (`SPLIT`) one per condition.
+fn unit(r: &Rule, n: u16, a: u16) -> (u16, u16) {
+    if n > 1 { (r.args.0.saturating_add(a), 1) } else { r.args }
+}
+
+/// A rule's facts, from its conditions: `SPLIT` when an index repeats;
+/// `ALWAYS_64` (`ALWAYS_32`) when a unit of it always holds on x86_64 (on
+/// the 32-bit ABIs): not split, all its conditions do; split, any one does.
+fn facts(args: &[ArgCmp]) -> Result<u8> {
+    let (mut seen, mut split) = (0u8, false);
+    let (mut any, mut all) = ((false, false), (true, true));
+    for a in args {
+        let bit = 1u8.checked_shl(u32::from(a.index)).filter(|_| a.index <= 5).ok_or(CompileError::Malformed)?;
+        split |= seen & bit != 0;
+        seen |= bit;
+        let holds = (normalize(a, Abi::X86_64).always(), normalize(a, Abi::X86).always());
+        any = (any.0 | holds.0, any.1 | holds.1);
+        all = (all.0 & holds.0, all.1 & holds.1);
+    }
+    let always = if split { any } else { all };
+    Ok((u8::from(split) * SPLIT) | (u8::from(always.0) * ALWAYS_64) | (u8::from(always.1) * ALWAYS_32))
+}
+
+const SPLIT: u8 = 1;
+const ALWAYS_64: u8 = 2;
+const ALWAYS_32: u8 = 4;
+
+// What a (rule, name) does to its number's list on an ABI (`Compiler::add`):
+/// The rule always holds and is one unit: it alone decides, once the rules
+/// before it agree (a `RULE` link).
+const DECIDES: u8 = 0;
+/// A unit of the rule always holds: nothing after it counts.
+const ENDS: u8 = 1;
+/// The rule may or may not hold: the rules after it count too.
+const WAITS: u8 = 2;
+
+/// The spec's conditions (`Seccomp::args`) and the branch's ABI, to build
+/// and compare chains.
+#[derive(Clone, Copy)]
+struct Conds<'c> {
+    args: &'c [ArgCmp],
+    abi: Abi,
+}
+
+impl Conds<'_> {
+    /// A condition as libseccomp compares it on this ABI (references come
+    /// from `chain`, so they are in range).
+    fn get(&self, c: CondRef) -> Cond {
+        normalize(&self.arg(c), self.abi)
+    }
+
+    /// The condition `c` refers to, as the spec gives it.
+    #[inline(always)]
+    fn arg(&self, c: CondRef) -> ArgCmp {
+        match c.checked_sub(CALL) {
+            Some(call) => ArgCmp { index: 0, op: Op::Eq, value: u64::from(call), value_two: 0 },
+            None => self.args.get(usize::from(c)).copied().unwrap_or(ArgCmp { index: 0, op: Op::Eq, value: 0, value_two: 0 }),
+        }
+    }
+
+    /// Whether `a` and `b` are the same condition as compared on this ABI
+    /// (their `normalize`d forms are equal), without normalising them.
+    fn same(&self, a: CondRef, b: CondRef) -> bool {
+        if a == b {
+            return true;
+        }
+        let (a, b) = (self.arg(a), self.arg(b));
+        let width = if self.abi.args_32bit() { u64::from(u32::MAX) } else { u64::MAX };
+        a.index == b.index
+            && a.op == b.op
+            && match a.op {
+                Op::MaskedEq => (a.value ^ b.value) & width == 0 && (a.value & a.value_two ^ b.value & b.value_two) & width == 0,
+                _ => (a.value ^ b.value) & width == 0,
+            }
+    }
+
+    /// How many conditions `a` and `b` have in common at their start: `a`
+    /// is a prefix of `b` when that is all of `a` and `a` is not longer.
+    fn common(&self, a: &Chain, b: &Chain) -> u8 {
+        let mut n = 0;
+        for (&x, &y) in a.as_slice().iter().zip(b.as_slice()) {
+            if !self.same(x, y) {
+                break;
+            }
+            n += 1;
+        }
+        n
+    }
+
+    fn is_subset_of(&self, a: &Chain, b: &Chain) -> bool {
+        a.as_slice().iter().all(|&x| b.as_slice().iter().any(|&y| self.same(x, y)))
+    }
+
+    /// Whether every condition of `range` always holds.
+    fn always(&self, range: (u16, u16)) -> Result<bool> {
+        Ok(pool(self.args, range)?.iter().all(|a| normalize(a, self.abi).always()))
+    }
+
+    /// A unit's chain: the conditions of `range` that do not always hold,
+    /// and for a multiplexed form `args[0] == call` in place of any on
+    /// args[0] (src/syscalls.c `abi_rule_add`).
+    fn chain(&self, (start, len): (u16, u16), call: u8) -> Result<Chain> {
+        let mut chain = Chain { conds: [0; 6], index: [0; 6], len: 0 };
+        if call != 0 {
+            chain.insert(CALL + u16::from(call), 0)?;
+        }
+        for (i, a) in (start..).zip(pool(self.args, (start, len))?) {
+            let c = normalize(a, self.abi);
+            if !c.always() && (call == 0 || c.index != 0) {
+                chain.insert(i, c.index)?;
+            }
+        }
+        Ok(chain)
     }
 }
 
@@ -281,155 +495,127 @@ fn enosys_stub(default: Action) -> bool {
 const RET_ENOSYS: u32 = super::SECCOMP_RET_ERRNO | libc::ENOSYS as u32;
 
 /// One condition as libseccomp compares it on an ABI: width-truncated,
-/// with the masked datum. `mask` is never 0 (such conditions are dropped).
+/// with the masked datum. A `mask` of 0 always holds: libseccomp drops
+/// such a condition.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Cond {
-    index: u8,
-    op: Op,
     mask: u64,
     datum: u64,
+    index: u8,
+    op: Op,
 }
 
-/// A conditional rule's conditions in argument order.
-#[derive(Clone, Copy)]
-struct Chain {
-    conds: [Cond; 6],
-    len: usize,
-}
-
-impl Chain {
-    fn as_slice(&self) -> &[Cond] {
-        self.conds.get(..self.len).unwrap_or(&[])
-    }
-
-    /// Inserts in argument order (indexes are unique within a chain).
-    fn insert(&mut self, c: Cond) -> Result<()> {
-        let mut i = self.len;
-        *self.conds.get_mut(i).ok_or(CompileError::Malformed)? = c;
-        self.len += 1;
-        while i > 0 && self.conds.get(i - 1).zip(self.conds.get(i)).is_some_and(|(a, b)| a.index > b.index) {
-            self.conds.swap(i - 1, i);
-            i -= 1;
-        }
-        Ok(())
-    }
-
-    fn is_prefix_of(&self, other: &Chain) -> bool {
-        other.as_slice().starts_with(self.as_slice())
-    }
-
-    fn is_subset_of(&self, other: &Chain) -> bool {
-        self.as_slice().iter().all(|c| other.as_slice().contains(c))
+impl Cond {
+    fn always(&self) -> bool {
+        self.mask == 0
     }
 }
 
-/// The normalised form of `a` on `abi`, or None when it always holds.
-fn normalize(a: &ArgCmp, abi: Abi) -> Result<Option<Cond>> {
-    if a.index > 5 {
-        return Err(CompileError::Malformed);
-    }
+/// The normalised form of `a` (index 0..=5) on `abi`.
+fn normalize(a: &ArgCmp, abi: Abi) -> Cond {
     let width = if abi.args_32bit() { u64::from(u32::MAX) } else { u64::MAX };
     let (mask, datum) = match a.op {
         Op::MaskedEq => (a.value & width, a.value_two & a.value & width),
         _ => (width, a.value & width),
     };
-    Ok((mask != 0).then_some(Cond { index: a.index, op: a.op, mask, datum }))
-}
-
-/// Whether a rule's conditions must be split (an index appears twice).
-fn repeats_index(args: &[ArgCmp]) -> Result<bool> {
-    let mut seen = 0u8;
-    for a in args {
-        let bit = 1u8.checked_shl(u32::from(a.index)).filter(|_| a.index <= 5).ok_or(CompileError::Malformed)?;
-        if seen & bit != 0 {
-            return Ok(true);
-        }
-        seen |= bit;
-    }
-    Ok(false)
-}
-
-/// Stores `k` at `keys[n]`; returns n + 1.
-fn push_key(keys: &mut [Key], n: usize, k: Key) -> Result<usize> {
-    *keys.get_mut(n).ok_or(CompileError::Malformed)? = k;
-    Ok(n + 1)
-}
-
-/// Unit `a` of the `n` a rule makes (see `Compiler::units_of`): with more
-/// than one, each is one condition.
-fn unit(rule: u16, call: u8, n: usize, a: usize) -> Unit {
-    Unit { rule, arg: if n > 1 { a as u16 } else { WHOLE }, call }
+    Cond { mask, datum, index: a.index, op: a.op }
 }
 
 /// A branch outcome for one syscall number.
 enum Out {
     Ret(u32),
-    /// The kept conditional rules are in `Compiler::units`.
+    /// The kept conditional rules are in `Compiler::units`, from the
+    /// position `decide` was given.
     Cond,
 }
 
-/// Where a jump goes: an emitted instruction, or a return of this value
-/// (emitted, or shared, when the jump is written).
+/// Where a jump goes: an emitted instruction (its label), or with
+/// `RET_TARGET` a return of the low 32 bits (emitted, or shared, when the
+/// jump is written). One integer, so that it travels in a register.
 #[derive(Clone, Copy)]
-enum Target {
-    Label(usize),
-    Ret(u32),
+struct Target(u64);
+
+const RET_TARGET: u64 = 1 << 32;
+
+impl Target {
+    /// Labels count instructions written, far below 2^32.
+    fn label(l: usize) -> Target {
+        Target(l as u64 & (RET_TARGET - 1))
+    }
+
+    fn ret(k: u32) -> Target {
+        Target(RET_TARGET | u64::from(k))
+    }
+
+    /// The value returned, for a return.
+    fn as_ret(self) -> Option<u32> {
+        (self.0 & RET_TARGET != 0).then_some(self.0 as u32)
+    }
 }
 
 /// The back-to-front writer. A label is the position of an instruction
 /// counted from the end of the program (the first instruction written is
 /// label 1), so labels stay valid as code is added in front.
+///
+/// It never fails: past `MAX_INSNS` it only counts (`full`), and the
+/// compiler checks that before each step that could fail otherwise.
 struct Emit<'p> {
     p: &'p mut Program,
-    /// Recently written returns: (value, label); label 0 is an empty slot.
-    rets: [(u32, usize); 8],
+    /// Instructions written, or that would have been.
+    len: usize,
+    /// Recently written returns: their values and labels (0: an empty
+    /// slot).
+    ret_values: [u32; 8],
+    ret_labels: [usize; 8],
     next_ret: usize,
 }
 
 impl Emit<'_> {
-    fn emit(&mut self, insn: sock_filter) -> Result<usize> {
-        let len = self.p.len;
-        let slot = MAX_INSNS.checked_sub(len + 1).ok_or(CompileError::TooLong)?;
-        *self.p.insns.get_mut(slot).ok_or(CompileError::TooLong)? = insn;
-        self.p.len = len + 1;
-        Ok(len + 1)
+    fn emit(&mut self, insn: sock_filter) -> usize {
+        self.len += 1;
+        if let Some(slot) = MAX_INSNS.checked_sub(self.len).and_then(|i| self.p.insns.get_mut(i)) {
+            *slot = insn;
+        }
+        self.len
+    }
+
+    fn full(&self) -> bool {
+        self.len > MAX_INSNS
     }
 
     /// How many instructions a jump written next skips to reach `label`.
-    fn distance(&self, label: usize) -> Result<usize> {
-        self.p.len.checked_sub(label).ok_or(CompileError::Malformed)
+    fn distance(&self, label: usize) -> usize {
+        self.len.saturating_sub(label)
     }
 
-    fn resolve(&mut self, t: Target) -> Result<usize> {
-        let k = match t {
-            Target::Label(l) => return Ok(l),
-            Target::Ret(k) => k,
-        };
-        let len = self.p.len;
+    fn resolve(&mut self, t: Target) -> usize {
+        let Some(k) = t.as_ret() else { return t.0 as usize };
         // Leave room for the instructions a jump may still add in between.
-        let near = |&&(rk, l): &&(u32, usize)| rk == k && l != 0 && len.saturating_sub(l) < MAX_COND_JUMP - 2;
-        if let Some(&(_, l)) = self.rets.iter().find(near) {
-            return Ok(l);
+        for (&rk, &l) in self.ret_values.iter().zip(&self.ret_labels) {
+            if rk == k && l != 0 && self.len - l < MAX_COND_JUMP - 2 {
+                return l;
+            }
         }
-        let l = self.emit(bpf::ret(k))?;
-        if let Some(slot) = self.rets.get_mut(self.next_ret % 8) {
-            *slot = (k, l);
+        let l = self.emit(bpf::ret(k));
+        let i = self.next_ret % 8;
+        if let (Some(v), Some(slot)) = (self.ret_values.get_mut(i), self.ret_labels.get_mut(i)) {
+            (*v, *slot) = (k, l);
         }
         self.next_ret = self.next_ret.wrapping_add(1);
-        Ok(l)
+        l
     }
 
     /// A conditional jump (`BPF_JMP | op | BPF_K`), through a `ja` for a
     /// target out of reach of the 8-bit offsets.
-    fn jump(&mut self, op: u16, k: u32, jt: Target, jf: Target) -> Result<usize> {
-        let mut jt = self.resolve(jt)?;
-        let mut jf = self.resolve(jf)?;
+    fn jump(&mut self, op: u16, k: u32, jt: Target, jf: Target) -> usize {
+        let mut jt = self.resolve(jt);
+        let mut jf = self.resolve(jf);
         loop {
-            let (dt, df) = (self.distance(jt)?, self.distance(jf)?);
+            let (dt, df) = (self.distance(jt), self.distance(jf));
             if dt > MAX_COND_JUMP {
-                jt = self.emit(bpf::ja(dt as u32))?;
+                jt = self.emit(bpf::ja(dt as u32));
             } else if df > MAX_COND_JUMP {
-                jf = self.emit(bpf::ja(df as u32))?;
+                jf = self.emit(bpf::ja(df as u32));
             } else {
                 return self.emit(bpf::jump(BPF_JMP | op | BPF_K, k, dt as u8, df as u8));
             }
@@ -437,21 +623,21 @@ impl Emit<'_> {
     }
 
     /// Makes `t` the next instruction (for code that falls through into it).
-    fn place(&mut self, t: Target) -> Result<usize> {
-        match t {
-            Target::Label(l) if l == self.p.len => Ok(l),
-            Target::Label(l) => {
-                let d = self.distance(l)?;
-                self.emit(bpf::ja(d as u32))
-            }
-            Target::Ret(k) => self.emit(bpf::ret(k)),
+    fn place(&mut self, t: Target) -> usize {
+        match t.as_ret() {
+            Some(k) => self.emit(bpf::ret(k)),
+            None if t.0 as usize == self.len => self.len,
+            None => self.emit(bpf::ja(self.distance(t.0 as usize) as u32)),
         }
     }
 
-    /// Moves the program, written at the end of the buffer, to its start.
-    fn finish(self) {
-        let len = self.p.len;
-        self.p.insns.copy_within(MAX_INSNS.saturating_sub(len).., 0);
+    /// The program is complete: it is the last `len` instructions.
+    fn finish(self) -> Result<()> {
+        if self.full() {
+            return Err(CompileError::TooLong);
+        }
+        self.p.len = self.len;
+        Ok(())
     }
 }
 
@@ -467,136 +653,199 @@ impl Compiler {
     }
 
     fn program(&mut self, s: &Seccomp<'_>, out: &mut Program) -> Result<()> {
-        self.look_up(s)?;
-        let mut e = Emit { p: out, rets: [(0, 0); 8], next_ret: 0 };
-        let kill = Target::Ret(SECCOMP_RET_KILL_PROCESS);
+        let max = self.collect(s)?;
+        let mut e = Emit { p: out, len: 0, ret_values: [0; 8], ret_labels: [0; 8], next_ret: 0 };
+        let kill = Target::ret(SECCOMP_RET_KILL_PROCESS);
         // Written first, so it is the last instruction, as the kernel wants.
-        e.resolve(kill)?;
+        e.resolve(kill);
         let x86 = if s.architectures & ARCH_X86 != 0 {
-            let body = match self.branch(Cx { s, abi: Abi::X86 }, &mut e)? {
-                // One verdict for every number: no need to load it.
-                Target::Ret(k) => Target::Ret(k),
-                body => {
-                    e.place(body)?;
-                    Target::Label(e.emit(bpf::load(SECCOMP_DATA_NR))?)
-                }
-            };
-            Target::Label(e.jump(BPF_JEQ, AUDIT_ARCH_I386, body, kill)?)
+            let mut body = self.branch(Cx { s, abi: Abi::X86 }, &mut e, max)?;
+            // One verdict for every number: no need to load it.
+            if body.as_ret().is_none() {
+                e.place(body);
+                body = Target::label(e.emit(bpf::load(SECCOMP_DATA_NR)));
+            }
+            Target::label(e.jump(BPF_JEQ, AUDIT_ARCH_I386, body, kill))
         } else {
             kill
         };
-        let x32 = if s.architectures & ARCH_X32 != 0 { self.branch(Cx { s, abi: Abi::X32 }, &mut e)? } else { kill };
-        let x86_64 = self.branch(Cx { s, abi: Abi::X86_64 }, &mut e)?;
-        e.jump(BPF_JSET, X32_SYSCALL_BIT, x32, x86_64)?;
-        let l = e.emit(bpf::load(SECCOMP_DATA_NR))?;
-        e.jump(BPF_JEQ, AUDIT_ARCH_X86_64, Target::Label(l), x86)?;
-        e.emit(bpf::load(SECCOMP_DATA_ARCH))?;
-        e.finish();
-        Ok(())
+        let x32 =
+            if s.architectures & ARCH_X32 != 0 { self.branch(Cx { s, abi: Abi::X32 }, &mut e, max)? } else { kill };
+        let x86_64 = self.branch(Cx { s, abi: Abi::X86_64 }, &mut e, max)?;
+        e.jump(BPF_JSET, X32_SYSCALL_BIT, x32, x86_64);
+        let l = e.emit(bpf::load(SECCOMP_DATA_NR));
+        e.jump(BPF_JEQ, AUDIT_ARCH_X86_64, Target::label(l), x86);
+        e.emit(bpf::load(SECCOMP_DATA_ARCH));
+        e.finish()
     }
 
-    /// Looks every name up in the table, once.
-    fn look_up(&mut self, s: &Seccomp<'_>) -> Result<()> {
-        for (ri, rule) in s.rules.iter().enumerate() {
-            for (ni, name) in pool(&s.names, rule.names)?.iter().enumerate() {
+    /// One ABI's search, with the syscall number in A; `max` is the
+    /// highest number each ABI's rules name.
+    fn branch(&mut self, cx: Cx, e: &mut Emit, max: [Option<u32>; 3]) -> Result<Target> {
+        // The code so far must fit before this branch's conflicts count.
+        if e.full() {
+            return Err(CompileError::TooLong);
+        }
+        self.segments(cx, max.get(cx.abi as usize).copied().flatten())?;
+        let t = self.search(cx, e, 0, self.n_segs);
+        if e.full() {
+            return Err(CompileError::TooLong);
+        }
+        Ok(t)
+    }
+
+    /// Looks every name up, once, and lists the rules of each syscall
+    /// number the rules name on each ABI filtered, but those that repeat the
+    /// default action; returns the highest number named by any rule, per
+    /// ABI.
+    fn collect(&mut self, s: &Seccomp<'_>) -> Result<[Option<u32>; 3]> {
+        let listed = [Abi::X86_64, Abi::X32, Abi::X86].map(|abi| abi == Abi::X86_64 || s.architectures & abi.bit() != 0);
+        for n in &mut self.numbers {
+            n.named = [0; NR_LIMIT / 64];
+        }
+        self.n_keys = 0;
+        // Per ABI, the highest number + 1 (0: none).
+        let (mut above, mut empty) = ([0u32; 3], Ok(()));
+        // Backwards, each key in front of its number's list: the lists come
+        // out in profile order, cut after their first rule that always
+        // holds.
+        for (ri, rule) in s.rules.iter().enumerate().rev() {
+            let skip = rule.action == s.default_action;
+            let facts = facts(pool(&s.args, rule.args)?)?;
+            let kinds = [ALWAYS_64, ALWAYS_32, ALWAYS_32].map(|always| match facts & (SPLIT | always) {
+                f if f == always => DECIDES,
+                f if f & always != 0 => ENDS,
+                _ => WAITS,
+            });
+            for (ni, name) in pool(&s.names, rule.names)?.iter().enumerate().rev() {
+                let key = Key { rule: ri as u16, name: ni as u16, call: 0, split: facts & SPLIT != 0, next: END };
                 let name = name.to_bytes();
                 if name.is_empty() {
-                    return Err(CompileError::EmptyName { rule: ri as u16, name: ni as u16 });
-                }
-                let slot = self.names.get_mut(usize::from(rule.names.0) + ni).ok_or(CompileError::Malformed)?;
-                *slot = Name::of(name).map_or(u16::MAX, Name::index);
-            }
-        }
-        Ok(())
-    }
-
-    /// One ABI's search, with the syscall number in A.
-    fn branch(&mut self, cx: Cx, e: &mut Emit) -> Result<Target> {
-        let max = self.collect(cx)?;
-        self.sort()?;
-        self.segments(cx, max)?;
-        self.search(cx, e, 0, self.n_segs)
-    }
-
-    /// Fills `found` with the branch's (nr, rule, name) of the rules that do
-    /// not repeat the default action; returns the highest number named by
-    /// any rule.
-    fn collect(&mut self, cx: Cx) -> Result<Option<u32>> {
-        let (mut found, mut max) = (0, None);
-        for (ri, rule) in cx.s.rules.iter().enumerate() {
-            let first = usize::from(rule.names.0);
-            let ids = self.names.get(first..first + usize::from(rule.names.1)).ok_or(CompileError::Malformed)?;
-            for (ni, &id) in ids.iter().enumerate() {
-                let (ri, ni) = (ri as u16, ni as u16);
-                let Some(name) = Name::from_index(id) else { continue };
-                let direct = cx.abi.number(name);
-                // runc's ENOSYS limit counts the syscall's own number only
-                // (patchbpf `findLastSyscalls`).
-                max = max.max(direct);
-                if rule.action == cx.s.default_action {
+                    // The first one in profile order is the error.
+                    empty = Err(CompileError::EmptyName { rule: key.rule, name: key.name });
                     continue;
                 }
-                let muxed = if cx.abi == Abi::X86 { x86_multiplexed(name) } else { None };
-                if let Some((nr, call)) = muxed {
-                    found = push_key(&mut self.found, found, key(nr, call, ri, ni))?;
+                let Some(name) = Name::of(name) else { continue };
+                let [x86_64, x32, x86] = name.numbers();
+                // Written out per ABI: a loop over the three costs more than
+                // the work in it.
+                // runc's ENOSYS limit counts the syscall's own number only
+                // (patchbpf `findLastSyscalls`).
+                if x86_64 != u32::MAX {
+                    above[0] = above[0].max(x86_64 + 1);
+                    if !skip {
+                        self.add(Abi::X86_64 as usize, x86_64, key, kinds[0])?;
+                    }
                 }
-                if let Some(nr) = direct {
-                    found = push_key(&mut self.found, found, key(nr, 0, ri, ni))?;
+                if listed[1] && x32 != u32::MAX {
+                    above[1] = above[1].max(x32 + 1);
+                    if !skip {
+                        self.add(Abi::X32 as usize, x32, key, kinds[1])?;
+                    }
+                }
+                if listed[2] {
+                    if x86 != u32::MAX {
+                        above[2] = above[2].max(x86 + 1);
+                        if !skip {
+                            self.add(Abi::X86 as usize, x86, key, kinds[2])?;
+                        }
+                    }
+                    if let (false, Some((nr, call))) = (skip, x86_multiplexed(name)) {
+                        self.add(Abi::X86 as usize, nr, Key { call: call as u8, ..key }, WAITS)?;
+                    }
                 }
             }
         }
-        self.n_keys = found;
-        Ok(max)
+        let max = |above: u32, base: u32| above.checked_sub(1).map(|m| base | m);
+        empty.map(|()| [max(above[0], 0), max(above[1], X32_SYSCALL_BIT), max(above[2], 0)])
     }
 
-    /// Sorts `found` into `keys` by syscall number, keeping profile order
-    /// among equal numbers (a counting sort).
-    fn sort(&mut self) -> Result<()> {
-        let bucket = |k: Key| {
-            let nr = unkey(k).0 & !X32_SYSCALL_BIT;
-            usize::try_from(nr).ok().filter(|&b| b < NR_LIMIT).ok_or(CompileError::Malformed)
+    /// Puts `key` in front of the rules of number `i` (without the x32 bit)
+    /// of ABI `abi` (`Abi as usize`).
+    #[inline(always)]
+    fn add(&mut self, abi: usize, i: u32, key: Key, kind: u8) -> Result<()> {
+        let i = i as usize;
+        let numbers = self.numbers.get_mut(abi).ok_or(CompileError::Malformed)?;
+        let named = numbers.named.get_mut(i / 64).ok_or(CompileError::Malformed)?;
+        let slot = numbers.rules.get_mut(i).ok_or(CompileError::Malformed)?;
+        let bit = 1u64 << (i % 64);
+        let next = if *named & bit == 0 { END } else { *slot };
+        *named |= bit;
+        *slot = if kind == DECIDES {
+            RULE | key.rule
+        } else {
+            let k = self.n_keys;
+            *down_mut(&mut self.keys, k).ok_or(CompileError::Malformed)? = Key { next: if kind == ENDS { END } else { next }, ..key };
+            self.n_keys = k + 1;
+            k as Link
         };
-        self.counts.fill(0);
-        let found = self.found.get(..self.n_keys).ok_or(CompileError::Malformed)?;
-        for &k in found {
-            let c = self.counts.get_mut(bucket(k)? + 1).ok_or(CompileError::Malformed)?;
-            *c += 1;
-        }
-        for b in 1..=NR_LIMIT {
-            let before = self.counts.get(b - 1).copied().unwrap_or(0);
-            if let Some(c) = self.counts.get_mut(b) {
-                *c += before;
-            }
-        }
-        for &k in found {
-            let c = self.counts.get_mut(bucket(k)?).ok_or(CompileError::Malformed)?;
-            *self.keys.get_mut(usize::from(*c)).ok_or(CompileError::Malformed)? = k;
-            *c += 1;
-        }
         Ok(())
     }
 
-    /// Cuts the number space into segments from the sorted keys.
+    /// The key at `link`, None at the end; a `RULE` link is its rule's key
+    /// (its name is never needed: that rule cannot conflict).
+    fn key(&self, link: Link) -> Result<Option<Key>> {
+        Ok(match link {
+            END => None,
+            l if l & RULE != 0 => Some(Key { rule: l & !RULE, name: 0, call: 0, split: false, next: END }),
+            l => Some(down(&self.keys, usize::from(l)).copied().ok_or(CompileError::Malformed)?),
+        })
+    }
+
+    /// Cuts the number space into segments from the named numbers, and
+    /// keeps the conditional rules of those that have them in `units`.
     fn segments(&mut self, cx: Cx, max: Option<u32>) -> Result<()> {
-        self.n_segs = 0;
+        (self.n_segs, self.n_units) = (0, 0);
+        // More kept rules than fit in a program: TooLong once every number
+        // has been checked for conflicts.
+        let mut too_many = false;
         let default = cx.default_ret();
-        let mut next = 0u32;
-        let mut i = 0;
-        while i < self.n_keys {
-            let nr = unkey(self.key(i)?).0;
-            let mut j = i + 1;
-            while j < self.n_keys && unkey(self.key(j)?).0 == nr {
-                j += 1;
+        let base = if cx.abi == Abi::X32 { X32_SYSCALL_BIT } else { 0 };
+        // `prev`: the rule that decided number `next - 1` alone.
+        let (mut next, mut prev) = (0u32, END);
+        let abi = cx.abi as usize;
+        let named = self.numbers.get(abi).map_or([0; NR_LIMIT / 64], |n| n.named);
+        for (w, &bits) in named.iter().enumerate() {
+            let mut bits = bits;
+            while bits != 0 {
+                let i = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let nr = base | i as u32;
+                let rules = self.numbers.get(abi).and_then(|n| n.rules.get(i)).copied().ok_or(CompileError::Malformed)?;
+                if rules == prev && nr == next {
+                    // Same rule, same return: the segment goes on.
+                    next = nr + 1;
+                    continue;
+                }
+                if nr > next {
+                    self.push_seg(next, default, 0, 0)?;
+                }
+                prev = END;
+                if rules & RULE != 0 {
+                    prev = rules;
+                    self.push_seg(nr, cx.rule(rules & !RULE)?.action.ret(), 0, 0)?;
+                } else {
+                    let first = if too_many { 0 } else { self.n_units };
+                    let out = match self.decide(cx, rules, first) {
+                        // Too many with those of the numbers before: this
+                        // number's rules alone may still conflict.
+                        Err(CompileError::TooLong) if first > 0 => {
+                            too_many = true;
+                            self.decide(cx, rules, 0)?
+                        }
+                        out => out?,
+                    };
+                    match out {
+                        Out::Ret(k) => self.push_seg(nr, k, 0, 0)?,
+                        Out::Cond if too_many => {}
+                        Out::Cond => self.push_seg(nr, 0, first as u16, (self.n_units - first) as u16)?,
+                    }
+                }
+                next = nr + 1;
             }
-            if nr > next {
-                self.push_seg(next, default, 0, 0)?;
-            }
-            match self.decide(cx, i, j)? {
-                Out::Ret(k) => self.push_seg(nr, k, 0, 0)?,
-                Out::Cond => self.push_seg(nr, 0, i as u16, (j - i) as u16)?,
-            }
-            next = nr.checked_add(1).ok_or(CompileError::Malformed)?;
-            i = j;
+        }
+        if too_many {
+            return Err(CompileError::TooLong);
         }
         let tail = if enosys_stub(cx.s.default_action) { RET_ENOSYS } else { default };
         match max.map(|m| m.checked_add(1)) {
@@ -611,129 +860,125 @@ impl Compiler {
         }
     }
 
-    fn key(&self, i: usize) -> Result<Key> {
-        self.keys.get(i).copied().ok_or(CompileError::Malformed)
-    }
-
     /// Appends a segment, merging a return with an equal one before it.
     fn push_seg(&mut self, start: u32, ret: u32, first: u16, count: u16) -> Result<()> {
-        if let Some(last) = self.n_segs.checked_sub(1).and_then(|i| self.segs.get(i))
+        if let Some(last) = self.n_segs.checked_sub(1).and_then(|i| down(&self.segs, i))
             && count == 0
             && last.count == 0
             && last.ret == ret
         {
             return Ok(());
         }
-        let slot = self.segs.get_mut(self.n_segs).ok_or(CompileError::TooLong)?;
+        let slot = down_mut(&mut self.segs, self.n_segs).ok_or(CompileError::TooLong)?;
         *slot = Seg { start, ret, first, count };
         self.n_segs += 1;
         Ok(())
     }
 
     /// The binary search over `segs[lo..hi]`.
-    fn search(&mut self, cx: Cx, e: &mut Emit, lo: usize, hi: usize) -> Result<Target> {
+    fn search(&self, cx: Cx, e: &mut Emit, lo: usize, hi: usize) -> Target {
         if hi <= lo + 1 {
-            let seg = self.segs.get(lo).copied().ok_or(CompileError::Malformed)?;
-            return if seg.count == 0 { Ok(Target::Ret(seg.ret)) } else { self.block(cx, e, seg) };
+            return self.leaf(cx, e, lo);
         }
         let mid = lo + (hi - lo) / 2;
-        let start = self.segs.get(mid).ok_or(CompileError::Malformed)?.start;
+        let start = down(&self.segs, mid).map_or(0, |s| s.start);
         // The upper half is written first: it ends up after the lower one,
-        // which the comparison falls into.
-        let upper = self.search(cx, e, mid, hi)?;
-        let lower = self.search(cx, e, lo, mid)?;
-        Ok(Target::Label(e.jump(BPF_JGE, start, upper, lower)?))
+        // which the comparison falls into. A return needs no call.
+        let upper = if hi == mid + 1 { self.leaf(cx, e, mid) } else { self.search(cx, e, mid, hi) };
+        let lower = if mid == lo + 1 { self.leaf(cx, e, lo) } else { self.search(cx, e, lo, mid) };
+        Target::label(e.jump(BPF_JGE, start, upper, lower))
+    }
+
+    /// Segment `i` alone.
+    #[inline(always)]
+    fn leaf(&self, cx: Cx, e: &mut Emit, i: usize) -> Target {
+        match down(&self.segs, i) {
+            Some(seg) if seg.count == 0 => Target::ret(seg.ret),
+            Some(seg) => self.block(cx, e, seg),
+            None => Target::ret(cx.default_ret()),
+        }
     }
 
     /// The kept rules of one syscall, tried in order, then the default.
     /// Not inlined: its locals would otherwise sit in every frame of the
     /// recursive search.
     #[inline(never)]
-    fn block(&mut self, cx: Cx, e: &mut Emit, seg: Seg) -> Result<Target> {
+    fn block(&self, cx: Cx, e: &mut Emit, seg: &Seg) -> Target {
+        let conds = Conds { args: &cx.s.args, abi: cx.abi };
         let first = usize::from(seg.first);
-        if let Out::Ret(k) = self.decide(cx, first, first + usize::from(seg.count))? {
-            return Ok(Target::Ret(k));
-        }
-        let mut fail = Target::Ret(cx.default_ret());
-        for i in (0..self.n_units).rev() {
-            let unit = self.units.get(i).copied().ok_or(CompileError::Malformed)?;
-            let (chain, action) = self.chain(cx, unit)?;
-            let mut pass = Target::Ret(action.ret());
-            for c in chain.as_slice().iter().rev() {
-                pass = condition(e, c, cx.abi.args_32bit(), pass, fail)?;
+        let units = self.units.get(first..first + usize::from(seg.count)).unwrap_or(&[]);
+        let mut fail = Target::ret(cx.default_ret());
+        for unit in units.iter().rev() {
+            let mut pass = Target::ret(unit.ret);
+            for &c in unit.chain.as_slice().iter().rev() {
+                pass = condition(e, &conds.get(c), cx.abi.args_32bit(), pass, fail);
             }
             fail = pass;
         }
-        Ok(fail)
+        fail
     }
 
-    /// Decides one syscall from its keys `i..j`: an unconditional verdict,
-    /// or the kept conditional rules in `units` (see the module doc).
-    fn decide(&mut self, cx: Cx, i: usize, j: usize) -> Result<Out> {
+    /// Decides one syscall from its rules: an unconditional verdict, or the
+    /// kept conditional rules in `units` (see the module doc).
+    fn decide(&mut self, cx: Cx, rules: Link, at: usize) -> Result<Out> {
+        let conds = Conds { args: &cx.s.args, abi: cx.abi };
         // A conflict needs two conditional rules with different actions
         // before the first unconditional one; without them, that one
-        // decides alone, and the set need not be built.
+        // decides alone, and the first pass need not build the set.
         let (mut first, mut mixed) = (None, false);
-        'scan: for k in i..j {
-            let (ri, _, call, n) = self.units_of(cx, k)?;
-            let rule = cx.rule(ri)?;
-            let args = cx.args(&rule)?;
-            for a in 0..n {
-                let picked = if n > 1 { args.get(a..=a).ok_or(CompileError::Malformed)? } else { args };
-                let mut always = call == 0;
-                for arg in picked {
-                    always &= normalize(arg, cx.abi)?.is_none();
-                }
-                if always {
-                    if mixed {
-                        break 'scan;
+        'pass: for build in [false, true] {
+            self.n_units = at;
+            let mut link = rules;
+            while let Some(k) = self.key(link)? {
+                let (rule, n) = self.units_of(cx, k)?;
+                let ret = rule.action.ret();
+                for a in 0..n {
+                    let range = unit(&rule, n, a);
+                    if build {
+                        let chain = conds.chain(range, k.call)?;
+                        if chain.len == 0 {
+                            return Ok(Out::Ret(ret));
+                        }
+                        self.keep(cx, Kept { chain, ret }, k, at)?;
+                    } else if k.call == 0 && conds.always(range)? {
+                        if mixed {
+                            continue 'pass;
+                        }
+                        return Ok(Out::Ret(ret));
+                    } else {
+                        mixed |= *first.get_or_insert(ret) != ret;
                     }
-                    return Ok(Out::Ret(rule.action.ret()));
                 }
-                mixed |= *first.get_or_insert(rule.action) != rule.action;
-            }
-        }
-        self.n_units = 0;
-        for k in i..j {
-            let (ri, ni, call, n) = self.units_of(cx, k)?;
-            for a in 0..n {
-                let unit = unit(ri, call, n, a);
-                let (chain, action) = self.chain(cx, unit)?;
-                if chain.len == 0 {
-                    return Ok(Out::Ret(action.ret()));
-                }
-                self.keep(cx, unit, &chain, action).map_err(|e| match e {
-                    CompileError::Conflict { .. } => CompileError::Conflict { rule: ri, name: ni },
-                    e => e,
-                })?;
+                link = k.next;
             }
         }
         Ok(Out::Cond)
     }
 
-    /// The rule and name of key `k`, its multiplexer call, and how many
-    /// units it makes: one, or one per condition when an index repeats (see
-    /// `unit`).
-    fn units_of(&self, cx: Cx, k: usize) -> Result<(u16, u16, u8, usize)> {
-        let (_, call, ri, ni) = unkey(self.key(k)?);
-        let args = cx.args(&cx.rule(ri)?)?;
-        let n = if repeats_index(args)? { args.len() } else { 1 };
-        Ok((ri, ni, call, n))
+    /// The rule of key `k`, and how many units it makes.
+    fn units_of(&self, cx: Cx, k: Key) -> Result<(Rule, u16)> {
+        let rule = cx.rule(k.rule)?;
+        Ok((rule, if k.split { rule.args.1 } else { 1 }))
     }
 
-    /// Adds a conditional rule to the kept set, libseccomp's way.
-    fn keep(&mut self, cx: Cx, unit: Unit, chain: &Chain, action: Action) -> Result<()> {
-        let conflict = CompileError::Conflict { rule: unit.rule, name: 0 };
+    /// Adds a conditional rule to the kept set `units[first..n_units]`,
+    /// libseccomp's way.
+    fn keep(&mut self, cx: Cx, unit: Kept, k: Key, first: usize) -> Result<()> {
+        let cx = Conds { args: &cx.s.args, abi: cx.abi };
+        let chain = &unit.chain;
         // _db_tree_prune: drop kept rules this one makes redundant, or this
         // one when a kept rule makes it redundant.
         let (mut pruned, mut redundant) = (false, false);
-        let mut w = 0;
-        for r in 0..self.n_units {
+        let mut w = first;
+        for r in first..self.n_units {
             let kept = self.units.get(r).copied().ok_or(CompileError::Malformed)?;
-            let (kc, ka) = self.chain(cx, kept)?;
-            let same = ka == action;
-            let drop = same && chain.is_subset_of(&kc) && !chain.is_prefix_of(&kc);
-            redundant |= same && kc.is_subset_of(chain) && !kc.is_prefix_of(chain);
+            let kc = &kept.chain;
+            let mut drop = false;
+            if kept.ret == unit.ret {
+                let common = cx.common(chain, kc);
+                drop = cx.is_subset_of(chain, kc) && !chain.is_prefix_of(kc, common);
+                redundant |= cx.is_subset_of(kc, chain) && !kc.is_prefix_of(chain, common);
+            }
             pruned |= drop;
             if !drop {
                 *self.units.get_mut(w).ok_or(CompileError::Malformed)? = kept;
@@ -746,92 +991,71 @@ impl Compiler {
         }
         // _db_tree_add: equal chains must agree; a kept prefix wins; a kept
         // rule this one is a prefix of is replaced if the actions agree.
-        for r in 0..self.n_units {
+        let conflict = CompileError::Conflict { rule: k.rule, name: k.name };
+        let mut replaced = false;
+        for r in first..self.n_units {
             let kept = self.units.get(r).copied().ok_or(CompileError::Malformed)?;
-            let (kc, ka) = self.chain(cx, kept)?;
-            if kc.is_prefix_of(chain) {
-                let equal = kc.len == chain.len;
-                return if equal && ka != action { Err(conflict) } else { Ok(()) };
+            let (kc, same) = (&kept.chain, kept.ret == unit.ret);
+            let common = cx.common(chain, kc);
+            if kc.is_prefix_of(chain, common) {
+                return if kc.len == chain.len && !same { Err(conflict) } else { Ok(()) };
             }
-            if chain.is_prefix_of(&kc) && ka != action {
-                return Err(conflict);
+            if chain.is_prefix_of(kc, common) {
+                if !same {
+                    return Err(conflict);
+                }
+                replaced = true;
             }
         }
-        let mut w = 0;
-        for r in 0..self.n_units {
-            let kept = self.units.get(r).copied().ok_or(CompileError::Malformed)?;
-            if !chain.is_prefix_of(&self.chain(cx, kept)?.0) {
-                *self.units.get_mut(w).ok_or(CompileError::Malformed)? = kept;
-                w += 1;
-            }
-        }
-        self.n_units = w;
-        *self.units.get_mut(w).ok_or(CompileError::TooLong)? = unit;
-        self.n_units += 1;
-        Ok(())
-    }
-
-    /// A kept rule's conditions and action.
-    fn chain(&self, cx: Cx, unit: Unit) -> Result<(Chain, Action)> {
-        let rule = cx.rule(unit.rule)?;
-        let args = cx.args(&rule)?;
-        let picked = if unit.arg == WHOLE {
-            args
-        } else {
-            let a = usize::from(unit.arg);
-            args.get(a..=a).ok_or(CompileError::Malformed)?
-        };
-        let none = Cond { index: 0, op: Op::Eq, mask: 0, datum: 0 };
-        let mut chain = Chain { conds: [none; 6], len: 0 };
-        for a in picked {
-            if let Some(c) = normalize(a, cx.abi)? {
-                // The multiplexed form's `args[0] == call` replaces any
-                // condition on args[0] (src/syscalls.c `abi_rule_add`).
-                if unit.call == 0 || c.index != 0 {
-                    chain.insert(c)?;
+        if replaced {
+            let mut w = first;
+            for r in first..self.n_units {
+                let kept = self.units.get(r).copied().ok_or(CompileError::Malformed)?;
+                if !chain.is_prefix_of(&kept.chain, cx.common(chain, &kept.chain)) {
+                    *self.units.get_mut(w).ok_or(CompileError::Malformed)? = kept;
+                    w += 1;
                 }
             }
+            self.n_units = w;
         }
-        if unit.call != 0 {
-            let call = normalize(&ArgCmp { index: 0, op: Op::Eq, value: u64::from(unit.call), value_two: 0 }, cx.abi)?;
-            chain.insert(call.ok_or(CompileError::Malformed)?)?;
-        }
-        Ok((chain, rule.action))
+        *self.units.get_mut(self.n_units).ok_or(CompileError::TooLong)? = unit;
+        self.n_units += 1;
+        Ok(())
     }
 }
 
 /// The code for one condition: on to `pass` when it holds, else `fail`.
-fn condition(e: &mut Emit, c: &Cond, args_32bit: bool, pass: Target, fail: Target) -> Result<Target> {
+fn condition(e: &mut Emit, c: &Cond, args_32bit: bool, pass: Target, fail: Target) -> Target {
     let (m_lo, d_lo) = (c.mask as u32, c.datum as u32);
     let (m_hi, d_hi) = ((c.mask >> 32) as u32, (c.datum >> 32) as u32);
-    let lo = word(e, c.op, arg_lo(c.index), m_lo, d_lo, pass, fail)?;
+    let lo = word(e, c.op, arg_lo(c.index), m_lo, d_lo, pass, fail);
     if args_32bit {
-        return Ok(lo);
+        return lo;
     }
     // The high word decides unless it equals the datum's (the diagrams in
     // libseccomp src/db.c `_db_rule_gen_arg_64`).
     match c.op {
         Op::Eq | Op::MaskedEq => return word(e, c.op, arg_hi(c.index), m_hi, d_hi, lo, fail),
         Op::Ne => {
-            e.jump(BPF_JEQ, d_hi, lo, pass)?;
+            e.jump(BPF_JEQ, d_hi, lo, pass);
         }
         Op::Gt | Op::Ge => {
-            let eq = e.jump(BPF_JEQ, d_hi, lo, fail)?;
-            e.jump(BPF_JGT, d_hi, pass, Target::Label(eq))?;
+            let eq = e.jump(BPF_JEQ, d_hi, lo, fail);
+            e.jump(BPF_JGT, d_hi, pass, Target::label(eq));
         }
         Op::Lt | Op::Le => {
-            let eq = e.jump(BPF_JEQ, d_hi, lo, pass)?;
-            e.jump(BPF_JGT, d_hi, fail, Target::Label(eq))?;
+            let eq = e.jump(BPF_JEQ, d_hi, lo, pass);
+            e.jump(BPF_JGT, d_hi, fail, Target::label(eq));
         }
     }
     // The load falls into the comparison just written.
-    Ok(Target::Label(e.emit(bpf::load(arg_hi(c.index)))?))
+    Target::label(e.emit(bpf::load(arg_hi(c.index))))
 }
 
 /// One 32-bit word of a condition: load, mask, compare.
-fn word(e: &mut Emit, op: Op, offset: u32, mask: u32, datum: u32, pass: Target, fail: Target) -> Result<Target> {
+fn word(e: &mut Emit, op: Op, offset: u32, mask: u32, datum: u32, pass: Target, fail: Target) -> Target {
     if op == Op::MaskedEq && mask == 0 {
-        return Ok(pass);
+        return pass;
     }
     let (code, jt, jf) = match op {
         Op::Eq | Op::MaskedEq => (BPF_JEQ, pass, fail),
@@ -841,11 +1065,11 @@ fn word(e: &mut Emit, op: Op, offset: u32, mask: u32, datum: u32, pass: Target, 
         Op::Lt => (BPF_JGE, fail, pass),
         Op::Le => (BPF_JGT, fail, pass),
     };
-    e.jump(code, datum, jt, jf)?;
+    e.jump(code, datum, jt, jf);
     if mask != u32::MAX {
-        e.emit(bpf::and(mask))?;
+        e.emit(bpf::and(mask));
     }
-    Ok(Target::Label(e.emit(bpf::load(offset))?))
+    Target::label(e.emit(bpf::load(offset)))
 }
 
 #[cfg(test)]

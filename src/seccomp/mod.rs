@@ -36,17 +36,9 @@ impl Action {
     /// The `SCMP_ACT_*` name, without its data. `NOTIFY` is recognised so
     /// that it can be refused by name.
     pub fn kind_from_name(name: &[u8]) -> Option<ActionKind> {
-        Some(match name {
-            b"SCMP_ACT_KILL" | b"SCMP_ACT_KILL_THREAD" => ActionKind::KillThread,
-            b"SCMP_ACT_KILL_PROCESS" => ActionKind::KillProcess,
-            b"SCMP_ACT_TRAP" => ActionKind::Trap,
-            b"SCMP_ACT_ERRNO" => ActionKind::Errno,
-            b"SCMP_ACT_TRACE" => ActionKind::Trace,
-            b"SCMP_ACT_LOG" => ActionKind::Log,
-            b"SCMP_ACT_ALLOW" => ActionKind::Allow,
-            b"SCMP_ACT_NOTIFY" => ActionKind::Notify,
-            _ => return None,
-        })
+        use ActionKind::*;
+        const KINDS: [ActionKind; 9] = [KillThread, KillThread, KillProcess, Trap, Errno, Trace, Log, Allow, Notify];
+        KINDS.get(named(name, b"SCMP_ACT_", b"KILL KILL_THREAD KILL_PROCESS TRAP ERRNO TRACE LOG ALLOW NOTIFY")?).copied()
     }
 
     /// The `SECCOMP_RET_*` value the filter returns.
@@ -106,17 +98,19 @@ pub enum Op {
 
 impl Op {
     pub fn from_name(name: &[u8]) -> Option<Op> {
-        Some(match name {
-            b"SCMP_CMP_NE" => Op::Ne,
-            b"SCMP_CMP_LT" => Op::Lt,
-            b"SCMP_CMP_LE" => Op::Le,
-            b"SCMP_CMP_EQ" => Op::Eq,
-            b"SCMP_CMP_GE" => Op::Ge,
-            b"SCMP_CMP_GT" => Op::Gt,
-            b"SCMP_CMP_MASKED_EQ" => Op::MaskedEq,
-            _ => return None,
-        })
+        use Op::*;
+        const OPS: [Op; 7] = [Ne, Lt, Le, Eq, Ge, Gt, MaskedEq];
+        OPS.get(named(name, b"SCMP_CMP_", b"NE LT LE EQ GE GT MASKED_EQ")?).copied()
     }
+}
+
+/// The position of `name` among `prefix` followed by one of the
+/// space-separated `suffixes`. A table, not a `match`: rustc compiles a
+/// match on byte strings to a compare sequence per arm, some 4 KiB of code
+/// for the names of this module.
+fn named(name: &[u8], prefix: &[u8], suffixes: &[u8]) -> Option<usize> {
+    let suffix = name.strip_prefix(prefix)?;
+    suffixes.split(|&c| c == b' ').position(|s| s == suffix)
 }
 
 /// One argument condition: `args[index] op value` (for `MaskedEq`,
@@ -138,17 +132,12 @@ pub const ARCH_X32: u8 = 4;
 /// The `SCMP_ARCH_*` names libseccomp knows: Some(bit) for those with a
 /// table here, Some(0) for the rest.
 pub fn arch_from_name(name: &[u8]) -> Option<u8> {
-    Some(match name {
-        b"SCMP_ARCH_X86_64" | b"SCMP_ARCH_NATIVE" => ARCH_X86_64,
-        b"SCMP_ARCH_X86" => ARCH_X86,
-        b"SCMP_ARCH_X32" => ARCH_X32,
-        b"SCMP_ARCH_ARM" | b"SCMP_ARCH_AARCH64" | b"SCMP_ARCH_MIPS" | b"SCMP_ARCH_MIPS64" | b"SCMP_ARCH_MIPS64N32"
-        | b"SCMP_ARCH_MIPSEL" | b"SCMP_ARCH_MIPSEL64" | b"SCMP_ARCH_MIPSEL64N32" | b"SCMP_ARCH_PPC"
-        | b"SCMP_ARCH_PPC64" | b"SCMP_ARCH_PPC64LE" | b"SCMP_ARCH_S390" | b"SCMP_ARCH_S390X"
-        | b"SCMP_ARCH_PARISC" | b"SCMP_ARCH_PARISC64" | b"SCMP_ARCH_RISCV64" | b"SCMP_ARCH_LOONGARCH64"
-        | b"SCMP_ARCH_M68K" | b"SCMP_ARCH_SH" | b"SCMP_ARCH_SHEB" => 0,
-        _ => return None,
-    })
+    // The first four have tables; the others are all 0.
+    const TABLES: [u8; 4] = [ARCH_X86_64, ARCH_X86_64, ARCH_X86, ARCH_X32];
+    let names = b"X86_64 NATIVE X86 X32 ARM AARCH64 MIPS MIPS64 MIPS64N32 MIPSEL MIPSEL64 MIPSEL64N32 PPC PPC64 \
+        PPC64LE S390 S390X PARISC PARISC64 RISCV64 LOONGARCH64 M68K SH SHEB";
+    let i = named(name, b"SCMP_ARCH_", names)?;
+    Some(TABLES.get(i).copied().unwrap_or(0))
 }
 
 /// `SECCOMP_FILTER_FLAG_*` (linux/seccomp.h).
@@ -160,13 +149,8 @@ pub const SECCOMP_FILTER_FLAG_SPEC_ALLOW: u32 = 4;
 /// changes how a notify listener waits; without a listener it has no effect,
 /// so it maps to no flag.
 pub fn flag_from_name(name: &[u8]) -> Option<u32> {
-    Some(match name {
-        b"SECCOMP_FILTER_FLAG_TSYNC" => SECCOMP_FILTER_FLAG_TSYNC,
-        b"SECCOMP_FILTER_FLAG_LOG" => SECCOMP_FILTER_FLAG_LOG,
-        b"SECCOMP_FILTER_FLAG_SPEC_ALLOW" => SECCOMP_FILTER_FLAG_SPEC_ALLOW,
-        b"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" => 0,
-        _ => return None,
-    })
+    const FLAGS: [u32; 4] = [SECCOMP_FILTER_FLAG_TSYNC, SECCOMP_FILTER_FLAG_LOG, SECCOMP_FILTER_FLAG_SPEC_ALLOW, 0];
+    FLAGS.get(named(name, b"SECCOMP_FILTER_FLAG_", b"TSYNC LOG SPEC_ALLOW WAIT_KILLABLE_RECV")?).copied()
 }
 
 #[cfg(test)]
@@ -194,6 +178,75 @@ mod tests {
         assert_eq!(Action::kind_from_name(b"SCMP_ACT_BOGUS"), None);
         assert_eq!(Action::Errno(38).ret(), 0x0005_0026);
         assert_eq!(Action::KillProcess.ret(), 0x8000_0000);
+    }
+
+    /// Every name the tables know, exactly, and nothing near them.
+    #[test]
+    fn name_tables() {
+        let actions: &[(&str, ActionKind)] = &[
+            ("SCMP_ACT_KILL", ActionKind::KillThread),
+            ("SCMP_ACT_KILL_THREAD", ActionKind::KillThread),
+            ("SCMP_ACT_KILL_PROCESS", ActionKind::KillProcess),
+            ("SCMP_ACT_TRAP", ActionKind::Trap),
+            ("SCMP_ACT_ERRNO", ActionKind::Errno),
+            ("SCMP_ACT_TRACE", ActionKind::Trace),
+            ("SCMP_ACT_LOG", ActionKind::Log),
+            ("SCMP_ACT_ALLOW", ActionKind::Allow),
+            ("SCMP_ACT_NOTIFY", ActionKind::Notify),
+        ];
+        for &(name, kind) in actions {
+            assert_eq!(Action::kind_from_name(name.as_bytes()), Some(kind), "{name}");
+        }
+        let ops = [
+            ("NE", Op::Ne),
+            ("LT", Op::Lt),
+            ("LE", Op::Le),
+            ("EQ", Op::Eq),
+            ("GE", Op::Ge),
+            ("GT", Op::Gt),
+            ("MASKED_EQ", Op::MaskedEq),
+        ];
+        for (name, op) in ops {
+            assert_eq!(Op::from_name(format!("SCMP_CMP_{name}").as_bytes()), Some(op), "{name}");
+        }
+        let arches = [
+            ("X86_64", ARCH_X86_64),
+            ("NATIVE", ARCH_X86_64),
+            ("X86", ARCH_X86),
+            ("X32", ARCH_X32),
+        ];
+        let others = "ARM AARCH64 MIPS MIPS64 MIPS64N32 MIPSEL MIPSEL64 MIPSEL64N32 PPC PPC64 PPC64LE S390 S390X PARISC \
+            PARISC64 RISCV64 LOONGARCH64 M68K SH SHEB";
+        let all = arches.into_iter().chain(others.split(' ').map(|n| (n, 0)));
+        assert_eq!(all.clone().count(), 24);
+        for (name, bit) in all {
+            assert_eq!(arch_from_name(format!("SCMP_ARCH_{name}").as_bytes()), Some(bit), "{name}");
+        }
+        let flags = [("TSYNC", 1), ("LOG", 2), ("SPEC_ALLOW", 4), ("WAIT_KILLABLE_RECV", 0)];
+        for (name, flag) in flags {
+            assert_eq!(flag_from_name(format!("SECCOMP_FILTER_FLAG_{name}").as_bytes()), Some(flag), "{name}");
+        }
+        let near: &[&[u8]] = &[
+            b"",
+            b"SCMP_ACT_",
+            b"SCMP_ACT_ALLOW ",
+            b"SCMP_ACT_ALLOW\0",
+            b"SCMP_ACT_KILL KILL_THREAD",
+            b"scmp_act_allow",
+            b"ALLOW",
+            b"SCMP_CMP_",
+            b"SCMP_ARCH_",
+            b"SCMP_ARCH_X86 X32",
+            b"SCMP_ARCH_PPC64 ",
+            b"SECCOMP_FILTER_FLAG_",
+            b"SECCOMP_FILTER_FLAG_LOG_",
+        ];
+        for &name in near {
+            assert_eq!(Action::kind_from_name(name), None, "{name:?}");
+            assert_eq!(Op::from_name(name), None, "{name:?}");
+            assert_eq!(arch_from_name(name), None, "{name:?}");
+            assert_eq!(flag_from_name(name), None, "{name:?}");
+        }
     }
 
     #[test]

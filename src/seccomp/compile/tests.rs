@@ -986,6 +986,35 @@ fn long_jumps_and_the_length_limit() {
     assert!(out.is_empty(), "a failed compile leaves no program");
 }
 
+/// More kept conditional rules over a branch's numbers than can fit:
+/// TooLong, but only once every number of the branch was checked for
+/// conflicts (the kept rules of each number are decided as the numbers are
+/// walked, the code written after).
+#[test]
+fn too_many_conditional_rules_over_a_branch() {
+    let names: Vec<&str> = crate::seccomp::arch::NAMES
+        .iter()
+        .filter(|(_, x86_64, _)| x86_64.is_some())
+        .map(|(n, _, _)| core::str::from_utf8(n).unwrap())
+        .take(400)
+        .collect();
+    // Six rules with one condition each: 2400 kept rules, each at least a
+    // load and a jump.
+    let eqs: Vec<[ArgCmp; 1]> = (0..6).map(|k| [arg(0, Op::Eq, k, 0)]).collect();
+    let mut rules: Vec<RuleSpec> = eqs.iter().map(|a| (&names[..], Action::Allow, &a[..])).collect();
+    let s = profile(Action::Errno(1), ARCH_X86_64, &rules);
+    assert_eq!(build(&s).map(|_| ()), Err(CompileError::TooLong));
+    // A conflict on the branch's highest number still comes first.
+    let last = *names.iter().max_by_key(|n| Abi::X86_64.sysno(n.as_bytes())).unwrap();
+    let last = [last];
+    let cond = [arg(1, Op::Eq, 5, 0)];
+    rules.push((&last, Action::Errno(2), &cond));
+    rules.push((&last, Action::Allow, &cond));
+    let s = profile(Action::Errno(1), ARCH_X86_64, &rules);
+    assert_eq!(build(&s).map(|_| ()), Err(CompileError::Conflict { rule: 7, name: 0 }));
+    assert_eq!(reference::check(&s), Err(CompileError::Conflict { rule: 7, name: 0 }));
+}
+
 /// Random profiles: names from a mixed pool, random actions, operators,
 /// values and architectures; the program and the reference must agree
 /// everywhere, and on the errors.
