@@ -192,7 +192,8 @@ fn compile_filter(spec: Option<&'static Spec<'static>>, listen_fds: u32) -> core
         });
         if let Some(nr) = denied {
             let path = nsinit::json::Path::of(&[nsinit::json::Seg::Key(b"linux"), nsinit::json::Seg::Key(b"seccomp")]);
-            let kind = nsinit::json::Kind::Unknown("without noNewPrivileges the filter must allow nsinit's last syscalls; it stops", nr.name().as_bytes());
+            let name = seccomp::arch::x86_64_name(nr as u32).unwrap_or(b"?");
+            let kind = nsinit::json::Kind::Unknown("without noNewPrivileges the filter must allow nsinit's last syscalls; it stops", name);
             return Err(nsinit::json::Error { path, kind });
         }
     }
