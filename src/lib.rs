@@ -4,7 +4,9 @@
 //! modules (json, spec, cli, mount options, capability names, the seccomp
 //! compiler) build with `std` under `cfg(test)` and are unit-tested on the
 //! host; effectful ones are tested in real namespaces by `tests/`.
-#![cfg_attr(not(test), no_std)]
+// std for unit tests, and for fuzzing (`--cfg fuzzing`: the test helpers
+// the fuzz targets reuse need it); never in the binary.
+#![cfg_attr(not(any(test, fuzzing)), no_std)]
 // No panic reachable from input: nothing that panics on a bad value, an
 // unchecked index, or an explicit panic, outside tests.
 #![cfg_attr(

@@ -146,8 +146,8 @@ pub fn eval(prog: &[sock_filter], data: &Data, mut step: impl FnMut(&sock_filter
 
 /// A tiny classic-BPF interpreter for tests: runs a program over one
 /// `seccomp_data` and tells what it returned and what it looked at.
-#[cfg(test)]
-pub(crate) mod interp {
+#[cfg(any(test, fuzzing))]
+pub mod interp {
     use super::*;
 
     /// What one run did.

@@ -1072,5 +1072,7 @@ fn word(e: &mut Emit, op: Op, offset: u32, mask: u32, datum: u32, pass: Target, 
     Target::label(e.emit(bpf::load(offset)))
 }
 
+#[cfg(any(test, fuzzing))]
+pub mod testkit;
 #[cfg(test)]
 mod tests;
