@@ -363,3 +363,63 @@ fn no_mount_reaches_a_shared_parent_with_private_or_slave() {
         out.assert_code(0);
     }
 }
+
+/// A destination whose parent is swapped, while nsinit sets up, between a
+/// directory of the rootfs and a symlink to a host directory (renameat2
+/// RENAME_EXCHANGE from another thread, as fast as it goes): whatever
+/// nsinit sees, every lookup stays in the root. Each run may land or fail;
+/// the host's canary never changes and no mount reaches the host.
+#[test]
+fn symlink_swaps_during_setup_stay_in_the_root() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let host = Host::new();
+    fs::create_dir(host.canary.join("dir/x")).unwrap();
+    let host = Host { tree: snapshot(host.canary.path()), ..host };
+    let (mut landed, mut refused) = (0, 0);
+    for round in 0..30 {
+        let mut b = Bundle::new();
+        fs::create_dir_all(b.in_rootfs("swap/x")).unwrap();
+        symlink(host.canary.join("dir"), b.in_rootfs("other")).unwrap();
+        b.mount("/swap/x/new", "tmpfs", "tmpfs", &["size=1m"]);
+        b.sh("true");
+        let stop = Arc::new(AtomicBool::new(false));
+        let (a, c) = (std::ffi::CString::new(b.in_rootfs("swap").to_str().unwrap()).unwrap(), std::ffi::CString::new(b.in_rootfs("other").to_str().unwrap()).unwrap());
+        let flag = stop.clone();
+        let swapper = std::thread::spawn(move || {
+            const RENAME_EXCHANGE: libc::c_uint = 2;
+            while !flag.load(Ordering::Relaxed) {
+                // SAFETY: two NUL-terminated paths; renameat2 reads them only.
+                unsafe { libc::syscall(libc::SYS_renameat2, libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, c.as_ptr(), RENAME_EXCHANGE) };
+            }
+        });
+        let out = b.run();
+        stop.store(true, Ordering::Relaxed);
+        swapper.join().unwrap();
+        match out.code() {
+            0 => landed += 1,
+            125 => refused += 1,
+            _ => panic!("round {round}: {out:?}"),
+        }
+        host.assert_untouched(&format!("round {round}"));
+    }
+    eprintln!("symlink swaps: {landed} runs landed, {refused} refused, host untouched");
+}
+
+/// A rootfs whose `/proc` is a symlink (to `/`, to `/etc`, to a host path):
+/// refused as runc refuses it (proc on a symlink would cover what the link
+/// leads to), with one line, and the host is untouched.
+#[test]
+fn a_rootfs_whose_proc_is_a_symlink() {
+    let host = Host::new();
+    for target in ["/", "/etc", "../../..", host.path()] {
+        let mut b = Bundle::new();
+        let proc_dir = b.in_rootfs("proc");
+        let _ = fs::remove_dir(&proc_dir);
+        symlink(target, &proc_dir).unwrap();
+        b.sh("cat /proc/self/mountinfo | grep -c ' proc ' >/dev/null && echo ran");
+        let out = b.run();
+        out.assert_failed("nsinit: mount: /proc (proc): a symlink in the rootfs: proc and sysfs are never mounted through one");
+        host.assert_untouched(&format!("/proc -> {target}"));
+    }
+}

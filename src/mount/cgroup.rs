@@ -69,7 +69,7 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
                 Err(e) => return Err(at(e)),
             }
             // RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS: the name stays in the tmpfs.
-            let sub = sys::openat2(tmpfs.fd(), cname, libc::O_PATH | libc::O_DIRECTORY, 0, 0x08 | 0x02).map(OwnedFd::new).map_err(at)?;
+            let sub = resolve::openat2(tmpfs.fd(), cname, libc::O_PATH | libc::O_DIRECTORY, 0, 0x08 | 0x02).map(OwnedFd::new).map_err(at)?;
             bind_hierarchy(h.mount_point, h.root, own, &sub).map_err(at)?;
             // Co-mounted controllers (`cpu,cpuacct`) get a link per name.
             if name.contains(&b',') {

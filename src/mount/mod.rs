@@ -37,6 +37,11 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
         (true, None) => return Err(Error::new("mount", obj, Reason::Text("a bind mount needs a source"))),
         (false, _) => Kind::Dir,
     };
+    // runc refuses proc and sysfs on a symlink (CVE-2019-19921 and its
+    // kin): a planted `/proc -> /` would cover the container's root.
+    if matches!(fstype, b"proc" | b"sysfs") && !bind && resolve::is_symlinked(root, m.destination.get()) {
+        return Err(Error::new("mount", obj, Reason::Text("a symlink in the rootfs: proc and sysfs are never mounted through one")));
+    }
     let target = resolve::ensure(root, dest, kind).map_err(at)?;
     let mut pbuf = [0u8; 32];
     let flags = m.options.flags;

@@ -14,6 +14,19 @@ use core::ffi::CStr;
 /// stop at the root, and /proc magic links cannot jump out of it.
 const RESOLVE: u64 = 0x10 | 0x02;
 
+/// `openat2`, again while it says EAGAIN: with RESOLVE_IN_ROOT the kernel
+/// gives up when a rename or mount anywhere raced the lookup, and asks to
+/// retry (openat2(2)). Bounded, in case the races never end.
+pub fn openat2(dirfd: Fd, path: &CStr, flags: i32, mode: u32, resolve: u64) -> Result<Fd, Errno> {
+    let mut tries = 0;
+    loop {
+        match sys::openat2(dirfd, path, flags, mode, resolve) {
+            Err(Errno::EAGAIN) if tries < 1000 => tries += 1,
+            r => return r,
+        }
+    }
+}
+
 /// What a path should be when it has to be created.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Kind {
@@ -24,12 +37,19 @@ pub enum Kind {
 /// Opens `path` inside `root` with O_PATH (and O_DIRECTORY for `Dir`).
 pub fn open(root: Fd, path: &CStr, kind: Kind) -> Result<OwnedFd, Errno> {
     let dir = if kind == Kind::Dir { libc::O_DIRECTORY } else { 0 };
-    sys::openat2(root, path, libc::O_PATH | dir, 0, RESOLVE).map(OwnedFd::new)
+    openat2(root, path, libc::O_PATH | dir, 0, RESOLVE).map(OwnedFd::new)
+}
+
+/// Whether reaching `path` inside `root` goes through a symlink (also a
+/// dangling one at its end).
+pub fn is_symlinked(root: Fd, path: &CStr) -> bool {
+    // RESOLVE_NO_SYMLINKS (0x04): ELOOP at the first symlink met.
+    openat2(root, path, libc::O_PATH, 0, RESOLVE | 0x04).map(OwnedFd::new).err() == Some(Errno::ELOOP)
 }
 
 /// Opens `path` inside `root` for reading or writing (sysctl files).
 pub fn open_rw(root: Fd, path: &CStr, flags: i32) -> Result<OwnedFd, Errno> {
-    sys::openat2(root, path, flags, 0, RESOLVE).map(OwnedFd::new)
+    openat2(root, path, flags, 0, RESOLVE).map(OwnedFd::new)
 }
 
 /// Opens `path` inside `root`, creating what is missing: directories with
