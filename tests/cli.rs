@@ -230,3 +230,15 @@ fn trace_lines_go_to_stderr() {
     let quiet = Run::new().env("NSINIT_TRACE", "0").spec(VALID).wrap(PID1).run();
     quiet.assert_code(0).assert_no_stderr();
 }
+
+/// No panic is reachable from input (clippy denies unwrap, expect, panic!
+/// and unchecked indexing in src/), and the release binary shows it: no
+/// panic message, no source path a panic location would carry.
+#[test]
+fn the_release_binary_holds_no_panic_message() {
+    let bin = std::fs::read(nsinit()).expect("read the binary");
+    let has = |needle: &[u8]| bin.windows(needle.len()).any(|w| w == needle);
+    for needle in [&b"panicked"[..], b"called `Option::unwrap()`", b"called `Result::unwrap()`", b"index out of bounds", b"src/", b".rs\0", b"attempt to"] {
+        assert!(!has(needle), "the binary holds {:?}", String::from_utf8_lossy(needle));
+    }
+}
