@@ -16,7 +16,7 @@ static SPEC: Once<Spec<'static>> = Once::zeroed();
 
 /// Called by musl's crt with the process's argv and envp.
 #[unsafe(no_mangle)]
-pub extern "C" fn main(_argc: i32, argv: *const *const c_char, envp: *const *const c_char) -> i32 {
+extern "C" fn main(_argc: i32, argv: *const *const c_char, envp: *const *const c_char) -> i32 {
     // SAFETY: the C runtime passes NULL-terminated argv and envp arrays that
     // live as long as the process.
     let (argv, envp) = unsafe { (RawArray::from_raw(argv), RawArray::from_raw(envp)) };

@@ -125,11 +125,6 @@ pub fn open_root(path: &CStr) -> Result<OwnedFd, Errno> {
     sys::openat(sys::AT_FDCWD, path, libc::O_PATH | libc::O_DIRECTORY, 0).map(OwnedFd::new)
 }
 
-/// Turns a failed step's errno into the step's error line.
-pub fn step_err<'a>(step: &'static str, what: &'a [u8]) -> impl Fn(Errno) -> Error<'a> {
-    move |e| Error::new(step, Object::Name(what), Reason::Errno(e))
-}
-
 /// `mount(src, dst, NULL, MS_BIND)` for paths already resolved to fds.
 pub fn bind_fd(src: &CStr, target: &OwnedFd, flags: u64) -> Result<(), Errno> {
     let mut pbuf = [0u8; 32];

@@ -125,18 +125,6 @@ pub fn close_range(first: u32, last: u32, flags: u32) -> Result<()> {
     unsafe { syscall!(Sysno::close_range, first, last, flags) }.map(drop)
 }
 
-/// `fcntl(fd, F_GETFD)`: Ok when fd is open.
-pub fn fcntl_getfd(fd: Fd) -> Result<i32> {
-    // SAFETY: touches no memory.
-    unsafe { syscall!(Sysno::fcntl, fd, libc::F_GETFD) }.map(|v| v as i32)
-}
-
-/// `fcntl(fd, F_SETFD, flags)`
-pub fn fcntl_setfd(fd: Fd, flags: i32) -> Result<()> {
-    // SAFETY: touches no memory.
-    unsafe { syscall!(Sysno::fcntl, fd, libc::F_SETFD, flags) }.map(drop)
-}
-
 /// `dup3(old, new, 0)`
 pub fn dup3(old: Fd, new: Fd, flags: i32) -> Result<()> {
     // SAFETY: touches no memory.
@@ -443,16 +431,6 @@ pub fn cap_ambient_clear_all() -> Result<()> {
     prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_CLEAR_ALL as usize, 0, 0, 0).map(drop)
 }
 
-/// `prctl(PR_SET_SECUREBITS, bits)`
-pub fn set_securebits(bits: u32) -> Result<()> {
-    prctl(libc::PR_SET_SECUREBITS, bits as usize, 0, 0, 0).map(drop)
-}
-
-/// `prctl(PR_GET_SECUREBITS)`
-pub fn get_securebits() -> Result<u32> {
-    prctl(libc::PR_GET_SECUREBITS, 0, 0, 0, 0).map(|v| v as u32)
-}
-
 // ---------------------------------------------------------------------------
 // Signals. The kernel's sigset_t is 64 bits on x86_64.
 
@@ -696,12 +674,6 @@ pub fn seccomp_set_filter(flags: u32, prog: &[libc::sock_filter]) -> Result<()> 
     let fprog = SockFprog { len, filter: prog.as_ptr() };
     // SAFETY: fprog points at len valid instructions that outlive the call.
     unsafe { syscall!(Sysno::seccomp, libc::SECCOMP_SET_MODE_FILTER, flags, &fprog as *const SockFprog) }.map(drop)
-}
-
-/// `seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &action)`
-pub fn seccomp_action_avail(action: u32) -> Result<()> {
-    // SAFETY: action is a valid u32 the kernel reads.
-    unsafe { syscall!(Sysno::seccomp, libc::SECCOMP_GET_ACTION_AVAIL, 0, &action as *const u32) }.map(drop)
 }
 
 // ---------------------------------------------------------------------------
