@@ -1,6 +1,8 @@
 //! nsinit's main flow: the contract's steps, in order, one line each.
 #![no_std]
 #![no_main]
+// As in the library: no panic reachable from input.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::unreachable)]
 
 use core::ffi::c_char;
 use nsinit::cli::{self, Mode, Options, SpecSource};
