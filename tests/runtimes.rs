@@ -137,52 +137,6 @@ fn group_flag_forwards_runtime_kill_to_a_grandchild() {
     }
 }
 
-/// Makes `$1` orphans (re-parented to nsinit, PID 1 of the container), shows
-/// the process table while they live, lets them die, then shows it again
-/// once nsinit has had the chance to reap.
-///
-/// - fd 4/5: a FIFO the orphans block reading until W closes its write end
-///   (5); fd 6/7: "done", whose write end (6) every orphan holds, so W's read
-///   of 7 ends when the last one exits. A read-write open of a FIFO never
-///   blocks; it only serves to open the one-way ends.
-/// - W then sends SIGWINCH to nsinit and waits for it to come back
-///   (forwarded). nsinit's signalfd hands out SIGCHLD (17) before SIGWINCH
-///   (28), so the zombies are reaped by then — unless an orphan's exit was
-///   still under way (its fds close before it becomes a zombie): W makes a
-///   few more round trips while `Z` shows, never as a timer.
-const ORPHANS_SCRIPT: &str = r#"
-n=$1
-d=$(mktemp -d)
-mkfifo "$d/gate" "$d/done"
-exec 3<>"$d/gate"; exec 4<"$d/gate" 5>"$d/gate"; exec 3>&-
-exec 3<>"$d/done"; exec 6>"$d/done" 7<"$d/done"; exec 3>&-
-rm -r "$d"
-echo "w $$"
-(
-  i=0
-  while [ $i -lt $n ]; do
-    ( exec 5>&- 7<&-; read _ <&4 ) &
-    i=$((i + 1))
-  done
-)
-echo "--- orphans alive"
-cat /proc/[0-9]*/stat 2>/dev/null
-exec 5>&- 6>&-
-cat <&7 >/dev/null
-trap 'kill $s' WINCH
-round=0
-while [ $round -lt 5 ]; do
-  sleep 1000 & s=$!
-  kill -WINCH 1
-  wait $s 2>/dev/null; wait $s 2>/dev/null
-  round=$((round + 1))
-  cat /proc/[0-9]*/stat 2>/dev/null | grep -q ') Z ' || break
-done
-echo "--- orphans gone"
-cat /proc/[0-9]*/stat 2>/dev/null
-exit 0
-"#;
-
 /// Orphans in the container are adopted by nsinit (PID 1) and reaped: no
 /// zombie is left while the workload still runs.
 #[test]
@@ -191,13 +145,9 @@ fn orphans_are_reaped_in_the_container() {
     for (rt, mode) in each() {
         let out = Container::new(rt, mode).cmd(["sh", "-c", ORPHANS_SCRIPT, "sh", &n.to_string()]).run();
         out.assert_code(0).assert_no_stderr();
-        let (head, rest) =
-            out.stdout.split_once("--- orphans alive\n").unwrap_or_else(|| panic!("{rt:?} {mode:?}\n{out:?}"));
-        let (alive, gone) = rest.split_once("--- orphans gone\n").unwrap_or_else(|| panic!("{rt:?} {mode:?}\n{out:?}"));
-        let w: i32 = head.trim().strip_prefix("w ").and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("{out:?}"));
-        let adopted = Stat::all(alive).into_iter().filter(|s| s.ppid == 1 && s.pid != w).count();
-        assert_eq!(adopted, n, "{rt:?} {mode:?}: orphans re-parented to nsinit\n{out:?}");
-        let zombies: Vec<Stat> = Stat::all(gone).into_iter().filter(|s| s.state == 'Z').collect();
+        let o = orphans(&out);
+        assert_eq!(o.children_of(1).len(), n, "{rt:?} {mode:?}: orphans re-parented to nsinit\n{out:?}");
+        let zombies = o.zombies();
         assert!(zombies.is_empty(), "{rt:?} {mode:?}: zombies left: {zombies:?}\n{out:?}");
     }
 }

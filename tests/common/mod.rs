@@ -812,6 +812,105 @@ impl Stat {
     }
 }
 
+/// Makes `$1` orphans that outlive their parent, shows the process table
+/// while they live and after they died and nsinit had the time to reap.
+/// Run as `sh -c ORPHANS_SCRIPT sh N` by nsinit (PID 1 or a subreaper);
+/// [`orphans`] reads what it printed.
+///
+/// - fd 4/5: the gate, a FIFO the orphans block reading until W closes its
+///   write end (5); fd 6/7: "done", whose write end (6) each orphan holds, so
+///   W's read of 7 ends when every orphan has exited. A read-write open of a
+///   FIFO never blocks; it is only used to open the one-way ends.
+/// - I, a subshell, starts the orphans and exits without waiting for them:
+///   they are re-parented to nsinit (PID 1, or a subreaper).
+/// - After they died, W sends SIGWINCH to nsinit (its parent) and waits
+///   until nsinit forwards it back. A signalfd hands out pending signals
+///   lowest number first, so SIGCHLD (17), raised for every orphan's death,
+///   is read and every zombie reaped before SIGWINCH (28) is read — unless
+///   an orphan's exit was still under way (its fds close before it becomes a
+///   zombie): W makes a few more round trips while `Z` shows, never as a
+///   timer.
+pub const ORPHANS_SCRIPT: &str = r#"
+n=$1
+d=$(mktemp -d)
+mkfifo "$d/gate" "$d/done"
+exec 3<>"$d/gate"; exec 4<"$d/gate" 5>"$d/gate"; exec 3>&-
+exec 3<>"$d/done"; exec 6>"$d/done" 7<"$d/done"; exec 3>&-
+rm -r "$d"
+echo "w $$ $PPID"
+(
+  i=0
+  while [ $i -lt $n ]; do
+    ( exec 5>&- 7<&-; read _ <&4 ) &
+    i=$((i + 1))
+  done
+)
+echo "--- orphans alive"
+cat /proc/[0-9]*/stat 2>/dev/null
+exec 5>&- 6>&-
+cat <&7 >/dev/null
+trap 'kill $s' WINCH
+round=0
+while [ $round -lt 5 ]; do
+  sleep 1000 & s=$!
+  kill -WINCH $PPID
+  wait $s 2>/dev/null; wait $s 2>/dev/null
+  round=$((round + 1))
+  cat /proc/[0-9]*/stat 2>/dev/null | grep -q ') Z ' || break
+done
+echo "--- orphans gone"
+cat /proc/[0-9]*/stat 2>/dev/null
+# cat fails when a listed process is gone before it reads (orphans of the
+# real PID 1 when nsinit is no subreaper): the tables above are the result.
+exit 0
+"#;
+
+/// What [`ORPHANS_SCRIPT`] printed: W's pid, nsinit's pid (W's parent), and
+/// the two process tables.
+pub struct Orphans {
+    pub w: i32,
+    pub nsinit: i32,
+    pub alive: Vec<Stat>,
+    pub gone: Vec<Stat>,
+}
+
+pub fn orphans(out: &Output) -> Orphans {
+    let (head, rest) = out.stdout.split_once("--- orphans alive\n").unwrap_or_else(|| panic!("{out:?}"));
+    let (alive, gone) = rest.split_once("--- orphans gone\n").unwrap_or_else(|| panic!("{out:?}"));
+    let ids: Vec<i32> = head
+        .trim()
+        .strip_prefix("w ")
+        .and_then(|ids| ids.split(' ').map(|n| n.parse().ok()).collect())
+        .unwrap_or_else(|| panic!("{out:?}"));
+    let [w, nsinit] = ids[..] else { panic!("{out:?}") };
+    Orphans { w, nsinit, alive: Stat::all(alive), gone: Stat::all(gone) }
+}
+
+impl Orphans {
+    /// The processes whose parent was `ppid` while the orphans lived, but W.
+    pub fn children_of(&self, ppid: i32) -> Vec<&Stat> {
+        self.alive.iter().filter(|s| s.ppid == ppid && s.pid != self.w).collect()
+    }
+
+    /// The zombies left after the orphans died.
+    pub fn zombies(&self) -> Vec<&Stat> {
+        self.gone.iter().filter(|s| s.state == 'Z').collect()
+    }
+
+    /// After the orphans died: no zombie, and nothing but nsinit, W, W's
+    /// own `cat` and `keep` left.
+    pub fn assert_all_reaped(&self, keep: &[i32], out: &Output) {
+        let zombies = self.zombies();
+        assert!(zombies.is_empty(), "zombies left: {zombies:?}\n{out:?}");
+        let others: Vec<&Stat> = self
+            .gone
+            .iter()
+            .filter(|s| s.pid != self.nsinit && s.pid != self.w && s.ppid != self.w && !keep.contains(&s.pid))
+            .collect();
+        assert!(others.is_empty(), "processes left: {others:?}\n{out:?}");
+    }
+}
+
 /// The bit of signal `sig` in a `/proc/<pid>/status` mask.
 pub fn sigbit(sig: i32) -> u64 {
     1 << (sig - 1)
