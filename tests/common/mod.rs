@@ -405,7 +405,7 @@ impl Run {
                 Ok(())
             });
         }
-        let mut child = c.spawn().unwrap_or_else(|e| panic!("spawn {c:?}: {e}"));
+        let child = c.spawn().unwrap_or_else(|e| panic!("spawn {c:?}: {e}"));
         // Our copies of the read ends and inherited fds: only the child's
         // remain, so EOF and closing behave as for a real parent.
         drop(c);
@@ -414,14 +414,47 @@ impl Run {
             thread::spawn(move || write_and_close(w, &text));
         }
 
-        let mut stdin_pipe = child.stdin.take();
+        let mut io = Watched::new(child, deadline);
         if let Input::Bytes(b) = stdin {
-            let mut s = stdin_pipe.take().expect("stdin piped");
+            let mut s = io.stdin.take().expect("stdin piped");
             thread::spawn(move || {
                 // The run may exit without reading: EPIPE is fine.
                 let _ = s.write_all(&b);
             });
         }
+        let depth = wrapper.map_or(0, |(_, depth)| depth);
+        Running { io, depth, timeout }
+    }
+}
+
+/// A spawned child whose stdout (by lines) and stderr are read by threads,
+/// and whose output and exit are waited for until a deadline: what a
+/// [`Running`] and a [`runtime::Started`] share. A wait past the deadline
+/// returns what was waited for; the owner turns it into its hang guard.
+pub struct Watched {
+    child: Option<Child>,
+    pid: i32,
+    stdin: Option<ChildStdin>,
+    lines: mpsc::Receiver<String>,
+    /// Everything read from stdout so far.
+    stdout: String,
+    stderr: mpsc::Receiver<String>,
+    deadline: Instant,
+    status: Option<Status>,
+}
+
+/// Why [`Watched::line`] has no line.
+pub enum Stalled {
+    /// The deadline passed, waiting for this.
+    Timeout(&'static str),
+    /// stdout closed.
+    Closed,
+}
+
+impl Watched {
+    /// Takes the child's piped stdin, stdout and stderr; stdout and stderr
+    /// are read from now on.
+    pub fn new(mut child: Child, deadline: Instant) -> Watched {
         let (line_tx, lines) = mpsc::channel();
         let out = child.stdout.take().expect("stdout piped");
         thread::spawn(move || {
@@ -445,90 +478,46 @@ impl Run {
             let _ = err.read_to_end(&mut buf);
             let _ = err_tx.send(String::from_utf8_lossy(&buf).into_owned());
         });
+        let stdin = child.stdin.take();
         let pid = child.id() as i32;
-        let depth = wrapper.map_or(0, |(_, depth)| depth);
-        Running { child: Some(child), pid, depth, stdin: stdin_pipe, lines, stdout: String::new(), stderr, deadline, timeout, status: None }
+        Watched { child: Some(child), pid, stdin, lines, stdout: String::new(), stderr, deadline, status: None }
     }
-}
 
-/// A started run. Reading lines and waiting are hang-guarded: past the
-/// deadline the whole process tree is killed and the test fails. Dropping
-/// a `Running` that was not waited for kills its tree.
-pub struct Running {
-    child: Option<Child>,
-    pid: i32,
-    depth: usize,
-    stdin: Option<ChildStdin>,
-    lines: mpsc::Receiver<String>,
-    /// Everything read from stdout so far.
-    stdout: String,
-    stderr: mpsc::Receiver<String>,
-    deadline: Instant,
-    timeout: Duration,
-    status: Option<Status>,
-}
-
-impl Running {
-    /// The pid of the spawned process (the wrapper's, if there is one).
     pub fn pid(&self) -> i32 {
         self.pid
     }
 
-    /// nsinit's pid as the test sees it: the spawned process, or its only
-    /// descendant `depth` levels down under a wrapper.
-    pub fn nsinit_pid(&self) -> i32 {
-        self.descendant(self.depth)
+    pub fn deadline(&self) -> Instant {
+        self.deadline
     }
 
-    /// The pid `levels` processes down from the spawned one, following the
-    /// only child at each level.
-    pub fn descendant(&self, levels: usize) -> i32 {
-        let mut pid = self.pid;
-        for _ in 0..levels {
-            match children(pid)[..] {
-                [only] => pid = only,
-                ref other => panic!("process {pid} should have exactly one child, has {other:?}"),
-            }
-        }
-        pid
-    }
-
-    /// The next line of stdout, without its newline.
-    pub fn line(&mut self) -> String {
-        let left = self.deadline.saturating_duration_since(Instant::now());
-        match self.lines.recv_timeout(left) {
-            Ok(l) => {
-                self.stdout.push_str(&l);
-                l.trim_end_matches('\n').to_string()
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => self.hung("waiting for a line on stdout"),
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                let out = self.finish();
-                panic!("stdout ended while a line was expected\n{out:?}")
-            }
-        }
-    }
-
-    /// Reads one line and asserts it is `want`.
-    pub fn expect_line(&mut self, want: &str) {
-        let got = self.line();
-        assert_eq!(got, want, "line on stdout; so far:\n{}", self.stdout);
+    /// Everything read from stdout so far.
+    pub fn stdout(&self) -> &str {
+        &self.stdout
     }
 
     pub fn close_stdin(&mut self) {
         self.stdin = None;
     }
 
-    /// Sends `sig` to the spawned process itself.
-    pub fn signal(&self, sig: i32) {
-        kill(self.pid, sig);
+    /// The next line of stdout, without its newline.
+    pub fn line(&mut self) -> Result<String, Stalled> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        match self.lines.recv_timeout(left) {
+            Ok(l) => {
+                self.stdout.push_str(&l);
+                Ok(l.trim_end_matches('\n').to_string())
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => Err(Stalled::Timeout("waiting for a line on stdout")),
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(Stalled::Closed),
+        }
     }
 
-    /// Waits for the spawned process to end, without waiting for its
-    /// output to close (something it started may still hold stdout).
-    pub fn wait_status(&mut self) -> Status {
+    /// Waits for the child to end, not for its output to close (something
+    /// it started may still hold stdout).
+    pub fn wait_status(&mut self, what: &'static str) -> Result<Status, &'static str> {
         if let Some(s) = self.status {
-            return s;
+            return Ok(s);
         }
         let mut child = self.child.take().expect("child");
         let (tx, rx) = mpsc::channel();
@@ -540,11 +529,123 @@ impl Running {
             Ok(Ok(s)) => {
                 let s = Status::from(s);
                 self.status = Some(s);
-                s
+                Ok(s)
             }
             Ok(Err(e)) => panic!("wait for {}: {e}", self.pid),
-            Err(_) => self.hung("waiting for nsinit to exit"),
+            Err(_) => Err(what),
         }
+    }
+
+    /// The rest of stdout and stderr after the child ended with `status`;
+    /// both must close by the deadline (a process left holding them fails
+    /// the test).
+    pub fn rest(&mut self, status: Status) -> Result<Output, &'static str> {
+        loop {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(l) => self.stdout.push_str(&l),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => return Err("stdout still open after exit (a process left behind?)"),
+            }
+        }
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        let stderr = self
+            .stderr
+            .recv_timeout(left)
+            .map_err(|_| "stderr still open after exit (a process left behind?)")?;
+        Ok(Output { status, stdout: std::mem::take(&mut self.stdout), stderr })
+    }
+
+    /// After the owner killed everything: what was printed (stdout, stderr)
+    /// once the pipes close, within a grace period; the status becomes
+    /// SIGKILL.
+    pub fn salvage(&mut self) -> (String, String) {
+        let grace = Duration::from_secs(2);
+        while let Ok(l) = self.lines.recv_timeout(grace) {
+            self.stdout.push_str(&l);
+        }
+        let stderr = self.stderr.recv_timeout(grace).unwrap_or_default();
+        self.status = Some(Status::Signal(libc::SIGKILL));
+        (std::mem::take(&mut self.stdout), stderr)
+    }
+
+    /// Unless the child was waited for or killed already: kills its tree
+    /// and reaps it (a test that failed before the end).
+    pub fn stop(&mut self) {
+        if self.status.is_none() {
+            kill_tree(self.pid);
+            if let Some(mut c) = self.child.take() {
+                let _ = c.wait();
+            }
+        }
+    }
+}
+
+/// A started run. Reading lines and waiting are hang-guarded: past the
+/// deadline the whole process tree is killed and the test fails. Dropping
+/// a `Running` that was not waited for kills its tree.
+pub struct Running {
+    io: Watched,
+    depth: usize,
+    timeout: Duration,
+}
+
+impl Running {
+    /// The pid of the spawned process (the wrapper's, if there is one).
+    pub fn pid(&self) -> i32 {
+        self.io.pid()
+    }
+
+    /// nsinit's pid as the test sees it: the spawned process, or its only
+    /// descendant `depth` levels down under a wrapper.
+    pub fn nsinit_pid(&self) -> i32 {
+        self.descendant(self.depth)
+    }
+
+    /// The pid `levels` processes down from the spawned one, following the
+    /// only child at each level.
+    pub fn descendant(&self, levels: usize) -> i32 {
+        let mut pid = self.pid();
+        for _ in 0..levels {
+            match children(pid)[..] {
+                [only] => pid = only,
+                ref other => panic!("process {pid} should have exactly one child, has {other:?}"),
+            }
+        }
+        pid
+    }
+
+    /// The next line of stdout, without its newline.
+    pub fn line(&mut self) -> String {
+        match self.io.line() {
+            Ok(l) => l,
+            Err(Stalled::Timeout(what)) => self.hung(what),
+            Err(Stalled::Closed) => {
+                let out = self.finish();
+                panic!("stdout ended while a line was expected\n{out:?}")
+            }
+        }
+    }
+
+    /// Reads one line and asserts it is `want`.
+    pub fn expect_line(&mut self, want: &str) {
+        let got = self.line();
+        assert_eq!(got, want, "line on stdout; so far:\n{}", self.io.stdout());
+    }
+
+    pub fn close_stdin(&mut self) {
+        self.io.close_stdin();
+    }
+
+    /// Sends `sig` to the spawned process itself.
+    pub fn signal(&self, sig: i32) {
+        kill(self.pid(), sig);
+    }
+
+    /// Waits for the spawned process to end, without waiting for its
+    /// output to close (something it started may still hold stdout).
+    pub fn wait_status(&mut self) -> Status {
+        self.io.wait_status("waiting for nsinit to exit").unwrap_or_else(|what| self.hung(what))
     }
 
     /// Waits for the end of the run and of its output.
@@ -558,47 +659,24 @@ impl Running {
     fn finish(&mut self) -> Output {
         self.close_stdin();
         let status = self.wait_status();
-        loop {
-            let left = self.deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(l) => self.stdout.push_str(&l),
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-                Err(mpsc::RecvTimeoutError::Timeout) => self.hung("stdout still open after exit (a process left behind?)"),
-            }
-        }
-        let left = self.deadline.saturating_duration_since(Instant::now());
-        let stderr = match self.stderr.recv_timeout(left) {
-            Ok(s) => s,
-            Err(_) => self.hung("stderr still open after exit (a process left behind?)"),
-        };
-        Output { status, stdout: std::mem::take(&mut self.stdout), stderr }
+        self.io.rest(status).unwrap_or_else(|what| self.hung(what))
     }
 
     /// Kills everything the run started and fails the test.
     fn hung(&mut self, what: &str) -> ! {
-        kill_tree(self.pid);
+        kill_tree(self.pid());
         // Now the pipes close: show what was printed.
-        let grace = Duration::from_secs(2);
-        while let Ok(l) = self.lines.recv_timeout(grace) {
-            self.stdout.push_str(&l);
-        }
-        let stderr = self.stderr.recv_timeout(grace).unwrap_or_default();
-        self.status = Some(Status::Signal(libc::SIGKILL));
+        let (stdout, stderr) = self.io.salvage();
         panic!(
             "hang guard: {what}: nothing after {:?}; killed the run\n--- stdout ---\n{}--- stderr ---\n{}",
-            self.timeout, self.stdout, stderr
+            self.timeout, stdout, stderr
         );
     }
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
-        if self.status.is_none() {
-            kill_tree(self.pid);
-            if let Some(mut c) = self.child.take() {
-                let _ = c.wait();
-            }
-        }
+        self.io.stop();
     }
 }
 

@@ -16,17 +16,17 @@
 //! ambient ones plus CAP_SETPCAP (what nsinit needs to shrink the bounding
 //! set), and noNewPrivileges false, so what a compact spec adds shows.
 
-use super::{HANG_GUARD, Output, Status, TempDir, json_str, json_strs, kill_tree, nsinit, pipe};
+use super::{HANG_GUARD, Output, Stalled, TempDir, Watched, json_str, json_strs, kill_tree, nsinit, pipe};
 use std::fs;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{OnceLock, mpsc};
+use std::sync::OnceLock;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The OCI runtimes under test.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -361,7 +361,7 @@ impl Container {
             });
         }
         let deadline = Instant::now() + HANG_GUARD;
-        let mut child = c.spawn().unwrap_or_else(|e| panic!("spawn {c:?}: {e}"));
+        let child = c.spawn().unwrap_or_else(|e| panic!("spawn {c:?}: {e}"));
         // Only the runtime's copies remain: the spec pipe sees EOF when written.
         drop(c);
         drop(high);
@@ -372,36 +372,7 @@ impl Container {
                 let _ = fs::File::from(w).write_all(spec.as_bytes());
             });
         }
-        let (line_tx, lines) = mpsc::channel();
-        let out = child.stdout.take().expect("stdout piped");
-        thread::spawn(move || {
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                if line_tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let (err_tx, stderr) = mpsc::channel();
-        let mut err = child.stderr.take().expect("stderr piped");
-        thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = err.read_to_end(&mut buf);
-            let _ = err_tx.send(String::from_utf8_lossy(&buf).into_owned());
-        });
-        let stdin = child.stdin.take();
-        Started {
-            runtime: self.runtime,
-            id,
-            _bundle: bundle,
-            child: Some(child),
-            stdin,
-            lines,
-            stdout: String::new(),
-            stderr,
-            deadline,
-            status: None,
-        }
+        Started { runtime: self.runtime, id, _bundle: bundle, io: Watched::new(child, deadline) }
     }
 }
 
@@ -427,14 +398,7 @@ pub struct Started {
     runtime: Runtime,
     id: String,
     _bundle: TempDir,
-    child: Option<Child>,
-    stdin: Option<ChildStdin>,
-    lines: mpsc::Receiver<String>,
-    /// Everything read from stdout so far.
-    stdout: String,
-    stderr: mpsc::Receiver<String>,
-    deadline: Instant,
-    status: Option<Status>,
+    io: Watched,
 }
 
 impl Started {
@@ -444,15 +408,10 @@ impl Started {
 
     /// The next line of stdout, without its newline.
     pub fn line(&mut self) -> String {
-        let left = self.deadline.saturating_duration_since(Instant::now());
-        match self.lines.recv_timeout(left) {
-            Ok(l) => {
-                self.stdout.push_str(&l);
-                self.stdout.push('\n');
-                l
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => self.hung("waiting for a line on stdout"),
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
+        match self.io.line() {
+            Ok(l) => l,
+            Err(Stalled::Timeout(what)) => self.hung(what),
+            Err(Stalled::Closed) => {
                 let out = self.finish();
                 panic!("{}: stdout ended while a line was expected\n{out:?}", self.runtime.name())
             }
@@ -462,7 +421,7 @@ impl Started {
     /// Reads one line and asserts it is `want`.
     pub fn expect_line(&mut self, want: &str) {
         let got = self.line();
-        assert_eq!(got, want, "{}: line on stdout; so far:\n{}", self.runtime.name(), self.stdout);
+        assert_eq!(got, want, "{}: line on stdout; so far:\n{}", self.runtime.name(), self.io.stdout());
     }
 
     /// `runc kill ID SIGNAL` / `crun kill ID SIGNAL`, once the runtime
@@ -482,14 +441,14 @@ impl Started {
             if let Some(pid) = self.runtime.running_pid(&self.id) {
                 return pid;
             }
-            if Instant::now() >= self.deadline {
+            if Instant::now() >= self.io.deadline() {
                 self.hung("waiting for the runtime to report the container running");
             }
         }
     }
 
     pub fn close_stdin(&mut self) {
-        self.stdin = None;
+        self.io.close_stdin();
     }
 
     /// Waits for `run` to end and for its output to close. Stdin stays open
@@ -501,67 +460,21 @@ impl Started {
     }
 
     fn finish(&mut self) -> Output {
-        let status = self.wait_status();
+        let status = self.io.wait_status("waiting for the container to exit").unwrap_or_else(|what| self.hung(what));
         self.close_stdin();
-        loop {
-            let left = self.deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(l) => {
-                    self.stdout.push_str(&l);
-                    self.stdout.push('\n');
-                }
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-                Err(mpsc::RecvTimeoutError::Timeout) => self.hung("stdout still open after exit"),
-            }
-        }
-        let left = self.deadline.saturating_duration_since(Instant::now());
-        let stderr = match self.stderr.recv_timeout(left) {
-            Ok(s) => s,
-            Err(_) => self.hung("stderr still open after exit"),
-        };
-        Output { status, stdout: std::mem::take(&mut self.stdout), stderr }
-    }
-
-    fn wait_status(&mut self) -> Status {
-        if let Some(s) = self.status {
-            return s;
-        }
-        let mut child = self.child.take().expect("child");
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let _ = tx.send(child.wait());
-        });
-        let left = self.deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(Ok(s)) => {
-                let s = Status::from(s);
-                self.status = Some(s);
-                s
-            }
-            Ok(Err(e)) => panic!("wait for {}: {e}", self.runtime.name()),
-            Err(_) => self.hung("waiting for the container to exit"),
-        }
+        self.io.rest(status).unwrap_or_else(|what| self.hung(what))
     }
 
     /// Kills the runtime and the container, deletes it and fails the test.
     fn hung(&mut self, what: &str) -> ! {
-        let pid = self.child.as_ref().map(|c| c.id() as i32);
-        if let Some(pid) = pid {
-            kill_tree(pid);
-        }
+        kill_tree(self.io.pid());
         self.runtime.delete(&self.id);
-        let grace = Duration::from_secs(2);
-        while let Ok(l) = self.lines.recv_timeout(grace) {
-            self.stdout.push_str(&l);
-            self.stdout.push('\n');
-        }
-        let stderr = self.stderr.recv_timeout(grace).unwrap_or_default();
-        self.status = Some(Status::Signal(libc::SIGKILL));
+        let (stdout, stderr) = self.io.salvage();
         panic!(
             "hang guard: {} {}: {what}: nothing after {HANG_GUARD:?}; killed it\n--- stdout ---\n{}--- stderr ---\n{}",
             self.runtime.name(),
             self.id,
-            self.stdout,
+            stdout,
             stderr
         );
     }
@@ -569,10 +482,7 @@ impl Started {
 
 impl Drop for Started {
     fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            kill_tree(c.id() as i32);
-            let _ = c.wait();
-        }
+        self.io.stop();
         // A foreground run deletes its container when it ends; this is for
         // a run that did not end (a failed test).
         self.runtime.delete(&self.id);
