@@ -371,8 +371,7 @@ impl Run {
         // Its own process group: the hang guard kills the group.
         c.process_group(0);
 
-        // Every descriptor to place is first moved above 999 (close-on-exec),
-        // so no target number can clobber a source in the child.
+        // The spec pipes' read ends and the inherited fds, placed by number.
         let mut writers = Vec::new();
         let mut places: Vec<(RawFd, OwnedFd)> = Vec::new();
         for (target, text) in pipes {
@@ -381,24 +380,12 @@ impl Run {
             writers.push((w, text));
         }
         places.extend(fds);
-        let places: Vec<(RawFd, OwnedFd)> = places.into_iter().map(|(t, fd)| (t, high(fd))).collect();
-        let moves: Vec<(RawFd, RawFd)> = places
-            .iter()
-            .map(|(t, fd)| {
-                assert!((3..1000).contains(t), "fd {t}: targets go from 3 to 999");
-                (fd.as_raw_fd(), *t)
-            })
-            .collect();
+        let (places, moves) = above_999(places);
         // SAFETY: the hook runs between fork and exec and calls only dup2
         // (async-signal-safe) and the test's own hooks, which promise the same.
         unsafe {
             c.pre_exec(move || {
-                for &(src, target) in &moves {
-                    // dup2 leaves the new descriptor without FD_CLOEXEC.
-                    if libc::dup2(src, target) < 0 {
-                        return Err(io::Error::last_os_error());
-                    }
-                }
+                dup_all(&moves)?;
                 for h in hooks.iter_mut() {
                     h()?;
                 }
@@ -727,13 +714,35 @@ pub fn pipe() -> (OwnedFd, OwnedFd) {
     unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
 }
 
-/// `fd` duplicated above 999 (close-on-exec); the original is closed.
-fn high(fd: OwnedFd) -> OwnedFd {
-    // SAFETY: F_DUPFD_CLOEXEC returns a new descriptor or -1.
-    let n = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 1000) };
-    assert!(n >= 0, "F_DUPFD_CLOEXEC: {}", io::Error::last_os_error());
-    // SAFETY: n is a fresh descriptor owned by nobody else.
-    unsafe { OwnedFd::from_raw_fd(n) }
+/// Descriptors for a child at chosen numbers (3 to 999): each is first
+/// duplicated above 999 with close-on-exec (the original closed), so that
+/// no target clobbers a source when [`dup_all`] puts them in place in the
+/// child. Returns the high copies, to drop once the child is spawned, and
+/// the (source, target) moves.
+pub fn above_999(places: Vec<(RawFd, OwnedFd)>) -> (Vec<OwnedFd>, Vec<(RawFd, RawFd)>) {
+    places
+        .into_iter()
+        .map(|(target, fd)| {
+            assert!((3..1000).contains(&target), "fd {target}: targets go from 3 to 999");
+            // SAFETY: F_DUPFD_CLOEXEC returns a new descriptor or -1.
+            let n = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 1000) };
+            assert!(n >= 0, "F_DUPFD_CLOEXEC: {}", io::Error::last_os_error());
+            // SAFETY: n is a fresh descriptor owned by nobody else.
+            (unsafe { OwnedFd::from_raw_fd(n) }, (n, target))
+        })
+        .unzip()
+}
+
+/// In a child's pre_exec: each (source, target) of [`above_999`] dup2'd in
+/// place (dup2 leaves the target without FD_CLOEXEC). Async-signal-safe.
+pub fn dup_all(moves: &[(RawFd, RawFd)]) -> io::Result<()> {
+    for &(src, target) in moves {
+        // SAFETY: plain dup2 on descriptors the parent handed down.
+        if unsafe { libc::dup2(src, target) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
 }
 
 fn write_and_close(w: OwnedFd, text: &[u8]) {

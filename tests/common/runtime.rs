@@ -16,10 +16,10 @@
 //! ambient ones plus CAP_SETPCAP (what nsinit needs to shrink the bounding
 //! set), and noNewPrivileges false, so what a compact spec adds shows.
 
-use super::{HANG_GUARD, Output, Stalled, TempDir, Watched, json_str, json_strs, kill_tree, nsinit, pipe};
+use super::{HANG_GUARD, Output, Stalled, TempDir, Watched, above_999, dup_all, json_str, json_strs, kill_tree, nsinit, pipe};
 use std::fs;
-use std::io::{self, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::io::Write;
+use std::os::fd::{OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -346,19 +346,10 @@ impl Container {
         c.process_group(0);
         // Each fd goes first above 999 (close-on-exec), then to 3, 4, ... in
         // the child, so no target clobbers a source.
-        let high: Vec<OwnedFd> = places.into_iter().map(above_999).collect();
-        let moves: Vec<(RawFd, RawFd)> =
-            high.iter().enumerate().map(|(i, fd)| (fd.as_raw_fd(), 3 + i as RawFd)).collect();
+        let (high, moves) = above_999(places.into_iter().enumerate().map(|(i, fd)| (3 + i as RawFd, fd)).collect());
         // SAFETY: the hook makes async-signal-safe calls only (dup2).
         unsafe {
-            c.pre_exec(move || {
-                for &(src, target) in &moves {
-                    if libc::dup2(src, target) < 0 {
-                        return Err(io::Error::last_os_error());
-                    }
-                }
-                Ok(())
-            });
+            c.pre_exec(move || dup_all(&moves));
         }
         let deadline = Instant::now() + HANG_GUARD;
         let child = c.spawn().unwrap_or_else(|e| panic!("spawn {c:?}: {e}"));
@@ -381,15 +372,6 @@ impl Container {
 fn replace_once(text: &str, from: &str, to: &str) -> String {
     assert_eq!(text.matches(from).count(), 1, "{from:?} should occur once in the runc spec config");
     text.replacen(from, to, 1)
-}
-
-/// `fd` duplicated above 999 with close-on-exec; the original is closed.
-fn above_999(fd: OwnedFd) -> OwnedFd {
-    // SAFETY: F_DUPFD_CLOEXEC returns a new descriptor or -1.
-    let n = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 1000) };
-    assert!(n >= 0, "F_DUPFD_CLOEXEC: {}", io::Error::last_os_error());
-    // SAFETY: n is a fresh descriptor owned by nobody else.
-    unsafe { OwnedFd::from_raw_fd(n) }
 }
 
 /// A container started in the foreground. Reading lines and waiting are
