@@ -261,7 +261,7 @@ fn symlink_to_slash_as_the_destination() {
     let mut b = Bundle::new();
     let alt = b.join("alt");
     fs::create_dir_all(alt.join("bin")).unwrap();
-    fs::copy(b.in_rootfs("/bin/busybox"), alt.join("bin/busybox")).unwrap();
+    copy_file(&b.in_rootfs("/bin/busybox"), &alt.join("bin/busybox"));
     symlink("busybox", alt.join("bin/sh")).unwrap();
     symlink("busybox", alt.join("bin/cat")).unwrap();
     fs::write(alt.join("which-root"), "alt\n").unwrap();

@@ -244,8 +244,7 @@ fn bind_flags_are_applied() {
     let data = b.join("data");
     fs::create_dir(&data).unwrap();
     let script = data.join("run.sh");
-    fs::write(&script, "#!/bin/sh\necho executed\n").unwrap();
-    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    write_executable(&script, "#!/bin/sh\necho executed\n");
     let src = data.to_str().unwrap();
     let rows: &[(&str, &[&str])] = &[
         ("/plain", &["bind"]),

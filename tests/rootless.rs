@@ -201,7 +201,7 @@ fn scripts_run_rootless() {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/run");
     // The user may not reach the worktree: a copy of the script, too.
     let copy = b.join("run");
-    fs::copy(&script, &copy).unwrap();
+    copy_file(&script, &copy);
     let out = run_command(
         Command::new("setpriv")
             .args([format!("--reuid={uid}"), format!("--regid={uid}"), "--clear-groups".into()])

@@ -564,7 +564,7 @@ fn rootfs() -> &'static Path {
         let mkrootfs = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mkrootfs");
         let out = Command::new(mkrootfs).arg(&dir).output().expect("run scripts/mkrootfs");
         assert!(out.status.success(), "mkrootfs failed:\n{}", String::from_utf8_lossy(&out.stderr));
-        fs::copy(sys_tool(), dir.join("bin/sys")).expect("copy the sys tool into the rootfs");
+        copy_file(sys_tool(), &dir.join("bin/sys"));
         dir
     })
 }

@@ -79,9 +79,31 @@ pub fn copy_tree(src: &Path, dst: &Path, link_symlinks: bool) {
         } else if ft.is_dir() {
             copy_tree(&from, &to, link_symlinks);
         } else {
-            fs::copy(&from, &to).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
+            copy_file(&from, &to);
         }
     }
+}
+
+/// Copies a file with its mode, in a `cp` process: a binary copied by this
+/// multi-threaded test process would have a write descriptor open here, and
+/// a child forked meanwhile by another test holds it until its exec, so
+/// running the copy could fail with ETXTBSY (seen: `nsinit: exec: sh:
+/// ETXTBSY`). Written by `cp`, the file is never open for writing here.
+pub fn copy_file(from: &Path, to: &Path) {
+    let out = Command::new("cp").arg("--preserve=mode").arg(from).arg(to).output().expect("run cp");
+    assert!(out.status.success(), "cp {} {}: {}", from.display(), to.display(), String::from_utf8_lossy(&out.stderr));
+}
+
+/// Writes an executable file (mode 755), by [`copy_file`] from a text file
+/// beside it, which is removed.
+pub fn write_executable(path: &Path, text: &str) {
+    let mut src = path.as_os_str().to_owned();
+    src.push(".text");
+    let src = PathBuf::from(src);
+    fs::write(&src, text).unwrap_or_else(|e| panic!("write {}: {e}", src.display()));
+    copy_file(&src, path);
+    fs::remove_file(&src).unwrap_or_else(|e| panic!("remove {}: {e}", src.display()));
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap_or_else(|e| panic!("chmod {}: {e}", path.display()));
 }
 
 /// `lchown -R uid:uid`.
@@ -290,7 +312,7 @@ impl Bundle {
             // /root): it runs a copy of its own.
             let copy = self.join("nsinit");
             if !copy.exists() {
-                fs::copy(nsinit(), &copy).expect("copy nsinit");
+                copy_file(nsinit(), &copy);
                 lchown(&copy, Some(uid), Some(uid)).expect("chown nsinit copy");
             }
             run = run.program(copy);

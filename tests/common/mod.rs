@@ -825,10 +825,8 @@ impl TempDir {
 
     /// Writes an executable file.
     pub fn script(&self, name: &str, text: &str) -> PathBuf {
-        use std::os::unix::fs::PermissionsExt;
         let p = self.join(name);
-        fs::write(&p, text).expect("write script");
-        fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).expect("chmod script");
+        write_executable(&p, text);
         p
     }
 }
