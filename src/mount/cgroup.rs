@@ -48,7 +48,9 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
         Err(_) => false,
     };
     let mut pbuf = [0u8; 32];
-    if unified {
+    // The mount made at the destination, for the flags at the end: the
+    // tmpfs holding the v1 hierarchies, or (unified) opened once mounted.
+    let made = if unified {
         if spec.linux.new_namespaces & libc::CLONE_NEWCGROUP as u32 != 0 {
             let f = flags | if ro { MS_RDONLY } else { 0 };
             sys::mount(Some(c"cgroup2"), target.proc_path(&mut pbuf), Some(c"cgroup2"), f, None).map_err(at)?;
@@ -56,6 +58,7 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
             let own = own_path(cgroup, b"").ok_or(at(Errno::ENOENT))?;
             bind_hierarchy(HOST_CGROUP, b"/", own, &target).map_err(at)?;
         }
+        None
     } else {
         sys::mount(Some(c"tmpfs"), target.proc_path(&mut pbuf), Some(c"tmpfs"), flags, Some(c"mode=755")).map_err(at)?;
         let tmpfs = resolve::open(root, m.destination.get(), Kind::Dir).map_err(at)?;
@@ -84,13 +87,17 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
                 }
             }
         }
-    }
+        Some(tmpfs)
+    };
     // The mount flags (nosuid, nodev, noexec, ro, atime) on the whole tree at
     // once: binds ignore them, and one recursive mount_setattr replaces a
     // remount per hierarchy.
     crate::sys::cell::release(&mut files.mountinfo);
     crate::sys::cell::release(&mut files.cgroup);
-    let mounted = resolve::open(root, m.destination.get(), Kind::Dir).map_err(at)?;
+    let mounted = match made {
+        Some(fd) => fd,
+        None => resolve::open(root, m.destination.get(), Kind::Dir).map_err(at)?,
+    };
     let (set, clr) = flags_to_attrs(flags | if ro { MS_RDONLY } else { 0 });
     sys::mount_setattr(mounted.fd(), c"", (libc::AT_EMPTY_PATH | libc::AT_RECURSIVE) as u32, set, clr).map_err(at)?;
     finish(&mounted, m.options.propagation, m.options.rec_set, m.options.rec_clr).map_err(at)
