@@ -56,7 +56,8 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         }
     };
     let listen = exec::listen_fds(envp.iter(), sys::getpid());
-    let filter = match compile_filter(spec, listen) {
+    let last_cap = caps::kernel_last_cap();
+    let filter = match compile_filter(spec, listen, last_cap) {
         Ok(f) => f,
         Err(e) => {
             diag::report_spec(&e);
@@ -97,7 +98,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         spec,
         signals: signals.saved,
         filter,
-        last_cap: caps::kernel_last_cap(),
+        last_cap,
         terminal: spec.is_some_and(|s| s.process.terminal) && sys::isatty(0),
     };
     let mut report = child::Report::default();
@@ -177,7 +178,7 @@ fn load_spec(opts: &Options<'static>) -> Result<'static, Loaded> {
 /// The compiled seccomp filter, if the spec has one. Without no_new_privs it
 /// loads early, so nsinit's own later syscalls must pass it: checked here,
 /// before anything changes.
-fn compile_filter(spec: Option<&'static Spec<'static>>, listen_fds: u32) -> core::result::Result<Option<child::Filter<'static>>, nsinit::json::Error<'static>> {
+fn compile_filter(spec: Option<&'static Spec<'static>>, listen_fds: u32, last_cap: u32) -> core::result::Result<Option<child::Filter<'static>>, nsinit::json::Error<'static>> {
     let Some(spec) = spec else { return Ok(None) };
     let s = &spec.linux.seccomp;
     let Some(program) = seccomp::load::compile(s)? else { return Ok(None) };
@@ -185,7 +186,7 @@ fn compile_filter(spec: Option<&'static Spec<'static>>, listen_fds: u32) -> core
     let prog = program.as_slice();
     if !spec.process.no_new_privileges {
         let mut denied = None;
-        child::early_filter_path(&spec.process, caps::kernel_last_cap(), listen_fds, |nr, args, ptrs| {
+        child::early_filter_path(&spec.process, last_cap, listen_fds, |nr, args, ptrs| {
             let ok = seccomp::load::passes(prog, nr, args, ptrs);
             if !ok {
                 denied = Some(nr);
