@@ -104,14 +104,21 @@ fn steps(plan: &Plan, reached_exec: &mut bool, gate: &sys::clone::Gate) -> Resul
     Err((Error::new("exec", Object::Name(name), Reason::Errno(e)), exec::failure_status(e)))
 }
 
-/// Own process group and the terminal's foreground (as tini does, from the
-/// child, so that nsinit running nsinit cannot race); with `process.terminal`
-/// a new session whose controlling terminal is stdin instead.
+/// In spec mode a new session, as runc and crun start every container
+/// process: the workload must not keep its caller's controlling terminal,
+/// where `ioctl(TIOCSTI)` would push keystrokes into the caller's shell.
+/// With `process.terminal`, stdin becomes the new session's controlling
+/// terminal. In reaper mode (tini's role, the runtime made the session):
+/// own process group and the terminal's foreground, as tini does, from the
+/// child, so that nsinit running nsinit cannot race.
 fn session(plan: &Plan) -> diag::Result<'static, ()> {
-    if plan.terminal {
-        sys::setsid().at("terminal", Object::Name(b"setsid"))?;
-        match sys::set_ctty(0) {
-            Ok(()) => return Ok(()),
+    if plan.spec.is_some() {
+        sys::setsid().at("session", Object::Name(b"setsid"))?;
+        if !plan.terminal {
+            return Ok(());
+        }
+        return match sys::set_ctty(0) {
+            Ok(()) => Ok(()),
             // stdin is the controlling terminal of another session (nsinit
             // was started from a shell): the workload cannot take it without
             // stealing it; it runs in its own session without one.
@@ -121,10 +128,10 @@ fn session(plan: &Plan) -> diag::Result<'static, ()> {
                     Object::Name(b"stdin"),
                     Reason::Text("the controlling terminal of another session: not taken"),
                 ));
-                return Ok(());
+                Ok(())
             }
-            Err(e) => return Err(e).at("terminal", Object::Name(b"stdin")),
-        }
+            Err(e) => Err(e).at("terminal", Object::Name(b"stdin")),
+        };
     }
     sys::setpgid(0, 0).at("process group", Object::None)?;
     // SIGTTOU is blocked here, so tcsetpgrp from a background group works.
@@ -137,11 +144,9 @@ fn session(plan: &Plan) -> diag::Result<'static, ()> {
 /// Bounding set, then groups and ids with capabilities kept across the
 /// switch, the working directory as the user, then the capability sets.
 fn identity(p: &Process<'static>, last: u32) -> diag::Result<'static, ()> {
-    let caps = p.capabilities.get();
+    let c = &p.capabilities;
     let cap_err = |(cap, e): (u32, Errno)| Error::new("capabilities", Object::Name(caps::name(cap).as_bytes()), Reason::Errno(e));
-    if let Some(c) = caps {
-        caps::drop_bounding(c.bounding, last).map_err(cap_err)?;
-    }
+    caps::drop_bounding(c.bounding, last).map_err(cap_err)?;
     let u = &p.user;
     diag::trace("user", Object::Num("uid ", u.uid as u64));
     sys::set_keepcaps(true).at("user", Object::Name(b"keepcaps"))?;
@@ -158,11 +163,9 @@ fn identity(p: &Process<'static>, last: u32) -> diag::Result<'static, ()> {
         sys::chdir(cwd.get()).at("cwd", Object::Name(cwd.to_bytes()))?;
     }
     sys::set_keepcaps(false).at("user", Object::Name(b"keepcaps"))?;
-    if let Some(c) = caps {
-        diag::trace("capabilities", Object::None);
-        caps::apply_sets(&c, last).map_err(cap_err)?;
-    }
-    Ok(())
+    diag::trace("capabilities", Object::None);
+    caps::apply_sets(c, last).map_err(cap_err)
+
 }
 
 /// Every syscall the child makes after loading the filter early (without
@@ -172,13 +175,11 @@ fn identity(p: &Process<'static>, last: u32) -> diag::Result<'static, ()> {
 /// next to `identity` and `steps`, which make these calls.
 pub fn early_filter_path(p: &Process, last: u32, listen_fds: u32, mut f: impl FnMut(Sysno, [u64; 6], u8) -> bool) {
     let prctl = |op: i32, a: u64| (Sysno::prctl, [op as u64, a, 0, 0, 0, 0], 0);
-    let caps = p.capabilities.get();
-    if let Some(c) = caps {
-        for cap in (0..=last).filter(|&cap| c.bounding & caps::bit(cap) == 0) {
-            let (nr, args, ptrs) = prctl(libc::PR_CAPBSET_DROP, cap.into());
-            if !f(nr, args, ptrs) {
-                return;
-            }
+    let c = &p.capabilities;
+    for cap in (0..=last).filter(|&cap| c.bounding & caps::bit(cap) == 0) {
+        let (nr, args, ptrs) = prctl(libc::PR_CAPBSET_DROP, cap.into());
+        if !f(nr, args, ptrs) {
+            return;
         }
     }
     let (u, g) = (p.user.uid as u64, p.user.gid as u64);
@@ -191,21 +192,17 @@ pub fn early_filter_path(p: &Process, last: u32, listen_fds: u32, mut f: impl Fn
         let _ = calls.push((Sysno::chdir, [0; 6], 0b1));
     }
     let _ = calls.push(prctl(libc::PR_SET_KEEPCAPS, 0));
-    if caps.is_some() {
-        let _ = calls.push((Sysno::capset, [0; 6], 0b11));
-        let _ = calls.push((Sysno::prctl, [libc::PR_CAP_AMBIENT as u64, libc::PR_CAP_AMBIENT_CLEAR_ALL as u64, 0, 0, 0, 0], 0));
-    }
+    let _ = calls.push((Sysno::capset, [0; 6], 0b11));
+    let _ = calls.push((Sysno::prctl, [libc::PR_CAP_AMBIENT as u64, libc::PR_CAP_AMBIENT_CLEAR_ALL as u64, 0, 0, 0, 0], 0));
     for (nr, args, ptrs) in calls {
         if !f(nr, args, ptrs) {
             return;
         }
     }
-    if let Some(c) = caps {
-        for cap in (0..=last).filter(|&cap| caps::raisable_ambient(&c) & caps::bit(cap) != 0) {
-            let raise = [libc::PR_CAP_AMBIENT as u64, libc::PR_CAP_AMBIENT_RAISE as u64, cap.into(), 0, 0, 0];
-            if !f(Sysno::prctl, raise, 0) {
-                return;
-            }
+    for cap in (0..=last).filter(|&cap| caps::raisable_ambient(c) & caps::bit(cap) != 0) {
+        let raise = [libc::PR_CAP_AMBIENT as u64, libc::PR_CAP_AMBIENT_RAISE as u64, cap.into(), 0, 0, 0];
+        if !f(Sysno::prctl, raise, 0) {
+            return;
         }
     }
     let rest = [

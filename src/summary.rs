@@ -46,18 +46,12 @@ pub fn write(l: &mut Line, opts: &Options, spec: Option<&Spec>) {
     if u.gids_given {
         l.push(b", ").num(u.additional_gids.len() as u64).push(b" additional groups");
     }
-    match s.process.capabilities.get() {
-        Some(c) => {
-            l.push(b"\ncapabilities: bounding ").hex(c.bounding);
-            l.push(b" effective ").hex(c.effective);
-            l.push(b" permitted ").hex(c.permitted);
-            l.push(b" inheritable ").hex(c.inheritable);
-            l.push(b" ambient ").hex(c.ambient);
-        }
-        None => {
-            l.push(b"\ncapabilities: unchanged");
-        }
-    }
+    let c = &s.process.capabilities;
+    l.push(b"\ncapabilities: bounding ").hex(c.bounding);
+    l.push(b" effective ").hex(c.effective);
+    l.push(b" permitted ").hex(c.permitted);
+    l.push(b" inheritable ").hex(c.inheritable);
+    l.push(b" ambient ").hex(c.ambient);
     l.push(b"\nno_new_privs: ").push(if s.process.no_new_privileges { b"yes" } else { b"no" });
     l.push(b", rlimits: ").num(s.process.rlimits.len() as u64);
     l.push(b", sysctls: ").num(s.linux.sysctl.len() as u64);

@@ -133,7 +133,8 @@ fn numbers_out_of_range_and_negative_ids_are_refused() {
     let rows: &[(&str, Value, &str)] = &[
         ("process.user.uid", json!(-1), "expected a non-negative integer"),
         ("process.user.gid", json!(-1), "expected a non-negative integer"),
-        ("process.user.uid", json!(4294967296u64), "larger than 4294967295"),
+        ("process.user.uid", json!(4294967296u64), "must be at most 2147483647"),
+        ("process.user.uid", json!(4294967295u64), "must be at most 2147483647"),
         ("process.user.additionalGids", json!([-5]), "expected a non-negative integer"),
         ("process.rlimits", json!([{"type": "RLIMIT_NOFILE", "soft": 1, "hard": -1}]), "expected a non-negative integer"),
         ("process.oomScoreAdj", json!(1001), "must be between -1000 and 1000"),

@@ -41,7 +41,7 @@ fn spec_errors_name_the_field() {
         (r#"{"process":{"args":["a\u0000b"]}}"#.into(), "nsinit: spec: process.args[0]: string holds a NUL character"),
         (r#"{"process":{"terminal":"yes"}}"#.into(), "nsinit: spec: process.terminal: expected true or false"),
         (r#"{"process":{"user":{"uid":-1}}}"#.into(), "nsinit: spec: process.user.uid: expected a non-negative integer"),
-        (r#"{"process":{"user":{"uid":4294967296}}}"#.into(), "nsinit: spec: process.user.uid: larger than 4294967295"),
+        (r#"{"process":{"user":{"uid":4294967296}}}"#.into(), "nsinit: spec: process.user.uid: must be at most 2147483647"),
         (r#"{"process":{"user":{"umask":512}}}"#.into(), "nsinit: spec: process.user.umask: must be at most 0777 (511)"),
         (r#"{"process":{"oomScoreAdj":5000}}"#.into(), "nsinit: spec: process.oomScoreAdj: must be between -1000 and 1000"),
         (r#"{"process":{"oomScoreAdj":1.5}}"#.into(), "nsinit: spec: process.oomScoreAdj: expected an integer"),

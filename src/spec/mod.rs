@@ -108,9 +108,10 @@ pub struct Process<'a> {
     /// the workload keeps nsinit's own.
     pub env_given: bool,
     pub cwd: Option<Str<'a>>,
-    /// Absent: capabilities are left as they are (as runc does); a present
-    /// object's absent sets are empty.
-    pub capabilities: Opt<Capabilities>,
+    /// The five sets. An absent (or null) object, or an absent set, is
+    /// empty: the workload keeps nothing it was not granted (runc 1.1 and
+    /// crun drop everything too).
+    pub capabilities: Capabilities,
     pub rlimits: Vec<Rlimit, MAX_RLIMITS>,
     pub no_new_privileges: bool,
     pub oom_score_adj: Opt<i32>,
@@ -248,7 +249,7 @@ impl<'a> Warning<'a> {
 /// Warns about ambient capabilities the kernel cannot raise (not also
 /// permitted and inheritable): skipped, as runc does.
 pub fn warn_unraisable_ambient(spec: &Spec) {
-    let Some(c) = spec.process.capabilities.get() else { return };
+    let c = spec.process.capabilities;
     let skipped = c.ambient & !crate::caps::raisable_ambient(&c);
     for cap in 0..=crate::caps::LAST_CAP {
         if skipped & crate::caps::bit(cap) != 0 {

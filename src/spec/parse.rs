@@ -283,11 +283,8 @@ fn process<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
                 }
                 pr.cwd = s;
             }
-            b"capabilities" => {
-                if let Some(c) = capabilities(p, &mut spec.warnings, &mut spec.warnings_dropped)? {
-                    pr.capabilities = Opt::some(c);
-                }
-            }
+            // null is absent: all five sets empty, as a missing object.
+            b"capabilities" => pr.capabilities = capabilities(p, &mut spec.warnings, &mut spec.warnings_dropped)?.unwrap_or_default(),
             b"rlimits" => rlimit_list(p, &mut pr.rlimits)?,
             b"noNewPrivileges" => pr.no_new_privileges = opt_bool(p)?,
             b"oomScoreAdj" => {
@@ -320,8 +317,8 @@ fn user<'a>(p: &mut Parser<'a>, u: &mut User) -> Result<()> {
     p.object()?;
     while let Some(k) = p.key()? {
         match k.to_bytes() {
-            b"uid" => u.uid = p.u32()?,
-            b"gid" => u.gid = p.u32()?,
+            b"uid" => u.uid = id(p)?,
+            b"gid" => u.gid = id(p)?,
             b"umask" => {
                 if !p.null()? {
                     let m = p.u32()?;
@@ -336,7 +333,7 @@ fn user<'a>(p: &mut Parser<'a>, u: &mut User) -> Result<()> {
                     u.gids_given = true;
                     p.array()?;
                     while p.elem()? {
-                        let g = p.u32()?;
+                        let g = id(p)?;
                         push(p, &mut u.additional_gids, g)?;
                     }
                 }
@@ -345,6 +342,17 @@ fn user<'a>(p: &mut Parser<'a>, u: &mut User) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A user or group id. Above 2147483647 the kernel's calls read it as
+/// negative, and 4294967295 is -1, "leave unchanged": `setresuid(-1)` would
+/// keep the workload root. runc refuses such ids too.
+fn id<'a>(p: &mut Parser<'a>) -> Result<u32> {
+    let v = p.u64()?;
+    match u32::try_from(v) {
+        Ok(v) if v <= i32::MAX as u32 => Ok(v),
+        _ => Err(p.fail(Kind::Range("must be at most 2147483647"))),
+    }
 }
 
 fn capabilities<'a>(
@@ -541,8 +549,8 @@ fn devices<'a>(p: &mut Parser<'a>, out: &mut Vec<Device<'a>, MAX_DEVICES>) -> Re
                         file_mode = Some(m);
                     }
                 }
-                b"uid" => uid = if p.null()? { None } else { Some(p.u32()?) },
-                b"gid" => gid = if p.null()? { None } else { Some(p.u32()?) },
+                b"uid" => uid = if p.null()? { None } else { Some(id(p)?) },
+                b"gid" => gid = if p.null()? { None } else { Some(id(p)?) },
                 _ => p.skip()?,
             }
         }

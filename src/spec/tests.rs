@@ -123,7 +123,7 @@ fn zeroed_spec_is_empty() {
     assert!(s.mounts.is_empty() && s.mount_data.is_empty() && s.warnings.is_empty());
     let p = &s.process;
     assert!(!p.terminal && p.args.is_empty() && p.env.is_empty() && p.cwd.is_none());
-    assert!(!p.capabilities.is_some() && p.rlimits.is_empty() && !p.no_new_privileges && !p.oom_score_adj.is_some());
+    assert!(p.capabilities == Capabilities::default() && p.rlimits.is_empty() && !p.no_new_privileges && !p.oom_score_adj.is_some());
     assert_eq!((p.user.uid, p.user.gid, p.user.umask.get()), (0, 0, None));
     assert!(p.user.additional_gids.is_empty() && !p.user.gids_given);
     let l = &s.linux;
@@ -303,7 +303,7 @@ fn runc_spec_configs() {
         let three = CAP_AUDIT_WRITE | CAP_KILL | CAP_NET_BIND_SERVICE;
         let want_caps =
             Capabilities { bounding: three, effective: three, inheritable: 0, permitted: three, ambient: three };
-        assert_eq!(p.capabilities.get(), Some(want_caps), "{n}");
+        assert_eq!(p.capabilities, want_caps, "{n}");
         let nofile = Rlimit { resource: libc::RLIMIT_NOFILE as u32, soft: 1024, hard: 1024 };
         assert_eq!(p.rlimits.as_slice(), [nofile], "{n}");
         assert!(p.no_new_privileges, "{n}");
@@ -528,7 +528,7 @@ fn escaped_keys_and_names_match() {
             texts(&s.process.args) == ["x"] && s.process.cwd.map(text).as_deref() == Some("/usr/bin")
         }),
         ("escaped capability", r#"{"process":{"capabilities":{"bounding":["CAP_\u004bILL"]}}}"#, |s| {
-            s.process.capabilities.get().map(|c| c.bounding) == Some(CAP_KILL)
+            s.process.capabilities.bounding == CAP_KILL
         }),
         (
             "escaped rlimit type",
@@ -794,7 +794,7 @@ fn warnings_past_capacity_are_dropped() {
     let doc = format!(r#"{{"process":{{"capabilities":{{"bounding":[{names},"CAP_KILL"]}}}}}}"#);
     let s = ok("20 unknown capabilities", doc.as_bytes());
     assert_eq!(s.warnings.len(), MAX_WARNINGS);
-    assert_eq!(s.process.capabilities.get().map(|c| c.bounding), Some(CAP_KILL));
+    assert_eq!(s.process.capabilities.bounding, CAP_KILL);
     assert_eq!(
         warning_lines(&s)[15],
         r#"nsinit: spec: process.capabilities.bounding[15]: skipped unknown capability "CAP_NOPE15""#
@@ -917,7 +917,14 @@ fn malformed_json() {
         ("exponent for an integer", r#"{"process":{"user":{"uid":1e3}}}"#, "nsinit: spec: process.user.uid: expected a non-negative integer"),
         ("negative for an unsigned", r#"{"process":{"user":{"uid":-1}}}"#, "nsinit: spec: process.user.uid: expected a non-negative integer"),
         ("minus zero for an unsigned", r#"{"process":{"user":{"uid":-0}}}"#, "nsinit: spec: process.user.uid: expected a non-negative integer"),
-        ("u32 overflow", r#"{"process":{"user":{"uid":4294967296}}}"#, "nsinit: spec: process.user.uid: larger than 4294967295"),
+        ("u32 overflow", r#"{"process":{"user":{"uid":4294967296}}}"#, "nsinit: spec: process.user.uid: must be at most 2147483647"),
+        // setresuid(-1) leaves the uid unchanged: root.
+        ("uid -1 as u32", r#"{"process":{"user":{"uid":4294967295}}}"#, "nsinit: spec: process.user.uid: must be at most 2147483647"),
+        ("gid -1 as u32", r#"{"process":{"user":{"gid":4294967295}}}"#, "nsinit: spec: process.user.gid: must be at most 2147483647"),
+        ("uid above i32", r#"{"process":{"user":{"uid":2147483648}}}"#, "nsinit: spec: process.user.uid: must be at most 2147483647"),
+        ("additional gid -1", r#"{"process":{"user":{"additionalGids":[1,4294967295]}}}"#, "nsinit: spec: process.user.additionalGids[1]: must be at most 2147483647"),
+        ("device uid -1", r#"{"linux":{"devices":[{"path":"/dev/c","type":"c","major":1,"minor":3,"uid":4294967295}]}}"#, "nsinit: spec: linux.devices[0].uid: must be at most 2147483647"),
+        ("device gid above i32", r#"{"linux":{"devices":[{"path":"/dev/c","type":"c","major":1,"minor":3,"gid":2147483648}]}}"#, "nsinit: spec: linux.devices[0].gid: must be at most 2147483647"),
         ("u64 overflow", r#"{"process":{"rlimits":[{"type":"RLIMIT_CPU","soft":18446744073709551616,"hard":1}]}}"#, "nsinit: spec: process.rlimits[0].soft: larger than 18446744073709551615"),
         ("huge u64", r#"{"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":[],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"op":"SCMP_CMP_EQ","value":99999999999999999999999999}]}]}}}"#, "nsinit: spec: linux.seccomp.syscalls[0].args[0].value: larger than 18446744073709551615"),
         ("i64 overflow", r#"{"process":{"oomScoreAdj":9223372036854775808}}"#, "nsinit: spec: process.oomScoreAdj: out of the 64-bit range"),
@@ -1084,11 +1091,11 @@ fn null_means_absent() {
         ("process.args, env, cwd", r#"{"process":{"args":null,"env":null,"cwd":null}}"#, |s| {
             s.process.args.is_empty() && s.process.env.is_empty() && s.process.cwd.is_none()
         }),
-        ("process.capabilities", r#"{"process":{"capabilities":null}}"#, |s| !s.process.capabilities.is_some()),
+        ("process.capabilities", r#"{"process":{"capabilities":null}}"#, |s| s.process.capabilities == Capabilities::default()),
         (
             "each capability set",
             r#"{"process":{"capabilities":{"bounding":null,"effective":null,"inheritable":null,"permitted":null,"ambient":null}}}"#,
-            |s| s.process.capabilities.get() == Some(Capabilities::default()),
+            |s| s.process.capabilities == Capabilities::default(),
         ),
         ("process.rlimits", r#"{"process":{"rlimits":null}}"#, |s| s.process.rlimits.is_empty()),
         ("process.noNewPrivileges", r#"{"process":{"noNewPrivileges":null}}"#, |s| !s.process.no_new_privileges),
@@ -1179,7 +1186,7 @@ fn unknown_fields_at_every_level_are_skipped() {
     let s = ok("unknown fields", doc.as_bytes());
     assert_eq!(opt_text(s.root.path).as_deref(), Some("rootfs"));
     assert_eq!((text(s.mounts[0].destination), opt_text(s.mounts[0].fstype)), ("/m".into(), Some("tmpfs".into())));
-    assert_eq!(s.process.capabilities.get().map(|c| c.bounding), Some(CAP_KILL));
+    assert_eq!(s.process.capabilities.bounding, CAP_KILL);
     assert_eq!(s.process.rlimits[0].resource, libc::RLIMIT_CORE as u32);
     assert_eq!((texts(&s.process.args), texts(&s.process.env)), (vec!["a".into()], vec!["A=1".into()]));
     assert_eq!(s.linux.namespaces, NS_PID);
@@ -1288,7 +1295,7 @@ fn value_checks() {
         ("oomScoreAdj above 1000", r#"{"process":{"oomScoreAdj":1001}}"#, "nsinit: spec: process.oomScoreAdj: must be between -1000 and 1000"),
         ("oomScoreAdj far out", r#"{"process":{"oomScoreAdj":4294967296}}"#, "nsinit: spec: process.oomScoreAdj: must be between -1000 and 1000"),
         ("umask above 0777", r#"{"process":{"user":{"umask":512}}}"#, "nsinit: spec: process.user.umask: must be at most 0777 (511)"),
-        ("gid above u32", r#"{"process":{"user":{"additionalGids":[4294967296]}}}"#, "nsinit: spec: process.user.additionalGids[0]: larger than 4294967295"),
+        ("gid above u32", r#"{"process":{"user":{"additionalGids":[4294967296]}}}"#, "nsinit: spec: process.user.additionalGids[0]: must be at most 2147483647"),
         // linux
         ("unknown namespace", r#"{"linux":{"namespaces":[{"type":"net"}]}}"#, r#"nsinit: spec: linux.namespaces[0].type: unknown namespace type "net""#),
         ("duplicate namespace", r#"{"linux":{"namespaces":[{"type":"pid"},{"type":"pid","path":"/proc/1/ns/pid"}]}}"#, r#"nsinit: spec: linux.namespaces[1].type: duplicate namespace type "pid""#),
@@ -1366,9 +1373,9 @@ fn value_checks() {
         }),
         ("oomScoreAdj bounds", r#"{"process":{"oomScoreAdj":-1000}}"#, |s| s.process.oom_score_adj.get() == Some(-1000)),
         ("oomScoreAdj upper bound", r#"{"process":{"oomScoreAdj":1000}}"#, |s| s.process.oom_score_adj.get() == Some(1000)),
-        ("umask 0777", r#"{"process":{"user":{"uid":4294967295,"gid":1,"umask":511,"additionalGids":[]}}}"#, |s| {
+        ("umask 0777, the highest id", r#"{"process":{"user":{"uid":2147483647,"gid":1,"umask":511,"additionalGids":[2147483647]}}}"#, |s| {
             let u = &s.process.user;
-            (u.uid, u.gid, u.umask.get(), u.gids_given) == (u32::MAX, 1, Some(0o777), true)
+            (u.uid, u.gid, u.umask.get(), u.gids_given, u.additional_gids.as_slice()) == (i32::MAX as u32, 1, Some(0o777), true, &[i32::MAX as u32][..])
         }),
         ("env values may hold =", r#"{"process":{"env":["A==b=","B="]}}"#, |s| texts(&s.process.env) == ["A==b=", "B="]),
         ("every namespace type", r#"{"linux":{"namespaces":[{"type":"pid"},{"type":"network","path":"/proc/1/ns/net"},{"type":"mount"},{"type":"ipc"},{"type":"uts"},{"type":"user"},{"type":"cgroup"},{"type":"time"}]}}"#, |s| {
@@ -1403,7 +1410,7 @@ fn value_checks() {
 fn unknown_capabilities_warn() {
     let doc = r#"{"process":{"capabilities":{"bounding":["CAP_KILL","CAP_FOO"],"ambient":["cap_kill"],"effective":["CAP_CHECKPOINT_RESTORE"]}}}"#;
     let s = ok("unknown capabilities", doc.as_bytes());
-    let c = s.process.capabilities.get().unwrap();
+    let c = s.process.capabilities;
     assert_eq!(c, Capabilities { bounding: CAP_KILL, effective: 1 << 40, ..Capabilities::default() });
     assert_eq!(
         warning_lines(&s),
