@@ -147,6 +147,10 @@ pub struct Parser<'a> {
     /// them): a duplicate key is an error, never a silent merge.
     seen: [[Option<Str<'a>>; SEEN_KEYS]; MAX_PATH],
     seen_len: [u8; MAX_PATH],
+    /// The known fields read so far in each open object, one bit per
+    /// name of the list given to `field`: a field given twice, in any
+    /// case, is an error, however many keys the object has.
+    fields_seen: [u64; MAX_PATH],
     /// Offset of `rest` in the document, for syntax errors.
     off: usize,
     path: Path<'a>,
@@ -162,6 +166,7 @@ impl<'a> Parser<'a> {
             rest: doc,
             seen: [[None; SEEN_KEYS]; MAX_PATH],
             seen_len: [0; MAX_PATH],
+            fields_seen: [0; MAX_PATH],
             off: 0,
             path: Path::root(),
             opened: false,
@@ -266,8 +271,12 @@ impl<'a> Parser<'a> {
         if !self.path.push(Seg::Key(b"")) {
             return Err(self.fail(Kind::Invalid("nested too deep")));
         }
-        if let Some(n) = self.path.len.checked_sub(1).and_then(|d| self.seen_len.get_mut(d)) {
+        let depth = self.path.len.saturating_sub(1);
+        if let Some(n) = self.seen_len.get_mut(depth) {
             *n = 0;
+        }
+        if let Some(f) = self.fields_seen.get_mut(depth) {
+            *f = 0;
         }
         self.opened = true;
         Ok(())
@@ -312,6 +321,44 @@ impl<'a> Parser<'a> {
             *top = Seg::Key(k.to_bytes());
         }
         Ok(Some(k))
+    }
+
+    /// Which of `names` (the fields of the object being read) the key `k`
+    /// just read names, as runc's Go `encoding/json` matches keys: exactly,
+    /// else ignoring ASCII case (`"Seccomp"` is `seccomp` to runc, so it
+    /// must be to nsinit, or the workload would run without its filter).
+    /// Returns the name from `names`, or `k` itself when it names none.
+    /// A field named twice, in any spelling, is an error; so is a key that
+    /// matches a field only through Unicode case folding (the Kelvin sign
+    /// for `k`, the long s for `s`, dotted and dotless i): Go versions
+    /// differ on those, and nsinit must never confine less than runc.
+    pub fn field(&mut self, k: Str<'a>, names: &[&'static [u8]]) -> Result<&'a [u8]> {
+        let key = k.to_bytes();
+        let found = match names.iter().position(|n| *n == key) {
+            Some(i) => Some(i),
+            None => match names.iter().position(|n| fold_match(key, n) == Fold::Ascii) {
+                Some(i) => Some(i),
+                None => {
+                    if names.iter().any(|n| fold_match(key, n) == Fold::Unicode) {
+                        return Err(self.fail(Kind::Unknown("key matches a field only by Unicode case folding", key)));
+                    }
+                    None
+                }
+            },
+        };
+        let (Some(i), Some(name)) = (found, found.and_then(|i| names.get(i))) else { return Ok(key) };
+        let depth = self.path.len.saturating_sub(1);
+        let bit = 1u64 << (i & 63);
+        if let Some(seen) = self.fields_seen.get_mut(depth) {
+            if *seen & bit != 0 {
+                if let Some(top) = self.path.top() {
+                    *top = Seg::Key(b"");
+                }
+                return Err(self.fail(Kind::Unknown("duplicate key", key)));
+            }
+            *seen |= bit;
+        }
+        Ok(name)
     }
 
     /// Starts reading an array; then call `elem` until it returns false.
@@ -599,6 +646,43 @@ impl<'a> Parser<'a> {
             None => Ok(()),
             Some(_) => Err(self.syntax("trailing characters after the document")),
         }
+    }
+}
+
+/// How a key matches a field name (ASCII, as every field name is).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fold {
+    No,
+    /// Equal but for ASCII case: every Go version matches it.
+    Ascii,
+    /// Equal once a non-ASCII letter is folded to an ASCII one (U+212A
+    /// KELVIN SIGN to k, U+017F LONG S to s, U+0130 and U+0131 to i):
+    /// Go's `encoding/json` matches some of these, depending on its version.
+    Unicode,
+}
+
+fn fold_match(key: &[u8], name: &[u8]) -> Fold {
+    let Ok(key) = core::str::from_utf8(key) else { return Fold::No };
+    let mut name = name.iter();
+    let mut unicode = false;
+    for c in key.chars() {
+        let Some(&n) = name.next() else { return Fold::No };
+        let folded = match c {
+            '\u{212a}' => b'k',
+            '\u{17f}' => b's',
+            '\u{130}' | '\u{131}' => b'i',
+            c if c.is_ascii() => c as u8,
+            _ => return Fold::No,
+        };
+        unicode |= !c.is_ascii();
+        if !folded.eq_ignore_ascii_case(&n) {
+            return Fold::No;
+        }
+    }
+    match (name.next(), unicode) {
+        (Some(_), _) => Fold::No,
+        (None, true) => Fold::Unicode,
+        (None, false) => Fold::Ascii,
     }
 }
 

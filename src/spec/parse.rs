@@ -10,6 +10,20 @@ use crate::mount::options::{self, Word};
 use crate::rlimits;
 use crate::seccomp::{self, ActionKind, Op};
 
+/// A `match` on the key `k` just read, whose arms' names are the fields
+/// of the object: `Parser::field` matches the key to them as runc's Go
+/// does (exactly, else ignoring ASCII case) and refuses a field given
+/// twice. The names are written once, in the arms.
+macro_rules! on_field {
+    ($p:ident, $k:ident, { $($($name:literal)|+ => $body:expr,)+ _ => $other:expr $(,)? }) => {{
+        const NAMES: &[&[u8]] = &[$($($name),+),+];
+        match $p.field($k, NAMES)? {
+            $($($name)|+ => $body,)+
+            _ => $other,
+        }
+    }};
+}
+
 /// Reads a whole document into `spec`. The buffer is unescaped in place and
 /// `spec` borrows from it.
 pub fn parse<'a>(doc: &'a mut [u8], spec: &mut Spec<'a>) -> core::result::Result<(), Error<'a>> {
@@ -70,7 +84,7 @@ fn check_sysctls<'a>(spec: &Spec<'a>) -> core::result::Result<(), Error<'a>> {
 fn document<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
     p.object()?;
     while let Some(k) = p.key()? {
-        match k.to_bytes() {
+        on_field!(p, k, {
             b"root" => root(p, spec)?,
             b"hostname" => spec.hostname = hostname(p)?,
             b"domainname" => spec.domainname = hostname(p)?,
@@ -80,7 +94,7 @@ fn document<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
             // ociVersion, annotations, hooks (the parent runs them), and
             // anything else: not nsinit's.
             _ => p.skip()?,
-        }
+        })
     }
     p.finish()
 }
@@ -180,17 +194,17 @@ fn root<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
     let (mut path, mut readonly) = (None, false);
     p.object()?;
     while let Some(k) = p.key()? {
-        match k.to_bytes() {
+        on_field!(p, k, {
             b"path" => {
                 let s = p.string()?;
                 if s.is_empty() {
                     return Err(p.fail(Kind::Invalid("empty path")));
                 }
                 path = Some(s);
-            }
+            },
             b"readonly" => readonly = opt_bool(p)?,
             _ => p.skip()?,
-        }
+        })
     }
     let path = path.ok_or_else(|| p.fail(Kind::Missing("path")))?;
     spec.root = Root { path: Some(path), readonly };
@@ -208,14 +222,14 @@ fn mounts<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
         let start = spec.mount_data.len();
         p.object()?;
         while let Some(k) = p.key()? {
-            match k.to_bytes() {
+            on_field!(p, k, {
                 b"destination" => {
                     let s = p.string()?;
                     if let Some(why) = absolute(s.to_bytes()) {
                         return Err(p.fail(Kind::Invalid(why)));
                     }
                     destination = Some(s);
-                }
+                },
                 b"type" => fstype = opt_string(p)?.filter(|s| !s.is_empty()),
                 b"source" => source = opt_string(p)?.filter(|s| !s.is_empty()),
                 b"options" => mount_options(p, &mut opts, &mut spec.mount_data)?,
@@ -223,7 +237,7 @@ fn mounts<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
                 // ownership nsinit cannot apply.
                 b"uidMappings" | b"gidMappings" => refuse_present(p, "id-mapped mounts are not supported")?,
                 _ => p.skip()?,
-            }
+            })
         }
         let destination = destination.ok_or_else(|| p.fail(Kind::Missing("destination")))?;
         let len = spec.mount_data.len() - start;
@@ -260,7 +274,7 @@ fn process<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
     let pr = &mut spec.process;
     p.object()?;
     while let Some(k) = p.key()? {
-        match k.to_bytes() {
+        on_field!(p, k, {
             b"terminal" => pr.terminal = opt_bool(p)?,
             b"user" => user(p, &mut pr.user)?,
             b"args" => {
@@ -268,21 +282,21 @@ fn process<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
                 if pr.args.first().is_some_and(|a| a.is_empty()) {
                     return Err(p.fail(Kind::Invalid("the program name (args[0]) is empty")));
                 }
-            }
+            },
             b"env" => {
                 // null is absent: the workload keeps nsinit's environment.
                 pr.env_given = !p.null()?;
                 if pr.env_given {
                     strings(p, &mut pr.env, env_entry)?;
                 }
-            }
+            },
             b"cwd" => {
                 let s = opt_string(p)?;
                 if let Some(why) = s.and_then(|s| absolute(s.to_bytes())) {
                     return Err(p.fail(Kind::Invalid(why)));
                 }
                 pr.cwd = s;
-            }
+            },
             // null is absent: all five sets empty, as a missing object.
             b"capabilities" => pr.capabilities = capabilities(p, &mut spec.warnings, &mut spec.warnings_dropped)?.unwrap_or_default(),
             b"rlimits" => rlimit_list(p, &mut pr.rlimits)?,
@@ -295,7 +309,7 @@ fn process<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
                     }
                     pr.oom_score_adj = Opt::some(v as i32);
                 }
-            }
+            },
             b"apparmorProfile" => refuse_nonempty(p, "AppArmor is not supported")?,
             b"selinuxLabel" => refuse_nonempty(p, "SELinux is not supported")?,
             // Effects nsinit does not apply: refused rather than ignored.
@@ -305,7 +319,7 @@ fn process<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
             // consoleSize (the parent sizes the terminal), user.username
             // (Windows), and anything else.
             _ => p.skip()?,
-        }
+        })
     }
     Ok(())
 }
@@ -316,7 +330,7 @@ fn user<'a>(p: &mut Parser<'a>, u: &mut User) -> Result<()> {
     }
     p.object()?;
     while let Some(k) = p.key()? {
-        match k.to_bytes() {
+        on_field!(p, k, {
             b"uid" => u.uid = id(p)?,
             b"gid" => u.gid = id(p)?,
             b"umask" => {
@@ -327,7 +341,7 @@ fn user<'a>(p: &mut Parser<'a>, u: &mut User) -> Result<()> {
                     }
                     u.umask = Opt::some(m);
                 }
-            }
+            },
             b"additionalGids" => {
                 if !p.null()? {
                     u.gids_given = true;
@@ -337,9 +351,9 @@ fn user<'a>(p: &mut Parser<'a>, u: &mut User) -> Result<()> {
                         push(p, &mut u.additional_gids, g)?;
                     }
                 }
-            }
+            },
             _ => p.skip()?,
-        }
+        })
     }
     Ok(())
 }
@@ -366,7 +380,7 @@ fn capabilities<'a>(
     let mut c = Capabilities::default();
     p.object()?;
     while let Some(k) = p.key()? {
-        let set = match k.to_bytes() {
+        let set = on_field!(p, k, {
             b"bounding" => &mut c.bounding,
             b"effective" => &mut c.effective,
             b"inheritable" => &mut c.inheritable,
@@ -375,8 +389,8 @@ fn capabilities<'a>(
             _ => {
                 p.skip()?;
                 continue;
-            }
-        };
+            },
+        });
         if p.null()? {
             continue;
         }
@@ -407,7 +421,7 @@ fn rlimit_list<'a>(p: &mut Parser<'a>, out: &mut Vec<Rlimit, MAX_RLIMITS>) -> Re
         let (mut resource, mut soft, mut hard) = (None, None, None);
         p.object()?;
         while let Some(k) = p.key()? {
-            match k.to_bytes() {
+            on_field!(p, k, {
                 b"type" => {
                     let t = p.string()?.to_bytes();
                     let r = rlimits::from_name(t).ok_or_else(|| p.fail(Kind::Unknown("unknown resource", t)))?;
@@ -415,11 +429,11 @@ fn rlimit_list<'a>(p: &mut Parser<'a>, out: &mut Vec<Rlimit, MAX_RLIMITS>) -> Re
                         return Err(p.fail(Kind::Unknown("duplicate resource", t)));
                     }
                     resource = Some(r);
-                }
+                },
                 b"soft" => soft = Some(p.u64()?),
                 b"hard" => hard = Some(p.u64()?),
                 _ => p.skip()?,
-            }
+            })
         }
         let resource = resource.ok_or_else(|| p.fail(Kind::Missing("type")))?;
         let soft = soft.ok_or_else(|| p.fail(Kind::Missing("soft")))?;
@@ -439,7 +453,7 @@ fn linux<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
     let l = &mut spec.linux;
     p.object()?;
     while let Some(k) = p.key()? {
-        match k.to_bytes() {
+        on_field!(p, k, {
             b"namespaces" => namespaces(p, l)?,
             b"rootfsPropagation" => {
                 if let Some(s) = opt_string(p)?.filter(|s| !s.is_empty()) {
@@ -447,7 +461,7 @@ fn linux<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
                         .ok_or_else(|| p.fail(Kind::Unknown("unknown propagation", s.to_bytes())))?;
                     l.rootfs_propagation = Opt::some(prop);
                 }
-            }
+            },
             b"maskedPaths" => strings(p, &mut l.masked_paths, absolute)?,
             b"readonlyPaths" => strings(p, &mut l.readonly_paths, absolute)?,
             b"devices" => devices(p, &mut l.devices)?,
@@ -460,7 +474,7 @@ fn linux<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
             // uidMappings, gidMappings, resources, cgroupsPath, timeOffsets,
             // netDevices: the parent's job.
             _ => p.skip()?,
-        }
+        })
     }
     Ok(())
 }
@@ -489,7 +503,7 @@ fn namespaces<'a>(p: &mut Parser<'a>, l: &mut Linux<'a>) -> Result<()> {
         let (mut flag, mut joined) = (None, false);
         p.object()?;
         while let Some(k) = p.key()? {
-            match k.to_bytes() {
+            on_field!(p, k, {
                 b"type" => {
                     let t = p.string()?.to_bytes();
                     let f = namespace_flag(t).ok_or_else(|| p.fail(Kind::Unknown("unknown namespace type", t)))? as u32;
@@ -497,10 +511,10 @@ fn namespaces<'a>(p: &mut Parser<'a>, l: &mut Linux<'a>) -> Result<()> {
                         return Err(p.fail(Kind::Unknown("duplicate namespace type", t)));
                     }
                     flag = Some(f);
-                }
+                },
                 b"path" => joined = opt_string(p)?.is_some_and(|s| !s.is_empty()),
                 _ => p.skip()?,
-            }
+            })
         }
         let f = flag.ok_or_else(|| p.fail(Kind::Missing("type")))?;
         l.namespaces |= f;
@@ -521,14 +535,14 @@ fn devices<'a>(p: &mut Parser<'a>, out: &mut Vec<Device<'a>, MAX_DEVICES>) -> Re
         let (mut file_mode, mut uid, mut gid) = (None, None, None);
         p.object()?;
         while let Some(k) = p.key()? {
-            match k.to_bytes() {
+            on_field!(p, k, {
                 b"path" => {
                     let s = p.string()?;
                     if let Some(why) = absolute(s.to_bytes()) {
                         return Err(p.fail(Kind::Invalid(why)));
                     }
                     path = Some(s);
-                }
+                },
                 b"type" => {
                     let t = p.string()?.to_bytes();
                     kind = Some(match t {
@@ -537,7 +551,7 @@ fn devices<'a>(p: &mut Parser<'a>, out: &mut Vec<Device<'a>, MAX_DEVICES>) -> Re
                         b"p" => libc::S_IFIFO,
                         _ => return Err(p.fail(Kind::Unknown("unknown device type", t))),
                     });
-                }
+                },
                 b"major" => major = if p.null()? { None } else { Some(dev_number(p)?) },
                 b"minor" => minor = if p.null()? { None } else { Some(dev_number(p)?) },
                 b"fileMode" => {
@@ -548,11 +562,11 @@ fn devices<'a>(p: &mut Parser<'a>, out: &mut Vec<Device<'a>, MAX_DEVICES>) -> Re
                         }
                         file_mode = Some(m);
                     }
-                }
+                },
                 b"uid" => uid = if p.null()? { None } else { Some(id(p)?) },
                 b"gid" => gid = if p.null()? { None } else { Some(id(p)?) },
                 _ => p.skip()?,
-            }
+            })
         }
         let path = path.ok_or_else(|| p.fail(Kind::Missing("path")))?;
         let kind = kind.ok_or_else(|| p.fail(Kind::Missing("type")))?;
@@ -601,7 +615,7 @@ fn seccomp<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<()> {
     s.architectures = seccomp::ARCH_X86_64;
     p.object()?;
     while let Some(k) = p.key()? {
-        match k.to_bytes() {
+        on_field!(p, k, {
             b"defaultAction" => default = Some(action_kind(p)?),
             b"defaultErrnoRet" => default_errno = errno_ret(p)?,
             b"architectures" => {
@@ -613,7 +627,7 @@ fn seccomp<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<()> {
                         s.architectures |= bit;
                     }
                 }
-            }
+            },
             b"flags" => {
                 if !p.null()? {
                     p.array()?;
@@ -622,11 +636,11 @@ fn seccomp<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<()> {
                         s.flags |= seccomp::flag_from_name(f).ok_or_else(|| p.fail(Kind::Unknown("unknown flag", f)))?;
                     }
                 }
-            }
+            },
             b"listenerPath" => refuse_nonempty(p, "seccomp notify listeners are not supported")?,
             b"syscalls" => syscall_rules(p, s)?,
             _ => p.skip()?,
-        }
+        })
     }
     let default = default.ok_or_else(|| p.fail(Kind::Missing("defaultAction")))?;
     s.default_action = default.with_data(default_errno).ok_or_else(|| p.fail(Kind::Unsupported("SCMP_ACT_NOTIFY is not supported")))?;
@@ -662,19 +676,19 @@ fn syscall_rules<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<()> {
         let args_start = s.args.len();
         p.object()?;
         while let Some(k) = p.key()? {
-            match k.to_bytes() {
+            on_field!(p, k, {
                 b"names" => {
                     let r = strings(p, &mut s.names, syscall_name);
                     in_all(p, r, "syscall names in all rules")?
-                }
+                },
                 b"action" => kind = Some(action_kind(p)?),
                 b"errnoRet" => errno = errno_ret(p)?,
                 b"args" => {
                     let r = syscall_args(p, &mut s.args);
                     in_all(p, r, "argument conditions in all rules")?
-                }
+                },
                 _ => p.skip()?,
-            }
+            })
         }
         let action = kind
             .ok_or_else(|| p.fail(Kind::Missing("action")))?
@@ -696,22 +710,22 @@ fn syscall_args<'a>(p: &mut Parser<'a>, out: &mut Vec<crate::seccomp::ArgCmp, MA
         let (mut index, mut value, mut value_two, mut op) = (None, None, 0, None);
         p.object()?;
         while let Some(k) = p.key()? {
-            match k.to_bytes() {
+            on_field!(p, k, {
                 b"index" => {
                     let i = p.u64()?;
                     if i > 5 {
                         return Err(p.fail(Kind::Range("must be between 0 and 5")));
                     }
                     index = Some(i as u8);
-                }
+                },
                 b"value" => value = Some(p.u64()?),
                 b"valueTwo" => value_two = if p.null()? { 0 } else { p.u64()? },
                 b"op" => {
                     let o = p.string()?.to_bytes();
                     op = Some(Op::from_name(o).ok_or_else(|| p.fail(Kind::Unknown("unknown operator", o)))?);
-                }
+                },
                 _ => p.skip()?,
-            }
+            })
         }
         let index = index.ok_or_else(|| p.fail(Kind::Missing("index")))?;
         let value = value.ok_or_else(|| p.fail(Kind::Missing("value")))?;

@@ -547,6 +547,70 @@ fn escaped_keys_and_names_match() {
     ]);
 }
 
+/// Every object key of `v` through `f`, but the keys of maps whose keys are
+/// data (sysctl names, annotations): Go matches struct fields, not map keys,
+/// case-insensitively.
+fn recase(v: &serde_json::Value, f: &dyn Fn(&str) -> String) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let data = k == "sysctl" || k == "annotations";
+                    (f(k), if data { v.clone() } else { recase(v, f) })
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(|v| recase(v, f)).collect()),
+        v => v.clone(),
+    }
+}
+
+/// runc reads config.json with Go's `encoding/json`, which matches a key to
+/// a field exactly, else ignoring case: `"Seccomp"` is the filter and
+/// `"NoNewPrivileges"` no_new_privs to runc. nsinit reads them the same, so
+/// a spec is never applied with less than runc applies: the runc config and
+/// Docker's profile with every key upper-cased, or with the first letter
+/// flipped, parse to the same spec.
+#[test]
+fn keys_match_as_runcs_go_does() {
+    for (name, doc) in [("runc config", fixture(RUNC_CONFIG)), ("docker profile", docker_spec())] {
+        let v: serde_json::Value = serde_json::from_slice(&doc).unwrap();
+        let want = format!("{:?}", ok(name, &doc));
+        let flip = |k: &str| {
+            let mut c = k.chars();
+            c.next().map(|f| if f.is_lowercase() { f.to_uppercase().chain(c).collect() } else { f.to_lowercase().chain(c).collect() }).unwrap_or_default()
+        };
+        for (how, f) in [("upper", &(|k: &str| k.to_uppercase()) as &dyn Fn(&str) -> String), ("flipped", &flip)] {
+            let doc = serde_json::to_vec(&recase(&v, f)).unwrap();
+            assert_eq!(format!("{:?}", ok(name, &doc)), want, "{name}, keys {how}");
+        }
+    }
+    expect_ok(&[
+        ("Seccomp", r#"{"linux":{"Seccomp":{"DefaultAction":"SCMP_ACT_ERRNO"}}}"#, |s| {
+            s.linux.seccomp.present && s.linux.seccomp.default_action == Action::Errno(libc::EPERM as u16)
+        }),
+        ("NoNewPrivileges", r#"{"process":{"NoNewPrivileges":true}}"#, |s| s.process.no_new_privileges),
+        ("Capabilities", r#"{"process":{"Capabilities":{"BOUNDING":["CAP_KILL"]}}}"#, |s| s.process.capabilities.bounding == CAP_KILL),
+        ("an unknown key stays skipped", r#"{"process":{"noNewPrivilegesX":true}}"#, |s| !s.process.no_new_privileges),
+        // Map keys are data: exact.
+        ("sysctl names are not folded", r#"{"linux":{"namespaces":[{"type":"network"}],"sysctl":{"net.ipv4.ip_forward":"1","net.ipv4.IP_FORWARD":"2"}}}"#, |s| {
+            s.linux.sysctl.len() == 2
+        }),
+    ]);
+    expect_errors(&[
+        // Go merges both into one field; nsinit refuses, as for any duplicate.
+        ("exact and folded", r#"{"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW"},"Seccomp":{"defaultAction":"SCMP_ACT_ALLOW"}}}"#, r#"nsinit: spec: linux: duplicate key "Seccomp""#),
+        ("two folded", r#"{"process":{"NoNewPrivileges":true,"NONEWPRIVILEGES":false}}"#, r#"nsinit: spec: process: duplicate key "NONEWPRIVILEGES""#),
+        ("folded after many keys", &format!(r#"{{"process":{{{}"capabilities":{{}},"CAPABILITIES":{{}}}}}}"#, (0..40).map(|i| format!(r#""x{i}":1,"#)).collect::<String>()), r#"nsinit: spec: process: duplicate key "CAPABILITIES""#),
+        ("refused in any case", r#"{"process":{"ApparmorProfile":"p"}}"#, "nsinit: spec: process.ApparmorProfile: AppArmor is not supported"),
+        // Go 1.21+ folds these onto ASCII letters, older Go does not.
+        ("long s", "{\"linux\":{\"\u{17f}eccomp\":{}}}", "nsinit: spec: linux.\u{17f}eccomp: key matches a field only by Unicode case folding \"\u{17f}eccomp\""),
+        ("kelvin sign", "{\"linux\":{\"mas\u{212a}edPaths\":[]}}", "nsinit: spec: linux.mas\u{212a}edPaths: key matches a field only by Unicode case folding \"mas\u{212a}edPaths\""),
+        ("dotless i", "{\"process\":{\"capabil\u{131}ties\":{}}}", "nsinit: spec: process.capabil\u{131}ties: key matches a field only by Unicode case folding \"capabil\u{131}ties\""),
+    ]);
+}
+
 // ---- 4. Capacities: the limit fits, one more is an error --------------------
 
 /// `n` items made by `item`, comma-separated.
