@@ -490,41 +490,46 @@ fn devices_are_made_with_mknod() {
     );
 }
 
-/// A fresh /dev tmpfs gets the default devices and links of runc and crun;
-/// without a /dev mount only the listed devices appear (in the rootfs's
-/// /dev); a /dev bound from the host is left alone.
+/// The default devices and links of runc and crun, in a fresh /dev tmpfs
+/// and in the image's own /dev alike (without them a shell workload breaks:
+/// `cmd &`, `</dev/null`); a /dev bound from the host is left alone.
 #[test]
-fn default_devices_only_in_a_fresh_dev() {
+fn default_devices_unless_dev_is_bound() {
     let list = "echo '== dev'; for d in /dev/*; do if [ -L $d ]; then echo \"$d -> $(readlink $d)\"; else stat -c '%n %F %a %u:%g %t:%T' $d; fi; done";
+    let defaults = |extra: &str, mounts: &str| {
+        let mut l = vec![
+            "/dev/fd -> /proc/self/fd".to_string(),
+            "/dev/full character special file 666 0:0 1:7".into(),
+            "/dev/null character special file 666 0:0 1:3".into(),
+            "/dev/ptmx -> pts/ptmx".into(),
+            "/dev/random character special file 666 0:0 1:8".into(),
+            "/dev/stderr -> /proc/self/fd/2".into(),
+            "/dev/stdin -> /proc/self/fd/0".into(),
+            "/dev/stdout -> /proc/self/fd/1".into(),
+            "/dev/tty character special file 666 0:0 5:0".into(),
+            "/dev/urandom character special file 666 0:0 1:9".into(),
+            "/dev/zero character special file 666 0:0 1:5".into(),
+        ];
+        l.extend(extra.lines().chain(mounts.lines()).map(String::from));
+        l.sort();
+        l.into_iter().map(|x| x + "\n").collect::<String>()
+    };
     let mut b = Bundle::new();
     let (out, _) = run_inside(&mut b, list);
-    assert_eq!(
-        out.section("dev"),
-        "/dev/fd -> /proc/self/fd\n\
-         /dev/full character special file 666 0:0 1:7\n\
-         /dev/mqueue directory 1777 0:0 0:0\n\
-         /dev/null character special file 666 0:0 1:3\n\
-         /dev/ptmx -> pts/ptmx\n\
-         /dev/pts directory 755 0:0 0:0\n\
-         /dev/random character special file 666 0:0 1:8\n\
-         /dev/shm directory 1777 0:0 0:0\n\
-         /dev/stderr -> /proc/self/fd/2\n\
-         /dev/stdin -> /proc/self/fd/0\n\
-         /dev/stdout -> /proc/self/fd/1\n\
-         /dev/tty character special file 666 0:0 5:0\n\
-         /dev/urandom character special file 666 0:0 1:9\n\
-         /dev/zero character special file 666 0:0 1:5\n",
-        "a fresh /dev"
-    );
+    let mounts = "/dev/mqueue directory 1777 0:0 0:0\n/dev/pts directory 755 0:0 0:0\n/dev/shm directory 1777 0:0 0:0";
+    assert_eq!(out.section("dev"), defaults("", mounts), "a fresh /dev");
 
-    // No /dev mount: the listed device in the rootfs's own /dev, nothing else.
+    // No /dev mount: the same, made in the rootfs's own /dev (as runc and
+    // crun do), beside the listed device.
     let mut b = Bundle::new();
     b.unmount("/dev");
-    b.config["linux"]["maskedPaths"] = json!([]);
-    b.config["linux"]["devices"] = json!([{"path": "/dev/zero", "type": "c", "major": 1, "minor": 5}]);
+    b.config["linux"]["devices"] = json!([{"path": "/dev/loop9", "type": "b", "major": 7, "minor": 9}]);
     let (out, _) = run_inside(&mut b, list);
-    assert_eq!(out.section("dev"), "/dev/zero character special file 666 0:0 1:5\n", "no /dev mount");
-    assert!(fs::metadata(b.in_rootfs("/dev/zero")).unwrap().file_type().is_char_device());
+    assert_eq!(out.section("dev"), defaults("/dev/loop9 block special file 666 0:0 7:9", ""), "no /dev mount");
+    assert!(fs::metadata(b.in_rootfs("/dev/null")).unwrap().file_type().is_char_device());
+
+    // Without a root of its own (nsinit injected by a runtime) /dev is the
+    // runtime's: nsinit adds nothing but listed devices there.
 
     // /dev bound from the host (here a directory standing for it): nothing
     // added, not even the listed devices.
@@ -540,6 +545,34 @@ fn default_devices_only_in_a_fresh_dev() {
     assert_eq!(out.section("dev"), "/dev/marker regular empty file 644 0:0 0:0\n", "/dev bound");
     let names: Vec<_> = fs::read_dir(&fake).unwrap().flatten().map(|e| e.file_name()).collect();
     assert_eq!(names, ["marker"], "the bound directory was changed");
+}
+
+/// `process.terminal` with a terminal on stdin: `/dev/console` is that
+/// terminal bound over an empty file (runc and crun bind their pty there;
+/// the OCI conformance checker looks for it), and it is the workload's
+/// controlling terminal. Without a terminal, no /dev/console.
+#[test]
+fn dev_console_is_the_terminal() {
+    let script = "echo '== console'; stat -c '%F %t' /dev/console; grep -c ' /dev/console ' /proc/self/mountinfo; \
+                  echo '== ctty'; cut -d' ' -f7 /proc/self/stat; set -- $(stat -L -c '0x%t 0x%T' /proc/self/fd/0 /dev/console); \
+                  echo $(($1 * 256 + $2)); echo $(($3 * 256 + $4))";
+    let mut b = Bundle::new();
+    b.config["process"]["terminal"] = json!(true);
+    b.sh(script);
+    let (_master, slave) = pty();
+    let out = b.runner().stdin_fd(slave).run();
+    out.assert_code(0);
+    // 136 is 0x88: the major of Unix98 pty slaves.
+    assert_eq!(out.section("console"), "character special file 88\n1\n", "{out:?}");
+    // The controlling terminal (tty_nr in /proc/self/stat), stdin and
+    // /dev/console: one device.
+    let nums: Vec<String> = out.section("ctty").lines().map(String::from).collect();
+    assert!(nums.len() == 3 && nums[0] == nums[1] && nums[1] == nums[2] && nums[0] != "0", "{nums:?}\n{out:?}");
+
+    let mut b = Bundle::new();
+    b.sh("ls /dev/console 2>&1; true");
+    let out = b.run();
+    assert!(out.stdout.contains("No such file"), "{out:?}");
 }
 
 /// With the host's own /dev bound (`rbind`), nsinit makes nothing in it: a

@@ -21,7 +21,8 @@
 //!    table.
 //! 3. Masked files get `/dev/null` bound over them, read-only: crun binds
 //!    the host's (devtmpfs, `relatime`), nsinit the container's own (on the
-//!    /dev tmpfs, `nosuid`). The line becomes `/null <path> ro (/dev/null)`.
+//!    /dev tmpfs, `nosuid`; or in the image's /dev when there is no /dev
+//!    mount). The line becomes `/null <path> ro (/dev/null)`.
 //! 4. Filesystems that are read-only from the start (sysfs, the empty tmpfs
 //!    over masked directories): nsinit mounts them with MS_RDONLY, so their
 //!    superblock is read-only too (as runc does); crun mounts them writable
@@ -112,10 +113,16 @@ fn normalise_mount(line: &str, who: Who) -> Option<String> {
         }
         return Some(format!("{target} (cgroup tmpfs)"));
     }
-    // 3. /dev/null over masked files.
-    if root == "/null" {
+    // 3. /dev/null over masked files: the container's own is on its /dev
+    // tmpfs, or in the image's /dev (no /dev mount).
+    let own_null = who == Who::Nsinit && root.ends_with("/rootfs/dev/null");
+    if root == "/null" || own_null {
         assert!(ro, "{who:?}: a masked file is not read-only: {line}");
-        let want = if who == Who::Crun { "devtmpfs" } else { "tmpfs" };
+        let want = match who {
+            Who::Crun => "devtmpfs",
+            Who::Nsinit if own_null => fstype,
+            Who::Nsinit => "tmpfs",
+        };
         assert_eq!(fstype, want, "{who:?}: which /dev/null: {line}");
         return Some(format!("/null {target} ro (/dev/null)"));
     }
@@ -162,8 +169,15 @@ fn normalise(out: &Output, who: Who, user: &str) -> String {
 fn compare(b: &mut Bundle) {
     b.sh(VIEW);
     let c = crun(b);
+    compare_with(b, c);
+}
+
+/// Compares crun's view `c` with nsinit's of `b` (a bundle of its own when
+/// crun changes the rootfs on disk; its directory is named alike in both).
+fn compare_with(b: &mut Bundle, mut c: Output) {
     c.assert_code(0);
     assert_eq!(c.stderr, "", "crun complained\n{c:?}");
+    b.sh(VIEW);
     let n = b.run();
     n.assert_code(0);
     assert!(n.stderr.lines().all(|l| l.starts_with("nsinit: warning: ")), "nsinit: more than warnings\n{n:?}");
@@ -221,4 +235,22 @@ fn non_root_workload_reopens_its_stdio_as_in_crun() {
     n.assert_code(0);
     assert_eq!(n.stdout, "out\ndone\n", "nsinit\n{n:?}");
     assert!(n.stderr.contains("err\n"), "nsinit\n{n:?}");
+}
+
+/// No `/dev` mount: crun (like runc) makes the default devices and links in
+/// the image's own /dev; so does nsinit.
+#[test]
+fn no_dev_mount_as_crun() {
+    // Both make them on disk: two bundles alike, one for each.
+    let strip = |b: &mut Bundle| {
+        b.mounts().retain(|m| m["destination"] != "/dev");
+        b.sh(VIEW);
+    };
+    let (mut for_crun, mut b) = (Bundle::new(), Bundle::new());
+    strip(&mut for_crun);
+    strip(&mut b);
+    let mut c = crun(&for_crun);
+    let (from, to) = (for_crun.path().to_str().unwrap(), b.path().to_str().unwrap());
+    c.stdout = c.stdout.replace(from, to);
+    compare_with(&mut b, c);
 }

@@ -1,22 +1,29 @@
-//! `/dev`: the spec's `linux.devices`, and — when `/dev` is a fresh tmpfs —
-//! the devices every runtime provides (null, zero, full, random, urandom,
-//! tty) and the usual symlinks (fd, stdin, stdout, stderr, ptmx), as runc and
-//! crun do. A `/dev` bound from the host is left alone.
+//! `/dev`: the spec's `linux.devices`, and — unless `/dev` is bound from the
+//! host — the devices every runtime provides (null, zero, full, random,
+//! urandom, tty), the usual symlinks (fd, stdin, stdout, stderr, ptmx) and,
+//! with `process.terminal`, `/dev/console`: runc and crun make them whether
+//! `/dev` is a fresh tmpfs or the image's own directory. A `/dev` bound
+//! from the host is left alone (runc: no device setup then).
 //!
 //! A device is made with mknod; where that is not permitted (a user
 //! namespace) the host's device at the same path is bound over an empty
-//! file instead.
+//! file instead. Every node is made in a directory that in-root resolution
+//! opened, and only a node made here is chowned, through a descriptor of
+//! that very node: nothing the image or the spec names can lead a chown
+//! outside the root (a device `/..` once chowned the host directory
+//! holding it).
 
 use super::resolve::{self, Kind, cpath, split_last};
+use super::{MOVE_MOUNT_F_EMPTY_PATH, OPEN_TREE_CLONE};
 use crate::diag::{self, Error, Object, Reason, Result};
 use crate::spec::{Device, Spec, Str};
-use crate::sys::{self, Errno, Fd};
+use crate::sys::{self, Errno, Fd, OwnedFd};
 
 /// The default devices (runc's `DefaultSimpleDevices` plus tty).
 const DEFAULTS: [(&str, u64, u64); 6] =
     [("/dev/null", 1, 3), ("/dev/zero", 1, 5), ("/dev/full", 1, 7), ("/dev/random", 1, 8), ("/dev/urandom", 1, 9), ("/dev/tty", 5, 0)];
 
-/// Links in a fresh /dev: (name, target).
+/// Links in /dev: (name, target).
 const LINKS: [(&str, &str); 5] = [
     ("fd", "/proc/self/fd"),
     ("stdin", "/proc/self/fd/0"),
@@ -31,22 +38,24 @@ pub fn create<'a>(root: Fd, spec: &Spec<'a>) -> Result<'a, ()> {
     if bound {
         return Ok(());
     }
-    let fresh = dev.is_some_and(|m| m.fstype.is_some_and(|t| t.to_bytes() == b"tmpfs"));
-    if spec.linux.devices.is_empty() && !fresh {
+    // Without a root of its own nsinit was injected into a container its
+    // runtime set up: its /dev is the runtime's business.
+    let defaults = spec.root.path.is_some();
+    if spec.linux.devices.is_empty() && !defaults {
         return Ok(());
     }
     // Modes are exactly as asked: no umask on device nodes (runc: umask 0).
     let old = sys::umask_get_set(0);
-    let r = make_all(root, spec, fresh);
+    let r = make_all(root, spec, defaults);
     sys::umask(old);
     r
 }
 
-fn make_all<'a>(root: Fd, spec: &Spec<'a>, fresh: bool) -> Result<'a, ()> {
+fn make_all<'a>(root: Fd, spec: &Spec<'a>, defaults: bool) -> Result<'a, ()> {
     for d in &spec.linux.devices {
         make(root, d).map_err(|e| Error::new("device", Object::Name(d.path.to_bytes()), Reason::Errno(e)))?;
     }
-    if !fresh {
+    if !defaults {
         return Ok(());
     }
     let dev = resolve::ensure(root, b"/dev", Kind::Dir).map_err(|e| Error::new("device", Object::Name(b"/dev"), Reason::Errno(e)))?;
@@ -77,9 +86,33 @@ fn make_all<'a>(root: Fd, spec: &Spec<'a>, fresh: bool) -> Result<'a, ()> {
             Err(e) => return Err(err(e)),
         }
     }
+    if spec.process.terminal && sys::isatty(0) {
+        console(root).map_err(|e| Error::new("device", Object::Name(b"/dev/console"), Reason::Errno(e)))?;
+    }
     diag::trace("devices", Object::Name(b"/dev"));
     Ok(())
 }
+
+/// `/dev/console`: the terminal nsinit was given on stdin, bound over an
+/// empty file, as runc and crun bind the container's pty there. The bind is
+/// made from the terminal's path (`/proc/self/fd/0`'s target, checked to be
+/// the same device): stdin itself was opened in the parent's mount
+/// namespace, whose mounts the kernel will not clone into this one.
+fn console(root: Fd) -> core::result::Result<(), Errno> {
+    let mut buf = [0u8; 256];
+    let name = sys::readlinkat(sys::AT_FDCWD, c"/proc/self/fd/0", &mut buf)?;
+    let mut pbuf = [0u8; 258];
+    let path = cpath(&mut pbuf, name)?;
+    let tty = OwnedFd::new(sys::open_tree(sys::AT_FDCWD, path, OPEN_TREE_CLONE)?);
+    if sys::fstat(tty.fd())?.st_rdev != sys::fstat(0)?.st_rdev {
+        return Err(Errno::ENXIO);
+    }
+    let target = resolve::ensure(root, b"/dev/console", Kind::File)?;
+    sys::move_mount(tty.fd(), c"", target.fd(), c"", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+}
+
+/// move_mount(2): the target is `to_dirfd` itself.
+const MOVE_MOUNT_T_EMPTY_PATH: u32 = 0x40;
 
 /// makedev(3) for Linux's 32-bit major and minor.
 pub fn makedev(major: u64, minor: u64) -> u64 {
@@ -92,13 +125,17 @@ fn make(root: Fd, d: &Device) -> core::result::Result<(), Errno> {
     make_in(root, &parent, name, d)
 }
 
-/// Makes `d` as `name` in the directory `parent`.
-fn make_in(root: Fd, parent: &sys::OwnedFd, name: &[u8], d: &Device) -> core::result::Result<(), Errno> {
+/// Makes `d` as `name` in the directory `parent`. `name` is one component
+/// (the spec refuses `..`). A name that exists already is left as it is,
+/// as runc does; only a node made here is chowned, through a descriptor of
+/// that node (O_PATH, not following a symlink), checked to be what was made.
+fn make_in(root: Fd, parent: &OwnedFd, name: &[u8], d: &Device) -> core::result::Result<(), Errno> {
     let mut nbuf = [0u8; 256];
     let cname = cpath(&mut nbuf, name)?;
     let mode = d.kind | d.file_mode.unwrap_or(0o666);
     match sys::mknodat(parent.fd(), cname, mode, makedev(d.major, d.minor)) {
-        Ok(()) | Err(Errno::EEXIST) => {}
+        Ok(()) => {}
+        Err(Errno::EEXIST) => return Ok(()),
         Err(Errno::EPERM) => {
             // No mknod here (user namespace): bind the host's device.
             let target = resolve::ensure(root, d.path.to_bytes(), Kind::File)?;
@@ -112,7 +149,12 @@ fn make_in(root: Fd, parent: &sys::OwnedFd, name: &[u8], d: &Device) -> core::re
     if (uid, gid) == (0, 0) && sys::geteuid() == 0 && sys::getegid() == 0 {
         return Ok(());
     }
-    sys::fchownat(parent.fd(), cname, uid, gid, libc::AT_SYMLINK_NOFOLLOW)
+    let node = OwnedFd::new(sys::openat(parent.fd(), cname, libc::O_PATH | libc::O_NOFOLLOW, 0)?);
+    let st = sys::fstat(node.fd())?;
+    if st.st_mode & libc::S_IFMT != d.kind || st.st_rdev != makedev(d.major, d.minor) {
+        return Err(Errno::EEXIST);
+    }
+    sys::fchownat(node.fd(), c"", uid, gid, libc::AT_EMPTY_PATH)
 }
 
 #[cfg(test)]

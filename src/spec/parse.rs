@@ -154,8 +154,18 @@ fn syscall_name(s: &[u8]) -> Option<&'static str> {
     if s.is_empty() { Some("empty syscall name") } else { None }
 }
 
+/// A path inside the container (mount destination, device, masked and
+/// read-only path, cwd): absolute, and without `..`, which OCI's clean
+/// paths never hold and which, taken as a name in its parent (a device
+/// `/..`), named the directory holding the root.
 fn absolute(s: &[u8]) -> Option<&'static str> {
-    if s.first() == Some(&b'/') { None } else { Some("must be an absolute path") }
+    if s.first() != Some(&b'/') {
+        return Some("must be an absolute path");
+    }
+    if s.split(|&c| c == b'/').any(|c| c == b"..") {
+        return Some("must not have \"..\" components");
+    }
+    None
 }
 
 fn env_entry(s: &[u8]) -> Option<&'static str> {

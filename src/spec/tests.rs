@@ -1369,6 +1369,14 @@ fn value_checks() {
         ("relative masked path", r#"{"linux":{"maskedPaths":["/a","proc/kcore"]}}"#, "nsinit: spec: linux.maskedPaths[1]: must be an absolute path"),
         ("relative readonly path", r#"{"linux":{"readonlyPaths":[""]}}"#, "nsinit: spec: linux.readonlyPaths[0]: must be an absolute path"),
         ("relative device path", r#"{"linux":{"devices":[{"path":"dev/null","type":"c","major":1,"minor":3}]}}"#, "nsinit: spec: linux.devices[0].path: must be an absolute path"),
+        // ".." names what is outside the root when taken as a name in its
+        // parent: a device "/.." chowned the host directory holding the root.
+        ("device /..", r#"{"linux":{"devices":[{"path":"/..","type":"c","major":1,"minor":3,"uid":4242,"gid":4242}]}}"#, r#"nsinit: spec: linux.devices[0].path: must not have ".." components"#),
+        ("device /dev/../..", r#"{"linux":{"devices":[{"path":"/dev/../..","type":"c","major":1,"minor":3}]}}"#, r#"nsinit: spec: linux.devices[0].path: must not have ".." components"#),
+        ("mount destination ..", r#"{"mounts":[{"destination":"/proc/../..","type":"proc"}]}"#, r#"nsinit: spec: mounts[0].destination: must not have ".." components"#),
+        ("masked path ..", r#"{"linux":{"maskedPaths":["/a/../../b"]}}"#, r#"nsinit: spec: linux.maskedPaths[0]: must not have ".." components"#),
+        ("readonly path ..", r#"{"linux":{"readonlyPaths":["/.."]}}"#, r#"nsinit: spec: linux.readonlyPaths[0]: must not have ".." components"#),
+        ("cwd ..", r#"{"process":{"cwd":"/tmp/.."}}"#, r#"nsinit: spec: process.cwd: must not have ".." components"#),
         ("unknown device type", r#"{"linux":{"devices":[{"path":"/dev/x","type":"x"}]}}"#, r#"nsinit: spec: linux.devices[0].type: unknown device type "x""#),
         ("device type a", r#"{"linux":{"devices":[{"path":"/dev/x","type":"a"}]}}"#, r#"nsinit: spec: linux.devices[0].type: unknown device type "a""#),
         ("char device without major", r#"{"linux":{"devices":[{"path":"/dev/c","type":"c","minor":3}]}}"#, r#"nsinit: spec: linux.devices[0]: required field "major" is missing"#),

@@ -195,6 +195,8 @@ enum Input {
     /// A pipe the test holds ([`Running::close_stdin`]): a workload can
     /// block reading it without a timer.
     Pipe,
+    /// A descriptor of the test's (a pty's slave side).
+    Fd(OwnedFd),
 }
 
 type Hook = Box<dyn FnMut() -> io::Result<()> + Send + Sync>;
@@ -292,6 +294,12 @@ impl Run {
         self
     }
 
+    /// Stdin is `fd` (e.g. the slave side of a pty: a terminal).
+    pub fn stdin_fd(mut self, fd: impl Into<OwnedFd>) -> Run {
+        self.stdin = Input::Fd(fd.into());
+        self
+    }
+
     /// Stdin is a pipe held open by the test until [`Running::close_stdin`]
     /// or the end of the run.
     pub fn stdin_pipe(mut self) -> Run {
@@ -363,10 +371,24 @@ impl Run {
         if let Some(dir) = &cwd {
             c.current_dir(dir);
         }
-        c.stdin(match stdin {
-            Input::Null => Stdio::null(),
-            Input::Bytes(_) | Input::Pipe => Stdio::piped(),
-        });
+        let bytes = match stdin {
+            Input::Null => {
+                c.stdin(Stdio::null());
+                None
+            }
+            Input::Fd(fd) => {
+                c.stdin(Stdio::from(fd));
+                None
+            }
+            Input::Bytes(b) => {
+                c.stdin(Stdio::piped());
+                Some(b)
+            }
+            Input::Pipe => {
+                c.stdin(Stdio::piped());
+                None
+            }
+        };
         c.stdout(Stdio::piped()).stderr(Stdio::piped());
         // Its own process group: the hang guard kills the group.
         c.process_group(0);
@@ -402,7 +424,7 @@ impl Run {
         }
 
         let mut io = Watched::new(child, deadline);
-        if let Input::Bytes(b) = stdin {
+        if let Some(b) = bytes {
             let mut s = io.stdin.take().expect("stdin piped");
             thread::spawn(move || {
                 // The run may exit without reading: EPIPE is fine.
@@ -702,6 +724,23 @@ pub fn kill(pid: i32, sig: i32) {
     // SAFETY: kill(2) has no memory-safety preconditions.
     let r = unsafe { libc::kill(pid, sig) };
     assert_eq!(r, 0, "kill({pid}, {sig}): {}", io::Error::last_os_error());
+}
+
+/// A new pty: (master, slave), both close-on-exec; the slave is nobody's
+/// controlling terminal.
+pub fn pty() -> (OwnedFd, OwnedFd) {
+    let (mut m, mut s) = (0, 0);
+    // SAFETY: openpty writes two descriptors; the name, termios and
+    // winsize arguments may be NULL.
+    let r = unsafe { libc::openpty(&mut m, &mut s, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) };
+    assert_eq!(r, 0, "openpty: {}", io::Error::last_os_error());
+    // SAFETY: fresh descriptors owned by nobody else.
+    let (m, s) = unsafe { (OwnedFd::from_raw_fd(m), OwnedFd::from_raw_fd(s)) };
+    for fd in [&m, &s] {
+        // SAFETY: plain fcntl on a descriptor we own.
+        unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
+    (m, s)
 }
 
 /// A close-on-exec pipe: (read end, write end).
