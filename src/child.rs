@@ -99,9 +99,7 @@ fn steps(plan: &Plan, reached_exec: &mut bool, gate: &sys::clone::Gate) -> Resul
         load_filter(plan).map_err(setup)?;
     }
     *reached_exec = true;
-    let e = exec::execvp(plan.command);
-    let name = plan.command.argv.get(0).map_or(&b""[..], |a| a.to_bytes());
-    Err((Error::new("exec", Object::Name(name), Reason::Errno(e)), exec::failure_status(e)))
+    Err(exec::failure(plan.command, exec::execvp(plan.command)))
 }
 
 /// In spec mode a new session, as runc and crun start every container

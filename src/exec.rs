@@ -2,6 +2,7 @@
 //! child starts, and the PATH search (`execvp` semantics) the child runs.
 
 use crate::diag::{Error, Object, Reason, Result};
+use crate::resolve;
 use crate::spec::{MAX_ARGS, MAX_ENV, Str};
 use crate::sys::{self, Errno, cell::Once, cstr::CArray};
 use core::ffi::CStr;
@@ -15,9 +16,31 @@ pub struct Command {
     /// Socket activation: descriptors 3 .. 3+n stay open for the workload,
     /// whose LISTEN_PID is rewritten to its own pid (as catatonit does).
     pub listen_fds: u32,
+    /// nsinit's own executable (device, inode), which the workload may not
+    /// be (see `own_binary`); None: no such check.
+    pub refuse: Option<(u64, u64)>,
 }
 
-static COMMAND: Once<Command> = Once::new(Command { argv: CArray::new(), envp: CArray::new(), listen_fds: 0 });
+static COMMAND: Once<Command> = Once::new(Command { argv: CArray::new(), envp: CArray::new(), listen_fds: 0, refuse: None });
+
+/// nsinit's own executable as (device, inode), from `/proc/self/exe`.
+///
+/// An image can link a program to `/proc/self/exe`: the workload's execve,
+/// made by nsinit's child, would start the host's nsinit binary (the shape
+/// of runc's CVE-2019-5736), whose descriptor and host path other
+/// processes of the container could then reach. In spec mode the workload
+/// may not be nsinit's own file. (In reaper mode the runtime has put the
+/// binary in the container's filesystem itself, as docker-init.) None when
+/// /proc is not there to ask.
+pub fn own_binary() -> Option<(u64, u64)> {
+    sys::fstatat(sys::AT_FDCWD, c"/proc/self/exe", 0).ok().map(|st| (st.st_dev, st.st_ino))
+}
+
+/// What execvp returns for a candidate that is nsinit's own binary: no
+/// errno the kernel returns is negative.
+fn refused() -> Errno {
+    Errno::new(-1)
+}
 
 /// The systemd socket-activation protocol: when nsinit's environment says
 /// LISTEN_PID=<nsinit's pid> and LISTEN_FDS=<n>, the parent passed n
@@ -98,34 +121,91 @@ pub fn add_home(c: &mut Command, uid: u32) -> Result<'static, ()> {
         return Ok(());
     }
     let Some(buf) = HOME.take() else { return Ok(()) };
-    let mut passwd = [0u8; 4096];
-    let text = read_small(c"/etc/passwd", &mut passwd);
-    let home = home_of(text, uid).filter(|h| !h.is_empty() && h.len() + 6 <= buf.len()).unwrap_or(b"/");
-    let len = 5 + home.len();
-    if let Some(dst) = buf.get_mut(..len + 1) {
-        let (k, rest) = dst.split_at_mut(5);
-        k.copy_from_slice(b"HOME=");
-        let (v, nul) = rest.split_at_mut(home.len());
-        v.copy_from_slice(home);
-        if let Some(z) = nul.first_mut() {
-            *z = 0;
+    let (key, value) = buf.split_at_mut(5);
+    key.copy_from_slice(b"HOME=");
+    // Room for the NUL after the home.
+    let room = value.len() - 1;
+    let len = match passwd_home(uid, value.get_mut(..room).unwrap_or(&mut [])) {
+        Some(n) if n > 0 => n,
+        _ => {
+            if let Some(slash) = value.first_mut() {
+                *slash = b'/';
+            }
+            1
         }
+    };
+    if let Some(z) = value.get_mut(len) {
+        *z = 0;
     }
-    let entry = CStr::from_bytes_with_nul(buf.get(..=len).unwrap_or(&[])).unwrap_or(c"HOME=/");
+    let entry = CStr::from_bytes_with_nul(buf.get(..=5 + len).unwrap_or(&[])).unwrap_or(c"HOME=/");
     c.envp.push(entry).map_err(|_| Error::new("exec", Object::Name(b"env"), Reason::Text("too many entries with HOME added")))
 }
 
-/// The start of a small file (what fits), or nothing when it cannot be read.
-fn read_small<'b>(path: &CStr, buf: &'b mut [u8]) -> &'b [u8] {
-    let Ok(fd) = sys::openat(sys::AT_FDCWD, path, libc::O_RDONLY, 0).map(sys::OwnedFd::new) else { return &[] };
-    let mut len = 0;
-    while let Some(room) = buf.get_mut(len..).filter(|r| !r.is_empty()) {
-        match sys::read(fd.fd(), room) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => len += n,
-        }
+/// The home of `uid` from the container's /etc/passwd, copied into `out`;
+/// its length. The file is the image's: it is opened inside the root
+/// without magic links (a link to `/proc/self/fd/0` would swallow the
+/// container's stdin, one into a descriptor a parent leaked would read a
+/// host file), without blocking (a FIFO would hang PID 1), only as a
+/// regular file, and read in bounded chunks up to the user's line, however
+/// large the file is.
+fn passwd_home(uid: u32, out: &mut [u8]) -> Option<usize> {
+    let root = sys::OwnedFd::new(sys::openat(sys::AT_FDCWD, c"/", libc::O_PATH | libc::O_DIRECTORY, 0).ok()?);
+    let flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY;
+    let fd = resolve::openat2(root.fd(), c"/etc/passwd", flags, 0, resolve::IN_ROOT).map(sys::OwnedFd::new).ok()?;
+    if sys::fstat(fd.fd()).ok()?.st_mode & libc::S_IFMT != libc::S_IFREG {
+        return None;
     }
-    buf.get(..len).unwrap_or(&[])
+    let mut chunk = [0u8; 4096];
+    let home = find_home(|b| sys::read(fd.fd(), b).unwrap_or(0), uid, &mut chunk)?;
+    let dst = out.get_mut(..home.len())?;
+    dst.copy_from_slice(home);
+    Some(home.len())
+}
+
+/// Reads lines with `read` (0: the end) through `buf` until one gives the
+/// home of `uid`, which is returned inside `buf`. A line longer than `buf`
+/// is skipped (no real passwd line is).
+fn find_home<'b>(mut read: impl FnMut(&mut [u8]) -> usize, uid: u32, buf: &'b mut [u8]) -> Option<&'b [u8]> {
+    let (mut len, mut skipping) = (0usize, false);
+    loop {
+        let n = read(buf.get_mut(len..).unwrap_or(&mut []));
+        let end = len + n;
+        let eof = n == 0;
+        // The complete lines in buf[..end] (and, at the end, the rest).
+        let mut start = 0;
+        let mut found = None;
+        while let Some(nl) = buf.get(start..end).and_then(|b| b.iter().position(|&c| c == b'\n')) {
+            let line = start..start + nl;
+            start += nl + 1;
+            if core::mem::take(&mut skipping) {
+                continue;
+            }
+            if buf.get(line.clone()).and_then(|l| home_of(l, uid)).is_some() {
+                found = Some(line);
+                break;
+            }
+        }
+        if found.is_none() && eof && !skipping && start < end && buf.get(start..end).and_then(|l| home_of(l, uid)).is_some() {
+            found = Some(start..end);
+        }
+        if let Some(line) = found {
+            let home = home_of(buf.get(line.clone())?, uid)?;
+            // The home is a subslice of the line: its offset in buf.
+            let at = line.start + (home.as_ptr() as usize - buf.get(line.start..)?.as_ptr() as usize);
+            return buf.get(at..at + home.len());
+        }
+        if eof {
+            return None;
+        }
+        if start == 0 && end == buf.len() {
+            // A line longer than the buffer: drop it up to its newline.
+            skipping = true;
+            len = 0;
+            continue;
+        }
+        buf.copy_within(start..end, 0);
+        len = end - start;
+    }
 }
 
 /// The home directory of `uid` in an /etc/passwd text.
@@ -187,12 +267,24 @@ fn join<'b>(buf: &'b mut [u8], dir: &[u8], name: &[u8]) -> Option<&'b CStr> {
     CStr::from_bytes_with_nul(out).ok()
 }
 
+/// execve of `p` unless it is the file `c.refuse` names (then `refused()`).
+/// Checked by path just before the execve: at a container's start nothing
+/// of the container runs yet to swap the file in between.
+fn execve_checked<const E: usize>(c: &Command, p: &CStr, envp: &CArray<'_, E>) -> Errno {
+    if let Some(own) = c.refuse {
+        if sys::fstatat(sys::AT_FDCWD, p, 0).is_ok_and(|st| (st.st_dev, st.st_ino) == own) {
+            return refused();
+        }
+    }
+    sys::execve(p, &c.argv, envp)
+}
+
 /// execvp: returns only on failure, with the errno to report. Runs in the
 /// child: with socket activation, the environment gets LISTEN_PID=<own pid>.
 pub fn execvp(c: &Command) -> Errno {
     let Some(file) = c.argv.get(0) else { return Errno::ENOENT };
     if c.listen_fds == 0 {
-        return search(file, path_of(&c.envp), |p| sys::execve(p, &c.argv, &c.envp));
+        return search(file, path_of(&c.envp), |p| execve_checked(c, p, &c.envp));
     }
     let mut buf = [0u8; 32];
     let Some(pid_entry) = listen_pid_entry(sys::getpid(), &mut buf) else { return Errno::EINVAL };
@@ -203,7 +295,18 @@ pub fn execvp(c: &Command) -> Errno {
             return Errno::E2BIG;
         }
     }
-    search(file, path_of(&env), |p| sys::execve(p, &c.argv, &env))
+    search(file, path_of(&env), |p| execve_checked(c, p, &env))
+}
+
+/// The failed execve as the one line to print and the exit status: 127
+/// when not found, 126 otherwise (as for a shell), and 126 for nsinit's
+/// own binary.
+pub fn failure(c: &Command, e: Errno) -> (Error<'static>, i32) {
+    let name = c.argv.get(0).map_or(&b""[..], |a| a.to_bytes());
+    if e == refused() {
+        return (Error::new("exec", Object::Name(name), Reason::Text("is nsinit's own binary: refused")), 126);
+    }
+    (Error::new("exec", Object::Name(name), Reason::Errno(e)), failure_status(e))
 }
 
 /// `LISTEN_PID=<pid>` NUL-terminated in buf.
@@ -262,6 +365,38 @@ mod tests {
         let (seen, e) = tried(c"sh", &format!("{long}:/bin"), &[]);
         assert_eq!(seen, ["/bin/sh"]);
         assert_eq!(e, Errno::ENOENT);
+    }
+
+    #[test]
+    fn finds_home_in_any_chunking() {
+        let mut big = String::new();
+        for i in 0..5000 {
+            big.push_str(&format!("user{i}:x:{}:100::/home/user{i}:/bin/sh\n", 20000 + i));
+        }
+        let long = format!("{}:x:1000:1::/nope:/bin/sh\n", "l".repeat(9000));
+        let rows: Vec<(&str, String, u32, Option<&str>)> = vec![
+            ("first line", "root:x:0:0:root:/root:/bin/sh\n".into(), 0, Some("/root")),
+            ("no newline at the end", "a:x:1:1::/a:/bin/sh\nb:x:2:2::/b:/bin/sh".into(), 2, Some("/b")),
+            ("past 4 KiB", format!("{big}me:x:4242:1::/home/me:/bin/sh\n"), 4242, Some("/home/me")),
+            ("an over-long line is skipped", format!("{long}me:x:1000:1::/home/me:/bin/sh\n"), 1000, Some("/home/me")),
+            ("the first of two", "a:x:7:1::/one:/bin/sh\nb:x:7:1::/two:/bin/sh\n".into(), 7, Some("/one")),
+            ("absent", big.clone(), 1, None),
+            ("empty", String::new(), 0, None),
+        ];
+        for (name, text, uid, want) in rows {
+            for chunk in [1, 7, 100, 4096] {
+                let mut src = text.as_bytes();
+                let read = |b: &mut [u8]| {
+                    let n = b.len().min(chunk).min(src.len());
+                    b[..n].copy_from_slice(&src[..n]);
+                    src = &src[n..];
+                    n
+                };
+                let mut buf = [0u8; 4096];
+                let got = find_home(read, uid, &mut buf).map(|h| String::from_utf8_lossy(h).into_owned());
+                assert_eq!(got.as_deref(), want, "{name}, chunks of {chunk}");
+            }
+        }
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod input;
 pub mod json;
 pub mod mount;
 pub mod reaper;
+pub mod resolve;
 pub mod rlimits;
 pub mod rootfs;
 pub mod seccomp;

@@ -34,6 +34,11 @@ extern "C" fn main(_argc: i32, argv: *const *const c_char, envp: *const *const c
 
 fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     let start = sys::monotonic_us();
+    // 0. Not dumpable before anything else: no ptrace, no /proc/N/mem,
+    // environ or exe for anyone else of the container, even while nsinit
+    // blocks reading a spec (a workload that re-executes nsinit's binary is
+    // refused, but the first defence is here).
+    sys::set_dumpable(false).at("harden", Object::Name(b"dumpable"))?;
     // 1. The command line; nothing has changed yet.
     let opts = cli::parse(argv.iter(), envp.iter())
         .map_err(|e| Error::new("cli", Object::Name(e.arg), Reason::Text(e.why)))?;
@@ -68,11 +73,11 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         warn_spec(spec);
         return check(&opts, spec);
     }
-    // 3. PID 1's own set-up: not dumpable (no ptrace, no /proc/1/mem or
-    // environ for the workload), signals, subreaper, parent-death signal.
-    sys::set_dumpable(false).at("harden", Object::Name(b"dumpable"))?;
+    // 3. PID 1's own set-up: signals, subreaper, parent-death signal.
     let signals = reaper::block()?;
     become_reaper(&opts)?;
+    // nsinit's own file, asked while the parent's /proc is still there.
+    let own = spec.and_then(|_| exec::own_binary());
     // 4. The container, from the inside.
     if let Some(spec) = spec {
         system::loopback_up(spec)?;
@@ -93,6 +98,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     if let Some(s) = spec.filter(|s| s.process.env_given) {
         exec::add_home(command, s.process.user.uid)?;
     }
+    command.refuse = own;
     let plan = child::Plan {
         command,
         spec,

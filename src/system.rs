@@ -2,7 +2,7 @@
 //! sysctls, and the OOM score.
 
 use crate::diag::{self, At, Error, Object, Reason, Result};
-use crate::rootfs::resolve::{self, cpath};
+use crate::resolve::{self, cpath};
 use crate::spec::Spec;
 use crate::sys::{self, Errno, OwnedFd};
 

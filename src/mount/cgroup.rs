@@ -15,7 +15,7 @@
 use super::finish;
 use super::options::flags_to_attrs;
 use crate::diag::{self, Error, Object, Reason};
-use crate::rootfs::resolve::{self, Kind, cpath};
+use crate::resolve::{self, Kind, cpath};
 use crate::spec::{Mount, Spec};
 use crate::sys::{self, Errno, Fd, OwnedFd, cell::Once};
 use libc::{MS_BIND, MS_RDONLY, MS_REC};

@@ -5,7 +5,7 @@ pub mod cgroup;
 pub mod options;
 
 use crate::diag::{self, Error, Object, Reason};
-use crate::rootfs::resolve::{self, Kind};
+use crate::resolve::{self, Kind};
 use crate::spec::{Mount, Spec, Str};
 use crate::sys::{self, Errno, Fd, OwnedFd};
 use core::ffi::CStr;

@@ -13,7 +13,7 @@
 //! outside the root (a device `/..` once chowned the host directory
 //! holding it).
 
-use super::resolve::{self, Kind, cpath, split_last};
+use crate::resolve::{self, Kind, cpath, split_last};
 use super::{MOVE_MOUNT_F_EMPTY_PATH, OPEN_TREE_CLONE};
 use crate::diag::{self, Error, Object, Reason, Result};
 use crate::spec::{Device, Spec, Str};

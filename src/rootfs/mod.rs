@@ -8,11 +8,10 @@
 //! is pivoted.
 
 mod devices;
-pub mod resolve;
 
 use crate::diag::{self, At, Error, Object, Reason, Result};
 use crate::mount::{self, options::MOUNT_ATTR_RDONLY};
-use crate::rootfs::resolve::Kind;
+use crate::resolve::{self, Kind};
 use crate::spec::Spec;
 use crate::sys::{self, Errno, OwnedFd};
 use core::ffi::CStr;

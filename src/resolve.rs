@@ -12,7 +12,8 @@ use core::ffi::CStr;
 
 /// RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS (linux/openat2.h): `/` and `..`
 /// stop at the root, and /proc magic links cannot jump out of it.
-const RESOLVE: u64 = 0x10 | 0x02;
+pub const IN_ROOT: u64 = 0x10 | 0x02;
+const RESOLVE: u64 = IN_ROOT;
 
 /// `openat2`, again while it says EAGAIN: with RESOLVE_IN_ROOT the kernel
 /// gives up when a rename or mount anywhere raced the lookup, and asks to
