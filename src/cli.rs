@@ -36,6 +36,8 @@ pub struct Options<'a> {
     /// Exit statuses to report as 0 (`-e`), one bit each.
     pub expect: [u64; 4],
     pub trace: bool,
+    /// `--enter PID`: join that running container instead of making one.
+    pub enter: Option<i32>,
 }
 
 impl Options<'_> {
@@ -69,6 +71,7 @@ pub fn parse<'a>(
         pdeathsig: None,
         expect: [0; 4],
         trace: false,
+        enter: None,
     };
     let mut args = argv.enumerate().skip(1);
     let mut spec_given = false;
@@ -117,6 +120,11 @@ pub fn parse<'a>(
                     o.spec = SpecSource::Path(v);
                     spec_given = true;
                 }
+                b"enter" => {
+                    let v = value(attached)?.to_bytes();
+                    let pid = crate::text::parse_u32(v).and_then(|n| i32::try_from(n).ok()).filter(|&n| n > 0);
+                    o.enter = Some(pid.ok_or(CliError { arg: v, why: "not a process id" })?);
+                }
                 b"check" => flag(&mut o, Mode::Check)?,
                 b"version" => flag(&mut o, Mode::Version)?,
                 b"help" => flag(&mut o, Mode::Help)?,
@@ -161,9 +169,11 @@ pub fn parse<'a>(
             }
         }
     }
+    let mut env_spec = false;
     for e in env {
         let e = e.to_bytes();
         if let Some(v) = e.strip_prefix(b"NSINIT_SPEC_FD=") {
+            env_spec = !spec_given;
             if !spec_given {
                 o.spec = SpecSource::Fd(parse_fd(v).ok_or(CliError { arg: e, why: "not a file descriptor" })?);
             }
@@ -172,6 +182,11 @@ pub fn parse<'a>(
         } else if let Some(v) = e.strip_prefix(b"NSINIT_TRACE=") {
             o.trace |= !v.is_empty() && v != b"0";
         }
+    }
+    // The command entered runs with the spec's confinement: there is no
+    // entering without one.
+    if o.enter.is_some() && !spec_given && !env_spec && o.mode == Mode::Run {
+        return err(b"--enter", "needs a spec (--spec-fd N or --spec PATH)");
     }
     Ok(o)
 }
@@ -182,6 +197,7 @@ fn parse_fd(v: &[u8]) -> Option<i32> {
 
 pub const HELP: &str = "\
 usage: nsinit [OPTIONS] [-- CMD [ARG...]]
+       nsinit --enter PID (--spec-fd N | --spec PATH) [-- CMD [ARG...]]
 
 A static init for Linux containers: reads an OCI spec, sets the container up
 from the inside, runs CMD (or process.args) as its child, forwards signals,
@@ -194,6 +210,8 @@ reaps zombies and exits with the workload's status.
   -g            forward signals to the workload's process group
   -p SIGNAL     ask for SIGNAL when nsinit's parent dies (e.g. -p SIGKILL)
   -e CODE       report workload exit status CODE as 0 (repeatable)
+  --enter PID   run CMD (or process.args) inside the running container whose
+                init is PID, confined by the spec's process as its workload
   --check       validate the spec, print a summary, change nothing
   --trace       one line per setup step on stderr, in us since start
                 (also NSINIT_TRACE=1)
@@ -296,6 +314,25 @@ mod tests {
         ];
         for (args, env, want) in rows {
             assert_eq!(run(args, env).unwrap_err(), *want, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn enter() {
+        let o = run(&["--enter", "42", "--spec", "c.json", "--", "sh"], &[]).unwrap();
+        assert_eq!((o.enter, o.cmd), (Some(42), Some(6)));
+        assert_eq!(run(&["--enter=7", "--spec-fd", "3"], &[]).unwrap().enter, Some(7));
+        assert_eq!(run(&["--enter", "7"], &["NSINIT_SPEC_FD=3"]).unwrap().enter, Some(7));
+        let rows: &[(&[&str], &str)] = &[
+            (&["--enter", "42", "--", "sh"], "--enter: needs a spec (--spec-fd N or --spec PATH)"),
+            (&["--enter", "0", "--spec", "c"], "0: not a process id"),
+            (&["--enter", "-1", "--spec", "c"], "-1: not a process id"),
+            (&["--enter", "x", "--spec", "c"], "x: not a process id"),
+            (&["--enter", "2147483648", "--spec", "c"], "2147483648: not a process id"),
+            (&["--enter"], "--enter: needs a value"),
+        ];
+        for (args, want) in rows {
+            assert_eq!(run(args, &[]).unwrap_err(), *want, "{args:?}");
         }
     }
 

@@ -15,9 +15,11 @@
 )]
 
 pub mod caps;
+pub mod cgroups;
 pub mod cli;
 pub mod child;
 pub mod diag;
+pub mod enter;
 pub mod exec;
 pub mod input;
 pub mod json;

@@ -9,7 +9,7 @@ use nsinit::cli::{self, Mode, Options, SpecSource};
 use nsinit::diag::{self, At, Error, Object, Reason, Result};
 use nsinit::spec::{self, Spec};
 use nsinit::sys::{self, cell::Once, cstr::RawArray};
-use nsinit::{caps, child, exec, input, reaper, rootfs, seccomp, summary, system};
+use nsinit::{caps, child, enter, exec, input, reaper, rootfs, seccomp, summary, system};
 
 // libc is linked for musl's start-up code (crt1 calls `main`) and memcpy & co.
 extern crate libc;
@@ -73,19 +73,31 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         warn_spec(spec);
         return check(&opts, spec);
     }
+    // Entering: nothing the caller leaked may follow into the container.
+    if opts.enter.is_some() {
+        enter::close_inherited()?;
+    }
     // 3. PID 1's own set-up: signals, subreaper, parent-death signal.
     let signals = reaper::block()?;
     become_reaper(&opts)?;
     // nsinit's own file, asked while the parent's /proc is still there.
     let own = spec.and_then(|_| exec::own_binary());
-    // 4. The container, from the inside.
-    if let Some(spec) = spec {
-        system::loopback_up(spec)?;
-        system::oom_score(spec)?;
-        rootfs::enter(spec)?;
-        system::names(spec)?;
-        system::sysctls(spec)?;
-        rootfs::paths(spec)?;
+    // 4. The container, from the inside; or (--enter) joined: its cgroups
+    // and namespaces, its root as the working directory.
+    match (spec, opts.enter) {
+        (Some(spec), Some(pid)) => {
+            system::oom_score(spec)?;
+            enter::join(pid)?;
+        }
+        (Some(spec), None) => {
+            system::loopback_up(spec)?;
+            system::oom_score(spec)?;
+            rootfs::enter(spec)?;
+            system::names(spec)?;
+            system::sysctls(spec)?;
+            rootfs::paths(spec)?;
+        }
+        (None, _) => {}
     }
     // 5. The workload: argv, env, then clone → child steps → execve.
     let command = exec::prepare(
@@ -128,7 +140,9 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     sys::cell::release(command);
     // Warnings only now: a failure is exactly one line, never after them.
     warn_spec(spec);
-    warn_reaper(&opts);
+    if opts.enter.is_none() {
+        warn_reaper(&opts);
+    }
     // 6. PID 1: forward signals, reap zombies, exit with the workload's status.
     let status = reaper::run(signals.fd, pid, opts.group);
     Ok(reaper::exit_code(status, |c| opts.expects(c)))

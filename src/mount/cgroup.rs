@@ -15,13 +15,13 @@
 use super::finish;
 use super::options::flags_to_attrs;
 use crate::diag::{self, Error, Object, Reason};
+use crate::cgroups::{hierarchies, own_path, read_proc};
 use crate::resolve::{self, Kind, cpath};
 use crate::spec::{Mount, Spec};
 use crate::sys::{self, Errno, Fd, OwnedFd, cell::Once};
 use libc::{MS_BIND, MS_RDONLY, MS_REC};
 
-const CGROUP2_SUPER_MAGIC: u64 = 0x6367_7270;
-const HOST_CGROUP: &[u8] = b"/sys/fs/cgroup";
+use crate::cgroups::{CGROUP2_SUPER_MAGIC, HOST_CGROUP};
 
 /// /proc/self/mountinfo and /proc/self/cgroup, read once.
 struct ProcFiles {
@@ -121,131 +121,4 @@ fn concat<'b>(buf: &'b mut [u8], parts: &[&[u8]]) -> Result<&'b core::ffi::CStr,
     }
     *buf.get_mut(len).ok_or(Errno::ENAMETOOLONG)? = 0;
     core::ffi::CStr::from_bytes_with_nul(buf.get(..=len).unwrap_or(&[])).map_err(|_| Errno::EINVAL)
-}
-
-/// Reads a small /proc file whole.
-fn read_proc<'b>(path: &core::ffi::CStr, buf: &'b mut [u8]) -> Result<&'b [u8], Errno> {
-    let fd = OwnedFd::new(sys::openat(sys::AT_FDCWD, path, libc::O_RDONLY, 0)?);
-    let mut len = 0;
-    loop {
-        let room = buf.get_mut(len..).ok_or(Errno::EFBIG)?;
-        if room.is_empty() {
-            return Err(Errno::EFBIG);
-        }
-        match sys::read(fd.fd(), room) {
-            Ok(0) => break,
-            Ok(n) => len += n,
-            Err(Errno::EINTR) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(buf.get(..len).unwrap_or(&[]))
-}
-
-/// A cgroup hierarchy mounted on the host under /sys/fs/cgroup.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Hierarchy<'b> {
-    /// Where the host mounts it, e.g. `/sys/fs/cgroup/cpu`.
-    pub mount_point: &'b [u8],
-    /// The cgroup the mount shows as its root (mountinfo field 4).
-    pub root: &'b [u8],
-    /// `cgroup` or `cgroup2`.
-    pub fstype: &'b [u8],
-    /// Super options, e.g. `rw,cpu` or `rw,name=systemd`.
-    pub options: &'b [u8],
-}
-
-impl<'b> Hierarchy<'b> {
-    /// The directory name under the destination: `cpu`, `systemd`, `unified`.
-    pub fn name(&self) -> &'b [u8] {
-        resolve::split_last(self.mount_point).1
-    }
-
-    /// What identifies it in /proc/self/cgroup: the controllers (and
-    /// `name=`) of a v1 hierarchy; empty for cgroup2.
-    pub fn controllers(&self) -> &'b [u8] {
-        if self.fstype == b"cgroup2" { b"" } else { self.options }
-    }
-}
-
-/// The cgroup mounts directly under /sys/fs/cgroup in a mountinfo text.
-pub fn hierarchies(mountinfo: &[u8]) -> impl Iterator<Item = Hierarchy<'_>> {
-    mountinfo.split(|&c| c == b'\n').filter_map(|line| {
-        let mut f = line.split(|&c| c == b' ');
-        let root = f.nth(3)?;
-        let mount_point = f.next()?;
-        // Optional fields end at "-".
-        let mut rest = f.skip_while(|x| *x != b"-");
-        rest.next()?;
-        let fstype = rest.next()?;
-        let _source = rest.next()?;
-        let options = rest.next()?;
-        let parent = resolve::split_last(mount_point).0;
-        let cg = fstype == b"cgroup" || fstype == b"cgroup2";
-        (cg && parent == HOST_CGROUP).then_some(Hierarchy { mount_point, root, fstype, options })
-    })
-}
-
-/// The path of our cgroup in the hierarchy identified by `controllers`
-/// (its super options; empty for cgroup2), from /proc/self/cgroup: the line
-/// whose controllers are all among the options, the one naming most of them
-/// when several do (`cpu` vs `cpu,cpuacct`).
-pub fn own_path<'b>(cgroup: &'b [u8], controllers: &[u8]) -> Option<&'b [u8]> {
-    let mut best: Option<(usize, &'b [u8])> = None;
-    for line in cgroup.split(|&c| c == b'\n') {
-        let mut f = line.splitn(3, |&c| c == b':');
-        let (Some(_id), Some(ctrls), Some(path)) = (f.next(), f.next(), f.next()) else { continue };
-        let n = if ctrls.is_empty() { 0 } else { ctrls.split(|&c| c == b',').count() };
-        let matches = if controllers.is_empty() {
-            ctrls.is_empty()
-        } else {
-            n > 0 && ctrls.split(|&c| c == b',').all(|c| controllers.split(|&o| o == b',').any(|o| o == c))
-        };
-        if matches && best.is_none_or(|(m, _)| n > m) {
-            best = Some((n, path));
-        }
-    }
-    best.map(|(_, p)| p)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const MOUNTINFO: &str = "\
-23 1 0:21 / /sys rw,nosuid - sysfs sysfs rw
-31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
-32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
-33 31 0:30 /docker /sys/fs/cgroup/cpu,cpuacct rw,relatime shared:5 - cgroup cgroup rw,cpu,cpuacct
-40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd
-41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
-50 41 0:39 / /sys/fs/cgroup/unified/sub rw - cgroup2 cgroup2 rw
-";
-    const CGROUP: &str = "\
-9:name=systemd:/user.slice
-4:memory:/a/b
-2:cpu,cpuacct:/docker/c1
-1:cpu:/x
-0::/unified/path
-";
-
-    #[test]
-    fn finds_hierarchies() {
-        let hs: Vec<_> = hierarchies(MOUNTINFO.as_bytes()).collect();
-        let names: Vec<_> = hs.iter().map(|h| std::str::from_utf8(h.name()).unwrap()).collect();
-        assert_eq!(names, ["cpu", "cpu,cpuacct", "systemd", "unified"]);
-        assert_eq!(hs[1].root, b"/docker");
-        assert_eq!(hs[3].controllers(), b"");
-    }
-
-    #[test]
-    fn finds_own_paths() {
-        let c = CGROUP.as_bytes();
-        assert_eq!(own_path(c, b"rw,name=systemd"), Some(&b"/user.slice"[..]));
-        assert_eq!(own_path(c, b"rw,cpu,cpuacct"), Some(&b"/docker/c1"[..]));
-        assert_eq!(own_path(c, b"rw,memory"), Some(&b"/a/b"[..]));
-        assert_eq!(own_path(c, b"rw,cpu"), Some(&b"/x"[..]));
-        assert_eq!(own_path(c, b""), Some(&b"/unified/path"[..]));
-        assert_eq!(own_path(c, b"rw,pids"), None);
-    }
 }

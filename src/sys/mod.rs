@@ -703,3 +703,27 @@ pub fn if_set_flags(fd: Fd, name: &[u8], set: i16) -> Result<()> {
     field.copy_from_slice(&flags.to_ne_bytes());
     ioctl(fd, libc::SIOCSIFFLAGS as u32, ifr.as_mut_ptr() as usize).map(drop)
 }
+
+// ---------------------------------------------------------------------------
+// Namespaces (`--enter`)
+
+/// `pidfd_open(pid, 0)`: a descriptor for the process `pid`, which setns
+/// accepts to join several of its namespaces at once (Linux 5.8).
+pub fn pidfd_open(pid: i32) -> Result<Fd> {
+    // SAFETY: touches no memory.
+    unsafe { syscall!(Sysno::pidfd_open, pid, 0) }.map(|fd| fd as Fd)
+}
+
+/// `pidfd_send_signal(pidfd, 0, NULL, 0)`: Ok while the process lives.
+pub fn pidfd_alive(pidfd: Fd) -> Result<()> {
+    // SAFETY: signal 0 with a NULL siginfo touches no memory.
+    unsafe { syscall!(Sysno::pidfd_send_signal, pidfd, 0, 0, 0) }.map(drop)
+}
+
+/// `setns(fd, nstype)`: with a pidfd, `nstype` is the CLONE_NEW* set to
+/// join at once (the user namespace first); with a /proc/PID/ns/* fd, that
+/// one namespace.
+pub fn setns(fd: Fd, nstype: u32) -> Result<()> {
+    // SAFETY: touches no memory.
+    unsafe { syscall!(Sysno::setns, fd, nstype) }.map(drop)
+}

@@ -1,0 +1,241 @@
+//! The host's cgroup hierarchies and a process's place in them (pure
+//! parsing of /proc/self/mountinfo and /proc/PID/cgroup), for the cgroup
+//! mount (`mount::cgroup`) and for joining a container's cgroups
+//! (`--enter`, as `runc exec` does).
+
+use crate::resolve;
+use crate::sys::{self, Errno, OwnedFd};
+
+pub const CGROUP2_SUPER_MAGIC: u64 = 0x6367_7270;
+pub const HOST_CGROUP: &[u8] = b"/sys/fs/cgroup";
+
+/// Reads a small /proc file whole.
+pub fn read_proc<'b>(path: &core::ffi::CStr, buf: &'b mut [u8]) -> Result<&'b [u8], Errno> {
+    let fd = OwnedFd::new(sys::openat(sys::AT_FDCWD, path, libc::O_RDONLY, 0)?);
+    let mut len = 0;
+    loop {
+        let room = buf.get_mut(len..).ok_or(Errno::EFBIG)?;
+        if room.is_empty() {
+            return Err(Errno::EFBIG);
+        }
+        match sys::read(fd.fd(), room) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(Errno::EINTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(buf.get(..len).unwrap_or(&[]))
+}
+
+/// A cgroup hierarchy mounted on the host under /sys/fs/cgroup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hierarchy<'b> {
+    /// Where the host mounts it, e.g. `/sys/fs/cgroup/cpu`.
+    pub mount_point: &'b [u8],
+    /// The cgroup the mount shows as its root (mountinfo field 4).
+    pub root: &'b [u8],
+    /// `cgroup` or `cgroup2`.
+    pub fstype: &'b [u8],
+    /// Super options, e.g. `rw,cpu` or `rw,name=systemd`.
+    pub options: &'b [u8],
+}
+
+impl<'b> Hierarchy<'b> {
+    /// The directory name under the destination: `cpu`, `systemd`, `unified`.
+    pub fn name(&self) -> &'b [u8] {
+        resolve::split_last(self.mount_point).1
+    }
+
+    /// What identifies it in /proc/self/cgroup: the controllers (and
+    /// `name=`) of a v1 hierarchy; empty for cgroup2.
+    pub fn controllers(&self) -> &'b [u8] {
+        if self.fstype == b"cgroup2" { b"" } else { self.options }
+    }
+}
+
+/// The cgroup mounts directly under /sys/fs/cgroup in a mountinfo text (and
+/// a cgroup2 mount at /sys/fs/cgroup itself: a unified host).
+pub fn hierarchies(mountinfo: &[u8]) -> impl Iterator<Item = Hierarchy<'_>> {
+    mountinfo.split(|&c| c == b'\n').filter_map(|line| {
+        let mut f = line.split(|&c| c == b' ');
+        let root = f.nth(3)?;
+        let mount_point = f.next()?;
+        // Optional fields end at "-".
+        let mut rest = f.skip_while(|x| *x != b"-");
+        rest.next()?;
+        let fstype = rest.next()?;
+        let _source = rest.next()?;
+        let options = rest.next()?;
+        let parent = resolve::split_last(mount_point).0;
+        let cg = fstype == b"cgroup" || fstype == b"cgroup2";
+        let unified_host = fstype == b"cgroup2" && mount_point == HOST_CGROUP;
+        (cg && (parent == HOST_CGROUP || unified_host)).then_some(Hierarchy { mount_point, root, fstype, options })
+    })
+}
+
+/// The path of our cgroup in the hierarchy identified by `controllers`
+/// (its super options; empty for cgroup2), from /proc/self/cgroup: the line
+/// whose controllers are all among the options, the one naming most of them
+/// when several do (`cpu` vs `cpu,cpuacct`).
+pub fn own_path<'b>(cgroup: &'b [u8], controllers: &[u8]) -> Option<&'b [u8]> {
+    let mut best: Option<(usize, &'b [u8])> = None;
+    for line in cgroup.split(|&c| c == b'\n') {
+        let mut f = line.splitn(3, |&c| c == b':');
+        let (Some(_id), Some(ctrls), Some(path)) = (f.next(), f.next(), f.next()) else { continue };
+        let n = if ctrls.is_empty() { 0 } else { ctrls.split(|&c| c == b',').count() };
+        let matches = if controllers.is_empty() {
+            ctrls.is_empty()
+        } else {
+            n > 0 && ctrls.split(|&c| c == b',').all(|c| controllers.split(|&o| o == b',').any(|o| o == c))
+        };
+        if matches && best.is_none_or(|(m, _)| n > m) {
+            best = Some((n, path));
+        }
+    }
+    best.map(|(_, p)| p)
+}
+
+/// /proc/self/mountinfo, /proc/self/cgroup and /proc/PID/cgroup, read once.
+struct JoinFiles {
+    mountinfo: [u8; 64 * 1024],
+    ours: [u8; 8 * 1024],
+    theirs: [u8; 8 * 1024],
+}
+static JOIN: sys::cell::Once<JoinFiles> =
+    sys::cell::Once::new(JoinFiles { mountinfo: [0; 64 * 1024], ours: [0; 8 * 1024], theirs: [0; 8 * 1024] });
+
+/// What joining failed on: the file, or a hierarchy's cgroup.procs.
+pub struct JoinError {
+    pub path: [u8; 256],
+    pub len: usize,
+    pub errno: Errno,
+}
+
+impl JoinError {
+    fn new(path: &[u8], errno: Errno) -> Self {
+        let mut e = JoinError { path: [0; 256], len: 0, errno };
+        let n = path.len().min(e.path.len());
+        if let (Some(d), Some(s)) = (e.path.get_mut(..n), path.get(..n)) {
+            d.copy_from_slice(s);
+            e.len = n;
+        }
+        e
+    }
+
+    pub fn path(&self) -> &[u8] {
+        self.path.get(..self.len).unwrap_or(&[])
+    }
+}
+
+/// Moves nsinit into the cgroups of the process whose /proc/PID/cgroup is
+/// `theirs` (its path, e.g. `/proc/42/cgroup`), in every hierarchy the host
+/// mounts under /sys/fs/cgroup where it is not there already, as `runc exec`
+/// does: `0` written to `<hierarchy>/<their cgroup>/cgroup.procs` moves the
+/// writer (v1 and v2 alike). Done from the host's mount namespace.
+pub fn join(theirs_path: &core::ffi::CStr) -> Result<(), JoinError> {
+    let files = JOIN.take().ok_or(JoinError::new(b"cgroups", Errno::EBUSY))?;
+    let mountinfo = read_proc(c"/proc/self/mountinfo", &mut files.mountinfo).map_err(|e| JoinError::new(b"/proc/self/mountinfo", e))?;
+    let ours = read_proc(c"/proc/self/cgroup", &mut files.ours).map_err(|e| JoinError::new(b"/proc/self/cgroup", e))?;
+    let theirs = read_proc(theirs_path, &mut files.theirs).map_err(|e| JoinError::new(theirs_path.to_bytes(), e))?;
+    for h in hierarchies(mountinfo) {
+        let c = h.controllers();
+        let Some(target) = own_path(theirs, c) else { continue };
+        if own_path(ours, c) == Some(target) {
+            continue;
+        }
+        let mut buf = [0u8; libc::PATH_MAX as usize];
+        let path = procs_path(&mut buf, h, target).map_err(|e| JoinError::new(h.mount_point, e))?;
+        let fd = sys::openat(sys::AT_FDCWD, path, libc::O_WRONLY, 0).map(OwnedFd::new);
+        let r = fd.and_then(|fd| sys::write_all(fd.fd(), b"0"));
+        r.map_err(|e| JoinError::new(path.to_bytes(), e))?;
+    }
+    Ok(())
+}
+
+/// `<mount point>/<target below the mount's root>/cgroup.procs` in `buf`.
+pub fn procs_path<'b>(buf: &'b mut [u8], h: Hierarchy, target: &[u8]) -> Result<&'b core::ffi::CStr, Errno> {
+    let root = h.root.strip_suffix(b"/").unwrap_or(h.root);
+    // A cgroup outside what the host's mount shows (another cgroup
+    // namespace's view, `/..`) cannot be joined from here.
+    let rel = target.strip_prefix(root).filter(|r| r.is_empty() || r.first() == Some(&b'/')).ok_or(Errno::ENOENT)?;
+    let rel = rel.strip_suffix(b"/").unwrap_or(rel);
+    if rel.split(|&c| c == b'/').any(|c| c == b"..") {
+        return Err(Errno::ENOENT);
+    }
+    let mut len = 0;
+    for part in [h.mount_point, rel, b"/cgroup.procs"] {
+        buf.get_mut(len..len + part.len()).ok_or(Errno::ENAMETOOLONG)?.copy_from_slice(part);
+        len += part.len();
+    }
+    *buf.get_mut(len).ok_or(Errno::ENAMETOOLONG)? = 0;
+    core::ffi::CStr::from_bytes_with_nul(buf.get(..=len).unwrap_or(&[])).map_err(|_| Errno::EINVAL)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MOUNTINFO: &str = "\
+23 1 0:21 / /sys rw,nosuid - sysfs sysfs rw
+31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
+33 31 0:30 /docker /sys/fs/cgroup/cpu,cpuacct rw,relatime shared:5 - cgroup cgroup rw,cpu,cpuacct
+40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd
+41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+50 41 0:39 / /sys/fs/cgroup/unified/sub rw - cgroup2 cgroup2 rw
+";
+    const CGROUP: &str = "\
+9:name=systemd:/user.slice
+4:memory:/a/b
+2:cpu,cpuacct:/docker/c1
+1:cpu:/x
+0::/unified/path
+";
+
+    #[test]
+    fn finds_hierarchies() {
+        let hs: Vec<_> = hierarchies(MOUNTINFO.as_bytes()).collect();
+        let names: Vec<_> = hs.iter().map(|h| std::str::from_utf8(h.name()).unwrap()).collect();
+        assert_eq!(names, ["cpu", "cpu,cpuacct", "systemd", "unified"]);
+        assert_eq!(hs[1].root, b"/docker");
+        assert_eq!(hs[3].controllers(), b"");
+    }
+
+    #[test]
+    fn finds_a_unified_host() {
+        let mi = "30 25 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n31 30 0:27 / /sys/fs/cgroup/x rw - tmpfs t rw\n";
+        let hs: Vec<_> = hierarchies(mi.as_bytes()).collect();
+        assert_eq!(hs.len(), 1);
+        assert_eq!((hs[0].mount_point, hs[0].controllers()), (&b"/sys/fs/cgroup"[..], &b""[..]));
+    }
+
+    #[test]
+    fn cgroup_procs_paths() {
+        let h = |mount_point: &'static str, root: &'static str| Hierarchy { mount_point: mount_point.as_bytes(), root: root.as_bytes(), fstype: b"cgroup", options: b"rw,cpu" };
+        let rows: &[(&str, Hierarchy, &str, Result<&str, Errno>)] = &[
+            ("root mount", h("/sys/fs/cgroup/cpu", "/"), "/runc/c1", Ok("/sys/fs/cgroup/cpu/runc/c1/cgroup.procs")),
+            ("the root cgroup", h("/sys/fs/cgroup/cpu", "/"), "/", Ok("/sys/fs/cgroup/cpu/cgroup.procs")),
+            ("a mount of a subtree", h("/sys/fs/cgroup/cpu", "/docker"), "/docker/c1", Ok("/sys/fs/cgroup/cpu/c1/cgroup.procs")),
+            ("outside the subtree", h("/sys/fs/cgroup/cpu", "/docker"), "/other", Err(Errno::ENOENT)),
+            ("a sibling with the prefix", h("/sys/fs/cgroup/cpu", "/docker"), "/dockerx/c1", Err(Errno::ENOENT)),
+            ("another namespace's view", h("/sys/fs/cgroup/cpu", "/"), "/../x", Err(Errno::ENOENT)),
+        ];
+        for (name, hier, target, want) in rows {
+            let mut buf = [0u8; 256];
+            let got = procs_path(&mut buf, *hier, target.as_bytes()).map(|c| c.to_str().unwrap().to_string());
+            assert_eq!(got, want.map(String::from), "{name}");
+        }
+    }
+
+    #[test]
+    fn finds_own_paths() {
+        let c = CGROUP.as_bytes();
+        assert_eq!(own_path(c, b"rw,name=systemd"), Some(&b"/user.slice"[..]));
+        assert_eq!(own_path(c, b"rw,cpu,cpuacct"), Some(&b"/docker/c1"[..]));
+        assert_eq!(own_path(c, b"rw,memory"), Some(&b"/a/b"[..]));
+        assert_eq!(own_path(c, b"rw,cpu"), Some(&b"/x"[..]));
+        assert_eq!(own_path(c, b""), Some(&b"/unified/path"[..]));
+        assert_eq!(own_path(c, b"rw,pids"), None);
+    }
+}

@@ -1,0 +1,161 @@
+//! `--enter PID`: joining a running container, as `runc exec` does, for a
+//! command that is then confined by the spec's `process` exactly as a
+//! container's workload is (`child`).
+//!
+//! nsinit joins PID's cgroups first, from the host's mount namespace where
+//! /sys/fs/cgroup is the host's, then every namespace of PID that differs
+//! from its own, in one `setns` on a pidfd (the kernel joins the user
+//! namespace first and all or nothing); on a kernel without that, each
+//! /proc/PID/ns/* descriptor in turn, user first, all opened before the
+//! first join. The pid and time namespaces apply to the children, so the
+//! command (nsinit's child) runs in the container's; nsinit stays outside
+//! as its parent. A namespace or cgroup that cannot be joined is one error
+//! line, before anything of the container runs.
+//!
+//! Nothing of the host reaches the command: nsinit holds no descriptor but
+//! 0-2 (closed before the join), and its working directory becomes the
+//! container's root (CVE-2024-21626 was a runc exec whose cwd stayed on
+//! the host through a leaked descriptor).
+
+use crate::cgroups;
+use crate::diag::{Error, Object, Reason, Result};
+use crate::sys::{self, Errno, OwnedFd};
+use core::ffi::CStr;
+
+/// CLONE_NEWTIME (linux/sched.h), not in every libc.
+const CLONE_NEWTIME: i32 = 0x80;
+
+/// The namespaces, user first: (name in /proc/PID/ns, the name of ours it
+/// replaces, CLONE_NEW* flag). pid and time are joined for the children.
+const NAMESPACES: [(&str, &str, i32); 8] = [
+    ("user", "user", libc::CLONE_NEWUSER),
+    ("mnt", "mnt", libc::CLONE_NEWNS),
+    ("pid", "pid_for_children", libc::CLONE_NEWPID),
+    ("net", "net", libc::CLONE_NEWNET),
+    ("ipc", "ipc", libc::CLONE_NEWIPC),
+    ("uts", "uts", libc::CLONE_NEWUTS),
+    ("cgroup", "cgroup", libc::CLONE_NEWCGROUP),
+    ("time", "time_for_children", CLONE_NEWTIME),
+];
+
+/// Closes every descriptor but 0-2: whatever the caller leaked must not
+/// follow nsinit into the container.
+pub fn close_inherited<'a>() -> Result<'a, ()> {
+    sys::close_range(3, u32::MAX, 0).map_err(|e| Error::new("enter", Object::Name(b"close fds"), Reason::Errno(e)))
+}
+
+/// Joins PID's cgroups and namespaces, and moves to the container's root.
+pub fn join<'a>(pid: i32) -> Result<'a, ()> {
+    let obj = Object::Num("pid ", pid as u64);
+    let at = |e: Errno| Error::new("enter", obj, Reason::Errno(e));
+    if pid <= 0 {
+        return Err(at(Errno::ESRCH));
+    }
+    // The pidfd first: whatever is read from /proc/PID afterwards is
+    // checked to be still that process's before it counts.
+    let pidfd = OwnedFd::new(sys::pidfd_open(pid).map_err(at)?);
+    let flags = differing(pid).map_err(at)?;
+    let mut cbuf = [0u8; 64];
+    let cgroup = proc_path(&mut cbuf, pid, &[b"cgroup"]).map_err(at)?;
+    cgroups::join(cgroup).map_err(|e| Error::new("enter", Object::Typed(cgroup_obj(&e), b"cgroup"), Reason::Errno(e.errno)))?;
+    sys::pidfd_alive(pidfd.fd()).map_err(at)?;
+    if flags != 0 {
+        match sys::setns(pidfd.fd(), flags) {
+            Ok(()) => {}
+            // Before Linux 5.8 setns takes no pidfd: one namespace at a time.
+            Err(Errno::EINVAL) => one_by_one(pid, flags).map_err(at)?,
+            Err(e) => return Err(at(e)),
+        }
+    }
+    // The container's root (setns into a mount namespace moves there too;
+    // without one, nsinit's own root): never a host directory.
+    sys::chdir(c"/").map_err(|e| Error::new("enter", Object::Name(b"/"), Reason::Errno(e)))
+}
+
+/// The failing path, kept for the one error line (static: errors outlive
+/// the join's buffers).
+fn cgroup_obj(e: &cgroups::JoinError) -> &'static [u8] {
+    static PATH: sys::cell::Once<[u8; 256]> = sys::cell::Once::new([0; 256]);
+    let Some(buf) = PATH.take() else { return b"cgroup" };
+    let p = e.path();
+    match buf.get_mut(..p.len()) {
+        Some(d) => {
+            d.copy_from_slice(p);
+            d
+        }
+        None => b"cgroup",
+    }
+}
+
+/// The CLONE_NEW* flags of PID's namespaces that are not nsinit's own
+/// (nsfs inodes compared); a namespace this kernel lacks is skipped.
+fn differing(pid: i32) -> core::result::Result<u32, Errno> {
+    let mut flags = 0u32;
+    for (theirs, ours, flag) in NAMESPACES {
+        let (mut tb, mut ob) = ([0u8; 64], [0u8; 64]);
+        let t = match sys::fstatat(sys::AT_FDCWD, ns_path(&mut tb, pid, theirs)?, 0) {
+            Err(Errno::ENOENT) => continue,
+            r => r?,
+        };
+        let o = sys::fstatat(sys::AT_FDCWD, ns_path(&mut ob, 0, ours)?, 0)?;
+        if (t.st_dev, t.st_ino) != (o.st_dev, o.st_ino) {
+            flags |= flag as u32;
+        }
+    }
+    Ok(flags)
+}
+
+/// setns with /proc/PID/ns/* descriptors, all opened before the first join
+/// (after joining the mount namespace, /proc is the container's).
+fn one_by_one(pid: i32, flags: u32) -> core::result::Result<(), Errno> {
+    let mut fds: [Option<OwnedFd>; 8] = Default::default();
+    for (slot, (theirs, _, flag)) in fds.iter_mut().zip(NAMESPACES) {
+        if flags & flag as u32 != 0 {
+            let mut b = [0u8; 64];
+            *slot = Some(OwnedFd::new(sys::openat(sys::AT_FDCWD, ns_path(&mut b, pid, theirs)?, libc::O_RDONLY, 0)?));
+        }
+    }
+    for (fd, (_, _, flag)) in fds.iter().zip(NAMESPACES) {
+        if let Some(fd) = fd {
+            sys::setns(fd.fd(), flag as u32)?;
+        }
+    }
+    Ok(())
+}
+
+/// `/proc/<pid>/ns/<name>`, or `/proc/self/ns/<name>` for pid 0.
+fn ns_path<'b>(buf: &'b mut [u8; 64], pid: i32, name: &str) -> core::result::Result<&'b CStr, Errno> {
+    proc_path(buf, pid, &[b"ns/", name.as_bytes()])
+}
+
+/// `/proc/<pid>/<tail...>` (`self` for pid 0), NUL-terminated in `buf`.
+fn proc_path<'b>(buf: &'b mut [u8; 64], pid: i32, tail: &[&[u8]]) -> core::result::Result<&'b CStr, Errno> {
+    let mut d = [0u8; 20];
+    let who: &[u8] = if pid == 0 { b"self" } else { crate::text::decimal(pid as u64, &mut d) };
+    let mut len = 0;
+    for p in [&b"/proc/"[..], who, b"/"].iter().chain(tail).chain(&[&b"\0"[..]]) {
+        buf.get_mut(len..len + p.len()).ok_or(Errno::ENAMETOOLONG)?.copy_from_slice(p);
+        len += p.len();
+    }
+    CStr::from_bytes_with_nul(buf.get(..len).unwrap_or(&[])).map_err(|_| Errno::EINVAL)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proc_paths() {
+        let mut b = [0u8; 64];
+        assert_eq!(ns_path(&mut b, 42, "user").unwrap().to_bytes(), b"/proc/42/ns/user");
+        assert_eq!(ns_path(&mut b, 0, "pid_for_children").unwrap().to_bytes(), b"/proc/self/ns/pid_for_children");
+        assert_eq!(proc_path(&mut b, 2147483647, &[b"cgroup"]).unwrap().to_bytes(), b"/proc/2147483647/cgroup");
+    }
+
+    #[test]
+    fn the_user_namespace_comes_first() {
+        assert_eq!(NAMESPACES[0].2, libc::CLONE_NEWUSER);
+        let all = NAMESPACES.iter().fold(0, |a, n| a | n.2);
+        assert_eq!(all.count_ones(), 8);
+    }
+}
