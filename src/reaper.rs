@@ -7,6 +7,11 @@
 //! with `-g`). SIGTTIN and SIGTTOU are ignored, so a TOSTOP terminal cannot
 //! stop nsinit. Once the loop runs nothing may end PID 1 early: errors become
 //! warnings.
+//!
+//! A wait status is an end only when it says exit or death by signal. A
+//! child that made PID 1 its tracer (`PTRACE_TRACEME`, its parent being
+//! PID 1) reports its stops to PID 1 even without WUNTRACED (wait(2)): PID 1
+//! detaches, so it goes on as if untraced, and keeps waiting.
 
 use crate::diag::{self, At, Error, Object, Reason, Result};
 use crate::sys::{self, Errno, SigSet, sigbit};
@@ -105,13 +110,14 @@ fn forward(target: i32, sig: i32) {
 }
 
 /// Reaps every zombie there is; Some(status) if one was the workload.
+/// Stopped tracees are let go.
 #[unsafe(link_section = ".text.nsinit_pid1")]
 fn reap(child: i32) -> Option<i32> {
     let mut workload = None;
     loop {
         match sys::wait4(-1, libc::WNOHANG) {
             Ok(Some((pid, status))) => {
-                if pid == child {
+                if waited(pid, status, child) {
                     workload = Some(status);
                 }
             }
@@ -129,12 +135,63 @@ fn reap(child: i32) -> Option<i32> {
 fn wait_blocking(child: i32) -> i32 {
     loop {
         match sys::wait4(-1, 0) {
-            Ok(Some((pid, status))) if pid == child => return status,
-            Ok(_) | Err(Errno::EINTR) => {}
+            Ok(Some((pid, status))) => {
+                if waited(pid, status, child) {
+                    return status;
+                }
+            }
+            Ok(None) | Err(Errno::EINTR) => {}
             // No child left at all: the workload is gone without a status.
             Err(_) => return 0xff << 8,
         }
     }
+}
+
+/// Acts on one wait status of `pid`; true when it is the end of `child`.
+#[unsafe(link_section = ".text.nsinit_pid1")]
+fn waited(pid: i32, status: i32, child: i32) -> bool {
+    match classify(status) {
+        Waited::Ended if pid == child => return true,
+        Waited::Ended | Waited::Continued => {}
+        Waited::Stopped(sig) => match sys::ptrace_detach(pid, sig) {
+            // ESRCH: killed meanwhile (SIGKILL ends even a stopped tracee).
+            Ok(()) | Err(Errno::ESRCH) => {}
+            Err(e) => diag::warn(&Error::new("detach", Object::Num("pid ", pid as u64), Reason::Errno(e))),
+        },
+    }
+    false
+}
+
+/// What a wait status says (the W* macros of <sys/wait.h>).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Waited {
+    /// Exited or killed by a signal: the status is final.
+    Ended,
+    /// In a ptrace-stop, PID 1 being the tracer: detach, delivering this
+    /// signal (0: none).
+    Stopped(i32),
+    /// Resumed by SIGCONT (reported only with WCONTINUED): nothing to do.
+    Continued,
+}
+
+/// Classifies a wait status. For a stop, the signal to detach with: none
+/// for a ptrace-event or syscall stop (`status >> 16`, bit 0x80, set only
+/// by a tracer's options, which PID 1 never sets) and for SIGSTOP and
+/// SIGTRAP, the handshake a tracee has with its tracer (`raise(SIGSTOP)`
+/// after PTRACE_TRACEME, the SIGTRAP after each execve of a tracee:
+/// ptrace(2)); any other signal is passed on, so it acts as if untraced — a
+/// traced workload still dies of the SIGTERM PID 1 forwards.
+#[unsafe(link_section = ".text.nsinit_pid1")]
+pub fn classify(status: i32) -> Waited {
+    if status == 0xffff {
+        return Waited::Continued;
+    }
+    if status & 0xff != 0x7f {
+        return Waited::Ended;
+    }
+    let sig = (status >> 8) & 0xff;
+    let handshake = status >> 16 != 0 || sig & 0x80 != 0 || sig == libc::SIGSTOP || sig == libc::SIGTRAP;
+    Waited::Stopped(if handshake { 0 } else { sig })
 }
 
 /// nsinit's exit status for a wait status: N for exit(N), 128+S for death
@@ -152,6 +209,52 @@ pub fn exit_code(status: i32, expects: impl Fn(u8) -> bool) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every 16-bit wait status, against libc's W* macros.
+    #[test]
+    fn classify_agrees_with_the_wait_macros() {
+        for status in 0..=0xffff {
+            let want = if libc::WIFCONTINUED(status) {
+                Waited::Continued
+            } else if libc::WIFSTOPPED(status) {
+                Waited::Stopped(match libc::WSTOPSIG(status) {
+                    libc::SIGSTOP | libc::SIGTRAP => 0,
+                    s if s & 0x80 != 0 => 0,
+                    s => s,
+                })
+            } else {
+                // Low byte 0xff is no status the kernel makes (none of
+                // the macros holds): an end, as anything not a stop.
+                assert!(libc::WIFEXITED(status) || libc::WIFSIGNALED(status) || status & 0xff == 0xff, "{status:#x}");
+                Waited::Ended
+            };
+            assert_eq!(classify(status), want, "{status:#x}");
+        }
+    }
+
+    #[test]
+    fn classify_rows() {
+        let stop = |sig: i32| sig << 8 | 0x7f;
+        let rows: &[(&str, i32, Waited)] = &[
+            ("exit 0", 0, Waited::Ended),
+            ("exit 7", 7 << 8, Waited::Ended),
+            ("exit 255", 255 << 8, Waited::Ended),
+            ("killed by SIGTERM", libc::SIGTERM, Waited::Ended),
+            ("SIGSEGV, core dumped", libc::SIGSEGV | 0x80, Waited::Ended),
+            ("raise(SIGSTOP) after PTRACE_TRACEME", stop(libc::SIGSTOP), Waited::Stopped(0)),
+            ("SIGTRAP after a tracee's execve", stop(libc::SIGTRAP), Waited::Stopped(0)),
+            ("SIGTERM forwarded to a tracee", stop(libc::SIGTERM), Waited::Stopped(libc::SIGTERM)),
+            ("SIGUSR1 to a tracee", stop(libc::SIGUSR1), Waited::Stopped(libc::SIGUSR1)),
+            ("SIGTSTP to a tracee: stops it untraced", stop(libc::SIGTSTP), Waited::Stopped(libc::SIGTSTP)),
+            ("PTRACE_EVENT_EXEC stop", stop(libc::SIGTRAP | libc::PTRACE_EVENT_EXEC << 8), Waited::Stopped(0)),
+            ("PTRACE_EVENT_STOP group-stop", stop(libc::SIGSTOP | libc::PTRACE_EVENT_STOP << 8), Waited::Stopped(0)),
+            ("syscall-stop (TRACESYSGOOD)", stop(libc::SIGTRAP | 0x80), Waited::Stopped(0)),
+            ("continued", 0xffff, Waited::Continued),
+        ];
+        for (name, status, want) in rows {
+            assert_eq!(classify(*status), *want, "{name}");
+        }
+    }
 
     #[test]
     fn exit_codes() {

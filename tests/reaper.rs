@@ -416,3 +416,94 @@ fn reaper_mode_passes_nsinit_environment() {
     env.sort();
     assert_eq!(env, ["NSINIT_TEST_VAR=a b=c".to_string(), format!("PATH={PATH}")]);
 }
+
+/// Compiles one small static C program into `dir` (gcc: scripts/setup).
+fn cc(dir: &TempDir, name: &str, src: &str) -> std::path::PathBuf {
+    let c = dir.join(&format!("{name}.c"));
+    std::fs::write(&c, src).unwrap();
+    let exe = dir.join(name);
+    let out = std::process::Command::new("gcc").args(["-static", "-O2", "-o"]).arg(&exe).arg(&c).output().expect("run gcc");
+    assert!(out.status.success(), "gcc {name}.c:\n{}", String::from_utf8_lossy(&out.stderr));
+    exe
+}
+
+/// A tracee of its parent (PID 1): `PTRACE_TRACEME`, then
+/// - no argument: `raise(SIGSTOP)` (what a program that waits for its
+///   tracer does), "continued", exit 7;
+/// - `block`: "ready", then blocks in pause() until a signal ends it;
+/// - `exec CMD...`: execs CMD (a tracee stops with SIGTRAP after execve).
+///
+/// PTRACE_TRACEME needs the parent to hold every capability the caller
+/// has (security/commoncap.c `cap_ptrace_traceme`): PID 1 keeps CAP_KILL
+/// at most, so the tracee must run without capabilities (exit 3 if not).
+const TRACEME: &str = r#"
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    if (ptrace(PTRACE_TRACEME, 0, 0, 0) != 0) { perror("PTRACE_TRACEME"); return 3; }
+    if (argc > 1 && strcmp(argv[1], "block") == 0) {
+        puts("ready"); fflush(stdout);
+        for (;;) pause();
+    }
+    if (argc > 2 && strcmp(argv[1], "exec") == 0) { execvp(argv[2], argv + 2); perror("execvp"); return 4; }
+    raise(SIGSTOP);
+    puts("continued"); fflush(stdout);
+    return 7;
+}
+"#;
+
+/// The tracee's argv in both modes: reaper mode runs it through setpriv
+/// without capabilities (nsinit's own would be handed on); a spec without
+/// `process.capabilities` gives it none already.
+fn traced_runs(traceme: &std::path::Path, args: &[&str]) -> [(&'static str, Run); 2] {
+    let prog = traceme.to_str().unwrap();
+    let mut reaper: Vec<&str> = vec!["setpriv", "--inh-caps=-all", "--bounding-set=-all", prog];
+    reaper.extend(args);
+    let spec_args: Vec<&str> = std::iter::once(prog).chain(args.iter().copied()).collect();
+    let spec = format!(r#"{{"process":{{"args":{},"cwd":"/"}}}}"#, json_strs(&spec_args));
+    [("reaper mode", Run::new().cmd(reaper)), ("spec mode", Run::new().spec(spec))]
+}
+
+/// A workload that made PID 1 its tracer and stops itself is not dead: PID 1
+/// detaches it (so the stop ends) and keeps waiting for its real exit. So
+/// does a tracee's SIGTRAP after execve. tini 0.19 (`tini -- traceme`, or
+/// `tini -s`) takes the stop for an end: "Main child exited for unknown
+/// reason", exit 1, the workload left stopped.
+#[test]
+fn a_traced_workload_that_stops_is_not_taken_for_dead() {
+    let dir = TempDir::new();
+    let traceme = cc(&dir, "traceme", TRACEME);
+    for (mode, run) in traced_runs(&traceme, &[]) {
+        let out = run.wrap(PID1).run();
+        assert_eq!(out.code(), 7, "{mode}\n{out:?}");
+        assert_eq!(out.stdout, "continued\n", "{mode}\n{out:?}");
+        out.assert_no_stderr();
+    }
+    for (mode, run) in traced_runs(&traceme, &["exec", "sh", "-c", "echo execed; exit 9"]) {
+        let out = run.wrap(PID1).run();
+        assert_eq!(out.code(), 9, "{mode}\n{out:?}");
+        assert_eq!(out.stdout, "execed\n", "{mode}\n{out:?}");
+        out.assert_no_stderr();
+    }
+}
+
+/// A traced workload still dies of the SIGTERM PID 1 forwards: its
+/// signal-delivery stop is reported to PID 1, which detaches it with that
+/// signal, delivered as if untraced (143). Detaching with none would leave
+/// it running; taking the stop for an exit, as before, gave 255.
+#[test]
+fn a_traced_workload_dies_of_the_forwarded_sigterm() {
+    let dir = TempDir::new();
+    let traceme = cc(&dir, "traceme", TRACEME);
+    for (mode, run) in traced_runs(&traceme, &["block"]) {
+        let mut r = run.wrap(PID1).spawn();
+        r.expect_line("ready");
+        kill(r.nsinit_pid(), SIGTERM);
+        let out = r.wait();
+        assert_eq!(out.code(), 143, "{mode}\n{out:?}");
+        out.assert_no_stderr();
+    }
+}

@@ -270,6 +270,16 @@ pub fn wait4(pid: i32, options: i32) -> Result<Option<(i32, i32)>> {
     Ok(if r == 0 { None } else { Some((r as i32, status)) })
 }
 
+/// `ptrace(PTRACE_DETACH, pid, 0, sig)`: a tracee in a ptrace-stop goes on
+/// untraced, with `sig` delivered to it (0: none). ptrace(2): "Detach from
+/// the tracee ... restart it as for PTRACE_CONT".
+#[unsafe(link_section = ".text.nsinit_pid1")]
+pub fn ptrace_detach(pid: i32, sig: i32) -> Result<()> {
+    // SAFETY: PTRACE_DETACH ignores addr and takes data as a signal number:
+    // no memory is touched.
+    unsafe { syscall!(Sysno::ptrace, libc::PTRACE_DETACH, pid, 0, sig) }.map(drop)
+}
+
 /// `futex(word, FUTEX_WAIT, expected, NULL)`: sleeps while `*word == expected`.
 pub fn futex_wait(word: &core::sync::atomic::AtomicU32, expected: u32) -> Result<()> {
     // SAFETY: word is a valid, aligned u32 for the whole call.
