@@ -104,9 +104,9 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     let mut report = child::Report::default();
     // While the child sets itself up, PID 1 keeps only what forwarding
     // signals needs: no descriptor but 0-2 and its signalfd (the spec fd
-    // is closed already; anything a parent leaked goes), and no capability but CAP_KILL when the workload runs as
+    // is closed already; anything a parent leaked goes), and no capability but CAP_KILL when the workload may run as
     // another uid. Done before the workload's execve, not after.
-    let other_uid = spec.is_some_and(|s| s.process.user.uid != sys::getuid());
+    let other_uid = reaper::keeps_kill(spec.map(|s| &s.process), sys::getuid());
     let mut hardened = Ok(());
     let harden = |_pid: i32| {
         close_fds_except(signals.fd);

@@ -14,6 +14,7 @@
 //! detaches, so it goes on as if untraced, and keeps waiting.
 
 use crate::diag::{self, At, Error, Object, Reason, Result};
+use crate::spec::Process;
 use crate::sys::{self, Errno, SigSet, sigbit};
 
 /// Signals raised synchronously by faults in nsinit itself: never blocked,
@@ -194,6 +195,25 @@ pub fn classify(status: i32) -> Waited {
     Waited::Stopped(if handshake { 0 } else { sig })
 }
 
+/// CAP_SETUID (linux/capability.h; checked against caps::NAMES in the tests).
+const CAP_SETUID: u32 = 7;
+
+/// Whether PID 1 keeps CAP_KILL (its only capability): a signal to a process
+/// of another uid needs it (kill(2): the sender's real or effective uid must
+/// match the target's real or saved uid). Keep it whenever the workload may
+/// run as another uid: in reaper mode (`process` None: nothing is known;
+/// gosu/su-exec entrypoints switch) always; in spec mode when its uid is not
+/// PID 1's, when the bounding set holds CAP_SETUID (the workload can switch
+/// itself, or gain it from a file capability or setuid-root program), or
+/// without no_new_privs: a setuid program owned by another user makes that
+/// user its effective uid with no capability at all, and `setreuid(e, e)`
+/// then needs none to make it the real and saved uid too.
+pub fn keeps_kill(process: Option<&Process>, pid1_uid: u32) -> bool {
+    process.is_none_or(|p| {
+        p.user.uid != pid1_uid || !p.no_new_privileges || p.capabilities.bounding & crate::caps::bit(CAP_SETUID) != 0
+    })
+}
+
 /// nsinit's exit status for a wait status: N for exit(N), 128+S for death
 /// by signal S, 0 for a status named by `-e`.
 #[unsafe(link_section = ".text.nsinit_pid1")]
@@ -254,6 +274,33 @@ mod tests {
         for (name, status, want) in rows {
             assert_eq!(classify(*status), *want, "{name}");
         }
+    }
+
+    #[test]
+    fn keeps_kill_when_the_workload_may_run_as_another_uid() {
+        assert_eq!(crate::caps::from_name(b"CAP_SETUID"), Some(CAP_SETUID));
+        let setuid = crate::caps::bit(CAP_SETUID);
+        let all = crate::caps::mask_upto(40);
+        // (name, spec uid, bounding, no_new_privs, PID 1's uid, keep CAP_KILL)
+        let rows: &[(&str, u32, u64, bool, u32, bool)] = &[
+            ("same uid, no CAP_SETUID, nnp", 0, 0, true, 0, false),
+            ("same uid, other caps, nnp", 0, all & !setuid, true, 0, false),
+            ("same non-root uid, nnp", 1000, 0, true, 1000, false),
+            ("other uid", 1000, 0, true, 0, true),
+            ("root under a non-root PID 1", 0, 0, true, 1000, true),
+            ("CAP_SETUID in the bounding set", 0, setuid, true, 0, true),
+            ("all capabilities", 0, all, true, 0, true),
+            ("no no_new_privs: setuid programs", 0, 0, false, 0, true),
+        ];
+        for &(name, uid, bounding, nnp, pid1, want) in rows {
+            let mut p = Process::default();
+            p.user.uid = uid;
+            p.capabilities.bounding = bounding;
+            p.no_new_privileges = nnp;
+            assert_eq!(keeps_kill(Some(&p), pid1), want, "{name}");
+        }
+        assert!(keeps_kill(None, 0), "reaper mode");
+        assert!(keeps_kill(None, 1000), "reaper mode");
     }
 
     #[test]

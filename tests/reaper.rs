@@ -507,3 +507,82 @@ fn a_traced_workload_dies_of_the_forwarded_sigterm() {
         out.assert_no_stderr();
     }
 }
+
+/// Runs `run` (a workload that says "ready" and blocks on stdin) and sends
+/// SIGTERM to PID 1 once it is ready; returns PID 1's capability sets read
+/// from outside while the workload ran, and the output.
+fn sigterm_when_ready(run: Run) -> (common::kernel::CapSets, Output) {
+    let mut r = run.wrap(PID1).stdin_pipe().spawn();
+    r.expect_line("ready");
+    let pid = r.nsinit_pid();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("PID 1's status");
+    kill(pid, SIGTERM);
+    let caps = common::kernel::CapSets::parse(&status).expect("PID 1's capability lines");
+    (caps, r.wait())
+}
+
+/// `setpriv`, as gosu and su-exec in the official postgres, redis, mongo …
+/// entrypoints: the workload makes itself uid/gid 1000, then says "ready".
+const SWITCH_USER: [&str; 9] = ["setpriv", "--reuid", "1000", "--regid", "1000", "--clear-groups", "sh", "-c", "echo ready; read _"];
+
+/// A program owned by uid 1000 with the setuid bit: it makes its effective
+/// uid (1000) its real and saved uid too — no capability needed — and execs
+/// its arguments.
+const BECOME_OWNER: &str = r#"
+#include <stdio.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    uid_t e = geteuid();
+    if (setreuid(e, e) != 0) { perror("setreuid"); return 3; }
+    execvp(argv[1], argv + 1);
+    perror("execvp");
+    return 4;
+}
+"#;
+
+/// A workload that switches to another uid after its start still gets the
+/// SIGTERM sent to PID 1 (143, no `forward: EPERM` warning): PID 1 keeps
+/// CAP_KILL whenever the workload may run as another uid — always in reaper
+/// mode, and in spec mode with CAP_SETUID in the bounding set or without
+/// no_new_privs (a setuid program of another user) — and nothing else.
+/// tini keeps all its capabilities: the reaper-mode row ends the same
+/// under tini-static.
+#[test]
+fn a_workload_that_switches_user_still_gets_sigterm() {
+    use common::kernel::{CAP_KILL, CapSets, cap};
+    let dir = TempDir::new();
+    let owner = cc(&dir, "become-owner", BECOME_OWNER);
+    std::os::unix::fs::chown(&owner, Some(1000), None).unwrap();
+    std::fs::set_permissions(&owner, std::os::unix::fs::PermissionsExt::from_mode(0o4755)).unwrap();
+    let setuid_caps = r#""capabilities":{"bounding":["CAP_SETUID","CAP_SETGID"],"effective":["CAP_SETUID","CAP_SETGID"],"permitted":["CAP_SETUID","CAP_SETGID"]}"#;
+    let spec = |args: &[&str], fields: &str| format!(r#"{{"process":{{"args":{},"cwd":"/",{fields}}}}}"#, json_strs(args));
+    let owner_sh = [owner.to_str().unwrap(), "sh", "-c", "echo ready; read _"];
+    let rows: Vec<(&str, Run)> = vec![
+        ("reaper mode, setpriv", Run::new().cmd(SWITCH_USER)),
+        ("spec, CAP_SETUID kept, setpriv", Run::new().spec(spec(&SWITCH_USER, &format!(r#"{setuid_caps},"noNewPrivileges":true"#)))),
+        ("spec, no capability, no no_new_privs, setuid program", Run::new().spec(spec(&owner_sh, r#""noNewPrivileges":false"#))),
+    ];
+    let k = cap(CAP_KILL);
+    for (name, run) in rows {
+        let (caps, out) = sigterm_when_ready(run);
+        assert_eq!(out.code(), 143, "{name}\n{out:?}");
+        out.assert_no_stderr();
+        assert_eq!(caps, CapSets { bnd: k, eff: k, prm: k, inh: 0, amb: 0 }, "{name}: PID 1's capabilities");
+    }
+    let (_, tini) = sigterm_when_ready(Run::new().program("/usr/bin/tini-static").cmd(SWITCH_USER));
+    assert_eq!(tini.code(), 143, "tini-static\n{tini:?}");
+}
+
+/// PID 1 drops CAP_KILL too when the workload cannot run as another uid: a
+/// spec with PID 1's uid, no_new_privs and no CAP_SETUID in the bounding
+/// set. SIGTERM still ends it (same uid).
+#[test]
+fn pid1_drops_cap_kill_when_the_workload_keeps_its_uid() {
+    use common::kernel::CapSets;
+    let all_but_setuid = r#""capabilities":{"bounding":["CAP_KILL","CAP_SETGID","CAP_NET_BIND_SERVICE"]}"#;
+    let spec = format!(r#"{{"process":{{"args":["sh","-c","echo ready; read _"],"cwd":"/",{all_but_setuid},"noNewPrivileges":true}}}}"#);
+    let (caps, out) = sigterm_when_ready(Run::new().spec(spec));
+    assert_eq!(out.code(), 143, "{out:?}");
+    out.assert_no_stderr();
+    assert_eq!(caps, CapSets::all(0), "PID 1's capabilities");
+}
