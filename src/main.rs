@@ -40,9 +40,13 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     if opts.trace {
         diag::trace_on(start);
     }
+    if opts.verbosity == 0 {
+        diag::quiet();
+    }
     match opts.mode {
         Mode::Help => return print(cli::HELP.as_bytes()),
-        // tini's format, as catatonit does: `docker info` parses
+        Mode::Licence => return print(cli::LICENCE.as_bytes()),
+        // tini's format, as catatonit does: `docker version` parses
         // "tini version X" from the init's --version.
         Mode::Version => return print(concat!("tini version ", env!("CARGO_PKG_VERSION"), "_nsinit\n").as_bytes()),
         Mode::Run | Mode::Check => {}
@@ -124,7 +128,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     warn_spec(spec);
     warn_reaper(&opts);
     // 6. PID 1: forward signals, reap zombies, exit with the workload's status.
-    let status = reaper::run(signals.fd, pid, opts.group);
+    let status = reaper::run(signals.fd, pid, opts.group, opts.warn_reap);
     Ok(reaper::exit_code(status, |c| opts.expects(c)))
 }
 

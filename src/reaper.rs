@@ -62,12 +62,13 @@ pub fn restore(saved: &Saved) -> core::result::Result<(), Errno> {
 }
 
 /// Runs PID 1's loop until the workload `child` has exited; returns its wait
-/// status. Signals go to `child`, or to its process group when `group`.
+/// status. Signals go to `child`, or to its process group when `group`;
+/// `warn_reap` (tini's `-w`) warns for every other child reaped.
 /// In its own section, after all other code (linker/nsinit.ld): once setup
 /// is over and its pages are released, PID 1 runs from these pages alone.
 #[inline(never)]
 #[unsafe(link_section = ".text.nsinit_pid1")]
-pub fn run(sfd: sys::Fd, child: i32, group: bool) -> i32 {
+pub fn run(sfd: sys::Fd, child: i32, group: bool, warn_reap: bool) -> i32 {
     // From here on only this section's code runs (until the exit): the
     // rest of nsinit's code need not stay resident.
     sys::release_code();
@@ -81,7 +82,7 @@ pub fn run(sfd: sys::Fd, child: i32, group: bool) -> i32 {
                 let mut status = None;
                 for &sig in sigs.get(..n).unwrap_or(&[]) {
                     if sig == libc::SIGCHLD {
-                        status = status.or(reap(child));
+                        status = status.or(reap(child, warn_reap));
                     } else if status.is_none() {
                         forward(target, sig);
                     }
@@ -95,7 +96,7 @@ pub fn run(sfd: sys::Fd, child: i32, group: bool) -> i32 {
                 // No signals any more: keep reaping, blocking, until the
                 // workload is gone, rather than leave it without an init.
                 diag::warn(&Error::new("signals", Object::Name(b"read signalfd"), Reason::Errno(e)));
-                return wait_blocking(child);
+                return wait_blocking(child, warn_reap);
             }
         }
     }
@@ -113,12 +114,12 @@ fn forward(target: i32, sig: i32) {
 /// Reaps every zombie there is; Some(status) if one was the workload.
 /// Stopped tracees are let go.
 #[unsafe(link_section = ".text.nsinit_pid1")]
-fn reap(child: i32) -> Option<i32> {
+fn reap(child: i32, warn_reap: bool) -> Option<i32> {
     let mut workload = None;
     loop {
         match sys::wait4(-1, libc::WNOHANG) {
             Ok(Some((pid, status))) => {
-                if waited(pid, status, child) {
+                if waited(pid, status, child, warn_reap) {
                     workload = Some(status);
                 }
             }
@@ -133,11 +134,11 @@ fn reap(child: i32) -> Option<i32> {
 }
 
 #[unsafe(link_section = ".text.nsinit_pid1")]
-fn wait_blocking(child: i32) -> i32 {
+fn wait_blocking(child: i32, warn_reap: bool) -> i32 {
     loop {
         match sys::wait4(-1, 0) {
             Ok(Some((pid, status))) => {
-                if waited(pid, status, child) {
+                if waited(pid, status, child, warn_reap) {
                     return status;
                 }
             }
@@ -150,9 +151,12 @@ fn wait_blocking(child: i32) -> i32 {
 
 /// Acts on one wait status of `pid`; true when it is the end of `child`.
 #[unsafe(link_section = ".text.nsinit_pid1")]
-fn waited(pid: i32, status: i32, child: i32) -> bool {
+fn waited(pid: i32, status: i32, child: i32, warn_reap: bool) -> bool {
     match classify(status) {
         Waited::Ended if pid == child => return true,
+        Waited::Ended if warn_reap => {
+            diag::warn(&Error::new("reap", Object::Num("pid ", pid as u64), Reason::Text("zombie reaped (not the workload)")));
+        }
         Waited::Ended | Waited::Continued => {}
         Waited::Stopped(sig) => match sys::ptrace_detach(pid, sig) {
             // ESRCH: killed meanwhile (SIGKILL ends even a stopped tracee).

@@ -186,13 +186,15 @@ fn orphans_are_reaped_by_pid1() {
     o.assert_all_reaped(&[], &out);
 }
 
-/// Not PID 1, `-s` (or NSINIT_SUBREAPER=1) makes nsinit a child subreaper:
+/// Not PID 1, `-s` (or NSINIT_SUBREAPER=1, TINI_SUBREAPER) makes nsinit a child subreaper:
 /// orphans come to it, not to PID 1, and it reaps them; no warning.
 #[test]
 fn subreaper_adopts_and_reaps_orphans_when_not_pid1() {
     let n = 20;
     let cmd = ["sh", "-c", ORPHANS_SCRIPT, "sh", &n.to_string()].map(String::from);
-    for run in [Run::new().arg("-s"), Run::new().env("NSINIT_SUBREAPER", "1")] {
+    // tini's TINI_SUBREAPER is on when set at all, even empty.
+    let runs = [Run::new().arg("-s"), Run::new().env("NSINIT_SUBREAPER", "1"), Run::new().env("TINI_SUBREAPER", "")];
+    for run in runs {
         let out = run.wrap(PID2).cmd(cmd.clone()).run();
         out.assert_code(0).assert_no_stderr();
         let o = orphans(&out);
@@ -585,4 +587,93 @@ fn pid1_drops_cap_kill_when_the_workload_keeps_its_uid() {
     assert_eq!(out.code(), 143, "{out:?}");
     out.assert_no_stderr();
     assert_eq!(caps, CapSets::all(0), "PID 1's capabilities");
+}
+
+/// `sh -c` W starts `sleep` in the background (same process group), ignores
+/// SIGTERM, says "ready" and waits; after the wait it says whether the
+/// sleep is gone. Only a SIGTERM to the whole group ends the sleep.
+const GROUP_TERM: &str = r#"sleep 1000 & s=$!; trap "" TERM; echo ready; wait; kill -0 $s 2>/dev/null && echo alive || echo gone"#;
+
+/// tini's `TINI_KILL_PROCESS_GROUP` (on when set at all, even empty), and
+/// `NSINIT_KILL_PROCESS_GROUP=1`, act as `-g` — what `docker run --init`
+/// users set, since Docker passes the init no flags: SIGTERM to PID 1 ends
+/// the background sleep, the `wait` returns (0: POSIX `wait` without
+/// operands) and W exits. tini-static ends the same way. Without the
+/// variable the run would hang until the hang guard.
+#[test]
+fn tini_kill_process_group_variable_signals_the_group() {
+    let rows = [
+        ("TINI_KILL_PROCESS_GROUP=1", Run::new().env("TINI_KILL_PROCESS_GROUP", "1")),
+        ("TINI_KILL_PROCESS_GROUP=", Run::new().env("TINI_KILL_PROCESS_GROUP", "")),
+        ("NSINIT_KILL_PROCESS_GROUP=1", Run::new().env("NSINIT_KILL_PROCESS_GROUP", "1")),
+        ("tini-static, TINI_KILL_PROCESS_GROUP=1", Run::new().program("/usr/bin/tini-static").env("TINI_KILL_PROCESS_GROUP", "1")),
+    ];
+    let mut codes = Vec::new();
+    for (name, run) in rows {
+        let mut r = run.wrap(PID1).sh(GROUP_TERM).spawn();
+        r.expect_line("ready");
+        kill(r.nsinit_pid(), SIGTERM);
+        let out = r.wait();
+        assert_eq!(out.stdout, "ready\ngone\n", "{name}\n{out:?}");
+        out.assert_no_stderr();
+        codes.push((name, out.code()));
+    }
+    let tini = codes.last().unwrap().1;
+    assert_eq!(tini, 0, "{codes:?}");
+    assert!(codes.iter().all(|&(_, c)| c == tini), "nsinit and tini-static differ: {codes:?}");
+}
+
+/// `-w` (tini's): one warning per reaped zombie that was not the workload,
+/// naming its pid — here exactly the orphans; none without `-w`, nor with
+/// verbosity 0.
+#[test]
+fn warn_on_reap_names_every_adopted_zombie() {
+    let n = 5;
+    let cmd = ["sh", "-c", ORPHANS_SCRIPT, "sh", &n.to_string()].map(String::from);
+    let out = Run::new().arg("-w").wrap(PID1).cmd(cmd.clone()).run();
+    out.assert_code(0);
+    let o = orphans(&out);
+    let mut want: Vec<String> = o
+        .children_of(1)
+        .iter()
+        .map(|s| format!("nsinit: warning: reap: pid {}: zombie reaped (not the workload)", s.pid))
+        .collect();
+    assert_eq!(want.len(), n, "{out:?}");
+    let mut got: Vec<&str> = out.stderr.lines().collect();
+    want.sort();
+    got.sort();
+    assert_eq!(got, want, "{out:?}");
+    let quiet = Run::new().arg("-w").env("TINI_VERBOSITY", "0").wrap(PID1).cmd(cmd).run();
+    quiet.assert_code(0).assert_no_stderr();
+}
+
+/// Verbosity 0 (`TINI_VERBOSITY=0`, `NSINIT_VERBOSITY=0`) silences nsinit's
+/// warnings, as it does tini's; `-v` (any number) only accepts more.
+#[test]
+fn verbosity_0_silences_warnings() {
+    let warning = "nsinit: warning: reaper: not PID 1 and not a subreaper (-s): orphans will not be reaped";
+    let rows: [(&str, Run, bool); 5] = [
+        ("default", Run::new(), true),
+        ("TINI_VERBOSITY=0", Run::new().env("TINI_VERBOSITY", "0"), false),
+        ("NSINIT_VERBOSITY=0", Run::new().env("NSINIT_VERBOSITY", "0"), false),
+        ("TINI_VERBOSITY=2", Run::new().env("TINI_VERBOSITY", "2"), true),
+        ("-vvv", Run::new().arg("-vvv"), true),
+    ];
+    for (name, run, warns) in rows {
+        let out = run.wrap(PID2).cmd(["true"]).run();
+        out.assert_code(0);
+        let want = if warns { format!("{warning}\n") } else { String::new() };
+        assert_eq!(out.stderr, want, "{name}\n{out:?}");
+    }
+    // tini-static: its own warning with its default verbosity, none with 0.
+    let tini = |env: &[(&str, &str)]| {
+        let mut run = Run::new().program("/usr/bin/tini-static");
+        for (k, v) in env {
+            run = run.env(*k, *v);
+        }
+        run.wrap(PID2).cmd(["true"]).run()
+    };
+    let loud = tini(&[]);
+    assert!(loud.stderr.contains("not running as PID 1"), "{loud:?}");
+    tini(&[("TINI_VERBOSITY", "0")]).assert_code(0).assert_no_stderr();
 }
