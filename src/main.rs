@@ -126,7 +126,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     sys::cell::release(command);
     // Warnings only now: a failure is exactly one line, never after them.
     warn_spec(spec);
-    warn_reaper(&opts);
+    warn_reaper();
     // 6. PID 1: forward signals, reap zombies, exit with the workload's status.
     let status = reaper::run(signals.fd, pid, opts.group, opts.warn_reap);
     Ok(reaper::exit_code(status, |c| opts.expects(c)))
@@ -245,9 +245,11 @@ fn become_reaper(opts: &Options) -> Result<'static, ()> {
     Ok(())
 }
 
-/// Orphans only come to PID 1 or a subreaper.
-fn warn_reaper(opts: &Options) {
-    if sys::getpid() != 1 && !opts.subreaper {
+/// Orphans only come to PID 1 or a subreaper. The kernel is asked, as tini
+/// does: the attribute survives execve, so a parent may have set it (`-s`
+/// sets it too).
+fn warn_reaper() {
+    if sys::getpid() != 1 && !sys::is_child_subreaper().unwrap_or(false) {
         diag::warn(&Error::new(
             "reaper",
             Object::None,

@@ -677,3 +677,37 @@ fn verbosity_0_silences_warnings() {
     assert!(loud.stderr.contains("not running as PID 1"), "{loud:?}");
     tini(&[("TINI_VERBOSITY", "0")]).assert_code(0).assert_no_stderr();
 }
+
+/// Makes itself a child subreaper, then execs its arguments: the attribute
+/// survives execve (prctl(2)).
+const SUBREAPER_EXEC: &str = r#"
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) { perror("PR_SET_CHILD_SUBREAPER"); return 3; }
+    execv(argv[1], argv + 1);
+    perror("execv");
+    return 4;
+}
+"#;
+
+/// nsinit asks the kernel whether it is a subreaper (as tini does): started
+/// already one, without `-s`, it warns of nothing and the orphans come to it
+/// and are reaped. tini-static says nothing either.
+#[test]
+fn an_inherited_subreaper_attribute_is_no_warning() {
+    let dir = TempDir::new();
+    let helper = cc(&dir, "subreaper-exec", SUBREAPER_EXEC);
+    let wrapper: Vec<&str> = PID2.argv.iter().copied().chain([helper.to_str().unwrap()]).collect();
+    let n = 5;
+    let cmd = ["sh", "-c", ORPHANS_SCRIPT, "sh", &n.to_string()].map(String::from);
+    let out = Run::new().wrap_argv(&wrapper, PID2.depth).cmd(cmd).run();
+    out.assert_code(0).assert_no_stderr();
+    let o = orphans(&out);
+    assert_ne!(o.nsinit, 1, "{out:?}");
+    assert_eq!(o.children_of(o.nsinit).len(), n, "orphans re-parented to nsinit\n{out:?}");
+    o.assert_all_reaped(&[1], &out);
+    let tini = Run::new().program("/usr/bin/tini-static").wrap_argv(&wrapper, PID2.depth).cmd(["true"]).run();
+    tini.assert_code(0).assert_no_stderr();
+}

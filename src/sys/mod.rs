@@ -401,6 +401,14 @@ pub fn set_child_subreaper() -> Result<()> {
     prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0).map(drop)
 }
 
+/// `prctl(PR_GET_CHILD_SUBREAPER, &v)`: whether this process is a child
+/// subreaper (the attribute survives execve, so a parent may have set it).
+pub fn is_child_subreaper() -> Result<bool> {
+    let mut v: i32 = 0;
+    prctl(libc::PR_GET_CHILD_SUBREAPER, &mut v as *mut i32 as usize, 0, 0, 0)?;
+    Ok(v != 0)
+}
+
 /// `prctl(PR_SET_PDEATHSIG, sig)`
 pub fn set_pdeathsig(sig: i32) -> Result<()> {
     prctl(libc::PR_SET_PDEATHSIG, sig as usize, 0, 0, 0).map(drop)
