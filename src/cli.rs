@@ -4,6 +4,10 @@
 //! uses it: they may be grouped (`-sg`) and take their value attached or
 //! as the next word (`-e143`, `-e 143`). The first word that is not an option
 //! starts CMD, as with tini, so `nsinit sh -c ...` works without `--`.
+//!
+//! tini's whole command line and environment are accepted, since `docker
+//! run --init` and `podman run --init` pass the init no flags and operators
+//! set tini's variables instead (tini's `parse_args`/`parse_env`).
 
 use crate::signals;
 use core::ffi::CStr;
@@ -22,6 +26,7 @@ pub enum Mode {
     Check,
     Version,
     Help,
+    Licence,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +43,11 @@ pub struct Options<'a> {
     pub trace: bool,
     /// `--enter PID`: join that running container instead of making one.
     pub enter: Option<i32>,
+    /// Warn for every reaped child that was not the workload (`-w`).
+    pub warn_reap: bool,
+    /// 0: no warnings; 1 (the default): warnings; more (`-v`, repeatable)
+    /// is accepted, as tini's levels, and prints nothing more.
+    pub verbosity: u8,
 }
 
 impl Options<'_> {
@@ -72,9 +82,13 @@ pub fn parse<'a>(
         expect: [0; 4],
         trace: false,
         enter: None,
+        warn_reap: false,
+        verbosity: 1,
     };
     let mut args = argv.enumerate().skip(1);
     let mut spec_given = false;
+    // `-v` counted; the command line wins over the environment.
+    let mut verbose_flags: Option<u8> = None;
     while let Some((i, arg)) = args.next() {
         let a = arg.to_bytes();
         // The value of an option: attached at byte `at` of this word
@@ -152,6 +166,9 @@ pub fn parse<'a>(
                 b's' => o.subreaper = true,
                 b'g' => o.group = true,
                 b'h' => o.mode = Mode::Help,
+                b'l' => o.mode = Mode::Licence,
+                b'w' => o.warn_reap = true,
+                b'v' => verbose_flags = Some(verbose_flags.unwrap_or(0).saturating_add(1)),
                 b'p' => {
                     let v = value(attached)?.to_bytes();
                     o.pdeathsig = Some(signals::parse(v).ok_or(CliError { arg: v, why: "unknown signal" })?);
@@ -170,17 +187,31 @@ pub fn parse<'a>(
         }
     }
     let mut env_spec = false;
+    let (mut nsinit_verbosity, mut tini_verbosity) = (None, None);
     for e in env {
         let e = e.to_bytes();
+        // NSINIT_* switches are on unless empty or 0; tini's are on when set
+        // at all (`getenv(...) != NULL` in tini's parse_env), even empty.
+        let on = |v: &[u8]| !v.is_empty() && v != b"0";
         if let Some(v) = e.strip_prefix(b"NSINIT_SPEC_FD=") {
             env_spec = !spec_given;
             if !spec_given {
                 o.spec = SpecSource::Fd(parse_fd(v).ok_or(CliError { arg: e, why: "not a file descriptor" })?);
             }
         } else if let Some(v) = e.strip_prefix(b"NSINIT_SUBREAPER=") {
-            o.subreaper |= !v.is_empty() && v != b"0";
+            o.subreaper |= on(v);
+        } else if let Some(v) = e.strip_prefix(b"NSINIT_KILL_PROCESS_GROUP=") {
+            o.group |= on(v);
         } else if let Some(v) = e.strip_prefix(b"NSINIT_TRACE=") {
-            o.trace |= !v.is_empty() && v != b"0";
+            o.trace |= on(v);
+        } else if e.starts_with(b"TINI_SUBREAPER=") {
+            o.subreaper = true;
+        } else if e.starts_with(b"TINI_KILL_PROCESS_GROUP=") {
+            o.group = true;
+        } else if let Some(v) = e.strip_prefix(b"NSINIT_VERBOSITY=") {
+            nsinit_verbosity = parse_verbosity(e, v)?.or(nsinit_verbosity);
+        } else if let Some(v) = e.strip_prefix(b"TINI_VERBOSITY=") {
+            tini_verbosity = parse_verbosity(e, v)?.or(tini_verbosity);
         }
     }
     // The command entered runs with the spec's confinement: there is no
@@ -188,7 +219,22 @@ pub fn parse<'a>(
     if o.enter.is_some() && !spec_given && !env_spec && o.mode == Mode::Run {
         return err(b"--enter", "needs a spec (--spec-fd N or --spec PATH)");
     }
+    o.verbosity = match verbose_flags {
+        Some(n) => n.saturating_add(1),
+        None => nsinit_verbosity.or(tini_verbosity).unwrap_or(o.verbosity),
+    };
     Ok(o)
+}
+
+/// A verbosity level: a decimal number (capped at 255); empty means unset.
+/// tini's `atoi` would read anything else as 0 and silence its warnings:
+/// a typo is refused instead.
+fn parse_verbosity<'a>(e: &'a [u8], v: &[u8]) -> Result<Option<u8>, CliError<'a>> {
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let n = crate::text::parse_u32(v).ok_or(CliError { arg: e, why: "verbosity must be a number" })?;
+    Ok(Some(u8::try_from(n).unwrap_or(u8::MAX)))
 }
 
 fn parse_fd(v: &[u8]) -> Option<i32> {
@@ -206,21 +252,37 @@ reaps zombies and exits with the workload's status.
   --spec-fd N   read the spec from fd N until EOF (also NSINIT_SPEC_FD=N)
   --spec PATH   read the spec from a file
                 (no spec: reaper mode, like tini)
-  -s            register as child subreaper when not PID 1 (NSINIT_SUBREAPER=1)
+  -s            register as child subreaper when not PID 1
+                (also NSINIT_SUBREAPER=1, or TINI_SUBREAPER set)
   -g            forward signals to the workload's process group
+                (also NSINIT_KILL_PROCESS_GROUP=1, or TINI_KILL_PROCESS_GROUP set)
   -p SIGNAL     ask for SIGNAL when nsinit's parent dies (e.g. -p SIGKILL)
   -e CODE       report workload exit status CODE as 0 (repeatable)
   --enter PID   run CMD (or process.args) inside the running container whose
                 init is PID, confined by the spec's process as its workload
+  -w            warn when a zombie that was not the workload is reaped
+  -v            more verbose (repeatable; NSINIT_VERBOSITY=N or
+                TINI_VERBOSITY=N: 0 silences warnings, default 1)
   --check       validate the spec, print a summary, change nothing
   --trace       one line per setup step on stderr, in us since start
                 (also NSINIT_TRACE=1)
   --version     print the version
+  -l            print the licence
   -h, --help    print this help
 
 Exit status: the workload's (128+N if killed by signal N), 125 when nsinit
 fails, 126 when CMD cannot run, 127 when CMD is not found.
 ";
+
+/// `-l`: tini prints its whole LICENSE file; the names and where to read
+/// them say the same in fewer bytes.
+pub const LICENCE: &str = concat!(
+    "nsinit ",
+    env!("CARGO_PKG_VERSION"),
+    " is licensed under ",
+    env!("CARGO_PKG_LICENSE"),
+    ", at your option:\n  https://opensource.org/licenses/MIT\n  https://www.apache.org/licenses/LICENSE-2.0\n"
+);
 
 #[cfg(test)]
 mod tests {
@@ -284,11 +346,53 @@ mod tests {
         assert!(!o.subreaper && !o.trace);
     }
 
+    /// tini's flags and variables, and nsinit's names for them: (name,
+    /// args, env, subreaper, group, warn_reap, verbosity).
+    #[test]
+    fn tini_compatibility() {
+        type Row = (&'static str, &'static [&'static str], &'static [&'static str], bool, bool, bool, u8);
+        let rows: &[Row] = &[
+            ("defaults", &[], &[], false, false, false, 1),
+            ("TINI_SUBREAPER set", &[], &["TINI_SUBREAPER=1"], true, false, false, 1),
+            ("TINI_SUBREAPER empty is on (getenv != NULL)", &[], &["TINI_SUBREAPER="], true, false, false, 1),
+            ("TINI_SUBREAPER=0 is on too", &[], &["TINI_SUBREAPER=0"], true, false, false, 1),
+            ("TINI_KILL_PROCESS_GROUP set", &[], &["TINI_KILL_PROCESS_GROUP=1"], false, true, false, 1),
+            ("TINI_KILL_PROCESS_GROUP empty", &[], &["TINI_KILL_PROCESS_GROUP="], false, true, false, 1),
+            ("NSINIT_KILL_PROCESS_GROUP=1", &[], &["NSINIT_KILL_PROCESS_GROUP=1"], false, true, false, 1),
+            ("NSINIT_KILL_PROCESS_GROUP=0 is off", &[], &["NSINIT_KILL_PROCESS_GROUP=0"], false, false, false, 1),
+            ("NSINIT_KILL_PROCESS_GROUP empty is off", &[], &["NSINIT_KILL_PROCESS_GROUP="], false, false, false, 1),
+            ("a name that only starts like one", &[], &["TINI_SUBREAPERX=1", "XTINI_KILL_PROCESS_GROUP=1"], false, false, false, 1),
+            ("-w", &["-w"], &[], false, false, true, 1),
+            ("-v", &["-v"], &[], false, false, false, 2),
+            ("-vvv", &["-vvv"], &[], false, false, false, 4),
+            ("-v -v -w grouped", &["-v", "-vw"], &[], false, false, true, 3),
+            ("-sgwv", &["-sgwv"], &[], true, true, true, 2),
+            ("TINI_VERBOSITY=0 silences", &[], &["TINI_VERBOSITY=0"], false, false, false, 0),
+            ("TINI_VERBOSITY=3", &[], &["TINI_VERBOSITY=3"], false, false, false, 3),
+            ("NSINIT_VERBOSITY=0", &[], &["NSINIT_VERBOSITY=0"], false, false, false, 0),
+            ("NSINIT_VERBOSITY wins over TINI_VERBOSITY", &[], &["NSINIT_VERBOSITY=2", "TINI_VERBOSITY=0"], false, false, false, 2),
+            ("... in either order", &[], &["TINI_VERBOSITY=0", "NSINIT_VERBOSITY=2"], false, false, false, 2),
+            ("-v wins over the environment", &["-v"], &["TINI_VERBOSITY=0"], false, false, false, 2),
+            ("an empty verbosity is unset", &[], &["TINI_VERBOSITY="], false, false, false, 1),
+            ("a verbosity over 255 is 255", &[], &["TINI_VERBOSITY=4000"], false, false, false, 255),
+        ];
+        for &(name, args, env, subreaper, group, warn_reap, verbosity) in rows {
+            let args: Vec<&str> = args.iter().copied().chain(["--", "x"]).collect();
+            let o = run(&args, env).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!((o.subreaper, o.group, o.warn_reap, o.verbosity), (subreaper, group, warn_reap, verbosity), "{name}");
+            assert_eq!((o.mode, o.cmd), (Mode::Run, Some(args.len())), "{name}");
+        }
+        let many_v = format!("-{}", "v".repeat(300));
+        assert_eq!(run(&[&many_v], &[]).unwrap().verbosity, 255);
+    }
+
     #[test]
     fn modes() {
         assert_eq!(run(&["--version"], &[]).unwrap().mode, Mode::Version);
         assert_eq!(run(&["--help"], &[]).unwrap().mode, Mode::Help);
         assert_eq!(run(&["-h"], &[]).unwrap().mode, Mode::Help);
+        assert_eq!(run(&["-l"], &[]).unwrap().mode, Mode::Licence);
+        assert_eq!(run(&["-sl", "--", "x"], &[]).unwrap().mode, Mode::Licence);
         assert_eq!(run(&["--check", "--spec", "x"], &[]).unwrap().mode, Mode::Check);
         assert!(run(&["--trace", "--", "x"], &[]).unwrap().trace);
     }
@@ -311,6 +415,11 @@ mod tests {
             (&["--trace=1"], &[], "--trace=1: takes no value"),
             (&[], &["NSINIT_SPEC_FD=x"], "NSINIT_SPEC_FD=x: not a file descriptor"),
             (&["-sx"], &[], "-sx: unknown option"),
+            (&["-vx"], &[], "-vx: unknown option"),
+            (&[], &["TINI_VERBOSITY=x"], "TINI_VERBOSITY=x: verbosity must be a number"),
+            (&[], &["TINI_VERBOSITY=-1"], "TINI_VERBOSITY=-1: verbosity must be a number"),
+            (&[], &["NSINIT_VERBOSITY=1x"], "NSINIT_VERBOSITY=1x: verbosity must be a number"),
+            (&[], &["NSINIT_VERBOSITY=99999999999"], "NSINIT_VERBOSITY=99999999999: verbosity must be a number"),
         ];
         for (args, env, want) in rows {
             assert_eq!(run(args, env).unwrap_err(), *want, "{args:?}");

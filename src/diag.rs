@@ -8,7 +8,7 @@
 
 use crate::json::{self, Kind, Path};
 use crate::sys::{self, Errno};
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 const STDERR: sys::Fd = 2;
 
@@ -237,8 +237,18 @@ pub fn report(e: &Error) {
     l.emit(STDERR);
 }
 
+/// Warnings off: verbosity 0 (`TINI_VERBOSITY=0`, as tini's PRINT_WARNING).
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+pub fn quiet() {
+    QUIET.store(true, Ordering::Relaxed);
+}
+
 /// Writes `nsinit: warning: step: object: reason` to stderr.
 pub fn warn(e: &Error) {
+    if QUIET.load(Ordering::Relaxed) {
+        return;
+    }
     let mut l = Line::new();
     l.push(b"warning: ");
     e.write(&mut l);
@@ -254,6 +264,9 @@ pub fn report_spec(e: &json::Error) {
 
 /// Writes `nsinit: warning: spec: path: ...` to stderr.
 pub fn warn_spec(e: &json::Error) {
+    if QUIET.load(Ordering::Relaxed) {
+        return;
+    }
     let mut l = Line::new();
     l.push(b"warning: ");
     write_spec(e, &mut l);

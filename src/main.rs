@@ -45,9 +45,13 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     if opts.trace {
         diag::trace_on(start);
     }
+    if opts.verbosity == 0 {
+        diag::quiet();
+    }
     match opts.mode {
         Mode::Help => return print(cli::HELP.as_bytes()),
-        // tini's format, as catatonit does: `docker info` parses
+        Mode::Licence => return print(cli::LICENCE.as_bytes()),
+        // tini's format, as catatonit does: `docker version` parses
         // "tini version X" from the init's --version.
         Mode::Version => return print(concat!("tini version ", env!("CARGO_PKG_VERSION"), "_nsinit\n").as_bytes()),
         Mode::Run | Mode::Check => {}
@@ -122,9 +126,9 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     let mut report = child::Report::default();
     // While the child sets itself up, PID 1 keeps only what forwarding
     // signals needs: no descriptor but 0-2 and its signalfd (the spec fd
-    // is closed already; anything a parent leaked goes), and no capability but CAP_KILL when the workload runs as
+    // is closed already; anything a parent leaked goes), and no capability but CAP_KILL when the workload may run as
     // another uid. Done before the workload's execve, not after.
-    let other_uid = spec.is_some_and(|s| s.process.user.uid != sys::getuid());
+    let other_uid = reaper::keeps_kill(spec.map(|s| &s.process), sys::getuid());
     let mut hardened = Ok(());
     let harden = |_pid: i32| {
         close_fds_except(signals.fd);
@@ -141,10 +145,10 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     // Warnings only now: a failure is exactly one line, never after them.
     warn_spec(spec);
     if opts.enter.is_none() {
-        warn_reaper(&opts);
+        warn_reaper();
     }
     // 6. PID 1: forward signals, reap zombies, exit with the workload's status.
-    let status = reaper::run(signals.fd, pid, opts.group);
+    let status = reaper::run(signals.fd, pid, opts.group, opts.warn_reap);
     Ok(reaper::exit_code(status, |c| opts.expects(c)))
 }
 
@@ -261,9 +265,11 @@ fn become_reaper(opts: &Options) -> Result<'static, ()> {
     Ok(())
 }
 
-/// Orphans only come to PID 1 or a subreaper.
-fn warn_reaper(opts: &Options) {
-    if sys::getpid() != 1 && !opts.subreaper {
+/// Orphans only come to PID 1 or a subreaper. The kernel is asked, as tini
+/// does: the attribute survives execve, so a parent may have set it (`-s`
+/// sets it too).
+fn warn_reaper() {
+    if sys::getpid() != 1 && !sys::is_child_subreaper().unwrap_or(false) {
         diag::warn(&Error::new(
             "reaper",
             Object::None,

@@ -7,8 +7,14 @@
 //! with `-g`). SIGTTIN and SIGTTOU are ignored, so a TOSTOP terminal cannot
 //! stop nsinit. Once the loop runs nothing may end PID 1 early: errors become
 //! warnings.
+//!
+//! A wait status is an end only when it says exit or death by signal. A
+//! child that made PID 1 its tracer (`PTRACE_TRACEME`, its parent being
+//! PID 1) reports its stops to PID 1 even without WUNTRACED (wait(2)): PID 1
+//! detaches, so it goes on as if untraced, and keeps waiting.
 
 use crate::diag::{self, At, Error, Object, Reason, Result};
+use crate::spec::Process;
 use crate::sys::{self, Errno, SigSet, sigbit};
 
 /// Signals raised synchronously by faults in nsinit itself: never blocked,
@@ -56,12 +62,13 @@ pub fn restore(saved: &Saved) -> core::result::Result<(), Errno> {
 }
 
 /// Runs PID 1's loop until the workload `child` has exited; returns its wait
-/// status. Signals go to `child`, or to its process group when `group`.
+/// status. Signals go to `child`, or to its process group when `group`;
+/// `warn_reap` (tini's `-w`) warns for every other child reaped.
 /// In its own section, after all other code (linker/nsinit.ld): once setup
 /// is over and its pages are released, PID 1 runs from these pages alone.
 #[inline(never)]
 #[unsafe(link_section = ".text.nsinit_pid1")]
-pub fn run(sfd: sys::Fd, child: i32, group: bool) -> i32 {
+pub fn run(sfd: sys::Fd, child: i32, group: bool, warn_reap: bool) -> i32 {
     // From here on only this section's code runs (until the exit): the
     // rest of nsinit's code need not stay resident.
     sys::release_code();
@@ -75,7 +82,7 @@ pub fn run(sfd: sys::Fd, child: i32, group: bool) -> i32 {
                 let mut status = None;
                 for &sig in sigs.get(..n).unwrap_or(&[]) {
                     if sig == libc::SIGCHLD {
-                        status = status.or(reap(child));
+                        status = status.or(reap(child, warn_reap));
                     } else if status.is_none() {
                         forward(target, sig);
                     }
@@ -89,7 +96,7 @@ pub fn run(sfd: sys::Fd, child: i32, group: bool) -> i32 {
                 // No signals any more: keep reaping, blocking, until the
                 // workload is gone, rather than leave it without an init.
                 diag::warn(&Error::new("signals", Object::Name(b"read signalfd"), Reason::Errno(e)));
-                return wait_blocking(child);
+                return wait_blocking(child, warn_reap);
             }
         }
     }
@@ -105,13 +112,14 @@ fn forward(target: i32, sig: i32) {
 }
 
 /// Reaps every zombie there is; Some(status) if one was the workload.
+/// Stopped tracees are let go.
 #[unsafe(link_section = ".text.nsinit_pid1")]
-fn reap(child: i32) -> Option<i32> {
+fn reap(child: i32, warn_reap: bool) -> Option<i32> {
     let mut workload = None;
     loop {
         match sys::wait4(-1, libc::WNOHANG) {
             Ok(Some((pid, status))) => {
-                if pid == child {
+                if waited(pid, status, child, warn_reap) {
                     workload = Some(status);
                 }
             }
@@ -126,15 +134,88 @@ fn reap(child: i32) -> Option<i32> {
 }
 
 #[unsafe(link_section = ".text.nsinit_pid1")]
-fn wait_blocking(child: i32) -> i32 {
+fn wait_blocking(child: i32, warn_reap: bool) -> i32 {
     loop {
         match sys::wait4(-1, 0) {
-            Ok(Some((pid, status))) if pid == child => return status,
-            Ok(_) | Err(Errno::EINTR) => {}
+            Ok(Some((pid, status))) => {
+                if waited(pid, status, child, warn_reap) {
+                    return status;
+                }
+            }
+            Ok(None) | Err(Errno::EINTR) => {}
             // No child left at all: the workload is gone without a status.
             Err(_) => return 0xff << 8,
         }
     }
+}
+
+/// Acts on one wait status of `pid`; true when it is the end of `child`.
+#[unsafe(link_section = ".text.nsinit_pid1")]
+fn waited(pid: i32, status: i32, child: i32, warn_reap: bool) -> bool {
+    match classify(status) {
+        Waited::Ended if pid == child => return true,
+        Waited::Ended if warn_reap => {
+            diag::warn(&Error::new("reap", Object::Num("pid ", pid as u64), Reason::Text("zombie reaped (not the workload)")));
+        }
+        Waited::Ended | Waited::Continued => {}
+        Waited::Stopped(sig) => match sys::ptrace_detach(pid, sig) {
+            // ESRCH: killed meanwhile (SIGKILL ends even a stopped tracee).
+            Ok(()) | Err(Errno::ESRCH) => {}
+            Err(e) => diag::warn(&Error::new("detach", Object::Num("pid ", pid as u64), Reason::Errno(e))),
+        },
+    }
+    false
+}
+
+/// What a wait status says (the W* macros of <sys/wait.h>).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Waited {
+    /// Exited or killed by a signal: the status is final.
+    Ended,
+    /// In a ptrace-stop, PID 1 being the tracer: detach, delivering this
+    /// signal (0: none).
+    Stopped(i32),
+    /// Resumed by SIGCONT (reported only with WCONTINUED): nothing to do.
+    Continued,
+}
+
+/// Classifies a wait status. For a stop, the signal to detach with: none
+/// for a ptrace-event or syscall stop (`status >> 16`, bit 0x80, set only
+/// by a tracer's options, which PID 1 never sets) and for SIGSTOP and
+/// SIGTRAP, the handshake a tracee has with its tracer (`raise(SIGSTOP)`
+/// after PTRACE_TRACEME, the SIGTRAP after each execve of a tracee:
+/// ptrace(2)); any other signal is passed on, so it acts as if untraced — a
+/// traced workload still dies of the SIGTERM PID 1 forwards.
+#[unsafe(link_section = ".text.nsinit_pid1")]
+pub fn classify(status: i32) -> Waited {
+    if status == 0xffff {
+        return Waited::Continued;
+    }
+    if status & 0xff != 0x7f {
+        return Waited::Ended;
+    }
+    let sig = (status >> 8) & 0xff;
+    let handshake = status >> 16 != 0 || sig & 0x80 != 0 || sig == libc::SIGSTOP || sig == libc::SIGTRAP;
+    Waited::Stopped(if handshake { 0 } else { sig })
+}
+
+/// CAP_SETUID (linux/capability.h; checked against caps::NAMES in the tests).
+const CAP_SETUID: u32 = 7;
+
+/// Whether PID 1 keeps CAP_KILL (its only capability): a signal to a process
+/// of another uid needs it (kill(2): the sender's real or effective uid must
+/// match the target's real or saved uid). Keep it whenever the workload may
+/// run as another uid: in reaper mode (`process` None: nothing is known;
+/// gosu/su-exec entrypoints switch) always; in spec mode when its uid is not
+/// PID 1's, when the bounding set holds CAP_SETUID (the workload can switch
+/// itself, or gain it from a file capability or setuid-root program), or
+/// without no_new_privs: a setuid program owned by another user makes that
+/// user its effective uid with no capability at all, and `setreuid(e, e)`
+/// then needs none to make it the real and saved uid too.
+pub fn keeps_kill(process: Option<&Process>, pid1_uid: u32) -> bool {
+    process.is_none_or(|p| {
+        p.user.uid != pid1_uid || !p.no_new_privileges || p.capabilities.bounding & crate::caps::bit(CAP_SETUID) != 0
+    })
 }
 
 /// nsinit's exit status for a wait status: N for exit(N), 128+S for death
@@ -152,6 +233,79 @@ pub fn exit_code(status: i32, expects: impl Fn(u8) -> bool) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every 16-bit wait status, against libc's W* macros.
+    #[test]
+    fn classify_agrees_with_the_wait_macros() {
+        for status in 0..=0xffff {
+            let want = if libc::WIFCONTINUED(status) {
+                Waited::Continued
+            } else if libc::WIFSTOPPED(status) {
+                Waited::Stopped(match libc::WSTOPSIG(status) {
+                    libc::SIGSTOP | libc::SIGTRAP => 0,
+                    s if s & 0x80 != 0 => 0,
+                    s => s,
+                })
+            } else {
+                // Low byte 0xff is no status the kernel makes (none of
+                // the macros holds): an end, as anything not a stop.
+                assert!(libc::WIFEXITED(status) || libc::WIFSIGNALED(status) || status & 0xff == 0xff, "{status:#x}");
+                Waited::Ended
+            };
+            assert_eq!(classify(status), want, "{status:#x}");
+        }
+    }
+
+    #[test]
+    fn classify_rows() {
+        let stop = |sig: i32| sig << 8 | 0x7f;
+        let rows: &[(&str, i32, Waited)] = &[
+            ("exit 0", 0, Waited::Ended),
+            ("exit 7", 7 << 8, Waited::Ended),
+            ("exit 255", 255 << 8, Waited::Ended),
+            ("killed by SIGTERM", libc::SIGTERM, Waited::Ended),
+            ("SIGSEGV, core dumped", libc::SIGSEGV | 0x80, Waited::Ended),
+            ("raise(SIGSTOP) after PTRACE_TRACEME", stop(libc::SIGSTOP), Waited::Stopped(0)),
+            ("SIGTRAP after a tracee's execve", stop(libc::SIGTRAP), Waited::Stopped(0)),
+            ("SIGTERM forwarded to a tracee", stop(libc::SIGTERM), Waited::Stopped(libc::SIGTERM)),
+            ("SIGUSR1 to a tracee", stop(libc::SIGUSR1), Waited::Stopped(libc::SIGUSR1)),
+            ("SIGTSTP to a tracee: stops it untraced", stop(libc::SIGTSTP), Waited::Stopped(libc::SIGTSTP)),
+            ("PTRACE_EVENT_EXEC stop", stop(libc::SIGTRAP | libc::PTRACE_EVENT_EXEC << 8), Waited::Stopped(0)),
+            ("PTRACE_EVENT_STOP group-stop", stop(libc::SIGSTOP | libc::PTRACE_EVENT_STOP << 8), Waited::Stopped(0)),
+            ("syscall-stop (TRACESYSGOOD)", stop(libc::SIGTRAP | 0x80), Waited::Stopped(0)),
+            ("continued", 0xffff, Waited::Continued),
+        ];
+        for (name, status, want) in rows {
+            assert_eq!(classify(*status), *want, "{name}");
+        }
+    }
+
+    #[test]
+    fn keeps_kill_when_the_workload_may_run_as_another_uid() {
+        assert_eq!(crate::caps::from_name(b"CAP_SETUID"), Some(CAP_SETUID));
+        let setuid = crate::caps::bit(CAP_SETUID);
+        let all = crate::caps::mask_upto(40);
+        // (name, spec uid, bounding, no_new_privs, PID 1's uid, keep CAP_KILL)
+        let rows: &[(&str, u32, u64, bool, u32, bool)] = &[
+            ("same uid, no CAP_SETUID, nnp", 0, 0, true, 0, false),
+            ("same uid, other caps, nnp", 0, all & !setuid, true, 0, false),
+            ("same non-root uid, nnp", 1000, 0, true, 1000, false),
+            ("other uid", 1000, 0, true, 0, true),
+            ("root under a non-root PID 1", 0, 0, true, 1000, true),
+            ("CAP_SETUID in the bounding set", 0, setuid, true, 0, true),
+            ("all capabilities", 0, all, true, 0, true),
+            ("no no_new_privs: setuid programs", 0, 0, false, 0, true),
+        ];
+        for &(name, uid, bounding, nnp, pid1, want) in rows {
+            let mut p = Process::default();
+            p.user.uid = uid;
+            p.capabilities.bounding = bounding;
+            p.no_new_privileges = nnp;
+            assert_eq!(keeps_kill(Some(&p), pid1), want, "{name}");
+        }
+        assert!(keeps_kill(None, 0), "reaper mode");
+        assert!(keeps_kill(None, 1000), "reaper mode");
+    }
 
     #[test]
     fn exit_codes() {

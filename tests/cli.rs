@@ -6,8 +6,8 @@ mod common;
 
 use common::*;
 
-/// One line naming the version (its wording is free: `docker info` wants
-/// tini's "tini version X").
+/// One line naming the version (its wording is free: `docker version`
+/// wants tini's "tini version X").
 #[test]
 fn version_prints_and_exits_0() {
     let out = Run::new().arg("--version").run();
@@ -16,22 +16,69 @@ fn version_prints_and_exits_0() {
     assert!(out.stdout.ends_with('\n') && out.stdout.contains(concat!("version ", env!("CARGO_PKG_VERSION"))), "{out:?}");
 }
 
+/// tini's `-l` prints the licence and exits 0 (tini prints its whole
+/// LICENSE file; nsinit names its licences, `MIT OR Apache-2.0` as in
+/// Cargo.toml, in a few lines: every byte of the binary counts).
+#[test]
+fn licence_prints_and_exits_0() {
+    let out = Run::new().arg("-l").run();
+    out.assert_code(0).assert_no_stderr();
+    assert!(out.stdout.contains(concat!("nsinit ", env!("CARGO_PKG_VERSION"))), "{out:?}");
+    assert!(out.stdout.contains(env!("CARGO_PKG_LICENSE")) && env!("CARGO_PKG_LICENSE") == "MIT OR Apache-2.0", "{out:?}");
+    assert!(out.stdout.lines().count() <= 4, "{out:?}");
+    let tini = Run::new().program("/usr/bin/tini-static").arg("-l").run();
+    tini.assert_code(0).assert_no_stderr();
+}
+
+/// A tini command line runs under nsinit: `-w`, `-v`, `-vvv`, grouped with
+/// the others, are accepted (they used to be 125), as under tini-static.
+/// Levels above 1 print nothing more.
+#[test]
+fn tini_flags_are_accepted() {
+    let rows: &[&[&str]] = &[&["-w"], &["-v"], &["-vv"], &["-vvv"], &["-v", "-v", "-w"], &["-sgwv", "-e", "3"], &["-wvs"]];
+    for args in rows {
+        let out = Run::new().args(args.iter()).sh("echo ran").wrap(PID1).run();
+        out.assert_code(0).assert_no_stderr();
+        assert_eq!(out.stdout, "ran\n", "{args:?}\n{out:?}");
+        let tini = Run::new().program("/usr/bin/tini-static").args(args.iter()).sh("echo ran").wrap(PID1).run();
+        // tini's -v levels add [INFO] lines on stdout; nsinit adds nothing.
+        tini.assert_code(0);
+        assert!(tini.stdout_lines().contains(&"ran"), "tini-static {args:?}\n{tini:?}");
+    }
+}
+
 #[test]
 fn help_lists_every_option_and_exits_0() {
     for flag in ["--help", "-h"] {
         let out = Run::new().arg(flag).run();
         out.assert_code(0).assert_no_stderr();
         assert!(out.stdout.starts_with("usage: nsinit [OPTIONS] [-- CMD [ARG...]]\n"), "{flag}\n{out:?}");
-        for opt in ["--spec-fd N", "--spec PATH", "-s ", "-g ", "-p SIGNAL", "-e CODE", "--check", "--trace", "--version"] {
+        for opt in [
+            "--spec-fd N",
+            "--spec PATH",
+            "-s ",
+            "-g ",
+            "-p SIGNAL",
+            "-e CODE",
+            "-w ",
+            "-v ",
+            "-l ",
+            "--check",
+            "--trace",
+            "--version",
+            "TINI_SUBREAPER",
+            "TINI_KILL_PROCESS_GROUP",
+            "TINI_VERBOSITY",
+        ] {
             assert!(out.stdout.contains(opt), "{flag}: help does not mention {opt:?}\n{out:?}");
         }
     }
 }
 
-/// --help and --version answer and stop: a CMD after them never runs.
+/// --help, --version and -l answer and stop: a CMD after them never runs.
 #[test]
 fn help_and_version_do_not_run_cmd() {
-    for flag in ["--help", "-h", "--version"] {
+    for flag in ["--help", "-h", "--version", "-l"] {
         let dir = TempDir::new();
         let out = Run::new().arg(flag).cmd(touch(&dir.marker())).run();
         out.assert_code(0).assert_no_stderr();
@@ -72,6 +119,7 @@ fn bad_command_lines_are_refused() {
         (&["--spec-fd"], false, "nsinit: cli: --spec-fd: needs a value"),
         (&["--spec"], false, "nsinit: cli: --spec: needs a value"),
         (&["-s", "-e"], false, "nsinit: cli: -e: needs a value"),
+        (&["-vx"], true, "nsinit: cli: -vx: unknown option"),
     ];
     for (args, with_cmd, line) in rows {
         let dir = TempDir::new();
@@ -208,6 +256,18 @@ fn nsinit_spec_fd_from_environment() {
     let out = Run::new().env("NSINIT_SPEC_FD", "x").cmd(touch(&dir.marker())).run();
     out.assert_failed("nsinit: cli: NSINIT_SPEC_FD=x: not a file descriptor");
     assert_not_ran(&dir.marker());
+}
+
+/// A verbosity that is not a number is refused (tini's `atoi` would read it
+/// as 0 and silence every warning), naming the variable.
+#[test]
+fn bad_verbosity_is_refused() {
+    for (key, value) in [("TINI_VERBOSITY", "loud"), ("NSINIT_VERBOSITY", "-1"), ("TINI_VERBOSITY", "2x")] {
+        let dir = TempDir::new();
+        let out = Run::new().env(key, value).cmd(touch(&dir.marker())).run();
+        out.assert_failed(&format!("nsinit: cli: {key}={value}: verbosity must be a number"));
+        assert_not_ran(&dir.marker());
+    }
 }
 
 /// `--trace` (and NSINIT_TRACE=1) print one `nsinit: trace: +Nus step` line

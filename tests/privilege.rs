@@ -346,19 +346,22 @@ fn shell_quote(s: &str) -> String {
 const SYNCED: &str = "trap 'echo synced; read _; exit 0' USR1; echo ready; read _; exit 1";
 
 /// PID 1 while the workload runs: no capability in any set, or only
-/// CAP_KILL when the workload runs as another uid (to forward signals);
+/// CAP_KILL when the workload may run as another uid (to forward signals:
+/// reaper mode, another uid, CAP_SETUID or no no_new_privs; tests/reaper.rs);
 /// and no descriptor but 0, 1, 2 and its signalfd, though the test left it
 /// two more (the spec pipe is closed too).
 #[test]
 fn pid1_keeps_no_capability_and_only_its_signalfd() {
     let k = cap(CAP_KILL);
     let uid_1000 = format!(r#"{},"user":{{"uid":1000,"gid":1000}}"#, runc_default_caps());
+    let root = format!(r#"{},"noNewPrivileges":true"#, runc_default_caps());
+    // The bounding set keeps CAP_KILL too (nsinit drops "all but CAP_KILL"
+    // from each set): harmless, PID 1 never execs.
+    let kill_only = CapSets { bnd: k, eff: k, prm: k, inh: 0, amb: 0 };
     let rows: Vec<(&str, Option<String>, CapSets)> = vec![
-        ("reaper mode", None, CapSets::all(0)),
-        ("root workload", Some(runc_default_caps()), CapSets::all(0)),
-        // The bounding set keeps CAP_KILL too (nsinit drops "all but
-        // CAP_KILL" from each set): harmless, PID 1 never execs.
-        ("uid 1000 workload", Some(uid_1000), CapSets { bnd: k, eff: k, prm: k, inh: 0, amb: 0 }),
+        ("reaper mode", None, kill_only),
+        ("root workload", Some(root), CapSets::all(0)),
+        ("uid 1000 workload", Some(uid_1000), kill_only),
     ];
     let null = || std::fs::File::open("/dev/null").expect("open /dev/null");
     for (name, fields, want) in rows {
@@ -407,7 +410,8 @@ fn fd_links(pid: i32) -> Vec<(String, String)> {
 #[test]
 fn pid1_is_hardened_before_the_workload_runs() {
     let null = || std::fs::File::open("/dev/null").expect("open /dev/null");
-    let fields = runc_default_caps();
+    // no_new_privs: with it and no CAP_SETUID, PID 1 keeps no capability.
+    let fields = format!(r#"{},"noNewPrivileges":true"#, runc_default_caps());
     for i in 0..20 {
         let cmd = |args: &[&str]| {
             let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();

@@ -186,13 +186,15 @@ fn orphans_are_reaped_by_pid1() {
     o.assert_all_reaped(&[], &out);
 }
 
-/// Not PID 1, `-s` (or NSINIT_SUBREAPER=1) makes nsinit a child subreaper:
+/// Not PID 1, `-s` (or NSINIT_SUBREAPER=1, TINI_SUBREAPER) makes nsinit a child subreaper:
 /// orphans come to it, not to PID 1, and it reaps them; no warning.
 #[test]
 fn subreaper_adopts_and_reaps_orphans_when_not_pid1() {
     let n = 20;
     let cmd = ["sh", "-c", ORPHANS_SCRIPT, "sh", &n.to_string()].map(String::from);
-    for run in [Run::new().arg("-s"), Run::new().env("NSINIT_SUBREAPER", "1")] {
+    // tini's TINI_SUBREAPER is on when set at all, even empty.
+    let runs = [Run::new().arg("-s"), Run::new().env("NSINIT_SUBREAPER", "1"), Run::new().env("TINI_SUBREAPER", "")];
+    for run in runs {
         let out = run.wrap(PID2).cmd(cmd.clone()).run();
         out.assert_code(0).assert_no_stderr();
         let o = orphans(&out);
@@ -415,4 +417,297 @@ fn reaper_mode_passes_nsinit_environment() {
     let mut env = out.stdout_lines();
     env.sort();
     assert_eq!(env, ["NSINIT_TEST_VAR=a b=c".to_string(), format!("PATH={PATH}")]);
+}
+
+/// Compiles one small static C program into `dir` (gcc: scripts/setup).
+fn cc(dir: &TempDir, name: &str, src: &str) -> std::path::PathBuf {
+    let c = dir.join(&format!("{name}.c"));
+    std::fs::write(&c, src).unwrap();
+    let exe = dir.join(name);
+    let out = std::process::Command::new("gcc").args(["-static", "-O2", "-o"]).arg(&exe).arg(&c).output().expect("run gcc");
+    assert!(out.status.success(), "gcc {name}.c:\n{}", String::from_utf8_lossy(&out.stderr));
+    exe
+}
+
+/// A tracee of its parent (PID 1): `PTRACE_TRACEME`, then
+/// - no argument: `raise(SIGSTOP)` (what a program that waits for its
+///   tracer does), "continued", exit 7;
+/// - `block`: "ready", then blocks in pause() until a signal ends it;
+/// - `exec CMD...`: execs CMD (a tracee stops with SIGTRAP after execve).
+///
+/// PTRACE_TRACEME needs the parent to hold every capability the caller
+/// has (security/commoncap.c `cap_ptrace_traceme`): PID 1 keeps CAP_KILL
+/// at most, so the tracee must run without capabilities (exit 3 if not).
+const TRACEME: &str = r#"
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    if (ptrace(PTRACE_TRACEME, 0, 0, 0) != 0) { perror("PTRACE_TRACEME"); return 3; }
+    if (argc > 1 && strcmp(argv[1], "block") == 0) {
+        puts("ready"); fflush(stdout);
+        for (;;) pause();
+    }
+    if (argc > 2 && strcmp(argv[1], "exec") == 0) { execvp(argv[2], argv + 2); perror("execvp"); return 4; }
+    raise(SIGSTOP);
+    puts("continued"); fflush(stdout);
+    return 7;
+}
+"#;
+
+/// The tracee's argv in both modes: reaper mode runs it through setpriv
+/// without capabilities (nsinit's own would be handed on); a spec without
+/// `process.capabilities` gives it none already.
+fn traced_runs(traceme: &std::path::Path, args: &[&str]) -> [(&'static str, Run); 2] {
+    let prog = traceme.to_str().unwrap();
+    let mut reaper: Vec<&str> = vec!["setpriv", "--inh-caps=-all", "--bounding-set=-all", prog];
+    reaper.extend(args);
+    let spec_args: Vec<&str> = std::iter::once(prog).chain(args.iter().copied()).collect();
+    let spec = format!(r#"{{"process":{{"args":{},"cwd":"/"}}}}"#, json_strs(&spec_args));
+    [("reaper mode", Run::new().cmd(reaper)), ("spec mode", Run::new().spec(spec))]
+}
+
+/// A workload that made PID 1 its tracer and stops itself is not dead: PID 1
+/// detaches it (so the stop ends) and keeps waiting for its real exit. So
+/// does a tracee's SIGTRAP after execve. tini 0.19 (`tini -- traceme`, or
+/// `tini -s`) takes the stop for an end: "Main child exited for unknown
+/// reason", exit 1, the workload left stopped.
+#[test]
+fn a_traced_workload_that_stops_is_not_taken_for_dead() {
+    let dir = TempDir::new();
+    let traceme = cc(&dir, "traceme", TRACEME);
+    for (mode, run) in traced_runs(&traceme, &[]) {
+        let out = run.wrap(PID1).run();
+        assert_eq!(out.code(), 7, "{mode}\n{out:?}");
+        assert_eq!(out.stdout, "continued\n", "{mode}\n{out:?}");
+        out.assert_no_stderr();
+    }
+    for (mode, run) in traced_runs(&traceme, &["exec", "sh", "-c", "echo execed; exit 9"]) {
+        let out = run.wrap(PID1).run();
+        assert_eq!(out.code(), 9, "{mode}\n{out:?}");
+        assert_eq!(out.stdout, "execed\n", "{mode}\n{out:?}");
+        out.assert_no_stderr();
+    }
+}
+
+/// A traced workload still dies of the SIGTERM PID 1 forwards: its
+/// signal-delivery stop is reported to PID 1, which detaches it with that
+/// signal, delivered as if untraced (143). Detaching with none would leave
+/// it running; taking the stop for an exit, as before, gave 255.
+#[test]
+fn a_traced_workload_dies_of_the_forwarded_sigterm() {
+    let dir = TempDir::new();
+    let traceme = cc(&dir, "traceme", TRACEME);
+    for (mode, run) in traced_runs(&traceme, &["block"]) {
+        let mut r = run.wrap(PID1).spawn();
+        r.expect_line("ready");
+        kill(r.nsinit_pid(), SIGTERM);
+        let out = r.wait();
+        assert_eq!(out.code(), 143, "{mode}\n{out:?}");
+        out.assert_no_stderr();
+    }
+}
+
+/// Runs `run` (a workload that says "ready" and blocks on stdin) and sends
+/// SIGTERM to PID 1 once it is ready; returns PID 1's capability sets read
+/// from outside while the workload ran, and the output.
+fn sigterm_when_ready(run: Run) -> (common::kernel::CapSets, Output) {
+    let mut r = run.wrap(PID1).stdin_pipe().spawn();
+    r.expect_line("ready");
+    let pid = r.nsinit_pid();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("PID 1's status");
+    kill(pid, SIGTERM);
+    let caps = common::kernel::CapSets::parse(&status).expect("PID 1's capability lines");
+    (caps, r.wait())
+}
+
+/// `setpriv`, as gosu and su-exec in the official postgres, redis, mongo …
+/// entrypoints: the workload makes itself uid/gid 1000, then says "ready".
+const SWITCH_USER: [&str; 9] = ["setpriv", "--reuid", "1000", "--regid", "1000", "--clear-groups", "sh", "-c", "echo ready; read _"];
+
+/// A program owned by uid 1000 with the setuid bit: it makes its effective
+/// uid (1000) its real and saved uid too — no capability needed — and execs
+/// its arguments.
+const BECOME_OWNER: &str = r#"
+#include <stdio.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    uid_t e = geteuid();
+    if (setreuid(e, e) != 0) { perror("setreuid"); return 3; }
+    execvp(argv[1], argv + 1);
+    perror("execvp");
+    return 4;
+}
+"#;
+
+/// A workload that switches to another uid after its start still gets the
+/// SIGTERM sent to PID 1 (143, no `forward: EPERM` warning): PID 1 keeps
+/// CAP_KILL whenever the workload may run as another uid — always in reaper
+/// mode, and in spec mode with CAP_SETUID in the bounding set or without
+/// no_new_privs (a setuid program of another user) — and nothing else.
+/// tini keeps all its capabilities: the reaper-mode row ends the same
+/// under tini-static.
+#[test]
+fn a_workload_that_switches_user_still_gets_sigterm() {
+    use common::kernel::{CAP_KILL, CapSets, cap};
+    let dir = TempDir::new();
+    let owner = cc(&dir, "become-owner", BECOME_OWNER);
+    std::os::unix::fs::chown(&owner, Some(1000), None).unwrap();
+    std::fs::set_permissions(&owner, std::os::unix::fs::PermissionsExt::from_mode(0o4755)).unwrap();
+    let setuid_caps = r#""capabilities":{"bounding":["CAP_SETUID","CAP_SETGID"],"effective":["CAP_SETUID","CAP_SETGID"],"permitted":["CAP_SETUID","CAP_SETGID"]}"#;
+    let spec = |args: &[&str], fields: &str| format!(r#"{{"process":{{"args":{},"cwd":"/",{fields}}}}}"#, json_strs(args));
+    let owner_sh = [owner.to_str().unwrap(), "sh", "-c", "echo ready; read _"];
+    let rows: Vec<(&str, Run)> = vec![
+        ("reaper mode, setpriv", Run::new().cmd(SWITCH_USER)),
+        ("spec, CAP_SETUID kept, setpriv", Run::new().spec(spec(&SWITCH_USER, &format!(r#"{setuid_caps},"noNewPrivileges":true"#)))),
+        ("spec, no capability, no no_new_privs, setuid program", Run::new().spec(spec(&owner_sh, r#""noNewPrivileges":false"#))),
+    ];
+    let k = cap(CAP_KILL);
+    for (name, run) in rows {
+        let (caps, out) = sigterm_when_ready(run);
+        assert_eq!(out.code(), 143, "{name}\n{out:?}");
+        out.assert_no_stderr();
+        assert_eq!(caps, CapSets { bnd: k, eff: k, prm: k, inh: 0, amb: 0 }, "{name}: PID 1's capabilities");
+    }
+    let (_, tini) = sigterm_when_ready(Run::new().program("/usr/bin/tini-static").cmd(SWITCH_USER));
+    assert_eq!(tini.code(), 143, "tini-static\n{tini:?}");
+}
+
+/// PID 1 drops CAP_KILL too when the workload cannot run as another uid: a
+/// spec with PID 1's uid, no_new_privs and no CAP_SETUID in the bounding
+/// set. SIGTERM still ends it (same uid).
+#[test]
+fn pid1_drops_cap_kill_when_the_workload_keeps_its_uid() {
+    use common::kernel::CapSets;
+    let all_but_setuid = r#""capabilities":{"bounding":["CAP_KILL","CAP_SETGID","CAP_NET_BIND_SERVICE"]}"#;
+    let spec = format!(r#"{{"process":{{"args":["sh","-c","echo ready; read _"],"cwd":"/",{all_but_setuid},"noNewPrivileges":true}}}}"#);
+    let (caps, out) = sigterm_when_ready(Run::new().spec(spec));
+    assert_eq!(out.code(), 143, "{out:?}");
+    out.assert_no_stderr();
+    assert_eq!(caps, CapSets::all(0), "PID 1's capabilities");
+}
+
+/// `sh -c` W starts `sleep` in the background (same process group), ignores
+/// SIGTERM, says "ready" and waits; after the wait it says whether the
+/// sleep is gone. Only a SIGTERM to the whole group ends the sleep.
+const GROUP_TERM: &str = r#"sleep 1000 & s=$!; trap "" TERM; echo ready; wait; kill -0 $s 2>/dev/null && echo alive || echo gone"#;
+
+/// tini's `TINI_KILL_PROCESS_GROUP` (on when set at all, even empty), and
+/// `NSINIT_KILL_PROCESS_GROUP=1`, act as `-g` — what `docker run --init`
+/// users set, since Docker passes the init no flags: SIGTERM to PID 1 ends
+/// the background sleep, the `wait` returns (0: POSIX `wait` without
+/// operands) and W exits. tini-static ends the same way. Without the
+/// variable the run would hang until the hang guard.
+#[test]
+fn tini_kill_process_group_variable_signals_the_group() {
+    let rows = [
+        ("TINI_KILL_PROCESS_GROUP=1", Run::new().env("TINI_KILL_PROCESS_GROUP", "1")),
+        ("TINI_KILL_PROCESS_GROUP=", Run::new().env("TINI_KILL_PROCESS_GROUP", "")),
+        ("NSINIT_KILL_PROCESS_GROUP=1", Run::new().env("NSINIT_KILL_PROCESS_GROUP", "1")),
+        ("tini-static, TINI_KILL_PROCESS_GROUP=1", Run::new().program("/usr/bin/tini-static").env("TINI_KILL_PROCESS_GROUP", "1")),
+    ];
+    let mut codes = Vec::new();
+    for (name, run) in rows {
+        let mut r = run.wrap(PID1).sh(GROUP_TERM).spawn();
+        r.expect_line("ready");
+        kill(r.nsinit_pid(), SIGTERM);
+        let out = r.wait();
+        assert_eq!(out.stdout, "ready\ngone\n", "{name}\n{out:?}");
+        out.assert_no_stderr();
+        codes.push((name, out.code()));
+    }
+    let tini = codes.last().unwrap().1;
+    assert_eq!(tini, 0, "{codes:?}");
+    assert!(codes.iter().all(|&(_, c)| c == tini), "nsinit and tini-static differ: {codes:?}");
+}
+
+/// `-w` (tini's): one warning per reaped zombie that was not the workload,
+/// naming its pid — here exactly the orphans; none without `-w`, nor with
+/// verbosity 0.
+#[test]
+fn warn_on_reap_names_every_adopted_zombie() {
+    let n = 5;
+    let cmd = ["sh", "-c", ORPHANS_SCRIPT, "sh", &n.to_string()].map(String::from);
+    let out = Run::new().arg("-w").wrap(PID1).cmd(cmd.clone()).run();
+    out.assert_code(0);
+    let o = orphans(&out);
+    let mut want: Vec<String> = o
+        .children_of(1)
+        .iter()
+        .map(|s| format!("nsinit: warning: reap: pid {}: zombie reaped (not the workload)", s.pid))
+        .collect();
+    assert_eq!(want.len(), n, "{out:?}");
+    let mut got: Vec<&str> = out.stderr.lines().collect();
+    want.sort();
+    got.sort();
+    assert_eq!(got, want, "{out:?}");
+    let quiet = Run::new().arg("-w").env("TINI_VERBOSITY", "0").wrap(PID1).cmd(cmd).run();
+    quiet.assert_code(0).assert_no_stderr();
+}
+
+/// Verbosity 0 (`TINI_VERBOSITY=0`, `NSINIT_VERBOSITY=0`) silences nsinit's
+/// warnings, as it does tini's; `-v` (any number) only accepts more.
+#[test]
+fn verbosity_0_silences_warnings() {
+    let warning = "nsinit: warning: reaper: not PID 1 and not a subreaper (-s): orphans will not be reaped";
+    let rows: [(&str, Run, bool); 5] = [
+        ("default", Run::new(), true),
+        ("TINI_VERBOSITY=0", Run::new().env("TINI_VERBOSITY", "0"), false),
+        ("NSINIT_VERBOSITY=0", Run::new().env("NSINIT_VERBOSITY", "0"), false),
+        ("TINI_VERBOSITY=2", Run::new().env("TINI_VERBOSITY", "2"), true),
+        ("-vvv", Run::new().arg("-vvv"), true),
+    ];
+    for (name, run, warns) in rows {
+        let out = run.wrap(PID2).cmd(["true"]).run();
+        out.assert_code(0);
+        let want = if warns { format!("{warning}\n") } else { String::new() };
+        assert_eq!(out.stderr, want, "{name}\n{out:?}");
+    }
+    // tini-static: its own warning with its default verbosity, none with 0.
+    let tini = |env: &[(&str, &str)]| {
+        let mut run = Run::new().program("/usr/bin/tini-static");
+        for (k, v) in env {
+            run = run.env(*k, *v);
+        }
+        run.wrap(PID2).cmd(["true"]).run()
+    };
+    let loud = tini(&[]);
+    assert!(loud.stderr.contains("not running as PID 1"), "{loud:?}");
+    tini(&[("TINI_VERBOSITY", "0")]).assert_code(0).assert_no_stderr();
+}
+
+/// Makes itself a child subreaper, then execs its arguments: the attribute
+/// survives execve (prctl(2)).
+const SUBREAPER_EXEC: &str = r#"
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) { perror("PR_SET_CHILD_SUBREAPER"); return 3; }
+    execv(argv[1], argv + 1);
+    perror("execv");
+    return 4;
+}
+"#;
+
+/// nsinit asks the kernel whether it is a subreaper (as tini does): started
+/// already one, without `-s`, it warns of nothing and the orphans come to it
+/// and are reaped. tini-static says nothing either.
+#[test]
+fn an_inherited_subreaper_attribute_is_no_warning() {
+    let dir = TempDir::new();
+    let helper = cc(&dir, "subreaper-exec", SUBREAPER_EXEC);
+    let wrapper: Vec<&str> = PID2.argv.iter().copied().chain([helper.to_str().unwrap()]).collect();
+    let n = 5;
+    let cmd = ["sh", "-c", ORPHANS_SCRIPT, "sh", &n.to_string()].map(String::from);
+    let out = Run::new().wrap_argv(&wrapper, PID2.depth).cmd(cmd).run();
+    out.assert_code(0).assert_no_stderr();
+    let o = orphans(&out);
+    assert_ne!(o.nsinit, 1, "{out:?}");
+    assert_eq!(o.children_of(o.nsinit).len(), n, "orphans re-parented to nsinit\n{out:?}");
+    o.assert_all_reaped(&[1], &out);
+    let tini = Run::new().program("/usr/bin/tini-static").wrap_argv(&wrapper, PID2.depth).cmd(["true"]).run();
+    tini.assert_code(0).assert_no_stderr();
 }

@@ -270,6 +270,16 @@ pub fn wait4(pid: i32, options: i32) -> Result<Option<(i32, i32)>> {
     Ok(if r == 0 { None } else { Some((r as i32, status)) })
 }
 
+/// `ptrace(PTRACE_DETACH, pid, 0, sig)`: a tracee in a ptrace-stop goes on
+/// untraced, with `sig` delivered to it (0: none). ptrace(2): "Detach from
+/// the tracee ... restart it as for PTRACE_CONT".
+#[unsafe(link_section = ".text.nsinit_pid1")]
+pub fn ptrace_detach(pid: i32, sig: i32) -> Result<()> {
+    // SAFETY: PTRACE_DETACH ignores addr and takes data as a signal number:
+    // no memory is touched.
+    unsafe { syscall!(Sysno::ptrace, libc::PTRACE_DETACH, pid, 0, sig) }.map(drop)
+}
+
 /// `futex(word, FUTEX_WAIT, expected, NULL)`: sleeps while `*word == expected`.
 pub fn futex_wait(word: &core::sync::atomic::AtomicU32, expected: u32) -> Result<()> {
     // SAFETY: word is a valid, aligned u32 for the whole call.
@@ -389,6 +399,14 @@ fn prctl(option: i32, a2: usize, a3: usize, a4: usize, a5: usize) -> Result<usiz
 /// `prctl(PR_SET_CHILD_SUBREAPER, 1)`
 pub fn set_child_subreaper() -> Result<()> {
     prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0).map(drop)
+}
+
+/// `prctl(PR_GET_CHILD_SUBREAPER, &v)`: whether this process is a child
+/// subreaper (the attribute survives execve, so a parent may have set it).
+pub fn is_child_subreaper() -> Result<bool> {
+    let mut v: i32 = 0;
+    prctl(libc::PR_GET_CHILD_SUBREAPER, &mut v as *mut i32 as usize, 0, 0, 0)?;
+    Ok(v != 0)
 }
 
 /// `prctl(PR_SET_PDEATHSIG, sig)`
