@@ -2,13 +2,14 @@
 //!
 //! The child shares nsinit's memory until it execs (see `sys::clone`), so it
 //! builds nothing: everything it needs was prepared by the parent, and a
-//! failure is handed back through `Report` before the child exits. The steps
-//! run in the contract's order (runc's): session and terminal, rlimits,
-//! umask, the bounding set, groups and ids with capabilities kept across the
-//! switch, the working directory as the user, the capability sets,
-//! no_new_privs, descriptors, signals, and execve. The seccomp filter loads
-//! last when no_new_privs is set; without it, first, while CAP_SYS_ADMIN is
-//! still held (as runc does).
+//! failure is handed back through `Report` before the child exits. The steps:
+//! session and terminal, rlimits, umask, the bounding set, keepcaps, stdio
+//! handed to the user, descriptors, signals, the wait for PID 1; then groups
+//! and ids, the working directory as the user, the capability sets,
+//! no_new_privs, and execve. The seccomp filter loads last when
+//! no_new_privs is set; without it, before the id switch, while
+//! CAP_SYS_ADMIN is still held (as runc does) — see `steps` for why all
+//! else comes before it.
 
 use crate::caps;
 use crate::diag::{self, At, Error, Object, Reason};
@@ -66,17 +67,34 @@ fn setup(e: Error<'static>) -> Failure {
 
 /// The child's steps; returns only on failure.
 /// `gate` opens once PID 1 has hardened itself: the workload starts after.
+///
+/// Without no_new_privs the filter loads while CAP_SYS_ADMIN is still held,
+/// before the id switch (as runc does), so every call after it must pass a
+/// profile written for runc — say one that returns an errno for all it does
+/// not list, as `oci-runtime-tool generate` writes. So all that does not
+/// need the switch comes first, whatever the case: nsinit's own
+/// housekeeping (descriptors, signal mask and dispositions, the gate) and
+/// what root does before switching (the bounding set, keepcaps, stdio
+/// handed to the user). After the early filter only what runc itself makes
+/// after its own remains (`finalizeNamespace` in runc's init_linux.go: the
+/// id switch, the working directory, the capability sets; then execve),
+/// listed by `early_filter_path`. With no_new_privs the filter loads last,
+/// right before execve.
 fn steps(plan: &Plan, reached_exec: &mut bool, gate: &sys::clone::Gate) -> Result<Infallible, Failure> {
     session(plan).map_err(setup)?;
-    let nnp = plan.spec.is_some_and(|s| s.process.no_new_privileges);
-    if let Some(spec) = plan.spec {
-        let p = &spec.process;
+    let process = plan.spec.map(|s| &s.process);
+    let nnp = process.is_some_and(|p| p.no_new_privileges);
+    if let Some(p) = process {
         if !p.rlimits.is_empty() {
             diag::trace("rlimits", Object::None);
         }
         rlimits::apply(&p.rlimits)
             .map_err(|(r, e)| setup(Error::new("rlimit", Object::Name(rlimits::name(r).as_bytes()), Reason::Errno(e))))?;
         sys::umask(p.user.umask.get().unwrap_or(0o022));
+        before_switch(p, plan.last_cap).map_err(setup)?;
+    }
+    housekeeping(plan, gate).map_err(setup)?;
+    if let Some(p) = process {
         if !nnp {
             load_filter(plan).map_err(setup)?;
         }
@@ -84,22 +102,24 @@ fn steps(plan: &Plan, reached_exec: &mut bool, gate: &sys::clone::Gate) -> Resul
         if nnp {
             diag::trace("no_new_privs", Object::None);
             sys::set_no_new_privs().at("no_new_privs", Object::None).map_err(setup)?;
+            load_filter(plan).map_err(setup)?;
         }
-    }
-    // Every descriptor above 2 closes: the spec fd, the signalfd, and
-    // whatever the parent leaked (runc's CVE-2024-21626 was a leaked fd) —
-    // but those the parent passed for socket activation.
-    let first = 3u32.saturating_add(plan.command.listen_fds);
-    sys::close_range(first, u32::MAX, 0).at("close fds", Object::Num("from ", first as u64)).map_err(setup)?;
-    reaper::restore(&plan.signals).at("signals", Object::Name(b"restore")).map_err(setup)?;
-    // The workload starts once PID 1 is bare (before a filter that could
-    // refuse the futex wait).
-    gate.wait();
-    if nnp {
-        load_filter(plan).map_err(setup)?;
     }
     *reached_exec = true;
     Err(exec::failure(plan.command, exec::execvp(plan.command)))
+}
+
+/// nsinit's own housekeeping, before any filter can refuse it: every
+/// descriptor above 2 closes — the spec fd, the signalfd, and whatever the
+/// parent leaked (runc's CVE-2024-21626 was a leaked fd) — but those the
+/// parent passed for socket activation; the signal mask and dispositions
+/// nsinit found; and the wait for PID 1 to have hardened itself.
+fn housekeeping(plan: &Plan, gate: &sys::clone::Gate) -> diag::Result<'static, ()> {
+    let first = 3u32.saturating_add(plan.command.listen_fds);
+    sys::close_range(first, u32::MAX, 0).at("close fds", Object::Num("from ", first as u64))?;
+    reaper::restore(&plan.signals).at("signals", Object::Name(b"restore"))?;
+    gate.wait();
+    Ok(())
 }
 
 /// In spec mode a new session, as runc and crun start every container
@@ -139,15 +159,29 @@ fn session(plan: &Plan) -> diag::Result<'static, ()> {
     }
 }
 
-/// Bounding set, then groups and ids with capabilities kept across the
-/// switch, the working directory as the user, then the capability sets.
+fn cap_err((cap, e): (u32, Errno)) -> Error<'static> {
+    Error::new("capabilities", Object::Name(caps::name(cap).as_bytes()), Reason::Errno(e))
+}
+
+/// What root does before the id switch, needing its capabilities but not
+/// the switch: the bounding set cut (needs CAP_SETPCAP, which capset may
+/// take away later), capabilities kept across the switch, and stdio handed
+/// to the user (runc's fixStdioPermissions, also before its setgroups).
+fn before_switch(p: &Process<'static>, last: u32) -> diag::Result<'static, ()> {
+    caps::drop_bounding(p.capabilities.bounding, last).map_err(cap_err)?;
+    sys::set_keepcaps(true).at("user", Object::Name(b"keepcaps"))?;
+    hand_stdio_to(p.user.uid);
+    Ok(())
+}
+
+/// Groups and ids (capabilities kept across the switch by `before_switch`),
+/// the working directory as the user, then the capability sets. Keepcaps
+/// is left set: execve resets it (prctl(2), PR_SET_KEEPCAPS) and no id
+/// changes before, so clearing it would only be one more call after an
+/// early filter.
 fn identity(p: &Process<'static>, last: u32) -> diag::Result<'static, ()> {
-    let c = &p.capabilities;
-    let cap_err = |(cap, e): (u32, Errno)| Error::new("capabilities", Object::Name(caps::name(cap).as_bytes()), Reason::Errno(e));
-    caps::drop_bounding(c.bounding, last).map_err(cap_err)?;
     let u = &p.user;
     diag::trace("user", Object::Num("uid ", u.uid as u64));
-    sys::set_keepcaps(true).at("user", Object::Name(b"keepcaps"))?;
     match sys::setgroups(&u.additional_gids) {
         // setgroups is denied in a user namespace without a full gid map;
         // with nothing to add, there is nothing lost.
@@ -155,65 +189,43 @@ fn identity(p: &Process<'static>, last: u32) -> diag::Result<'static, ()> {
         r => r.at("user", Object::Num("additional gids: ", u.additional_gids.len() as u64))?,
     }
     sys::setresgid(u.gid).at("user", Object::Num("gid ", u.gid as u64))?;
-    hand_stdio_to(u.uid);
     sys::setresuid(u.uid).at("user", Object::Num("uid ", u.uid as u64))?;
     if let Some(cwd) = p.cwd {
         sys::chdir(cwd.get()).at("cwd", Object::Name(cwd.to_bytes()))?;
     }
-    sys::set_keepcaps(false).at("user", Object::Name(b"keepcaps"))?;
     diag::trace("capabilities", Object::None);
-    caps::apply_sets(c, last).map_err(cap_err)
-
+    caps::apply_sets(&p.capabilities, last).map_err(cap_err)
 }
 
 /// Every syscall the child makes after loading the filter early (without
 /// no_new_privs), with the arguments that decide, in order, until `f` says
-/// stop. Pointer arguments cannot be known in advance: their indexes are
-/// given as a bit mask, for the check to try them with many values. Kept
-/// next to `identity` and `steps`, which make these calls.
+/// stop; each must be allowed. Only what any runtime needs after its own
+/// early filter to start the workload as asked (runc: `finalizeNamespace`,
+/// then execve): the id switch (setgroups, setresgid, setresuid), chdir
+/// when `cwd` is given, capset and the ambient set, LISTEN_PID's getpid
+/// with socket activation, and execve. All else comes before the filter
+/// (see `steps`), so a profile's verdict on it does not matter. Pointer
+/// arguments cannot be known in advance: their indexes are given as a bit
+/// mask, for the check to try them with many values. Kept next to
+/// `identity` and `steps`, which make these calls.
 pub fn early_filter_path(p: &Process, last: u32, listen_fds: u32, mut f: impl FnMut(Sysno, [u64; 6], u8) -> bool) {
-    let prctl = |op: i32, a: u64| (Sysno::prctl, [op as u64, a, 0, 0, 0, 0], 0);
-    let c = &p.capabilities;
-    for cap in (0..=last).filter(|&cap| c.bounding & caps::bit(cap) == 0) {
-        let (nr, args, ptrs) = prctl(libc::PR_CAPBSET_DROP, cap.into());
-        if !f(nr, args, ptrs) {
-            return;
-        }
-    }
     let (u, g) = (p.user.uid as u64, p.user.gid as u64);
-    let mut calls = heapless::Vec::<(Sysno, [u64; 6], u8), 24>::new();
-    let _ = calls.push(prctl(libc::PR_SET_KEEPCAPS, 1));
+    let ambient = |op: i32, a: u64| (Sysno::prctl, [libc::PR_CAP_AMBIENT as u64, op as u64, a, 0, 0, 0], 0);
+    let mut calls = heapless::Vec::<(Sysno, [u64; 6], u8), 8>::new();
     let _ = calls.push((Sysno::setgroups, [p.user.additional_gids.len() as u64, 0, 0, 0, 0, 0], 0b10));
     let _ = calls.push((Sysno::setresgid, [g, g, g, 0, 0, 0], 0));
     let _ = calls.push((Sysno::setresuid, [u, u, u, 0, 0, 0], 0));
     if p.cwd.is_some() {
         let _ = calls.push((Sysno::chdir, [0; 6], 0b1));
     }
-    let _ = calls.push(prctl(libc::PR_SET_KEEPCAPS, 0));
     let _ = calls.push((Sysno::capset, [0; 6], 0b11));
-    let _ = calls.push((Sysno::prctl, [libc::PR_CAP_AMBIENT as u64, libc::PR_CAP_AMBIENT_CLEAR_ALL as u64, 0, 0, 0, 0], 0));
-    for (nr, args, ptrs) in calls {
-        if !f(nr, args, ptrs) {
-            return;
-        }
-    }
-    for cap in (0..=last).filter(|&cap| caps::raisable_ambient(c) & caps::bit(cap) != 0) {
-        let raise = [libc::PR_CAP_AMBIENT as u64, libc::PR_CAP_AMBIENT_RAISE as u64, cap.into(), 0, 0, 0];
-        if !f(Sysno::prctl, raise, 0) {
-            return;
-        }
-    }
-    let rest = [
-        (Sysno::close_range, [3 + u64::from(listen_fds), u32::MAX.into(), 0, 0, 0, 0], 0),
-        (Sysno::rt_sigaction, [libc::SIGTTIN as u64, 0, 0, 8, 0, 0], 0b110),
-        (Sysno::rt_sigaction, [libc::SIGTTOU as u64, 0, 0, 8, 0, 0], 0b110),
-        (Sysno::rt_sigprocmask, [libc::SIG_SETMASK as u64, 0, 0, 8, 0, 0], 0b110),
-        (Sysno::futex, [0, libc::FUTEX_WAIT as u64, 0, 0, 0, 0], 0b1),
-        (Sysno::getpid, [0; 6], 0),
-        (Sysno::execve, [0; 6], 0b111),
-    ];
+    let _ = calls.push(ambient(libc::PR_CAP_AMBIENT_CLEAR_ALL, 0));
+    let raise = (0..=last).filter(|&cap| caps::raisable_ambient(&p.capabilities) & caps::bit(cap) != 0);
+    let raise = raise.map(|cap| ambient(libc::PR_CAP_AMBIENT_RAISE, cap.into()));
     // getpid only serves socket activation (LISTEN_PID).
-    for (nr, args, ptrs) in rest.into_iter().filter(|(nr, _, _)| *nr != Sysno::getpid || listen_fds > 0) {
+    let pid = (listen_fds > 0).then_some((Sysno::getpid, [0; 6], 0));
+    let exec = (Sysno::execve, [0; 6], 0b111);
+    for (nr, args, ptrs) in calls.into_iter().chain(raise).chain(pid).chain([exec]) {
         if !f(nr, args, ptrs) {
             return;
         }

@@ -200,8 +200,10 @@ fn load_spec(opts: &Options<'static>) -> Result<'static, Loaded> {
 }
 
 /// The compiled seccomp filter, if the spec has one. Without no_new_privs it
-/// loads early, so nsinit's own later syscalls must pass it: checked here,
-/// before anything changes.
+/// loads early, before the user switch, so the calls the child still makes
+/// after it (`child::early_filter_path`: the switch, chdir, capabilities,
+/// execve — what any runtime needs then) must pass it: checked here, before
+/// anything changes. A profile may deny anything else.
 fn compile_filter(spec: Option<&'static Spec<'static>>, listen_fds: u32, last_cap: u32) -> core::result::Result<Option<child::Filter<'static>>, nsinit::json::Error<'static>> {
     let Some(spec) = spec else { return Ok(None) };
     let s = &spec.linux.seccomp;
@@ -220,7 +222,7 @@ fn compile_filter(spec: Option<&'static Spec<'static>>, listen_fds: u32, last_ca
         if let Some(nr) = denied {
             let path = nsinit::json::Path::of(&[nsinit::json::Seg::Key(b"linux"), nsinit::json::Seg::Key(b"seccomp")]);
             let name = seccomp::arch::x86_64_name(nr as u32).unwrap_or(b"?");
-            let kind = nsinit::json::Kind::Unknown("without noNewPrivileges the filter must allow nsinit's last syscalls; it stops", name);
+            let kind = nsinit::json::Kind::Unknown("without noNewPrivileges the filter loads before the user switch and must allow it, the capabilities and execve; it stops", name);
             return Err(nsinit::json::Error { path, kind });
         }
     }

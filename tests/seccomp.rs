@@ -497,12 +497,22 @@ fn x32_syscalls_are_killed_unless_listed() {
 const RUNC_CAPS: &str =
     r#","capabilities":{"bounding":["CAP_KILL"],"effective":["CAP_KILL"],"permitted":["CAP_KILL"]}"#;
 
-/// Without noNewPrivileges the filter loads before nsinit's last steps
-/// (while CAP_SYS_ADMIN is held): a profile that would stop one of them
-/// (capset, with capabilities to set) is a spec error, 125 and one line,
-/// before anything runs. Without capabilities nsinit makes no capset and
-/// the same profile runs. With noNewPrivileges the filter loads last and
-/// may deny anything nsinit itself does: only the workload meets it.
+/// Without noNewPrivileges the filter loads early, while CAP_SYS_ADMIN is
+/// held (as runc does), and only what any runtime needs after its own early
+/// filter to start the workload as asked comes after it (runc:
+/// `finalizeNamespace`, then execve): the id switch (setgroups, setresgid,
+/// setresuid), chdir when `cwd` is given, capset and the ambient set's
+/// prctl, execve. A profile that denies one of those is a spec error — 125
+/// and one line naming the call, before anything runs — even when no
+/// capabilities object is given (all five sets are emptied, by a capset).
+/// Everything else nsinit does — closing descriptors (close_range), the
+/// signal mask and dispositions (rt_sigprocmask, rt_sigaction), the futex
+/// wait for PID 1, the bounding set and keepcaps (prctl), handing stdio to
+/// a non-root user (newfstatat, fchownat) — comes before the filter:
+/// a profile may deny it, with an errno or even a kill, and the workload
+/// starts as asked (as under runc and crun, which need none of it either).
+/// With noNewPrivileges the filter loads last and only the workload meets
+/// it: execve is the one nsinit call it can refuse (126).
 #[test]
 fn early_filter_must_let_nsinit_finish() {
     let deny_capset = profile("SCMP_ACT_ALLOW", None, &[rule(&["capset"], "SCMP_ACT_KILL_PROCESS", "")]);
@@ -523,30 +533,99 @@ fn early_filter_must_let_nsinit_finish() {
     out.assert_code(125);
     assert!(out.stderr.starts_with("nsinit: spec: linux.seccomp: ") && out.stderr.contains("capset"), "{out:?}");
     // noNewPrivileges: nsinit's capset comes before the filter.
-    let mut args = vec![sys_tool_str(), getpid.0.clone(), capset];
+    let args = vec![sys_tool_str(), getpid.0.clone(), capset];
     let out = Run::new().wrap(PID1).spec(spec(&args, true, Some(&deny_capset), RUNC_CAPS)).run();
     out.assert_code(SIGSYS_STATUS).assert_no_stderr();
     assert_eq!(answers(&out.stdout), std::slice::from_ref(&getpid), "{out:?}");
-    // Every step nsinit takes after an early load, denied in turn.
-    args.truncate(2);
-    for name in
-        ["setresuid", "setresgid", "setgroups", "prctl", "close_range", "rt_sigprocmask", "rt_sigaction", "execve"]
-    {
-        let p = profile("SCMP_ACT_ALLOW", None, &[rule(&[name], "SCMP_ACT_ERRNO", "")]);
-        let out = Run::new().wrap(PID1).spec(spec(&args, false, Some(&p), RUNC_CAPS)).run();
+
+    // A non-root user with a supplementary group and an ambient
+    // capability: every step runs (the bounding set shrinks, stdio is
+    // handed over, keepcaps keeps CAP_KILL across the switch, which
+    // becomes ambient and so survives execve). The workload shows it.
+    let kill = r#"["CAP_KILL"]"#;
+    let caps = format!(r#""bounding":{kill},"effective":{kill},"permitted":{kill},"inheritable":{kill},"ambient":{kill}"#);
+    let user = format!(r#","user":{{"uid":1000,"gid":1000,"additionalGids":[1001]}},"capabilities":{{{caps}}}"#);
+    // busybox-static: the host's cat is dynamic, and its loader stats.
+    let status = ["busybox".to_string(), "cat".into(), "/proc/self/status".into()];
+    let want = [
+        ("Uid", "1000\t1000\t1000\t1000"),
+        ("Groups", "1001"),
+        ("CapBnd", "0000000000000020"),
+        ("CapEff", "0000000000000020"),
+        ("CapPrm", "0000000000000020"),
+        ("CapAmb", "0000000000000020"),
+        ("Seccomp", "2"),
+    ];
+    let prctl_op = |op: i32| format!(r#""args":[{}]"#, arg(0, "SCMP_CMP_EQ", op as u64, 0));
+    // Refused: each call after an early load, denied in turn.
+    let refused = [
+        ("setresuid", String::new()),
+        ("setresgid", String::new()),
+        ("setgroups", String::new()),
+        ("chdir", String::new()),
+        ("capset", String::new()),
+        ("prctl", prctl_op(libc::PR_CAP_AMBIENT)),
+        ("execve", String::new()),
+    ];
+    for (name, extra) in &refused {
+        let p = profile("SCMP_ACT_ALLOW", None, &[rule(&[name], "SCMP_ACT_ERRNO", extra)]);
+        let out = Run::new().wrap(PID1).spec(spec(&status, false, Some(&p), &user)).run();
         out.assert_code(125);
+        assert!(out.stdout.is_empty(), "{name}: the workload ran\n{out:?}");
         let lines = out.stderr.lines().collect::<Vec<_>>();
         assert!(lines.len() == 1 && lines[0].starts_with("nsinit: spec: linux.seccomp: "), "{name}\n{out:?}");
         assert!(lines[0].contains(&format!("\"{name}\"")), "{name}\n{out:?}");
         // With noNewPrivileges the same profile lets the workload start,
         // but for execve: the one call after the filter, denied (126).
-        let out = Run::new().wrap(PID1).spec(spec(&args, true, Some(&p), RUNC_CAPS)).run();
-        if name == "execve" {
-            assert_one_error_line(&out.stderr, &format!("nsinit: exec: {}: EPERM: operation not permitted", args[0]));
+        let out = Run::new().wrap(PID1).spec(spec(&status, true, Some(&p), &user)).run();
+        if *name == "execve" {
+            assert_one_error_line(&out.stderr, "nsinit: exec: busybox: EPERM: operation not permitted");
             out.assert_code(126);
         } else {
             out.assert_code(0).assert_no_stderr();
-            assert_eq!(answers(&out.stdout), std::slice::from_ref(&getpid), "{name}, noNewPrivileges\n{out:?}");
+            assert_eq!(status_field(&out.stdout, "Uid"), Some("1000\t1000\t1000\t1000"), "{name}, noNewPrivileges\n{out:?}");
+        }
+    }
+    // Accepted: nsinit's housekeeping and what root does before the
+    // switch, denied with an errno and with a kill. Under a kill the
+    // workload is the sys tool, which makes none of these calls (busybox
+    // stats its config as a non-root user): still uid 1000 (setresuid to
+    // root refused), with CAP_KILL in effect (kill(1, 0) allowed, PID 1
+    // being root).
+    let sys_calls = [
+        (call(SYS_getpid, &[]), OK),
+        (call(libc::SYS_kill, &[1, 0]), OK),
+        (call(libc::SYS_setresuid, &[0, 0, 0]), errno(EPERM)),
+    ];
+    let mut sys_args = vec![sys_tool_str()];
+    sys_args.extend(words(&sys_calls));
+    let accepted = [
+        ("close_range", String::new()),
+        ("rt_sigaction", String::new()),
+        ("rt_sigprocmask", String::new()),
+        ("futex", String::new()),
+        ("newfstatat", String::new()),
+        ("fchownat", String::new()),
+        ("prctl", prctl_op(libc::PR_CAPBSET_READ)),
+        ("prctl", prctl_op(libc::PR_CAPBSET_DROP)),
+        ("prctl", prctl_op(libc::PR_SET_KEEPCAPS)),
+    ];
+    for (name, extra) in &accepted {
+        for nnp in [false, true] {
+            let errno_rule = profile("SCMP_ACT_ALLOW", None, &[rule(&[name], "SCMP_ACT_ERRNO", extra)]);
+            let out = Run::new().wrap(PID1).spec(spec(&status, nnp, Some(&errno_rule), &user)).run();
+            let row = format!("{name} {extra} SCMP_ACT_ERRNO, noNewPrivileges {nnp}");
+            assert!(out.status == Status::Code(0) && out.stderr.is_empty(), "{row}\n{out:?}");
+            for (field, value) in want {
+                assert_eq!(status_field(&out.stdout, field), Some(value), "{row}: {field}\n{out:?}");
+            }
+            assert_eq!(status_field(&out.stdout, "NoNewPrivs"), Some(if nnp { "1" } else { "0" }), "{row}\n{out:?}");
+
+            let kill_rule = profile("SCMP_ACT_ALLOW", None, &[rule(&[name], "SCMP_ACT_KILL_PROCESS", extra)]);
+            let out = Run::new().wrap(PID1).spec(spec(&sys_args, nnp, Some(&kill_rule), &user)).run();
+            let row = format!("{name} {extra} SCMP_ACT_KILL_PROCESS, noNewPrivileges {nnp}");
+            assert!(out.status == Status::Code(0) && out.stderr.is_empty(), "{row}\n{out:?}");
+            assert_eq!(answers(&out.stdout), sys_calls, "{row}\n{out:?}");
         }
     }
 }
@@ -722,15 +801,14 @@ fn socketcall_and_abi_edges_answer_as_crun() {
 }
 
 /// A rule that decides on a pointer argument of a call nsinit makes after
-/// an early load (rt_sigaction's new action, which nsinit always passes)
-/// is met by the real call: the workload must never start. nsinit fails
+/// an early load (chdir's path, which nsinit always passes: the spec has a
+/// cwd) is met by the real call: the workload must never start. nsinit fails
 /// closed (125, one line)...
 #[test]
 fn early_filter_on_pointer_arguments_fails_closed() {
-    let set_action = arg(1, "SCMP_CMP_NE", 0, 0);
+    let path = arg(0, "SCMP_CMP_NE", 0, 0);
     for action in ["SCMP_ACT_ERRNO", "SCMP_ACT_KILL_PROCESS"] {
-        let p =
-            profile("SCMP_ACT_ALLOW", None, &[rule(&["rt_sigaction"], action, &format!(r#""args":[{set_action}]"#))]);
+        let p = profile("SCMP_ACT_ALLOW", None, &[rule(&["chdir"], action, &format!(r#""args":[{path}]"#))]);
         let dir = TempDir::new();
         let out = Run::new().wrap(PID1).spec(spec(&touch(&dir.marker()), false, Some(&p), "")).run();
         out.assert_code(125);
@@ -743,18 +821,14 @@ fn early_filter_on_pointer_arguments_fails_closed() {
 /// ... but only when the call is made, after the root and mounts are set
 /// up: the check before any change models pointer arguments as 0
 /// (`child::early_filter_path`), so it passes a profile the real call then
-/// fails ("nsinit: signals: restore: EPERM" or "nsinit: spawn: killed by
+/// fails ("nsinit: cwd: /: EPERM" or "nsinit: spawn: killed by
 /// signal 31: before execve"), instead of the spec error that changes
 /// nothing.
 #[test]
 fn early_filter_check_sees_pointer_arguments() {
-    let set_action = arg(1, "SCMP_CMP_NE", 0, 0);
-    let p = profile(
-        "SCMP_ACT_ALLOW",
-        None,
-        &[rule(&["rt_sigaction"], "SCMP_ACT_ERRNO", &format!(r#""args":[{set_action}]"#))],
-    );
+    let path = arg(0, "SCMP_CMP_NE", 0, 0);
+    let p = profile("SCMP_ACT_ALLOW", None, &[rule(&["chdir"], "SCMP_ACT_ERRNO", &format!(r#""args":[{path}]"#))]);
     let out = Run::new().wrap(PID1).spec(spec(&["true".to_string()], false, Some(&p), "")).run();
     out.assert_code(125);
-    assert!(out.stderr.starts_with("nsinit: spec: linux.seccomp: ") && out.stderr.contains("rt_sigaction"), "{out:?}");
+    assert!(out.stderr.starts_with("nsinit: spec: linux.seccomp: ") && out.stderr.contains("chdir"), "{out:?}");
 }

@@ -22,7 +22,8 @@ struct Start<F> {
 }
 
 /// Opened by the parent once `meanwhile` is done; the child waits on it
-/// right before execve, so the workload never sees the parent before.
+/// before its last steps (its seccomp filter, execve), so the workload never
+/// sees the parent before, and no filter can refuse the futex wait.
 pub struct Gate(AtomicU32);
 
 impl Gate {
@@ -61,8 +62,8 @@ static mut STACK: [u8; STACK_SIZE] = [0; STACK_SIZE];
 /// `clone(CLONE_VM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD)`
 /// on the child stack, then `f(gate)` in the child and `meanwhile(pid)` in
 /// the parent, after which the parent opens the gate; returns the child's
-/// pid once the child has exec'd or exited. `f` should `gate.wait()` right
-/// before its execve.
+/// pid once the child has exec'd or exited. `f` should `gate.wait()` before
+/// its execve (and before loading a seccomp filter).
 ///
 /// The child shares our memory: whatever `f` writes through its captures the
 /// parent sees when `spawn` returns (`meanwhile` cannot reach them: `f` is

@@ -1,0 +1,152 @@
+//! `scripts/run`, the small parent that starts nsinit under util-linux
+//! `unshare` for any OCI bundle: it must give the container what the spec
+//! asks — the user namespace's id mappings — and nothing of the caller's —
+//! its environment. What it cannot honour it refuses: one `run:` line, 125.
+//! Its `--rootless` mode is tested in tests/rootless.rs.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/run")
+}
+
+/// `scripts/run [ARGS] BUNDLE` with the binary the tests built, from a
+/// clean environment but for `env`.
+fn run_script(b: &Bundle, args: &[&str], env: &[(&str, &str)]) -> Output {
+    b.write();
+    let mut c = Command::new(script());
+    c.args(args).arg(b.path()).env_clear().env("PATH", PATH).env("NSINIT", nsinit());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    run_command(&mut c)
+}
+
+/// `runc spec --rootless`'s namespaces (a user namespace, no network) with
+/// 65,536 ids from 100000 mapped from 0, as a rootful engine maps a
+/// container (podman's `--userns=auto`), and devpts with `gid=5`, as in
+/// `runc spec`: gid 5 exists in the namespace only when the spec's
+/// mapping is applied.
+fn range_bundle() -> Bundle {
+    let mut b = Bundle::new();
+    b.config = fixture("runc-spec-rootless-config.json");
+    b.config["process"]["terminal"] = json!(false);
+    let map = json!([{"containerID": 0, "hostID": 100000, "size": 65536}]);
+    b.config["linux"]["uidMappings"] = map.clone();
+    b.config["linux"]["gidMappings"] = map;
+    let devpts = b.mounts().iter_mut().find(|m| m["type"] == "devpts").expect("a devpts mount");
+    devpts["options"].as_array_mut().expect("devpts options").push(json!("gid=5"));
+    b
+}
+
+fn unique_id(runtime: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!("nsinit-scripts-{runtime}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// crun (in a private mount namespace without the unified cgroup
+/// hierarchy, which it refuses; see tests/side_by_side.rs) and runc on the
+/// same bundle.
+fn peers(b: &Bundle) -> [(&'static str, Output); 2] {
+    b.write();
+    let script = r#"if mountpoint -q /sys/fs/cgroup/unified; then umount -l /sys/fs/cgroup/unified; fi
+        exec crun --cgroup-manager=disabled run -b "$1" "$2""#;
+    let mut crun = Command::new("unshare");
+    crun.args(["-m", "--propagation", "private", "sh", "-c", script, "sh"]).arg(b.path()).arg(unique_id("crun"));
+    let mut runc = Command::new("runc");
+    runc.args(["run", "-b"]).arg(b.path()).arg(unique_id("runc"));
+    [("crun", run_command(crun.env_clear().env("PATH", PATH))), ("runc", run_command(runc.env_clear().env("PATH", PATH)))]
+}
+
+/// The spec's 65,536-id mapping is the one the workload lives in, devpts
+/// gets its `gid=5` (host gid 100005), and the workload is root of the
+/// namespace: the same
+/// view as under crun and runc. (It used to map only the caller to root,
+/// and devpts failed with EINVAL.)
+#[test]
+fn user_namespace_gets_the_spec_mappings() {
+    let mut b = range_bundle();
+    // mountinfo shows devpts' gid as the host sees it: 5 is 100005.
+    b.sh("cat /proc/self/uid_map /proc/self/gid_map | tr -s ' '; id; awk '$5 == \"/dev/pts\"' /proc/self/mountinfo | grep -o 'gid=[0-9]*'");
+    let out = run_script(&b, &[], &[]);
+    out.assert_code(0);
+    // The fixture's ambient capabilities are not inheritable: skipped
+    // with a warning (as runc and crun skip them silently).
+    assert!(out.stderr.lines().all(|l| l.starts_with("nsinit: warning: capabilities: ")), "{out:?}");
+    assert_eq!(out.stdout, " 0 100000 65536\n 0 100000 65536\nuid=0(root) gid=0(root)\ngid=100005\n", "{out:?}");
+    for (name, theirs) in peers(&b) {
+        theirs.assert_code(0);
+        assert_eq!(out.stdout, theirs.stdout, "nsinit, {name}");
+    }
+}
+
+/// A spec without `process.env`: nsinit's environment reaches the
+/// workload, so it must not be the caller's — a token in it stays out.
+/// NSINIT_TRACE alone passes (scripts/demo traces). The workload is env
+/// itself, so what it prints is exactly the environment it was given.
+#[test]
+fn callers_environment_stays_out() {
+    let mut b = Bundle::new();
+    b.config["process"].as_object_mut().expect("process").remove("env");
+    b.config["process"]["args"] = json!(["env"]);
+    let out = run_script(&b, &[], &[("SECRET_TOKEN", "x"), ("HOME", "/root"), ("SSH_AUTH_SOCK", "/tmp/agent")]);
+    out.assert_code(0);
+    assert_eq!(out.stdout, "", "the workload's environment is empty\n{out:?}");
+    let traced = run_script(&b, &[], &[("SECRET_TOKEN", "x"), ("NSINIT_TRACE", "1")]);
+    traced.assert_code(0);
+    assert_eq!(traced.stdout, "NSINIT_TRACE=1\n", "{traced:?}");
+    assert!(traced.stderr.lines().any(|l| l.starts_with("nsinit: trace: ")), "nsinit traced\n{traced:?}");
+    // A spec that gives the environment gets exactly it.
+    b.config["process"]["env"] = json!(["A=1"]);
+    let given = run_script(&b, &[], &[("SECRET_TOKEN", "x")]);
+    given.assert_code(0);
+    assert_eq!(given.stdout, "A=1\nHOME=/root\n", "{given:?}");
+}
+
+/// Mappings `unshare` cannot express, or that do not say what nsinit
+/// needs, are refused before anything runs: one `run:` line, 125. Never
+/// run with other ids than the spec's, nor in a namespace other than the
+/// spec's.
+#[test]
+fn unexpressible_mappings_are_refused() {
+    type Edit = fn(&mut Value);
+    let rows: [(&str, &[&str], Edit, &str); 7] = [
+        ("two uid ranges", &[], |c| {
+            c["linux"]["uidMappings"].as_array_mut().unwrap().push(json!({"containerID": 65536, "hostID": 300000, "size": 10}));
+        }, "run: linux.uidMappings: 2 ranges: unshare maps one (--map-users/--map-groups)"),
+        ("gid mappings missing", &[], |c| {
+            c["linux"].as_object_mut().unwrap().remove("gidMappings");
+        }, "run: linux.gidMappings: missing, linux.uidMappings is given"),
+        ("id 0 not mapped", &[], |c| {
+            c["linux"]["uidMappings"] = json!([{"containerID": 1000, "hostID": 100000, "size": 1}]);
+        }, "run: linux.uidMappings: id 0 is not mapped (nsinit sets the container up as root)"),
+        ("a range beyond 2^32", &[], |c| {
+            c["linux"]["gidMappings"] = json!([{"containerID": 0, "hostID": 4294967295u64, "size": 2}]);
+        }, "run: linux.gidMappings[0]: size 2 does not fit from 0 and 4294967295"),
+        ("no user namespace", &[], |c| {
+            c["linux"]["namespaces"].as_array_mut().unwrap().retain(|n| n["type"] != "user");
+        }, "run: linux.uidMappings/gidMappings: given without a user namespace in linux.namespaces"),
+        // Not about mappings, refused the same way: it once printed this
+        // line and went on, in the host's network namespace.
+        ("a namespace by path", &[], |c| {
+            c["linux"]["namespaces"].as_array_mut().unwrap().push(json!({"type": "network", "path": "/proc/1/ns/net"}));
+        }, "run: namespace network: joining by path is not supported here"),
+        ("--rootless and a range", &["--rootless"], |_| {},
+            "run: linux.uidMappings: --rootless maps only the caller to root; the spec maps 65536 from 0"),
+    ];
+    for (name, args, edit, line) in rows {
+        let mut b = range_bundle();
+        b.sh("echo ran");
+        edit(&mut b.config);
+        let out = run_script(&b, args, &[]);
+        assert_eq!(out.code(), 125, "{name}\n{out:?}");
+        assert_eq!(out.stderr, format!("{line}\n"), "{name}: one line");
+        assert!(out.stdout.is_empty(), "{name}: the workload ran\n{out:?}");
+    }
+}
