@@ -16,12 +16,9 @@ pub struct Command {
     /// Socket activation: descriptors 3 .. 3+n stay open for the workload,
     /// whose LISTEN_PID is rewritten to its own pid (as catatonit does).
     pub listen_fds: u32,
-    /// nsinit's own executable (device, inode), which the workload may not
-    /// be (see `own_binary`); None: no such check.
-    pub refuse: Option<(u64, u64)>,
 }
 
-static COMMAND: Once<Command> = Once::new(Command { argv: CArray::new(), envp: CArray::new(), listen_fds: 0, refuse: None });
+static COMMAND: Once<Command> = Once::new(Command { argv: CArray::new(), envp: CArray::new(), listen_fds: 0 });
 
 /// nsinit's own executable as (device, inode), from `/proc/self/exe`.
 ///
@@ -34,12 +31,6 @@ static COMMAND: Once<Command> = Once::new(Command { argv: CArray::new(), envp: C
 /// /proc is not there to ask.
 pub fn own_binary() -> Option<(u64, u64)> {
     sys::fstatat(sys::AT_FDCWD, c"/proc/self/exe", 0).ok().map(|st| (st.st_dev, st.st_ino))
-}
-
-/// What execvp returns for a candidate that is nsinit's own binary: no
-/// errno the kernel returns is negative.
-fn refused() -> Errno {
-    Errno::new(-1)
 }
 
 /// The systemd socket-activation protocol: when nsinit's environment says
@@ -267,24 +258,12 @@ fn join<'b>(buf: &'b mut [u8], dir: &[u8], name: &[u8]) -> Option<&'b CStr> {
     CStr::from_bytes_with_nul(out).ok()
 }
 
-/// execve of `p` unless it is the file `c.refuse` names (then `refused()`).
-/// Checked by path just before the execve: at a container's start nothing
-/// of the container runs yet to swap the file in between.
-fn execve_checked<const E: usize>(c: &Command, p: &CStr, envp: &CArray<'_, E>) -> Errno {
-    if let Some(own) = c.refuse {
-        if sys::fstatat(sys::AT_FDCWD, p, 0).is_ok_and(|st| (st.st_dev, st.st_ino) == own) {
-            return refused();
-        }
-    }
-    sys::execve(p, &c.argv, envp)
-}
-
 /// execvp: returns only on failure, with the errno to report. Runs in the
 /// child: with socket activation, the environment gets LISTEN_PID=<own pid>.
 pub fn execvp(c: &Command) -> Errno {
     let Some(file) = c.argv.get(0) else { return Errno::ENOENT };
     if c.listen_fds == 0 {
-        return search(file, path_of(&c.envp), |p| execve_checked(c, p, &c.envp));
+        return search(file, path_of(&c.envp), |p| sys::execve(p, &c.argv, &c.envp));
     }
     let mut buf = [0u8; 32];
     let Some(pid_entry) = listen_pid_entry(sys::getpid(), &mut buf) else { return Errno::EINVAL };
@@ -295,18 +274,35 @@ pub fn execvp(c: &Command) -> Errno {
             return Errno::E2BIG;
         }
     }
-    search(file, path_of(&env), |p| execve_checked(c, p, &env))
+    search(file, path_of(&env), |p| sys::execve(p, &c.argv, &env))
 }
 
 /// The failed execve as the one line to print and the exit status: 127
-/// when not found, 126 otherwise (as for a shell), and 126 for nsinit's
-/// own binary.
+/// when not found, 126 otherwise (as for a shell).
 pub fn failure(c: &Command, e: Errno) -> (Error<'static>, i32) {
     let name = c.argv.get(0).map_or(&b""[..], |a| a.to_bytes());
-    if e == refused() {
-        return (Error::new("exec", Object::Name(name), Reason::Text("is nsinit's own binary: refused")), 126);
-    }
     (Error::new("exec", Object::Name(name), Reason::Errno(e)), failure_status(e))
+}
+
+/// Refuses (126) a workload whose program is nsinit's own file `own`
+/// wherever execvp may find it: every place the PATH search would try is
+/// looked at, relative ones from the workload's `cwd`. Done by PID 1 once
+/// the root is the container's, before the workload's filter could deny
+/// the stat (nothing of the container runs yet to swap the file after).
+pub fn refuse_own_binary(c: &Command, own: (u64, u64), cwd: Option<&CStr>) -> Result<'static, ()> {
+    let Some(file) = c.argv.get(0) else { return Ok(()) };
+    let dir = cwd.and_then(|d| sys::openat(sys::AT_FDCWD, d, libc::O_PATH | libc::O_DIRECTORY, 0).ok()).map(sys::OwnedFd::new);
+    let at = dir.as_ref().map_or(sys::AT_FDCWD, |d| d.fd());
+    let mut ours = false;
+    search(file, path_of(&c.envp), |p| {
+        ours = sys::fstatat(at, p, 0).is_ok_and(|st| (st.st_dev, st.st_ino) == own);
+        // Any error but "not here" stops the search: one that is not.
+        if ours { Errno::EPERM } else { Errno::ENOENT }
+    });
+    if ours {
+        return Err(Error::new("exec", Object::Name(file.to_bytes()), Reason::Text("is nsinit's own binary: refused")));
+    }
+    Ok(())
 }
 
 /// `LISTEN_PID=<pid>` NUL-terminated in buf.

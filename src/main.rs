@@ -114,7 +114,12 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     if let Some(s) = spec.filter(|s| s.process.env_given) {
         exec::add_home(command, s.process.user.uid)?;
     }
-    command.refuse = own;
+    if let (Some(own), Some(s)) = (own, spec) {
+        if let Err(e) = exec::refuse_own_binary(command, own, s.process.cwd.map(|c| c.get())) {
+            diag::report(&e);
+            return Ok(126);
+        }
+    }
     let plan = child::Plan {
         command,
         spec,
