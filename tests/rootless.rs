@@ -198,10 +198,13 @@ fn scripts_run_rootless() {
     b.sh("id; cat /proc/self/uid_map | tr -s ' '");
     // Writes config.json, chowns the bundle, copies nsinit into it.
     let _ = b.runner();
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/run");
-    // The user may not reach the worktree: a copy of the script, too.
-    let copy = b.join("run");
-    copy_file(&script, &copy);
+    // The user may not reach the worktree: a copy of the scripts, too.
+    let scripts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts");
+    std::fs::create_dir_all(b.join("scripts")).expect("mkdir scripts");
+    for name in ["run", "state.sh"] {
+        copy_file(&scripts.join(name), &b.join("scripts").join(name));
+    }
+    let copy = b.join("scripts/run");
     let out = run_command(
         Command::new("setpriv")
             .args([format!("--reuid={uid}"), format!("--regid={uid}"), "--clear-groups".into()])

@@ -83,7 +83,9 @@ fn build<'a>(spec: &Spec<'a>, root: &'a CStr) -> Result<'a, ()> {
 }
 
 /// `pivot_root(".", ".")` in the new root, then the old root (stacked on
-/// top) made a slave, so its unmount does not reach the host, and detached.
+/// top) detached. Its unmount cannot reach the host: every mount of it was
+/// made a slave (or private) before anything (`enter`), and a slave does
+/// not propagate back to its master.
 /// When the current root cannot be pivoted (initramfs: EINVAL), the new
 /// root is moved onto `/` and chrooted into, as runc's --no-pivot does.
 fn pivot(root: &CStr) -> core::result::Result<(), Errno> {
@@ -100,7 +102,6 @@ fn pivot(root: &CStr) -> core::result::Result<(), Errno> {
         Err(e) => return Err(e),
     }
     sys::fchdir(old.fd())?;
-    sys::mount(None, c".", None, MS_SLAVE | MS_REC, None)?;
     sys::umount2(c".", libc::MNT_DETACH)?;
     sys::chdir(c"/")
 }
