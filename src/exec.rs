@@ -18,6 +18,9 @@ pub struct Command {
     pub listen_fds: u32,
 }
 
+// SAFETY: execve's arrays: null pointers and a zero length are empty.
+unsafe impl crate::sys::cell::Zeroable for Command {}
+
 static COMMAND: Once<Command> = Once::new(Command { argv: CArray::new(), envp: CArray::new(), listen_fds: 0 });
 
 /// nsinit's own executable as (device, inode), from `/proc/self/exe`.

@@ -80,6 +80,12 @@ pub struct Spec<'a> {
     pub warnings_dropped: u32,
 }
 
+// SAFETY: outside its vectors' storage, Spec holds only integers, bools,
+// `Option<Str>`, `Opt` (repr(C): zero is "absent"), and a Seccomp of those
+// plus a `repr(u8)` Action whose zero is a valid variant
+// (`tests::zeroed_spec_is_empty` checks it).
+unsafe impl crate::sys::cell::Zeroable for Spec<'_> {}
+
 /// `root`: absent when `path` is None.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Root<'a> {

@@ -55,14 +55,6 @@ impl<T: Zeroable> Once<T> {
     }
 }
 
-// SAFETY: outside its vectors' storage, Spec holds only integers, bools,
-// `Option<Str>`, `spec::Opt` (repr(C): zero is "absent"), and a Seccomp of
-// those plus a `repr(u8)` Action whose zero is a valid variant.
-unsafe impl Zeroable for crate::spec::Spec<'_> {}
-
-// SAFETY: execve's arrays: null pointers and a zero length are empty.
-unsafe impl Zeroable for crate::exec::Command {}
-
 // SAFETY: bytes: all-zero is a valid value.
 unsafe impl<const N: usize> Zeroable for [u8; N] {}
 
