@@ -27,6 +27,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod harness;
+mod image;
 mod workload;
 
 use harness::{Crun, attack};
@@ -65,4 +66,20 @@ suite! {
     // crun stays the container process's tracer and never continues the
     // stop: the container hangs (no escape; a difference to nsinit).
     traceme_stop => workload::traceme_stop, Crun::Hole("crun never continues a ptrace-stopped container process: it hangs");
+    // The image author.
+    proc_symlink => image::proc_symlink, Crun::Safe;
+    dev_symlink => image::dev_symlink, Crun::Safe;
+    // crun opens the image's /etc/passwd as it is: a FIFO hangs it, a
+    // link to /proc/self/fd/0 swallows the container's stdin (and gives
+    // HOME=""), a link into a descriptor crun's parent leaked reads a host
+    // file into HOME.
+    passwd_fifo => image::passwd_fifo, Crun::Hole("crun blocks forever opening a FIFO /etc/passwd");
+    passwd_stdin => image::passwd_stdin,
+        Crun::Hole("crun reads /etc/passwd -> /proc/self/fd/0: the workload's stdin is swallowed");
+    passwd_large => image::passwd_large, Crun::Safe;
+    passwd_leaked_dir => image::passwd_leaked_dir,
+        Crun::Hole("crun follows /etc/passwd into a descriptor its parent leaked: a host file becomes HOME");
+    exec_self => image::exec_self, Crun::Safe;
+    blocked_nsinit_exe => image::blocked_nsinit_exe,
+        Crun::NotRun("nsinit's own binary is attacked: the same under any runtime");
 }
