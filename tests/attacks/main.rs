@@ -28,6 +28,7 @@
 mod common;
 mod harness;
 mod image;
+mod spec;
 mod workload;
 
 use harness::{Crun, attack};
@@ -82,4 +83,26 @@ suite! {
     exec_self => image::exec_self, Crun::Safe;
     blocked_nsinit_exe => image::blocked_nsinit_exe,
         Crun::NotRun("nsinit's own binary is attacked: the same under any runtime");
+    // The spec writer.
+    // crun 1.8.1 runs `"uid": 4294967295` as root (setresuid(-1) leaves
+    // the uid unchanged).
+    ids_out_of_range => spec::ids_out_of_range, Crun::Hole("crun runs uid 4294967295 as root");
+    device_dotdot => spec::device_dotdot, Crun::Safe;
+    // crun matches keys exactly, so it skips the `Seccomp`,
+    // `NoNewPrivileges` and `Capabilities` that runc (Go's encoding/json)
+    // applies; of a key given twice it keeps the first, runc the last.
+    // Either way it confines less than runc on the same file.
+    key_case_seccomp => spec::key_case_seccomp, Crun::Hole("crun skips `Seccomp`: no filter");
+    key_case_no_new_privileges => spec::key_case_no_new_privileges, Crun::Hole("crun skips `NoNewPrivileges`");
+    key_case_capabilities => spec::key_case_capabilities, Crun::Hole("crun skips `Capabilities`");
+    duplicate_keys => spec::duplicate_keys,
+        Crun::Hole("crun keeps the first of two keys, runc the last (noNewPrivileges false, true: off)");
+    hostile_json => spec::hostile_json, Crun::Safe;
+    cwd_outside => spec::cwd_outside, Crun::Safe;
+    // crun 1.8.1 escapes here: it follows the magic link in its own
+    // process, where the leaked descriptor is still open, and the workload
+    // starts in the host directory (found by the outside attack).
+    cwd_leaked_fd => spec::cwd_leaked_fd,
+        Crun::NotRun("crun 1.8.1 escapes: a cwd of /proc/self/fd/N puts the workload in the leaked host directory");
+    operator_env => spec::operator_env, Crun::Safe;
 }
