@@ -201,9 +201,9 @@ def with_fds(argv, fds):
 # ---------------------------------------------------------------- rounds
 
 class Cmd:
-    def __init__(self, key, label, argv, crun_ns=False, nsinit=False):
+    def __init__(self, key, label, argv, crun_ns=False, nsinit=False, short=None):
         self.key, self.label, self.argv = key, label, [str(a) for a in argv]
-        self.crun_ns, self.nsinit = crun_ns, nsinit
+        self.crun_ns, self.nsinit, self.short = crun_ns, nsinit, short or key
 
 
 def hyperfine(cmds, runs, warmup, cwd, fds=None, prepare=None):
@@ -260,7 +260,7 @@ def timed_section(title, cmds, meds, ref, rounds, per_round, ratios, unit="ms", 
     commands = []
     for c in cmds:
         rr = ratio_rounds(meds, c.key, ref)
-        commands.append({"key": c.key, "label": c.label, "command": shlex.join(c.argv),
+        commands.append({"key": c.key, "label": c.label, "short": c.short, "command": shlex.join(c.argv),
                          "nsinit": c.nsinit, "unit": unit,
                          "time": {k: v * scale if k != "n" else v for k, v in summary(meds[c.key]).items()},
                          "rounds": [m * scale for m in meds[c.key]],
@@ -286,8 +286,10 @@ def timed_section(title, cmds, meds, ref, rounds, per_round, ratios, unit="ms", 
 def bench_reaper(o, rng):
     cmds = [
         Cmd("busybox", "busybox true (no init)", ["busybox", "true"]),
-        Cmd("nsinit", "nsinit -s -- busybox true", [BIN, "-s", "--", "busybox", "true"], nsinit=True),
-        Cmd("tini", "tini-static -s -- busybox true", ["tini-static", "-s", "--", "busybox", "true"]),
+        Cmd("nsinit", "nsinit -s -- busybox true", [BIN, "-s", "--", "busybox", "true"], nsinit=True,
+            short="nsinit"),
+        Cmd("tini", "tini-static -s -- busybox true", ["tini-static", "-s", "--", "busybox", "true"],
+            short="tini-static"),
         Cmd("catatonit", "catatonit -- busybox true", ["catatonit", "--", "busybox", "true"]),
         Cmd("dumb-init", "dumb-init busybox true", ["dumb-init", "busybox", "true"]),
     ]
@@ -306,14 +308,16 @@ def bench_container(o, rng):
     seek0 = c_program("seek0", SEEK0)
     n = [BIN]
     cmds = [
-        Cmd("floor", "unshare -mpuinf true (the floor)", ["unshare", "-mpuinf", "true"]),
+        Cmd("floor", "unshare -mpuinf true (the floor)", ["unshare", "-mpuinf", "true"], short="floor"),
         Cmd("nsinit", "nsinit, no seccomp", ["unshare", "-mpuinf", *n, "--spec-fd", "4"], nsinit=True),
-        Cmd("nsinit-docker", "nsinit, Docker's profile", ["unshare", "-mpuinf", *n, "--spec-fd", "3"], nsinit=True),
+        Cmd("nsinit-docker", "nsinit, Docker's profile", ["unshare", "-mpuinf", *n, "--spec-fd", "3"], nsinit=True,
+            short="nsinit"),
         Cmd("bwrap", "bwrap --unshare-all (no seccomp)",
             ["bwrap", "--unshare-all", "--as-pid-1", "--bind", "rootfs", "/", "--proc", "/proc",
              "--dev", "/dev", "/bin/true"]),
         Cmd("crun", "crun run, no seccomp", [*CRUN, "run", "-b", bp, "nsinit-bench-crun"], crun_ns=True),
-        Cmd("crun-docker", "crun run, Docker's profile", [*CRUN, "run", "-b", b, "nsinit-bench-crun-d"], crun_ns=True),
+        Cmd("crun-docker", "crun run, Docker's profile", [*CRUN, "run", "-b", b, "nsinit-bench-crun-d"], crun_ns=True,
+            short="crun"),
         Cmd("runc", "runc run, no seccomp",
             ["runc", "run", "-b", runc_bundle(bp, WORK / "start-plain-runc"), "nsinit-bench-runc"]),
         Cmd("runc-docker", "runc run, Docker's profile",
@@ -396,13 +400,14 @@ def bench_enter(o, rng):
         rpid = wait_for("runc container", lambda: runtime_pid("runc", rid))
         wait_for("crun container", lambda: runtime_pid("crun", cid))
         cmds = [
-            Cmd("nsenter", "nsenter --all -t PID true (the floor)", ["nsenter", "--all", "-t", npid, "true"]),
+            Cmd("nsenter", "nsenter --all -t PID true (the floor)", ["nsenter", "--all", "-t", npid, "true"],
+                short="nsenter"),
             Cmd("nsinit", "nsinit --enter PID --spec config.json -- true",
-                [BIN, "--enter", npid, "--spec", "config.json", "--", "true"], nsinit=True),
+                [BIN, "--enter", npid, "--spec", "config.json", "--", "true"], nsinit=True, short="nsinit"),
             Cmd("nsinit-runc", "nsinit --enter (runc's container)",
                 [BIN, "--enter", rpid, "--spec", "config.json", "--", "true"], nsinit=True),
             Cmd("nsenter-runc", "nsenter --all (runc's container)", ["nsenter", "--all", "-t", rpid, "true"]),
-            Cmd("runc", "runc exec ID true", ["runc", "exec", rid, "true"]),
+            Cmd("runc", "runc exec ID true", ["runc", "exec", rid, "true"], short="runc exec"),
             Cmd("crun", "crun exec ID true", ["crun", "exec", cid, "true"]),
         ]
         rounds, k = o.rounds or 20, o.per_round or 5
@@ -765,7 +770,8 @@ def text_report(results, meta):
         elif sec["kind"] == "trace":
             w(f"== {sec['title']}")
             w("  runc-default bundle, /bin/true, as the container section starts it; at = since nsinit's start,")
-            w("  step = since the line before, [IQR] over runs (medians do not add up: at is its own median)")
+            w("  step = since the line before (a line is printed when its step is done), [IQR] over runs;")
+            w("  medians do not add up: at is its own median")
             w(f"  {'':<34} {'Docker profile':^26}   {'no seccomp':^26}")
             w(f"  {'step':<34} {'at':>6} {'step':>6} {'[IQR]':<13}   {'at':>6} {'step':>6} {'[IQR]':<13}")
             for r in sec["steps"]:
@@ -779,31 +785,56 @@ def text_report(results, meta):
 
 
 def markdown_table(results, meta):
-    """The README's table (between its bench markers)."""
+    """The README's part between its bench markers: the goals table, the
+    peers, the details of seccomp and size, and the trace."""
     rows = summary_rows(results)
-    out = [f"One run of `scripts/bench all` ({meta['date']}, nsinit {meta['commit']}, {meta['host']}; "
-           f"load average {meta['load_before']} before, {meta['load_after']} after). Times are medians over "
-           "rounds of each round's median; a ratio is the median of the per-round ratios, with the "
-           "interquartile range across rounds in brackets; *rounds* says in how many rounds the goal held. "
-           "Absolute times are this VM's.", "",
+    out = [f"One run of `scripts/bench all` ({meta['date']}, nsinit `{meta['commit']}`, {meta['host']}, "
+           f"load average {meta['load_before']} before and {meta['load_after']} after, measured at "
+           f"{meta['scheduling']} priority, {meta['seconds']:.0f} s). Times are medians over rounds of each "
+           "round's median; a ratio is the median of the per-round ratios, with the interquartile range across "
+           "rounds in brackets; *held in* counts the rounds (or processes) in which the goal held. Absolute "
+           "times are this VM's.", "",
            "| what | nsinit | reference | ratio [IQR] | goal | result |", "| --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         res = met_text(r["met"])
-        res = f"**{res}**" if res == "NOT MET" else res
+        res = f"**{res.lower()}**" if res == "NOT MET" else res
         if r["rounds_met"] and res:
             res += f" (held in {r['rounds_met']})"
         out.append(f"| {r['what']} | {r['nsinit']} | {r['reference']} | {r['ratio']} | {r['goal']} | {res} |")
-    peers = []
+    out += [""]
     for name in ("reaper", "container", "enter"):
         sec = results.get(name)
         if sec:
             ref = next(c["label"] for c in sec["commands"] if c["key"] == sec["reference"])
-            cells = ", ".join(f"{c['label']} {fmt_t(c['time']['median'], 'ms')} ({c['vs_reference']['median']:.2f}×)"
+            cells = "; ".join(f"{c['label']} {fmt_t(c['time']['median'], 'ms')} ({c['vs_reference']['median']:.2f}×)"
                               for c in sec["commands"] if c["key"] != sec["reference"])
-            peers.append(f"- {name} (vs {ref}): {cells}")
-    if peers:
-        out += ["", "All commands of a comparison, same rounds (median, ratio to the comparison's reference):", ""]
-        out += peers
+            out.append(f"- {name}, {sec['rounds']} rounds × {sec['per_round']} runs, vs {ref} "
+                       f"{fmt_t(next(c for c in sec['commands'] if c['key'] == sec['reference'])['time']['median'], 'ms')}: "
+                       f"{cells}.")
+    sec = results.get("seccomp")
+    if sec:
+        g = sec["getppid_ns"]
+        out.append(f"- seccomp: {'; '.join(sec['report_test'])} (in-process, warm); `getppid` in the workload "
+                   f"{g['none']['median']:.0f} ns without a filter, {g['nsinit']['median']:.0f} ns with nsinit's, "
+                   f"{g['crun']['median']:.0f} ns with crun's (libseccomp).")
+    sec = results.get("size")
+    if sec:
+        peers = ", ".join(f"{k} {v:,} B" for k, v in sec["peers"].items())
+        out.append(f"- size: {peers}; tini-static as PID 1: {sec['rss_kib']['tini-static']['median']:.0f} KiB resident.")
+    sec = results.get("trace")
+    if sec:
+        out += ["", f"<details><summary>Where the full start's time goes: nsinit --trace, medians over {sec['runs']} "
+                "runs of each bundle (µs)</summary>", "",
+                "*at*: since nsinit's start; *step*: since the line before. A line is printed when its step is "
+                "done, so work without a line of its own falls into the next line's step. Medians do not add up.", "",
+                "| step | Docker's profile: at | step | no seccomp: at | step |", "| --- | ---: | ---: | ---: | ---: |"]
+        for r in sec["steps"]:
+            cells = []
+            for k in ("docker", "plain"):
+                t = r[k]
+                cells += ["—", "—"] if not t else [f"{t['at']:.0f}", f"{t['step']:.0f}"]
+            out.append(f"| {r['step']} | " + " | ".join(cells) + " |")
+        out += ["", "</details>"]
     return "\n".join(out) + "\n"
 
 
@@ -817,7 +848,7 @@ def svg_chart(results, meta):
         return None
     W, left, right, bar_h, gap = 880, 300, 150, 16, 6
     plot_w = W - left - right
-    y = 48
+    y = 66
     parts = []
     e = html.escape
 
@@ -827,22 +858,36 @@ def svg_chart(results, meta):
         return next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
 
     for name, sec in panels:
-        ref = next(c for c in sec["commands"] if c["key"] == sec["reference"])
+        cmds = {c["key"]: c for c in sec["commands"]}
+        ref = cmds[sec["reference"]]
         parts.append(f'<text x="10" y="{y}" class="h">{e(sec["title"])}</text>')
         parts.append(f'<text x="10" y="{y + 15}" class="s">{sec["rounds"]} rounds × {sec["per_round"]} runs; '
                      f'ratios to {e(ref["label"])}</text>')
-        y += 28
+        # A goal as a dashed line at the time it asks for: the left side of
+        # it for "≤", the right side for "≥".
+        goals = [(r["den_median"] * r["goal"][1], r) for r in sec["ratios"] if r.get("goal")]
+        y += 26 + 13 * len(goals)
         top = y
-        vmax = max(c["time"]["q3"] for c in sec["commands"]) * 1.05
+        vmax = max([c["time"]["q3"] for c in sec["commands"]] + [g for g, _ in goals]) * 1.05
         step = nice_step(vmax)
-        sx = plot_w / (step * (int(vmax / step) + 1))
         nticks = int(vmax / step) + 1
+        sx = plot_w / (step * nticks)
         rows_h = len(sec["commands"]) * (bar_h + gap)
         for i in range(nticks + 1):
             x = left + i * step * sx
             parts.append(f'<line x1="{x:.1f}" y1="{top - 2}" x2="{x:.1f}" y2="{top + rows_h}" class="g"/>')
             parts.append(f'<text x="{x:.1f}" y="{top + rows_h + 12}" class="t">{i * step:g}</text>')
-        parts.append(f'<text x="{left + plot_w:.1f}" y="{top + rows_h + 24}" class="t">ms</text>')
+        parts.append(f'<text x="{left + plot_w + 16:.1f}" y="{top + rows_h + 12}" class="u">ms</text>')
+        for j, (at, r) in enumerate(goals):
+            x = left + at * sx
+            ly = top - 6 - 13 * (len(goals) - 1 - j)
+            sym = "≤" if r["goal"][0] == "<=" else "≥"
+            text = (f'goal: {cmds[r["num"]]["short"]} {sym} {r["goal"][1]:g}× {cmds[r["den"]]["short"]} '
+                    f'({"met" if r["met"] else "not met"})')
+            anchor = "end" if x > left + plot_w * 0.6 else "start"
+            parts.append(f'<line x1="{x:.1f}" y1="{ly - 3}" x2="{x:.1f}" y2="{top + rows_h}" class="goal"/>')
+            parts.append(f'<text x="{x + (-4 if anchor == "end" else 4):.1f}" y="{ly}" class="gt" '
+                         f'text-anchor="{anchor}">{e(text)}</text>')
         for c in sec["commands"]:
             t = c["time"]
             cls = "n" if c["nsinit"] else ("r" if c["key"] == sec["reference"] else "p")
@@ -853,18 +898,20 @@ def svg_chart(results, meta):
             label = f'{fmt_t(t["median"], "ms")} · {c["vs_reference"]["median"]:.2f}×'
             parts.append(f'<text x="{max(x2, left + t["median"] * sx) + 6:.1f}" y="{y + bar_h - 4}" class="v">{e(label)}</text>')
             y += bar_h + gap
-        y += 40
+        y += 44
     H = y + 10
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
             'font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">\n'
             '<style>.h{font-weight:bold;font-size:13px}.s{fill:#555;font-size:11px}.l{text-anchor:end}'
-            '.t{text-anchor:middle;fill:#666;font-size:10px}.v{fill:#333;font-size:11px}'
-            '.g{stroke:#e4e4e4}.n{fill:#d9480f}.r{fill:#495057}.p{fill:#a5b4c4}.w{stroke:#111;fill:none}</style>\n'
+            '.t{text-anchor:middle;fill:#666;font-size:10px}.v{fill:#333;font-size:11px;paint-order:stroke;stroke:#fff;stroke-width:3px}'
+            '.u{fill:#666;font-size:10px;text-anchor:start}.g{stroke:#e4e4e4}.n{fill:#d9480f}.r{fill:#495057}.p{fill:#a5b4c4}'
+            '.w{stroke:#111;fill:none}.goal{stroke:#2b8a3e;stroke-width:1.5;stroke-dasharray:5 3}'
+            '.gt{fill:#2b8a3e;font-size:10px;paint-order:stroke;stroke:#fff;stroke-width:3px}</style>\n'
             f'<rect width="{W}" height="{H}" fill="#fff"/>\n'
             f'<text x="10" y="20" class="h">nsinit start-up: median time per command (whiskers: interquartile range '
             f'across rounds)</text>\n'
             f'<text x="10" y="35" class="s">{e(meta["date"])}, nsinit {e(meta["commit"])}, {e(meta["host"])}; '
-            f'orange: nsinit, dark: the reference; ratio = median of per-round ratios</text>\n')
+            f'orange: nsinit, dark: the reference, dashed: a goal; ratio: median of the per-round ratios</text>\n')
     return head + "\n".join(parts) + "\n</svg>\n"
 
 
