@@ -144,7 +144,7 @@ def runc_bundle(src, dest):
     are gone but not yet freed still count against the root's 95 %."""
     cfg = json.loads((src / "config.json").read_text())
     cfg["root"]["path"] = str(src / "rootfs")
-    if RT["on"]:
+    if RT["on"] and Path("/sys/fs/cgroup/cpu/cpu.rt_runtime_us").exists():
         cfg["linux"].setdefault("resources", {})["cpu"] = {"realtimeRuntime": 100000, "realtimePeriod": 1000000}
     dest.mkdir(parents=True, exist_ok=True)
     write_json(dest / "config.json", cfg)
@@ -669,8 +669,11 @@ def fmt_t(v, unit):
     return f"{v:g} {unit}"
 
 
-def fmt_r(s):
-    return f"{s['median']:.2f}× [{s['q1']:.2f}–{s['q3']:.2f}]"
+def fmt_r(s, goal=None):
+    """A ratio and its IQR; with three decimals where two would hide on which
+    side of its goal it is."""
+    d = 3 if goal and abs(s["median"] - goal[1]) < 0.005 else 2
+    return f"{s['median']:.{d}f}× [{s['q1']:.{d}f}–{s['q3']:.{d}f}]"
 
 
 def summary_rows(results):
@@ -683,14 +686,14 @@ def summary_rows(results):
         if sec["kind"] == "timed":
             for r in sec["ratios"]:
                 rows.append({"section": name, "what": r["what"], "nsinit": fmt_t(r["num_median"], r["unit"]),
-                             "reference": fmt_t(r["den_median"], r["unit"]), "ratio": fmt_r(r["ratio"]),
+                             "reference": fmt_t(r["den_median"], r["unit"]), "ratio": fmt_r(r["ratio"], r.get("goal")),
                              "goal": r.get("goal_text", ""), "met": r.get("met"),
                              "rounds_met": f"{r['rounds_met']}/{len(r['rounds'])} rounds" if "goal" in r else ""})
         elif sec["kind"] in ("seccomp", "size"):
             for r in sec["rows"]:
                 if "ratio" in r:
                     rows.append({"section": name, "what": r["what"], "nsinit": fmt_t(r["num_median"], r["unit"]),
-                                 "reference": fmt_t(r["den_median"], r["unit"]), "ratio": fmt_r(r["ratio"]),
+                                 "reference": fmt_t(r["den_median"], r["unit"]), "ratio": fmt_r(r["ratio"], r["goal"]),
                                  "goal": r["goal_text"], "met": r["met"],
                                  "rounds_met": f"{r['rounds_met']}/{r['n']} {r['per']}"})
                 else:
@@ -911,7 +914,7 @@ def svg_chart(results, meta):
             f'<text x="10" y="20" class="h">nsinit start-up: median time per command (whiskers: interquartile range '
             f'across rounds)</text>\n'
             f'<text x="10" y="35" class="s">{e(meta["date"])}, nsinit {e(meta["commit"])}, {e(meta["host"])}; '
-            f'orange: nsinit, dark: the reference, dashed: a goal; ratio: median of the per-round ratios</text>\n')
+            f'orange: nsinit, dark: the reference, dashed: a goal; ratio: median of per-round ratios</text>\n')
     return head + "\n".join(parts) + "\n</svg>\n"
 
 
@@ -980,7 +983,7 @@ def main():
     report = text_report(results, meta)
     print(report, end="")
     (WORK / "report.txt").write_text(report)
-    (WORK / "report.json").write_text(json.dumps({"meta": meta, "sections": results}, indent=1, ensure_ascii=False))
+    (WORK / "report.json").write_text(json.dumps({"meta": meta, "summary": summary_rows(results), "sections": results}, indent=1, ensure_ascii=False))
     table = markdown_table(results, meta)
     (WORK / "table.md").write_text(table)
     svg = svg_chart(results, meta)
