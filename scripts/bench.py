@@ -963,8 +963,13 @@ def main():
         os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
     seed = o.seed if o.seed is not None else random.SystemRandom().randrange(1 << 30)
     rng = random.Random(seed)
-    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
+    # The commit measured: "-dirty" only when what builds the binary differs
+    # from it (a README or chart rewritten by --readme does not count).
+    commit = subprocess.run(["git", "describe", "--always"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip() or "?"
+    if subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "src", "linker", ".cargo", "Cargo.toml",
+                       "Cargo.lock"], cwd=ROOT).returncode != 0:
+        commit += "-dirty"
     meta = {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "commit": commit, "seed": seed,
             "host": f"{os.cpu_count()} CPUs, Linux {platform.release()}",
             "scheduling": "normal" if o.no_rt else "SCHED_FIFO 1",
