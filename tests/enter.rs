@@ -348,6 +348,28 @@ fn exit_status_comes_back() {
     t.stop();
 }
 
+/// A pid that has exited but is not reaped yet (a zombie: what a
+/// container's init is between its end and its parent's wait) is not
+/// running either. Its /proc/PID/ns/* links are gone (all but user and
+/// pid) and its /proc/PID/cgroup shows the root cgroups: entering it must
+/// fail, not run the command in whatever namespaces are left — here the
+/// host's, moved into the host's root cgroups.
+#[test]
+fn a_zombie_is_not_running() {
+    let b = quiet_bundle();
+    let mut child = Command::new("true").spawn().unwrap();
+    let pid = child.id() as i32;
+    // Wait until it has exited, without reaping it.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: waitid writes one siginfo_t.
+    let r = unsafe { libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOWAIT) };
+    assert_eq!(r, 0, "waitid: {}", std::io::Error::last_os_error());
+    assert!(Stat::parse(&fs::read_to_string(format!("/proc/{pid}/stat")).unwrap()).is_some_and(|s| s.state == 'Z'));
+    let out = enter(pid, b.config_text()).sh("echo ran; cat /proc/self/cgroup").run();
+    child.wait().unwrap();
+    out.assert_failed(&format!("nsinit: enter: pid {pid}: ESRCH: no such process"));
+}
+
 /// A signal sent to the entering nsinit reaches the command: SIGTERM ends
 /// one that does not trap it (143) and runs the trap of one that does.
 #[test]
