@@ -132,6 +132,33 @@ fn ns(links: &[(String, String)], name: &str) -> String {
     links.iter().find(|(n, _)| n == name).map(|(_, l)| l.clone()).unwrap_or_else(|| panic!("no {name} in {links:?}"))
 }
 
+/// The runc fixture with every identity field set: a non-root user with
+/// additional groups, umask, cwd, environment, three rlimits, oomScoreAdj,
+/// two capabilities in all five sets.
+fn identity_bundle() -> Bundle {
+    let mut b = Bundle::new();
+    b.config["process"]["user"] = json!({"uid": 1000, "gid": 1000, "additionalGids": [5, 4242], "umask": 0o027});
+    b.config["process"]["cwd"] = json!("/tmp");
+    b.config["process"]["env"] = json!(["PATH=/bin:/usr/bin", "LANG=C.UTF-8", "A=b=c"]);
+    b.config["process"]["rlimits"] = json!([
+        {"type": "RLIMIT_NOFILE", "soft": 512, "hard": 512},
+        {"type": "RLIMIT_CORE", "soft": 0, "hard": 0},
+        {"type": "RLIMIT_NPROC", "soft": 900, "hard": 1000},
+    ]);
+    b.config["process"]["oomScoreAdj"] = json!(100);
+    let caps = json!(["CAP_CHOWN", "CAP_NET_BIND_SERVICE"]);
+    b.config["process"]["capabilities"] = json!({"bounding": caps, "effective": caps, "permitted": caps, "inheritable": caps, "ambient": caps});
+    b
+}
+
+/// The runc fixture with Docker's seccomp profile.
+fn seccomp_bundle(nnp: bool) -> Bundle {
+    let mut b = Bundle::new();
+    b.config["linux"]["seccomp"] = serde_json::from_str(runtime::docker_seccomp()).unwrap();
+    b.config["process"]["noNewPrivileges"] = json!(nnp);
+    b
+}
+
 /// `runc spec`'s config as it is: root, runc's three capabilities (the
 /// ambient ones skipped, not inheritable), no_new_privs, RLIMIT_NOFILE.
 #[test]
@@ -153,31 +180,17 @@ fn every_namespace_as_the_workload() {
 /// rlimits, oomScoreAdj and all five capability sets given.
 #[test]
 fn identity_fields_as_the_workload() {
-    let mut b = Bundle::new();
-    b.config["process"]["user"] = json!({"uid": 1000, "gid": 1000, "additionalGids": [5, 4242], "umask": 0o027});
-    b.config["process"]["cwd"] = json!("/tmp");
-    b.config["process"]["env"] = json!(["PATH=/bin:/usr/bin", "LANG=C.UTF-8", "A=b=c"]);
-    b.config["process"]["rlimits"] = json!([
-        {"type": "RLIMIT_NOFILE", "soft": 512, "hard": 512},
-        {"type": "RLIMIT_CORE", "soft": 0, "hard": 0},
-        {"type": "RLIMIT_NPROC", "soft": 900, "hard": 1000},
-    ]);
-    b.config["process"]["oomScoreAdj"] = json!(100);
-    let caps = json!(["CAP_CHOWN", "CAP_NET_BIND_SERVICE"]);
-    b.config["process"]["capabilities"] = json!({"bounding": caps, "effective": caps, "permitted": caps, "inheritable": caps, "ambient": caps});
-    entered_as_workload("uid 1000", b, true, Enterer::Root, true);
+    entered_as_workload("uid 1000", identity_bundle(), true, Enterer::Root, true);
 }
 
 /// Docker's seccomp profile, with no_new_privs (the filter loads last) and
 /// without (it loads first, while nsinit still holds CAP_SYS_ADMIN).
+/// Without no_new_privs a setuid program could change the uid: nsinit
+/// keeps CAP_KILL.
 #[test]
 fn docker_seccomp_as_the_workload() {
     for nnp in [true, false] {
-        let mut b = Bundle::new();
-        b.config["linux"]["seccomp"] = serde_json::from_str(runtime::docker_seccomp()).unwrap();
-        b.config["process"]["noNewPrivileges"] = json!(nnp);
-        // Without no_new_privs a setuid program could change the uid: nsinit keeps CAP_KILL.
-        entered_as_workload(&format!("docker seccomp, noNewPrivileges {nnp}"), b, true, Enterer::Root, !nnp);
+        entered_as_workload(&format!("docker seccomp, noNewPrivileges {nnp}"), seccomp_bundle(nnp), true, Enterer::Root, !nnp);
     }
 }
 
@@ -348,6 +361,30 @@ fn exit_status_comes_back() {
     t.stop();
 }
 
+/// What cannot be joined is one 125 line before anything runs, never a
+/// command half outside: an unprivileged user entering root's container
+/// (its namespaces are not the user's to join: even their /proc links are
+/// closed to it), and the rootless user entering its own container that
+/// root has put in cgroups the user may not write.
+#[test]
+fn what_cannot_be_joined_is_one_line() {
+    let uid = rootless_uid();
+    let mut b = quiet_bundle();
+    let t = Target::start_with(&mut b, None, "true");
+    let rootless = Bundle::rootless();
+    let out = as_user(enter(t.init(), b.config_text()), &rootless, uid).sh("echo ran").run();
+    out.assert_failed(&format!("nsinit: enter: pid {}: EACCES: permission denied", t.init()));
+    t.stop();
+
+    let cg = Cgroups::new();
+    let mut b = Bundle::rootless();
+    let t = Target::start_with(&mut b, Some(&cg), "true");
+    let out = as_user(enter(t.init(), b.config_text()), &b, uid).sh("echo ran").run();
+    let procs = cg.dirs[0].join("cgroup.procs");
+    out.assert_failed(&format!("nsinit: enter: {} (cgroup): EACCES: permission denied", procs.display()));
+    t.stop();
+}
+
 /// A pid that has exited but is not reaped yet (a zombie: what a
 /// container's init is between its end and its parent's wait) is not
 /// running either. Its /proc/PID/ns/* links are gone (all but user and
@@ -485,4 +522,267 @@ fn the_command_dies_with_the_container() {
     let mut run = t.run;
     run.close_stdin();
     let _ = run.wait();
+}
+
+/// How another process's view differs from the entered command's in one
+/// section: theirs is `f` of nsinit's.
+type Diff = (&'static str, fn(&str) -> String);
+
+/// `a`'s view is `b`'s, but for `diffs`: each of those sections of `a` is
+/// its function of `b`'s, and does differ (a difference that went away
+/// must leave this list).
+fn assert_view_as(a_name: &str, a: &str, b_name: &str, b: &str, diffs: &[Diff]) {
+    let names: Vec<&str> = diffs.iter().map(|(n, _)| *n).collect();
+    assert_same_view(a_name, a, b_name, b, &names);
+    for (section, f) in diffs {
+        let (x, y) = (section_of(a, section), section_of(b, section));
+        assert_eq!(x, f(&y), "{a_name} vs {b_name}: {section}\n--- {a_name} ---\n{a}\n--- {b_name} ---\n{b}");
+        assert_ne!(x, y, "{a_name} vs {b_name}: {section} no longer differs: update the list");
+    }
+}
+
+/// runc exec leaves the command its own umask (runc's, 0022), not
+/// `process.user.umask`, which runc's own init applies to the workload.
+fn runc_exec_umask() -> Vec<Diff> {
+    vec![("umask", |_| "0022\n".into()), ("status", |s| s.replace("Umask:\t0027", "Umask:\t0022"))]
+}
+
+/// crun gives no HOME when the user has no /etc/passwd entry; runc (its
+/// user lookup's default) and nsinit give `HOME=/`.
+fn crun_no_home() -> Diff {
+    ("env", |s| s.lines().filter(|l| !l.starts_with("HOME=")).map(|l| format!("{l}\n")).collect())
+}
+
+/// crun exec leaves the command crun's own oom_score_adj (0), not
+/// `process.oomScoreAdj`.
+fn crun_exec_oom() -> Diff {
+    ("oom", |_| "0\n".into())
+}
+
+/// The views of one bundle run detached by runc or crun: its workload's,
+/// `exec`'s and `nsinit --enter`'s on its init.
+struct Views {
+    workload: String,
+    exec: String,
+    enter: String,
+}
+
+/// Runs `b` detached with `oci`, then `exec` (runc: `runc exec ID CMD`,
+/// which takes the container's `process` with CMD as args; crun: `crun exec
+/// --process FILE ID`, the same `process` with CMD as args, since without
+/// `--process` crun exec ignores most of it — see
+/// plain_crun_exec_ignores_the_spec_s_process) and `nsinit --enter` on its
+/// init pid with the bundle's config.json (`--spec PATH`).
+fn exec_and_enter(oci: Oci, b: &mut Bundle) -> Views {
+    let d = Detached::start(oci, b, VIEW);
+    let pid = d.init_pid();
+    let x = match oci {
+        Oci::Runc => d.exec(VIEW),
+        Oci::Crun => {
+            let mut process = b.config["process"].clone();
+            process["args"] = json!(["sh", "-c", VIEW]);
+            let file = b.join("process.json");
+            fs::write(&file, process.to_string()).unwrap();
+            oci.ctl(&["exec", "--process", file.to_str().unwrap(), &d.id])
+        }
+    };
+    x.assert_code(0);
+    let spec = b.join("config.json").display().to_string();
+    let n = Run::new().args(["--enter".to_string(), pid.to_string(), "--spec".into(), spec]).sh(VIEW).run();
+    n.assert_code(0);
+    assert_only_warnings(&n);
+    let workload = d.view.clone();
+    d.stop();
+    Views { workload, exec: x.stdout, enter: n.stdout }
+}
+
+/// nsinit --enter beside `runc exec` and `crun exec` on the same running
+/// container (started by runc or crun; nsinit enters it by its init's pid):
+/// the same view, section by section — namespaces, cgroups (runc's own
+/// cgroups, joined), ids, capability sets, no_new_privs, seccomp, cwd,
+/// rlimits, env, fds, mounts — but for the differences listed, each
+/// asserted in its own form; and the same view as the runtime's own
+/// workload.
+#[test]
+fn side_by_side_with_runc_and_crun_exec() {
+    type Row = (&'static str, fn() -> Bundle, fn(Oci) -> Vec<Diff>, fn(Oci) -> Vec<Diff>);
+    let none = |_: Oci| Vec::new();
+    let rows: &[Row] = &[
+        ("runc default", Bundle::new, none, none),
+        (
+            "identity fields",
+            identity_bundle,
+            |oci| match oci {
+                Oci::Runc => runc_exec_umask(),
+                Oci::Crun => vec![crun_no_home(), crun_exec_oom()],
+            },
+            |oci| match oci {
+                Oci::Runc => Vec::new(),
+                Oci::Crun => vec![crun_no_home()],
+            },
+        ),
+        ("docker seccomp, noNewPrivileges", || seccomp_bundle(true), none, none),
+        ("docker seccomp, no noNewPrivileges", || seccomp_bundle(false), none, none),
+    ];
+    for oci in [Oci::Runc, Oci::Crun] {
+        for (name, bundle, exec_diffs, workload_diffs) in rows {
+            let v = exec_and_enter(oci, &mut bundle());
+            let who = |what: &str| format!("{name}: {} {what}", oci.name());
+            assert_view_as(&who("exec"), &v.exec, &format!("{name}: nsinit --enter"), &v.enter, &exec_diffs(oci));
+            assert_view_as(&who("workload"), &v.workload, &format!("{name}: nsinit --enter"), &v.enter, &workload_diffs(oci));
+        }
+    }
+}
+
+/// `crun exec ID CMD` without `--process` takes the container's args, env
+/// and capabilities from its config, but not its user, umask, cwd,
+/// no_new_privs, rlimits or oomScoreAdj: it runs as root in `/` with crun's
+/// own limits (nsinit --enter, like runc exec, applies the whole
+/// `process`). Pinned here, so that a crun that changes shows.
+#[test]
+fn plain_crun_exec_ignores_the_spec_s_process() {
+    let mut b = identity_bundle();
+    let d = Detached::start(Oci::Crun, &mut b, VIEW);
+    let pid = d.init_pid();
+    let x = d.exec(VIEW);
+    x.assert_code(0);
+    let spec = b.join("config.json").display().to_string();
+    let n = Run::new().args(["--enter".to_string(), pid.to_string(), "--spec".into(), spec]).sh(VIEW).run();
+    n.assert_code(0);
+    let differ = ["id", "status", "umask", "cwd", "env", "oom", "limits"];
+    assert_same_view("crun exec", &x.stdout, "nsinit --enter", &n.stdout, &differ);
+    let (status, limits) = (section_of(&x.stdout, "status"), section_of(&x.stdout, "limits"));
+    assert_eq!(section_of(&x.stdout, "id"), "uid=0(root) gid=0(root)\n", "{}", x.stdout);
+    assert!(status.contains("Uid:\t0\t0\t0\t0\n") && status.contains("NoNewPrivs:\t0\n") && status.contains("Umask:\t0022\n"), "{status}");
+    assert!(status.contains("CapEff:\t0000000000000401\n"), "the capabilities are the config's: {status}");
+    assert_eq!(section_of(&x.stdout, "cwd"), "/\n/\n");
+    assert_eq!(section_of(&x.stdout, "oom"), "0\n");
+    assert!(section_of(&x.stdout, "env").contains("A=b=c\n"), "the env is the config's");
+    assert!(!limits.contains(" 512 ") && !limits.contains(" 900 "), "crun exec applied the rlimits: {limits}");
+    d.stop();
+}
+
+/// `cat /proc/PID/environ` and `ptrace(PTRACE_SEIZE, PID)` (the sys tool,
+/// from `tool`) run by `reader` (setpriv's argv); true for each that worked.
+fn reach(reader: &[String], tool: &std::path::Path, pid: i32) -> (bool, bool) {
+    let environ = run_command(Command::new(&reader[0]).args(&reader[1..]).args(["cat", &format!("/proc/{pid}/environ")]));
+    let seize = call(libc::SYS_ptrace, &[libc::PTRACE_SEIZE as u64, pid as u64]);
+    let traced = run_command(Command::new(&reader[0]).args(&reader[1..]).arg(tool).arg(&seize));
+    traced.assert_code(0);
+    let seized = answers(&traced.stdout);
+    assert_eq!(seized.len(), 1, "{traced:?}");
+    (environ.code() == 0 && environ.stdout.contains("PATH="), seized[0].1 == Answer::Ok)
+}
+
+/// The entering nsinit is not dumpable, from its first instruction to its
+/// end (CVE-2016-9962: a container process read or traced the runtime that
+/// entered it). A process of its own uid without capabilities can neither
+/// read its /proc/PID/environ nor ptrace it; the same process can both on
+/// the entered command (its uid, no capabilities, dumpable): the control.
+/// Root entering a root container (the reader is root without any
+/// capability), and a rootless user entering its container (the reader is
+/// that user: it owns the container's user namespace, yet nsinit's memory
+/// belongs to the host's).
+#[test]
+fn the_entering_nsinit_is_not_dumpable() {
+    let tool_dir = TempDir::new();
+    for who in [Enterer::Root, Enterer::User(rootless_uid())] {
+        let mut b = match who {
+            Enterer::Root => quiet_bundle(),
+            Enterer::User(_) => Bundle::rootless(),
+        };
+        // No capability in the command: the reader needs none to reach it.
+        b.config["process"]["capabilities"] = json!({});
+        let t = Target::start_with(&mut b, None, "true");
+        let (run, reader) = match who {
+            Enterer::Root => (enter(t.init(), b.config_text()), vec!["setpriv".to_string(), "--bounding-set=-all".into(), "--inh-caps=-all".into(), "--ambient-caps=-all".into()]),
+            Enterer::User(uid) => (
+                as_user(enter(t.init(), b.config_text()), &b, uid),
+                vec!["setpriv".to_string(), format!("--reuid={uid}"), format!("--regid={uid}"), "--clear-groups".into()],
+            ),
+        };
+        // Where the unprivileged user can run it.
+        let tool = tool_dir.join(&format!("sys-{:?}", who));
+        copy_file(sys_tool(), &tool);
+        std::os::unix::fs::chown(tool_dir.path(), Some(0), Some(0)).unwrap();
+        fs::set_permissions(tool_dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let e = Entered::spawn(run, "true");
+        assert_eq!(CapSets::parse(&status_of(e.nsinit)).unwrap(), CapSets::all(0), "{who:?}: nsinit keeps no capability here");
+        assert_eq!(reach(&reader, &tool, e.cmd), (true, true), "{who:?}: the reader reaches the command (control)");
+        assert_eq!(reach(&reader, &tool, e.nsinit), (false, false), "{who:?}: the reader reaches nsinit");
+        e.finish();
+        t.stop();
+    }
+}
+
+/// Each probe prints `NAME: allowed` or `NAME: denied`; `$1` is the pid to
+/// probe (tests/privilege.rs): /proc/PID/root, environ, mem, exe.
+const PROBES: &str = r#"
+p=$1
+try() { name=$1; shift; if "$@" >/dev/null 2>&1; then echo "$name: allowed"; else echo "$name: denied"; fi; }
+try root ls /proc/$p/root/
+try environ cat /proc/$p/environ
+try mem sh -c "exec 3</proc/$p/mem"
+try exe-link readlink /proc/$p/exe
+"#;
+
+/// A shell word holding `s` literally.
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// The confinement suite's attacks from the entered command (root with
+/// runc's default capabilities): the container's init (nsinit, PID 1) is
+/// not readable (root, environ, mem, exe) nor traceable, while the
+/// container's workload is (the control); the entering nsinit is in no PID
+/// namespace the container sees: the command's parent is pid 0 to it, no
+/// process in the container's /proc is it (no `--enter` command line), and
+/// its host pid names nothing there (ESRCH).
+#[test]
+fn the_command_cannot_reach_either_nsinit() {
+    let mut b = quiet_bundle();
+    copy_file(sys_tool(), &b.in_rootfs("/sys-tool"));
+    let t = Target::start_with(&mut b, None, "true");
+    let workload_in_ns = status_field(&status_of(t.workload), "NSpid").unwrap().split_whitespace().nth(1).unwrap().to_string();
+    let attach = |pid: i32| call(libc::SYS_ptrace, &[libc::PTRACE_ATTACH as u64, pid as u64]);
+    let seize = |pid: i32| call(libc::SYS_ptrace, &[libc::PTRACE_SEIZE as u64, pid as u64]);
+    let probe = format!("sh -c {} sh", shell_quote(PROBES));
+    // The entering nsinit's host pid is only known once it runs: the test
+    // writes it into the rootfs, then lets the command go on.
+    let script = format!(
+        "echo ready; read _; nsinit=$(cat /nsinit-pid)
+        echo '== pid 1'; {probe} 1
+        echo '== workload'; {probe} {workload_in_ns}
+        echo '== ppid'; grep PPid /proc/$$/status
+        echo '== cmdlines'; for p in /proc/[0-9]*; do echo \"${{p#/proc/}}: $(tr '\\0' ' ' < $p/cmdline)\"; done
+        echo '== kill'; kill -0 $nsinit 2>&1 || echo denied
+        echo '== ptrace'; /sys-tool {} {} {} {:#x},{:#x},$nsinit",
+        attach(1),
+        seize(1),
+        seize(2147483647),
+        libc::SYS_ptrace,
+        libc::PTRACE_SEIZE,
+    );
+    let mut r = enter(t.init(), b.config_text()).stdin_pipe().sh(&script).spawn();
+    r.expect_line("ready");
+    let nsinit = r.nsinit_pid();
+    assert_eq!(status_field(&status_of(nsinit), "NSpid").unwrap().split_whitespace().count(), 1, "nsinit is in the host's PID namespace alone");
+    fs::write(b.in_rootfs("/nsinit-pid"), format!("{nsinit}\n")).unwrap();
+    r.close_stdin();
+    let out = r.wait();
+    out.assert_code(0).assert_no_stderr();
+    let names = ["root", "environ", "mem", "exe-link"];
+    let lines = |verdict: &str| -> String { names.iter().map(|n| format!("{n}: {verdict}\n")).collect() };
+    assert_eq!(out.section("pid 1"), lines("denied"), "{out:?}");
+    assert_eq!(out.section("workload"), lines("allowed"), "{out:?}");
+    assert_eq!(out.section("ppid"), "PPid:\t0\n", "{out:?}");
+    let cmdlines = out.section("cmdlines");
+    assert!(cmdlines.lines().count() >= 3, "{out:?}");
+    let seen: Vec<&str> = cmdlines.lines().filter(|l| l.contains(&format!("--enter {}", t.init()))).collect();
+    assert!(seen.is_empty(), "a process of the container is nsinit --enter: {seen:?}\n{out:?}");
+    assert!(out.section("kill").ends_with("denied\n"), "{out:?}");
+    let got: Vec<Answer> = answers(&out.section("ptrace")).into_iter().map(|(_, a)| a).collect();
+    let (eperm, esrch) = (Answer::Errno(libc::EPERM), Answer::Errno(libc::ESRCH));
+    assert_eq!(got, [eperm, eperm, esrch, esrch], "ptrace PID 1 (attach, seize), a pid that is nobody, nsinit's host pid\n{out:?}");
+    t.stop();
 }
