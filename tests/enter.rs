@@ -786,3 +786,45 @@ fn the_command_cannot_reach_either_nsinit() {
     assert_eq!(got, [eperm, eperm, esrch, esrch], "ptrace PID 1 (attach, seize), a pid that is nobody, nsinit's host pid\n{out:?}");
     t.stop();
 }
+
+/// The caller's own files stay the caller's: a root-only host file and the
+/// caller's terminal, given as the command's stdin, keep their owner after
+/// a command that runs as uid 1000. `runc exec` leaves them (its command's
+/// stdio are pipes of its own, which it hands over instead); nsinit passes
+/// the caller's stdio through and hands them to `process.user` as it does
+/// a workload's (src/child.rs `hand_stdio_to`, runc's fixStdioPermissions):
+/// root's 0600 file, or root's terminal, then belongs to whoever is uid
+/// 1000 on the host. Not fixed here (src/child.rs is outside this branch's
+/// scope): reported; run with `--ignored`.
+#[test]
+#[ignore = "known bug, reported: nsinit --enter hands the caller's stdio (a host file, its terminal) to process.user; runc exec does not"]
+fn the_caller_s_file_and_terminal_stay_the_caller_s() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut b = quiet_bundle();
+    b.config["process"]["user"] = json!({"uid": 1000, "gid": 1000});
+    let d = Detached::start(Oci::Runc, &mut b, "true");
+    let pid = d.init_pid();
+    let host = TempDir::new();
+    let file = host.join("root-only");
+    fs::write(&file, "root's\n").unwrap();
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o600)).unwrap();
+    let owner = |p: &std::path::Path| fs::metadata(p).unwrap().uid();
+    let (_master, slave) = pty();
+    let tty = fs::read_link(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&slave))).unwrap();
+    let stdin_of = |which: &str| -> std::os::fd::OwnedFd {
+        match which {
+            "file" => fs::File::open(&file).unwrap().into(),
+            _ => slave.try_clone().unwrap(),
+        }
+    };
+    for (which, path) in [("file", file.clone()), ("terminal", tty.clone())] {
+        assert_eq!(owner(&path), 0, "{which}");
+        let runc = Command::new("runc").args(["exec", &d.id, "true"]).stdin(std::process::Stdio::from(stdin_of(which))).status().unwrap();
+        assert!(runc.success());
+        assert_eq!(owner(&path), 0, "runc exec handed the caller's {which} to uid 1000");
+        let out = enter(pid, b.config_text()).stdin_fd(stdin_of(which)).cmd(["true"]).run();
+        out.assert_code(0);
+        assert_eq!(owner(&path), 0, "nsinit --enter handed the caller's {which} ({}) to uid 1000", path.display());
+    }
+    d.stop();
+}
