@@ -573,8 +573,8 @@ struct Views {
 /// `--process` crun exec ignores most of it — see
 /// plain_crun_exec_ignores_the_spec_s_process) and `nsinit --enter` on its
 /// init pid with the bundle's config.json (`--spec PATH`).
-fn exec_and_enter(oci: Oci, b: &mut Bundle) -> Views {
-    let d = Detached::start(oci, b, VIEW);
+fn exec_and_enter(oci: Oci, b: &mut Bundle, run_opts: &[&str]) -> Views {
+    let d = Detached::start_with(oci, b, VIEW, run_opts);
     let pid = d.init_pid();
     let x = match oci {
         Oci::Runc => d.exec(VIEW),
@@ -626,11 +626,27 @@ fn side_by_side_with_runc_and_crun_exec() {
     ];
     for oci in [Oci::Runc, Oci::Crun] {
         for (name, bundle, exec_diffs, workload_diffs) in rows {
-            let v = exec_and_enter(oci, &mut bundle());
+            let v = exec_and_enter(oci, &mut bundle(), &[]);
             let who = |what: &str| format!("{name}: {} {what}", oci.name());
             assert_view_as(&who("exec"), &v.exec, &format!("{name}: nsinit --enter"), &v.enter, &exec_diffs(oci));
             assert_view_as(&who("workload"), &v.workload, &format!("{name}: nsinit --enter"), &v.enter, &workload_diffs(oci));
         }
+    }
+}
+
+/// A container whose root is not pivoted to (`run --no-pivot`: the rootfs
+/// moved over `/` and chroot'ed into, as on a ramdisk root): the mount
+/// namespace's root is the rootfs only through the mount on top of it, and
+/// setns lands there (mntns_install looks `/` up with LOOKUP_DOWN): nsinit
+/// --enter sees the container's root and mounts, as runc exec and crun exec
+/// do.
+#[test]
+fn a_container_without_pivot_root() {
+    for oci in [Oci::Runc, Oci::Crun] {
+        let v = exec_and_enter(oci, &mut Bundle::new(), &["--no-pivot"]);
+        let name = format!("--no-pivot: {}", oci.name());
+        assert_same_view(&format!("{name} exec"), &v.exec, &format!("{name}: nsinit --enter"), &v.enter, &[]);
+        assert_same_view(&format!("{name} workload"), &v.workload, &format!("{name}: nsinit --enter"), &v.enter, &[]);
     }
 }
 

@@ -316,6 +316,11 @@ impl Detached {
     /// Runs `b` (its workload set to `script`, then `ready`, then a block
     /// on stdin) detached.
     pub fn start(oci: Oci, b: &mut Bundle, script: &str) -> Detached {
+        Detached::start_with(oci, b, script, &[])
+    }
+
+    /// [`Detached::start`] with more options for `run` (`--no-pivot`).
+    pub fn start_with(oci: Oci, b: &mut Bundle, script: &str, run_opts: &[&str]) -> Detached {
         static N: AtomicUsize = AtomicUsize::new(0);
         let id = format!("nsinit-it-enter-{}-{}-{}", oci.name(), std::process::id(), N.fetch_add(1, Ordering::Relaxed));
         b.sh(&then_block(script));
@@ -323,13 +328,13 @@ impl Detached {
         let mut c = match oci {
             Oci::Runc => {
                 let mut c = Command::new("runc");
-                c.arg("run").arg("-d").arg("--bundle").arg(b.path()).arg(&id);
+                c.arg("run").arg("-d").args(run_opts).arg("--bundle").arg(b.path()).arg(&id);
                 c
             }
             Oci::Crun => {
-                let script = "if mountpoint -q /sys/fs/cgroup/unified; then umount -l /sys/fs/cgroup/unified; fi; exec crun --cgroup-manager=disabled run -d --bundle \"$1\" \"$2\"";
+                let script = "if mountpoint -q /sys/fs/cgroup/unified; then umount -l /sys/fs/cgroup/unified; fi; b=$1; id=$2; shift 2; exec crun --cgroup-manager=disabled run -d \"$@\" --bundle \"$b\" \"$id\"";
                 let mut c = Command::new("unshare");
-                c.args(["--mount", "--propagation", "private", "sh", "-c", script, "sh"]).arg(b.path()).arg(&id);
+                c.args(["--mount", "--propagation", "private", "sh", "-c", script, "sh"]).arg(b.path()).arg(&id).args(run_opts);
                 c
             }
         };
