@@ -169,8 +169,27 @@ impl Cgroups {
 }
 
 impl Drop for Cgroups {
+    /// After a failed test something may still run in them (a killed run's
+    /// processes are still exiting): whatever is left is killed and waited
+    /// for, so that the directories can go.
     fn drop(&mut self) {
         for d in &self.dirs {
+            let procs = fs::read_to_string(d.join("cgroup.procs")).unwrap_or_default();
+            let left: Vec<i32> = procs.lines().filter_map(|l| l.parse().ok()).collect();
+            for p in left {
+                // SAFETY: pidfd_open(2) and pidfd_send_signal(2) with a NULL
+                // siginfo touch no memory of ours; poll(2) reads one pollfd.
+                unsafe {
+                    let fd = libc::syscall(libc::SYS_pidfd_open, p, 0) as i32;
+                    if fd < 0 {
+                        continue; // gone already
+                    }
+                    libc::syscall(libc::SYS_pidfd_send_signal, fd, libc::SIGKILL, 0, 0);
+                    let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+                    libc::poll(&mut pfd, 1, HANG_GUARD.as_millis() as i32);
+                    libc::close(fd);
+                }
+            }
             let _ = fs::remove_dir(d);
         }
     }
