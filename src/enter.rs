@@ -52,7 +52,8 @@ pub fn join<'a>(pid: i32) -> Result<'a, ()> {
         return Err(at(Errno::ESRCH));
     }
     // The pidfd first: whatever is read from /proc/PID afterwards is
-    // checked to be still that process's before it counts.
+    // checked to be still that process's before it counts (running, not a
+    // zombie: a zombie's /proc/PID/cgroup shows the root cgroups).
     let pidfd = OwnedFd::new(sys::pidfd_open(pid).map_err(at)?);
     let flags = differing(pid).map_err(at)?;
     let mut cbuf = [0u8; 64];
@@ -63,7 +64,7 @@ pub fn join<'a>(pid: i32) -> Result<'a, ()> {
         match sys::setns(pidfd.fd(), flags) {
             Ok(()) => {}
             // Before Linux 5.8 setns takes no pidfd: one namespace at a time.
-            Err(Errno::EINVAL) => one_by_one(pid, flags).map_err(at)?,
+            Err(Errno::EINVAL) => one_by_one(pid, pidfd.fd(), flags).map_err(at)?,
             Err(e) => return Err(at(e)),
         }
     }
@@ -88,16 +89,22 @@ fn cgroup_obj(e: &cgroups::JoinError) -> &'static [u8] {
 }
 
 /// The CLONE_NEW* flags of PID's namespaces that are not nsinit's own
-/// (nsfs inodes compared); a namespace this kernel lacks is skipped.
+/// (nsfs inodes compared). A namespace this kernel lacks (we have no link
+/// for it either) is skipped; PID's link missing where ours exists means
+/// PID has exited: a zombie keeps only its user and pid links, and
+/// entering what is left of it would run the command outside (ESRCH).
 fn differing(pid: i32) -> core::result::Result<u32, Errno> {
     let mut flags = 0u32;
     for (theirs, ours, flag) in NAMESPACES {
         let (mut tb, mut ob) = ([0u8; 64], [0u8; 64]);
-        let t = match sys::fstatat(sys::AT_FDCWD, ns_path(&mut tb, pid, theirs)?, 0) {
+        let o = match sys::fstatat(sys::AT_FDCWD, ns_path(&mut ob, 0, ours)?, 0) {
             Err(Errno::ENOENT) => continue,
             r => r?,
         };
-        let o = sys::fstatat(sys::AT_FDCWD, ns_path(&mut ob, 0, ours)?, 0)?;
+        let t = match sys::fstatat(sys::AT_FDCWD, ns_path(&mut tb, pid, theirs)?, 0) {
+            Err(Errno::ENOENT) => return Err(Errno::ESRCH),
+            r => r?,
+        };
         if (t.st_dev, t.st_ino) != (o.st_dev, o.st_ino) {
             flags |= flag as u32;
         }
@@ -106,8 +113,9 @@ fn differing(pid: i32) -> core::result::Result<u32, Errno> {
 }
 
 /// setns with /proc/PID/ns/* descriptors, all opened before the first join
-/// (after joining the mount namespace, /proc is the container's).
-fn one_by_one(pid: i32, flags: u32) -> core::result::Result<(), Errno> {
+/// (after joining the mount namespace, /proc is the container's), and
+/// opened while PID still ran (the pid number is reused once it is reaped).
+fn one_by_one(pid: i32, pidfd: sys::Fd, flags: u32) -> core::result::Result<(), Errno> {
     let mut fds: [Option<OwnedFd>; 8] = Default::default();
     for (slot, (theirs, _, flag)) in fds.iter_mut().zip(NAMESPACES) {
         if flags & flag as u32 != 0 {
@@ -115,6 +123,7 @@ fn one_by_one(pid: i32, flags: u32) -> core::result::Result<(), Errno> {
             *slot = Some(OwnedFd::new(sys::openat(sys::AT_FDCWD, ns_path(&mut b, pid, theirs)?, libc::O_RDONLY, 0)?));
         }
     }
+    sys::pidfd_alive(pidfd)?;
     for (fd, (_, _, flag)) in fds.iter().zip(NAMESPACES) {
         if let Some(fd) = fd {
             sys::setns(fd.fd(), flag as u32)?;

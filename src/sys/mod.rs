@@ -732,10 +732,14 @@ pub fn pidfd_open(pid: i32) -> Result<Fd> {
     unsafe { syscall!(Sysno::pidfd_open, pid, 0) }.map(|fd| fd as Fd)
 }
 
-/// `pidfd_send_signal(pidfd, 0, NULL, 0)`: Ok while the process lives.
+/// `poll({pidfd, POLLIN}, 1, 0)`: Ok while the process runs, ESRCH once it
+/// has exited. A pidfd polls readable as soon as its process has exited,
+/// zombie or reaped (pidfd_open(2)); signal 0 would still reach a zombie.
 pub fn pidfd_alive(pidfd: Fd) -> Result<()> {
-    // SAFETY: signal 0 with a NULL siginfo touches no memory.
-    unsafe { syscall!(Sysno::pidfd_send_signal, pidfd, 0, 0, 0) }.map(drop)
+    let mut p = libc::pollfd { fd: pidfd, events: libc::POLLIN, revents: 0 };
+    // SAFETY: one pollfd, valid and writable for the call.
+    let n = unsafe { syscall!(Sysno::poll, &mut p as *mut libc::pollfd as usize, 1, 0) }?;
+    if n == 0 { Ok(()) } else { Err(Errno::ESRCH) }
 }
 
 /// `setns(fd, nstype)`: with a pidfd, `nstype` is the CLONE_NEW* set to

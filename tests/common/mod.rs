@@ -1039,5 +1039,6 @@ impl Orphans {
 pub fn sigbit(sig: i32) -> u64 {
     1 << (sig - 1)
 }
+pub mod enter;
 pub mod kernel;
 pub mod runtime;
