@@ -232,15 +232,26 @@ pub fn early_filter_path(p: &Process, last: u32, listen_fds: u32, mut f: impl Fn
     }
 }
 
+/// pipefs and sockfs (linux/magic.h): anonymous pipes and sockets, which
+/// have no path anyone else uses.
+const PIPEFS_MAGIC: u64 = 0x5049_5045;
+const SOCKFS_MAGIC: u64 = 0x534f_434b;
+
 /// The workload's stdio becomes its user's, so that it can reopen
-/// /dev/stdout (runc's fixStdioPermissions): only the owner changes, not
-/// for /dev/null, and where the kernel refuses (an unmapped id, a read-only
-/// /dev) stdio is left as it is rather than failing the start.
+/// /dev/stdout (runc's fixStdioPermissions) — but only anonymous pipes and
+/// sockets, the stdio a runtime makes for its container. A file or a
+/// terminal is the caller's (`scripts/run >> /root/log`, an operator's pty
+/// under `--enter`): handing it to the container's user would change the
+/// host. Only the owner changes; where the kernel refuses (an unmapped id)
+/// stdio is left as it is rather than failing the start.
 fn hand_stdio_to(uid: u32) {
-    let null = sys::fstatat(sys::AT_FDCWD, c"/dev/null", 0).ok().map(|s| s.st_rdev);
     for fd in 0..3 {
         let Ok(st) = sys::fstat(fd) else { continue };
-        if st.st_uid == uid || Some(st.st_rdev) == null && st.st_mode & libc::S_IFMT == libc::S_IFCHR {
+        let kind = st.st_mode & libc::S_IFMT;
+        if st.st_uid == uid || (kind != libc::S_IFIFO && kind != libc::S_IFSOCK) {
+            continue;
+        }
+        if !sys::fstatfs(fd).is_ok_and(|f| f.fs_type == PIPEFS_MAGIC || f.fs_type == SOCKFS_MAGIC) {
             continue;
         }
         // Errors ignored on purpose, as runc does (see above).

@@ -806,14 +806,12 @@ fn the_command_cannot_reach_either_nsinit() {
 /// The caller's own files stay the caller's: a root-only host file and the
 /// caller's terminal, given as the command's stdin, keep their owner after
 /// a command that runs as uid 1000. `runc exec` leaves them (its command's
-/// stdio are pipes of its own, which it hands over instead); nsinit passes
-/// the caller's stdio through and hands them to `process.user` as it does
-/// a workload's (src/child.rs `hand_stdio_to`, runc's fixStdioPermissions):
-/// root's 0600 file, or root's terminal, then belongs to whoever is uid
-/// 1000 on the host. Not fixed here (src/child.rs is outside this branch's
-/// scope): reported; run with `--ignored`.
+/// stdio are pipes of its own, which it hands over instead); nsinit hands
+/// only anonymous pipes and sockets to `process.user` (src/child.rs
+/// `hand_stdio_to`), never the caller's file or terminal. (It once handed
+/// them over as runc's fixStdioPermissions does a workload's: root's 0600
+/// file, or root's terminal, then belonged to uid 1000 on the host.)
 #[test]
-#[ignore = "known bug, reported: nsinit --enter hands the caller's stdio (a host file, its terminal) to process.user; runc exec does not"]
 fn the_caller_s_file_and_terminal_stay_the_caller_s() {
     use std::os::unix::fs::PermissionsExt;
     let mut b = quiet_bundle();
