@@ -13,7 +13,6 @@
 //! not want are skipped with `skip`, iteratively, without recursion.
 
 use crate::sys::cstr::Str;
-use core::ffi::CStr;
 
 /// Deepest path the schema walk may reach (e.g. `linux.seccomp.syscalls[0].args[0].op`).
 pub const MAX_PATH: usize = 8;
@@ -143,9 +142,10 @@ const SEEN_KEYS: usize = 32;
 
 pub struct Parser<'a> {
     rest: &'a mut [u8],
-    /// The keys read so far in each open object (the first SEEN_KEYS of
-    /// them): a duplicate key is an error, never a silent merge.
-    seen: [[Option<Str<'a>>; SEEN_KEYS]; MAX_PATH],
+    /// The keys that name no known field read so far in each open object
+    /// (the first SEEN_KEYS of them): a duplicate key is an error, never a
+    /// silent merge.
+    seen: [[&'a [u8]; SEEN_KEYS]; MAX_PATH],
     seen_len: [u8; MAX_PATH],
     /// The known fields read so far in each open object, one bit per
     /// name of the list given to `field`: a field given twice, in any
@@ -164,7 +164,7 @@ impl<'a> Parser<'a> {
     pub fn new(doc: &'a mut [u8]) -> Self {
         Parser {
             rest: doc,
-            seen: [[None; SEEN_KEYS]; MAX_PATH],
+            seen: [[&[]; SEEN_KEYS]; MAX_PATH],
             seen_len: [0; MAX_PATH],
             fields_seen: [0; MAX_PATH],
             off: 0,
@@ -299,28 +299,30 @@ impl<'a> Parser<'a> {
         if self.peek() != Some(b'"') {
             return Err(self.syntax("expected a string key"));
         }
-        let k = Str::new(self.string_raw()?);
+        let (k, bytes) = self.string_raw()?;
         self.expect(b':', "expected ':'")?;
-        // Go's encoding/json keeps the last of duplicate keys, a merge would
-        // keep both: either way the spec would not say what it seems to.
-        let depth = self.path.len.saturating_sub(1);
-        if let (Some(seen), Some(n)) = (self.seen.get_mut(depth), self.seen_len.get_mut(depth)) {
-            let used = seen.get(..*n as usize).unwrap_or(&[]);
-            if used.iter().flatten().any(|s| s.to_bytes() == k.to_bytes()) {
-                if let Some(top) = self.path.top() {
-                    *top = Seg::Key(b"");
-                }
-                return Err(self.fail(Kind::Unknown("duplicate key", k.to_bytes())));
-            }
-            if let Some(slot) = seen.get_mut(*n as usize) {
-                *slot = Some(k);
-                *n += 1;
-            }
-        }
         if let Some(top) = self.path.top() {
-            *top = Seg::Key(k.to_bytes());
+            *top = Seg::Key(bytes);
         }
         Ok(Some(k))
+    }
+
+    /// The key just read (the path's last segment).
+    fn last_key(&mut self) -> &'a [u8] {
+        match self.path.top() {
+            Some(Seg::Key(k)) => k,
+            _ => &[],
+        }
+    }
+
+    /// A duplicate of the key just read is an error: Go's encoding/json
+    /// keeps the last of duplicate keys (or merges), a merge would keep
+    /// both: either way the spec would not say what it seems to.
+    fn duplicate(&mut self, key: &'a [u8]) -> Fail {
+        if let Some(top) = self.path.top() {
+            *top = Seg::Key(b"");
+        }
+        self.fail(Kind::Unknown("duplicate key", key))
     }
 
     /// Which of `names` (the fields of the object being read) the key `k`
@@ -332,8 +334,9 @@ impl<'a> Parser<'a> {
     /// matches a field only through Unicode case folding (the Kelvin sign
     /// for `k`, the long s for `s`, dotted and dotless i): Go versions
     /// differ on those, and nsinit must never confine less than runc.
-    pub fn field(&mut self, k: Str<'a>, names: &[&'static [u8]]) -> Result<&'a [u8]> {
-        let key = k.to_bytes();
+    /// Keys of maps (sysctl names) are matched with no names: exactly.
+    pub fn field(&mut self, names: &[&'static [u8]]) -> Result<&'a [u8]> {
+        let key = self.last_key();
         let found = match names.iter().position(|n| *n == key) {
             Some(i) => Some(i),
             None => match names.iter().position(|n| fold_match(key, n) == Fold::Ascii) {
@@ -346,15 +349,24 @@ impl<'a> Parser<'a> {
                 }
             },
         };
-        let (Some(i), Some(name)) = (found, found.and_then(|i| names.get(i))) else { return Ok(key) };
         let depth = self.path.len.saturating_sub(1);
+        let (Some(i), Some(name)) = (found, found.and_then(|i| names.get(i))) else {
+            // A key of no known field: compared with the others before it.
+            if let (Some(seen), Some(n)) = (self.seen.get_mut(depth), self.seen_len.get_mut(depth)) {
+                if seen.get(..*n as usize).unwrap_or(&[]).contains(&key) {
+                    return Err(self.duplicate(key));
+                }
+                if let Some(slot) = seen.get_mut(*n as usize) {
+                    *slot = key;
+                    *n += 1;
+                }
+            }
+            return Ok(key);
+        };
         let bit = 1u64 << (i & 63);
         if let Some(seen) = self.fields_seen.get_mut(depth) {
             if *seen & bit != 0 {
-                if let Some(top) = self.path.top() {
-                    *top = Seg::Key(b"");
-                }
-                return Err(self.fail(Kind::Unknown("duplicate key", key)));
+                return Err(self.duplicate(key));
             }
             *seen |= bit;
         }
@@ -404,18 +416,29 @@ impl<'a> Parser<'a> {
 
     /// A string, unescaped and NUL-terminated in place.
     pub fn string(&mut self) -> Result<Str<'a>> {
+        self.string_and_bytes().map(|(s, _)| s)
+    }
+
+    /// A string, and its bytes (without a second look for its end).
+    pub fn string_and_bytes(&mut self) -> Result<(Str<'a>, &'a [u8])> {
         if self.peek() != Some(b'"') {
             return Err(self.type_error("expected a string"));
         }
-        self.string_raw().map(Str::new)
+        self.string_raw()
     }
 
-    fn string_raw(&mut self) -> Result<&'a CStr> {
+    /// The string at the cursor, unescaped and NUL-terminated in place: as
+    /// a Str and as bytes (without the NUL).
+    fn string_raw(&mut self) -> Result<(Str<'a>, &'a [u8])> {
         self.advance(1); // the opening quote
         let start = self.off;
         let buf = core::mem::take(&mut self.rest);
-        let (mut r, mut w) = (0usize, 0usize);
         let bad = |what, at: usize| Kind::Syntax(what, start + at);
+        // Up to the first quote, backslash or control byte nothing moves:
+        // most strings end there.
+        let first = buf.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).unwrap_or(buf.len());
+        let (mut r, mut w) = (first, first);
+        let mut nul = false;
         loop {
             let Some(&c) = buf.get(r) else {
                 return Err(self.fail(bad("unterminated string", r)));
@@ -426,6 +449,7 @@ impl<'a> Parser<'a> {
                     let Some((ch, used)) = unescape(buf.get(r + 1..).unwrap_or(&[])) else {
                         return Err(self.fail(bad("invalid escape", r)));
                     };
+                    nul |= ch == '\0';
                     let mut utf8 = [0u8; 4];
                     let enc = ch.encode_utf8(&mut utf8).as_bytes();
                     // An escape is at least two bytes and its UTF-8 at most
@@ -457,12 +481,16 @@ impl<'a> Parser<'a> {
         self.off = start + r + 1;
         let s: &'a [u8] = s;
         let text = s.get(..w).unwrap_or(&[]);
-        if core::str::from_utf8(text).is_err() {
+        if !text.is_ascii() && core::str::from_utf8(text).is_err() {
             return Err(self.fail(bad("invalid UTF-8 in string", 0)));
         }
-        match CStr::from_bytes_with_nul(s.get(..=w).unwrap_or(&[])) {
-            Ok(c) => Ok(c),
-            Err(_) => Err(self.fail(Kind::Invalid("string holds a NUL character"))),
+        // Raw control bytes were refused above: only `\u0000` makes a NUL.
+        if nul {
+            return Err(self.fail(Kind::Invalid("string holds a NUL character")));
+        }
+        match Str::from_nul_terminated(s.get(..=w).unwrap_or(&[])) {
+            Some(c) => Ok((c, text)),
+            None => Err(self.fail(Kind::Invalid("string holds a NUL character"))),
         }
     }
 

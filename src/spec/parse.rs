@@ -10,14 +10,14 @@ use crate::mount::options::{self, Word};
 use crate::rlimits;
 use crate::seccomp::{self, ActionKind, Op};
 
-/// A `match` on the key `k` just read, whose arms' names are the fields
+/// A `match` on the key just read, whose arms' names are the fields
 /// of the object: `Parser::field` matches the key to them as runc's Go
 /// does (exactly, else ignoring ASCII case) and refuses a field given
 /// twice. The names are written once, in the arms.
 macro_rules! on_field {
-    ($p:ident, $k:ident, { $($($name:literal)|+ => $body:expr,)+ _ => $other:expr $(,)? }) => {{
+    ($p:ident, { $($($name:literal)|+ => $body:expr,)+ _ => $other:expr $(,)? }) => {{
         const NAMES: &[&[u8]] = &[$($($name),+),+];
-        match $p.field($k, NAMES)? {
+        match $p.field(NAMES)? {
             $($($name)|+ => $body,)+
             _ => $other,
         }
@@ -83,8 +83,8 @@ fn check_sysctls<'a>(spec: &Spec<'a>) -> core::result::Result<(), Error<'a>> {
 
 fn document<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
     p.object()?;
-    while let Some(k) = p.key()? {
-        on_field!(p, k, {
+    while p.key()?.is_some() {
+        on_field!(p, {
             b"root" => root(p, spec)?,
             b"hostname" => spec.hostname = hostname(p)?,
             b"domainname" => spec.domainname = hostname(p)?,
@@ -136,8 +136,8 @@ fn strings<'a, const N: usize>(
     }
     p.array()?;
     while p.elem()? {
-        let s = p.string()?;
-        if let Some(why) = check(s.to_bytes()) {
+        let (s, bytes) = p.string_and_bytes()?;
+        if let Some(why) = check(bytes) {
             return Err(p.fail(Kind::Invalid(why)));
         }
         push(p, out, s)?;
@@ -203,8 +203,8 @@ fn root<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
     }
     let (mut path, mut readonly) = (None, false);
     p.object()?;
-    while let Some(k) = p.key()? {
-        on_field!(p, k, {
+    while p.key()?.is_some() {
+        on_field!(p, {
             b"path" => {
                 let s = p.string()?;
                 if s.is_empty() {
@@ -231,8 +231,8 @@ fn mounts<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
         let mut opts = MountOptions::default();
         let start = spec.mount_data.len();
         p.object()?;
-        while let Some(k) = p.key()? {
-            on_field!(p, k, {
+        while p.key()?.is_some() {
+            on_field!(p, {
                 b"destination" => {
                     let s = p.string()?;
                     if let Some(why) = absolute(s.to_bytes()) {
@@ -283,8 +283,8 @@ fn process<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
     }
     let pr = &mut spec.process;
     p.object()?;
-    while let Some(k) = p.key()? {
-        on_field!(p, k, {
+    while p.key()?.is_some() {
+        on_field!(p, {
             b"terminal" => pr.terminal = opt_bool(p)?,
             b"user" => user(p, &mut pr.user)?,
             b"args" => {
@@ -339,8 +339,8 @@ fn user<'a>(p: &mut Parser<'a>, u: &mut User) -> Result<()> {
         return Ok(());
     }
     p.object()?;
-    while let Some(k) = p.key()? {
-        on_field!(p, k, {
+    while p.key()?.is_some() {
+        on_field!(p, {
             b"uid" => u.uid = id(p)?,
             b"gid" => u.gid = id(p)?,
             b"umask" => {
@@ -389,8 +389,8 @@ fn capabilities<'a>(
     }
     let mut c = Capabilities::default();
     p.object()?;
-    while let Some(k) = p.key()? {
-        let set = on_field!(p, k, {
+    while p.key()?.is_some() {
+        let set = on_field!(p, {
             b"bounding" => &mut c.bounding,
             b"effective" => &mut c.effective,
             b"inheritable" => &mut c.inheritable,
@@ -406,7 +406,7 @@ fn capabilities<'a>(
         }
         p.array()?;
         while p.elem()? {
-            let name = p.string()?.to_bytes();
+            let name = p.string_and_bytes()?.1;
             match caps::from_name(name) {
                 Some(cap) => *set |= caps::bit(cap),
                 // runc skips unknown names with a warning: it grants less.
@@ -430,10 +430,10 @@ fn rlimit_list<'a>(p: &mut Parser<'a>, out: &mut Vec<Rlimit, MAX_RLIMITS>) -> Re
     while p.elem()? {
         let (mut resource, mut soft, mut hard) = (None, None, None);
         p.object()?;
-        while let Some(k) = p.key()? {
-            on_field!(p, k, {
+        while p.key()?.is_some() {
+            on_field!(p, {
                 b"type" => {
-                    let t = p.string()?.to_bytes();
+                    let t = p.string_and_bytes()?.1;
                     let r = rlimits::from_name(t).ok_or_else(|| p.fail(Kind::Unknown("unknown resource", t)))?;
                     if out.iter().any(|l| l.resource == r) {
                         return Err(p.fail(Kind::Unknown("duplicate resource", t)));
@@ -462,8 +462,8 @@ fn linux<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
     }
     let l = &mut spec.linux;
     p.object()?;
-    while let Some(k) = p.key()? {
-        on_field!(p, k, {
+    while p.key()?.is_some() {
+        on_field!(p, {
             b"namespaces" => namespaces(p, l)?,
             b"rootfsPropagation" => {
                 if let Some(s) = opt_string(p)?.filter(|s| !s.is_empty()) {
@@ -512,10 +512,10 @@ fn namespaces<'a>(p: &mut Parser<'a>, l: &mut Linux<'a>) -> Result<()> {
     while p.elem()? {
         let (mut flag, mut joined) = (None, false);
         p.object()?;
-        while let Some(k) = p.key()? {
-            on_field!(p, k, {
+        while p.key()?.is_some() {
+            on_field!(p, {
                 b"type" => {
-                    let t = p.string()?.to_bytes();
+                    let t = p.string_and_bytes()?.1;
                     let f = namespace_flag(t).ok_or_else(|| p.fail(Kind::Unknown("unknown namespace type", t)))? as u32;
                     if l.namespaces & f != 0 {
                         return Err(p.fail(Kind::Unknown("duplicate namespace type", t)));
@@ -544,8 +544,8 @@ fn devices<'a>(p: &mut Parser<'a>, out: &mut Vec<Device<'a>, MAX_DEVICES>) -> Re
         let (mut path, mut kind, mut major, mut minor) = (None, None, None, None);
         let (mut file_mode, mut uid, mut gid) = (None, None, None);
         p.object()?;
-        while let Some(k) = p.key()? {
-            on_field!(p, k, {
+        while p.key()?.is_some() {
+            on_field!(p, {
                 b"path" => {
                     let s = p.string()?;
                     if let Some(why) = absolute(s.to_bytes()) {
@@ -554,7 +554,7 @@ fn devices<'a>(p: &mut Parser<'a>, out: &mut Vec<Device<'a>, MAX_DEVICES>) -> Re
                     path = Some(s);
                 },
                 b"type" => {
-                    let t = p.string()?.to_bytes();
+                    let t = p.string_and_bytes()?.1;
                     kind = Some(match t {
                         b"c" | b"u" => libc::S_IFCHR,
                         b"b" => libc::S_IFBLK,
@@ -603,9 +603,10 @@ fn sysctl<'a>(p: &mut Parser<'a>, out: &mut Vec<(Str<'a>, Str<'a>), MAX_SYSCTL>)
     }
     p.object()?;
     while let Some(k) = p.key()? {
+        // Exactly (a map's keys are data), each once.
+        let name = p.field(&[])?;
         // A key must name a file under /proc/sys: no empty component, no
         // "..", no "/" that would step out.
-        let name = k.to_bytes();
         let bad = name.is_empty() || name.split(|&c| c == b'.' || c == b'/').any(|c| c.is_empty() || c == b"..");
         if bad {
             return Err(p.fail(Kind::Unknown("invalid sysctl name", name)));
@@ -624,15 +625,15 @@ fn seccomp<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<()> {
     let mut default_errno = None;
     s.architectures = seccomp::ARCH_X86_64;
     p.object()?;
-    while let Some(k) = p.key()? {
-        on_field!(p, k, {
+    while p.key()?.is_some() {
+        on_field!(p, {
             b"defaultAction" => default = Some(action_kind(p)?),
             b"defaultErrnoRet" => default_errno = errno_ret(p)?,
             b"architectures" => {
                 if !p.null()? {
                     p.array()?;
                     while p.elem()? {
-                        let a = p.string()?.to_bytes();
+                        let a = p.string_and_bytes()?.1;
                         let bit = seccomp::arch_from_name(a).ok_or_else(|| p.fail(Kind::Unknown("unknown architecture", a)))?;
                         s.architectures |= bit;
                     }
@@ -642,7 +643,7 @@ fn seccomp<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<()> {
                 if !p.null()? {
                     p.array()?;
                     while p.elem()? {
-                        let f = p.string()?.to_bytes();
+                        let f = p.string_and_bytes()?.1;
                         s.flags |= seccomp::flag_from_name(f).ok_or_else(|| p.fail(Kind::Unknown("unknown flag", f)))?;
                     }
                 }
@@ -659,7 +660,7 @@ fn seccomp<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<()> {
 }
 
 fn action_kind<'a>(p: &mut Parser<'a>) -> Result<ActionKind> {
-    let a = p.string()?.to_bytes();
+    let a = p.string_and_bytes()?.1;
     let kind = seccomp::Action::kind_from_name(a).ok_or_else(|| p.fail(Kind::Unknown("unknown action", a)))?;
     if kind == ActionKind::Notify {
         return Err(p.fail(Kind::Unsupported("SCMP_ACT_NOTIFY is not supported")));
@@ -685,8 +686,8 @@ fn syscall_rules<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<()> {
         let names_start = s.names.len();
         let args_start = s.args.len();
         p.object()?;
-        while let Some(k) = p.key()? {
-            on_field!(p, k, {
+        while p.key()?.is_some() {
+            on_field!(p, {
                 b"names" => {
                     let r = strings(p, &mut s.names, syscall_name);
                     in_all(p, r, "syscall names in all rules")?
@@ -719,8 +720,8 @@ fn syscall_args<'a>(p: &mut Parser<'a>, out: &mut Vec<crate::seccomp::ArgCmp, MA
     while p.elem()? {
         let (mut index, mut value, mut value_two, mut op) = (None, None, 0, None);
         p.object()?;
-        while let Some(k) = p.key()? {
-            on_field!(p, k, {
+        while p.key()?.is_some() {
+            on_field!(p, {
                 b"index" => {
                     let i = p.u64()?;
                     if i > 5 {
@@ -731,7 +732,7 @@ fn syscall_args<'a>(p: &mut Parser<'a>, out: &mut Vec<crate::seccomp::ArgCmp, MA
                 b"value" => value = Some(p.u64()?),
                 b"valueTwo" => value_two = if p.null()? { 0 } else { p.u64()? },
                 b"op" => {
-                    let o = p.string()?.to_bytes();
+                    let o = p.string_and_bytes()?.1;
                     op = Some(Op::from_name(o).ok_or_else(|| p.fail(Kind::Unknown("unknown operator", o)))?);
                 },
                 _ => p.skip()?,

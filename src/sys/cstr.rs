@@ -120,6 +120,19 @@ impl<'a> Str<'a> {
         Str { ptr: NonNull::from(s).cast(), _life: PhantomData }
     }
 
+    /// A Str of `bytes`, which must end with their only NUL (None when
+    /// the last byte is not one). Only the end is checked: a C string ends
+    /// at its first NUL, so an interior one could only shorten it, never
+    /// lead a read past `bytes`; callers that must refuse interior NULs
+    /// (the JSON parser) know there are none.
+    pub fn from_nul_terminated(bytes: &'a [u8]) -> Option<Self> {
+        if bytes.last() != Some(&0) {
+            return None;
+        }
+        let ptr = NonNull::new(bytes.as_ptr() as *mut c_char)?;
+        Some(Str { ptr, _life: PhantomData })
+    }
+
     pub fn get(self) -> &'a CStr {
         // SAFETY: built from a &'a CStr, whose bytes stay valid and
         // NUL-terminated for 'a.
