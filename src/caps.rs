@@ -119,25 +119,19 @@ pub fn apply_sets(c: &Capabilities, last: u32) -> Result<(), (u32, Errno)> {
     Ok(())
 }
 
-/// PID 1 after the workload has started: nothing left in any set but
-/// CAP_KILL when the workload runs as another uid (signals to it need it);
-/// reaping needs no capability. The bounding set goes first (dropping it
-/// needs CAP_SETPCAP, which capset then removes).
-pub fn drop_for_pid1(keep_kill: bool, last: u32) -> Result<(), (u32, Errno)> {
+/// PID 1 while the workload starts: nothing left in any set but CAP_KILL
+/// when the workload may run as another uid (signals to it need it);
+/// reaping needs no capability. And no_new_privs: PID 1 never executes
+/// anything again, and if it did, no execve could give it back a
+/// capability or another uid (setuid bits and file capabilities are
+/// ignored, and what root's execve would grant is cut to what it has).
+/// That is what a bounding set guards, so PID 1 leaves its own as it is:
+/// one prctl instead of one per capability, on the path to the workload's
+/// start.
+pub fn drop_for_pid1(keep_kill: bool) -> Result<(), (u32, Errno)> {
     let keep = if keep_kill { bit(CAP_KILL) } else { 0 };
+    sys::set_no_new_privs().map_err(|e| (u32::MAX, e))?;
     let cur = sys::capget().map_err(|e| (u32::MAX, e))?;
-    // Without CAP_SETPCAP (nsinit started unprivileged) the bounding set
-    // cannot shrink, and there is nothing in it to fear either: the sets
-    // below are what counts. With it, one drop per capability, without
-    // reading first (half the syscalls; EINVAL past the kernel's last).
-    if cur.effective & bit(CAP_SETPCAP) != 0 {
-        for cap in (0..=last).filter(|&c| keep & bit(c) == 0) {
-            match sys::capbset_drop(cap) {
-                Ok(()) | Err(Errno::EINVAL) => {}
-                Err(e) => return Err((cap, e)),
-            }
-        }
-    }
     sys::cap_ambient_clear_all().map_err(|e| (u32::MAX, e))?;
     let k = keep & cur.permitted;
     sys::capset(CapSets { effective: k, permitted: k, inheritable: 0 }).map_err(|e| (u32::MAX, e))

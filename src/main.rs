@@ -137,7 +137,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     let mut hardened = Ok(());
     let harden = |_pid: i32| {
         close_fds_except(signals.fd);
-        hardened = caps::drop_for_pid1(other_uid, plan.last_cap);
+        hardened = caps::drop_for_pid1(other_uid);
     };
     let pid = child::start(&plan, &mut report, harden)?;
     diag::trace("exec", Object::Num("pid ", pid as u64));

@@ -249,6 +249,18 @@ impl CapSets {
     }
 }
 
+/// What a hardened nsinit (PID 1, or the nsinit that entered a container)
+/// holds, from its `/proc/PID/status`: its effective, permitted,
+/// inheritable and ambient sets, the bounding set zeroed — nsinit leaves
+/// its own as it was and sets no_new_privs instead (it never executes
+/// anything again, and no execve could give a capability back), which is
+/// checked here.
+pub fn held_caps(status: &str) -> CapSets {
+    assert_eq!(status_field(status, "NoNewPrivs"), Some("1"), "nsinit's no_new_privs\n{status}");
+    let c = CapSets::parse(status).unwrap_or_else(|| panic!("no capability lines\n{status}"));
+    CapSets { bnd: 0, ..c }
+}
+
 impl fmt::Debug for CapSets {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         write!(
