@@ -49,8 +49,10 @@ pub struct Report {
 }
 
 /// Starts the workload, running `meanwhile(pid)` in PID 1 while the child
-/// works. Returns the workload's pid once it has exec'd or failed.
-pub fn start(plan: &Plan, report: &mut Report, meanwhile: impl FnOnce(i32)) -> diag::Result<'static, i32> {
+/// sets itself up (false: PID 1 could not get ready, and the child is
+/// killed before its execve). Returns the workload's pid once it has
+/// exec'd or ended.
+pub fn start(plan: &Plan, report: &mut Report, meanwhile: impl FnOnce(i32) -> bool) -> diag::Result<'static, i32> {
     let mut body = |gate: &sys::clone::Gate| -> Infallible {
         let Err((e, code)) = steps(plan, &mut report.reached_exec, gate);
         report.failure = Some((e, code));

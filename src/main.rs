@@ -138,13 +138,19 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     let harden = |_pid: i32| {
         close_fds_except(signals.fd);
         hardened = caps::drop_for_pid1(other_uid);
+        hardened.is_ok()
     };
     let pid = child::start(&plan, &mut report, harden)?;
+    // PID 1 could not harden itself: the child was killed at the gate.
+    if let Err((c, e)) = hardened {
+        // Reaps the killed child; its status adds nothing to this error.
+        let _ = sys::wait4(pid, 0);
+        return Err(Error::new("harden", Object::Name(caps::name(c).as_bytes()), Reason::Errno(e)));
+    }
     diag::trace("exec", Object::Num("pid ", pid as u64));
     if let Some(code) = setup_failed(pid, &report) {
         return Ok(code);
     }
-    hardened.map_err(|(c, e)| Error::new("harden", Object::Name(caps::name(c).as_bytes()), Reason::Errno(e)))?;
     // execve copied the workload's argv and envp: their arrays can go.
     sys::cell::release(command);
     // Warnings only now: a failure is exactly one line, never after them.

@@ -61,8 +61,10 @@ static mut STACK: [u8; STACK_SIZE] = [0; STACK_SIZE];
 
 /// `clone(CLONE_VM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD)`
 /// on the child stack, then `f(gate)` in the child and `meanwhile(pid)` in
-/// the parent, after which the parent opens the gate; returns the child's
-/// pid once the child has exec'd or exited. `f` should `gate.wait()` before
+/// the parent, after which the parent opens the gate — or, when `meanwhile`
+/// says false (the parent could not get ready), kills the child, which never
+/// gets past the gate; returns the child's pid once the child has exec'd or
+/// exited. `f` should `gate.wait()` before
 /// its execve (and before loading a seccomp filter).
 ///
 /// The child shares our memory: whatever `f` writes through its captures the
@@ -70,7 +72,7 @@ static mut STACK: [u8; STACK_SIZE] = [0; STACK_SIZE];
 /// borrowed mutably for the whole call). `f` must end the child with
 /// `execve` or `exit_group`. All signals should be blocked so that no
 /// handler runs in the child.
-pub fn spawn<F: FnMut(&Gate) -> core::convert::Infallible>(f: &mut F, meanwhile: impl FnOnce(i32)) -> Result<i32> {
+pub fn spawn<F: FnMut(&Gate) -> core::convert::Infallible>(f: &mut F, meanwhile: impl FnOnce(i32) -> bool) -> Result<i32> {
     let gate = Gate(AtomicU32::new(0));
     let start = Start { f: f as *mut F, gate: &gate };
     // The child's tid until it leaves our memory, then 0.
@@ -112,8 +114,12 @@ pub fn spawn<F: FnMut(&Gate) -> core::convert::Infallible>(f: &mut F, meanwhile:
         );
     }
     let pid = Errno::from_ret(ret)? as i32;
-    meanwhile(pid);
-    gate.open();
+    if meanwhile(pid) {
+        gate.open();
+    } else {
+        // SIGKILL cannot be blocked: the child dies before the gate opens.
+        let _ = super::kill(pid, libc::SIGKILL);
+    }
     // Until the kernel zeroes the word: the child's writes before its
     // execve or exit are visible after (Acquire, and the futex syscall).
     loop {
