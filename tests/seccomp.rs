@@ -614,6 +614,28 @@ fn run_crun(config: &str) -> Output {
     }
 }
 
+/// runc (libseccomp, with its ENOSYS stub) runs the bundle; `timeout` is
+/// the hang guard.
+fn run_runc(config: &str) -> Output {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let bundle = TempDir::new();
+    fs::write(bundle.join("config.json"), config).expect("write config.json");
+    let id = format!("nsinit-test-runc-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
+    let secs = HANG_GUARD.as_secs().to_string();
+    let out = Command::new("timeout")
+        .args(["-k", "5", &secs, "runc", "run", "-b"])
+        .arg(bundle.path())
+        .arg(&id)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run runc");
+    Output {
+        status: out.status.into(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// The sys tool's answers to `calls` under `seccomp`, from nsinit and from
 /// crun (both must exit 0).
 fn side_by_side(seccomp: &str, calls: &[String]) -> (Answers, Answers) {
@@ -757,4 +779,48 @@ fn early_filter_check_sees_pointer_arguments() {
     let out = Run::new().wrap(PID1).spec(spec(&["true".to_string()], false, Some(&p), "")).run();
     out.assert_code(125);
     assert!(out.stderr.starts_with("nsinit: spec: linux.seccomp: ") && out.stderr.contains("rt_sigaction"), "{out:?}");
+}
+
+/// Syscall number -1, which a tracer writes to skip a call and which
+/// `syscall(-1)` hands the filter too (seccomp_data.nr 0xffffffff, bit 30
+/// set): never killed as an x32 call. libseccomp sends it on to its search
+/// where no rule names it (src/gen_bpf.c `_gen_bpf_arch`): the default
+/// action, EPERM in Docker's profile. runc's ENOSYS stub answers first
+/// where it compares the number with the highest named one: with
+/// SCMP_ARCH_X32 listed, and on i386. A permissive default lets the call
+/// reach the kernel: ENOSYS. nsinit and runc answer alike, row for row.
+#[test]
+fn syscall_minus_one_answers_as_runc() {
+    const ALL: &str = r#""SCMP_ARCH_X86_64",
+  "SCMP_ARCH_X86",
+  "SCMP_ARCH_X32""#;
+    let docker_archs = |archs: &[&str]| {
+        let listed = archs.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(",");
+        replace_once(DOCKER, ALL, &listed)
+    };
+    let (native, x86) = (call(-1, &[]), i386(-1, &[]));
+    let getpid = (call(SYS_getpid, &[]), OK);
+    let permissive = profile("SCMP_ACT_ALLOW", Some(X86_64), &[rule(&["getppid"], "SCMP_ACT_ERRNO", "")]);
+    let rows: Vec<(&str, String, Answers)> = vec![
+        ("docker, x86_64 only", docker_archs(X86_64), vec![(native.clone(), errno(EPERM)), getpid.clone()]),
+        ("docker, with x32", docker_archs(X86_64_X32), vec![(native.clone(), errno(ENOSYS)), getpid.clone()]),
+        (
+            "docker, with x86",
+            docker_archs(X86_64_X86),
+            vec![(native.clone(), errno(EPERM)), (x86.clone(), errno(ENOSYS)), getpid.clone()],
+        ),
+        ("docker", DOCKER.to_string(), vec![(native.clone(), errno(ENOSYS)), (x86, errno(ENOSYS)), getpid.clone()]),
+        ("ALLOW default, x86_64 only", permissive, vec![(native, errno(ENOSYS)), getpid]),
+    ];
+    for (name, seccomp, want) in rows {
+        let mut args = vec!["/bin/sys".to_string()];
+        args.extend(words(&want));
+        let config = bundle_config(&args, &seccomp);
+        let ours = run_nsinit_bundle(&config);
+        ours.assert_code(0);
+        assert_eq!(answers(&ours.stdout), want, "{name}: nsinit\n{ours:?}");
+        let theirs = run_runc(&config);
+        theirs.assert_code(0);
+        assert_eq!(answers(&theirs.stdout), want, "{name}: runc\n{theirs:?}");
+    }
 }

@@ -9,9 +9,10 @@
 //!       ld  arch
 //!       jeq AUDIT_ARCH_X86_64, 0, not64
 //!       ld  nr
-//!       jset X32_SYSCALL_BIT, x32, 0     ; x32 is KILL_PROCESS unless SCMP_ARCH_X32
+//!       jset X32_SYSCALL_BIT, x32, 0
 //!       <x86_64 search>
-//! x32:  <x32 search>                     ; nr is still in A
+//! x32:  <x32 search>                     ; nr is still in A; without
+//!                                        ; SCMP_ARCH_X32: jeq -1, default, kill
 //! not64:jeq AUDIT_ARCH_I386, 0, kill     ; only with SCMP_ARCH_X86
 //!       ld  nr
 //!       <x86 search>
@@ -108,6 +109,17 @@
 //!   test is `nr >= X32_SYSCALL_BIT` (src/gen_bpf.c); the two differ only
 //!   for numbers with bit 31 set, which no x86_64 syscall has: here they
 //!   search the x86_64 branch and end above its highest number.
+//! - Syscall number -1 (`nr == 0xffffffff`), which a tracer writes to skip
+//!   a call (seccomp(2): since Linux 4.8 the filter runs again after the
+//!   tracer) and which `syscall(-1)` passes as well: libseccomp lets it
+//!   through to the syscall search on purpose (src/gen_bpf.c
+//!   `_gen_bpf_arch`: "make sure we don't trap the -1 syscall"), where no
+//!   rule names it. So it is the default action on the x86_64 branch without
+//!   `SCMP_ARCH_X32`, not the x32 kill, and runc's stub agrees (its x86_64
+//!   section skips numbers with bit 30 set). With `SCMP_ARCH_X32`, and on
+//!   i386, runc's stub sees it above the highest number first: ENOSYS (or
+//!   the default under a permissive default, or with no names on the
+//!   branch), which the x32 and x86 searches give as they stand.
 //! - In the db.c read for this, the 32-bit `SCMP_CMP_LE` clears the pointer
 //!   to its branch flag instead of the flag (`tf_flag = false` in
 //!   `_db_rule_gen_arg_32`), so after an EQ, MASKED_EQ, GT or GE condition
@@ -669,8 +681,13 @@ impl Compiler {
         } else {
             kill
         };
-        let x32 =
-            if s.architectures & ARCH_X32 != 0 { self.branch(Cx { s, abi: Abi::X32 }, &mut e, max)? } else { kill };
+        let x32 = if s.architectures & ARCH_X32 != 0 {
+            self.branch(Cx { s, abi: Abi::X32 }, &mut e, max)?
+        } else {
+            // nr -1 (a tracer skipping the call) gets the default action,
+            // as in libseccomp (see the module doc).
+            Target::label(e.jump(BPF_JEQ, u32::MAX, Target::ret(s.default_action.ret()), kill))
+        };
         let x86_64 = self.branch(Cx { s, abi: Abi::X86_64 }, &mut e, max)?;
         e.jump(BPF_JSET, X32_SYSCALL_BIT, x32, x86_64);
         let l = e.emit(bpf::load(SECCOMP_DATA_NR));

@@ -384,6 +384,9 @@ pub mod reference {
         let listed = |bit: u8| s.architectures & bit != 0;
         let abi = match arch {
             AUDIT_ARCH_X86_64 if nr & X32 != 0 && listed(ARCH_X32) => Abi::X32,
+            // -1, a skipped call: libseccomp's x86_64 branch lets it through
+            // to a search where nothing names it, and runc's stub skips it.
+            AUDIT_ARCH_X86_64 if nr == u32::MAX => return s.default_action.ret(),
             AUDIT_ARCH_X86_64 if nr & X32 != 0 => return KILL,
             AUDIT_ARCH_X86_64 => Abi::X86_64,
             AUDIT_ARCH_I386 if listed(ARCH_X86) => Abi::X86,

@@ -30,10 +30,11 @@ fn golden_prologue() {
     let p = build(&s).unwrap();
     let want: &[(u16, u8, u8, u32)] = &[
         (0x20, 0, 0, 4),                 // ld [4]                 arch
-        (0x15, 0, 3, AUDIT_ARCH_X86_64), // jeq AUDIT_ARCH_X86_64, 0, kill
+        (0x15, 0, 4, AUDIT_ARCH_X86_64), // jeq AUDIT_ARCH_X86_64, 0, kill
         (0x20, 0, 0, 0),                 // ld [0]                 nr
-        (0x45, 1, 0, X32_SYSCALL_BIT),   // jset X32_SYSCALL_BIT, kill, 0
-        (0x06, 0, 0, SECCOMP_RET_ALLOW), // ret ALLOW              the whole x86_64 branch
+        (0x45, 0, 1, X32_SYSCALL_BIT),   // jset X32_SYSCALL_BIT, 0, allow
+        (0x15, 0, 1, u32::MAX),          // jeq -1, allow, kill    x32 but for -1
+        (0x06, 0, 0, SECCOMP_RET_ALLOW), // allow: ret ALLOW       the whole x86_64 branch
         (0x06, 0, 0, KILL),              // kill: ret KILL_PROCESS
     ];
     let got: Vec<_> = p.as_slice().iter().map(|i| (i.code, i.jt, i.jf, i.k)).collect();
@@ -93,6 +94,8 @@ fn docker_profile_verdicts() {
         ("far above", (AUDIT_ARCH_X86_64, 0x3FFF_FFFF), [0; 6], enosys),
         ("x32 above the highest", (AUDIT_ARCH_X86_64, X32 | 548), [0; 6], enosys),
         ("x86 above the highest", (AUDIT_ARCH_I386, 470), [0; 6], enosys),
+        ("nr -1: above x32's highest", (AUDIT_ARCH_X86_64, u32::MAX), [0; 6], enosys),
+        ("nr -1 x86", (AUDIT_ARCH_I386, u32::MAX), [0; 6], enosys),
         ("socket AF_INET", x64("socket"), [2, 1, 0, 0, 0, 0], SECCOMP_RET_ALLOW),
         ("socket AF_VSOCK", x64("socket"), [40, 1, 0, 0, 0, 0], eperm),
         ("socket AF_VSOCK high bit set", x64("socket"), [40 | 1 << 32, 1, 0, 0, 0, 0], SECCOMP_RET_ALLOW),
@@ -140,6 +143,48 @@ fn unlisted_abis_are_killed() {
     let p = build(&s).unwrap();
     assert_eq!(verdict(&s, &p, AUDIT_ARCH_X86_64, X32 | 1, [0; 6]), SECCOMP_RET_ALLOW);
     assert_eq!(verdict(&s, &p, AUDIT_ARCH_X86_64, X32 | 165, [0; 6]), errno(1));
+}
+
+/// Syscall number -1 (a tracer skipping the call, or `syscall(-1)`) is
+/// no x32 call to kill: libseccomp sends it on to its search on purpose
+/// (src/gen_bpf.c `_gen_bpf_arch`), where no rule names it, so it gets the
+/// default action. runc's stub answers ENOSYS first where it compares the
+/// number with the highest named one: with SCMP_ARCH_X32 listed (bit 30
+/// set, so the x32 limit), and on i386. Its neighbours stay killed.
+#[test]
+fn syscall_minus_one_gets_the_default_action() {
+    const X86_64_ONLY: u8 = ARCH_X86_64;
+    const WITH_X86: u8 = ARCH_X86_64 | ARCH_X86;
+    const WITH_X32: u8 = ARCH_X86_64 | ARCH_X32;
+    let named: &[RuleSpec] = &[(&["read"], Action::Allow, &[]), (&["getppid"], Action::Errno(13), &[])];
+    // No name on x86_64 or x32: no limit there.
+    let unnamed: &[RuleSpec] = &[(&["socketcall"], Action::Allow, &[])];
+    let enosys = errno(38);
+    type Row<'r> = (&'r [RuleSpec<'r>], u8, Action, u32, u32, u32);
+    let rows: &[Row] = &[
+        // rules, architectures, default, arch, nr, verdict
+        (named, X86_64_ONLY, Action::Errno(1), AUDIT_ARCH_X86_64, u32::MAX, errno(1)),
+        (named, X86_64_ONLY, Action::Allow, AUDIT_ARCH_X86_64, u32::MAX, SECCOMP_RET_ALLOW),
+        (named, X86_64_ONLY, Action::Trap, AUDIT_ARCH_X86_64, u32::MAX, SECCOMP_RET_TRAP),
+        (named, X86_64_ONLY, Action::Log, AUDIT_ARCH_X86_64, u32::MAX, SECCOMP_RET_LOG),
+        (named, WITH_X86, Action::Errno(1), AUDIT_ARCH_X86_64, u32::MAX, errno(1)),
+        (named, WITH_X32, Action::Errno(1), AUDIT_ARCH_X86_64, u32::MAX, enosys),
+        (named, WITH_X32, Action::Allow, AUDIT_ARCH_X86_64, u32::MAX, SECCOMP_RET_ALLOW),
+        (unnamed, WITH_X32, Action::Errno(1), AUDIT_ARCH_X86_64, u32::MAX, errno(1)),
+        (named, WITH_X86, Action::Errno(1), AUDIT_ARCH_I386, u32::MAX, enosys),
+        (named, WITH_X86, Action::Log, AUDIT_ARCH_I386, u32::MAX, SECCOMP_RET_LOG),
+        (named, X86_64_ONLY, Action::Errno(1), AUDIT_ARCH_I386, u32::MAX, KILL),
+        // The other numbers with bit 30 set are still x32 calls.
+        (named, X86_64_ONLY, Action::Errno(1), AUDIT_ARCH_X86_64, u32::MAX - 1, KILL),
+        (named, X86_64_ONLY, Action::Allow, AUDIT_ARCH_X86_64, X32, KILL),
+        (named, X86_64_ONLY, Action::Allow, AUDIT_ARCH_X86_64, 0x7FFF_FFFF, KILL),
+        (named, X86_64_ONLY, Action::Errno(1), AUDIT_ARCH_X86_64, 0xBFFF_FFFF, enosys),
+    ];
+    for (i, &(rules, arches, default, arch, nr, want)) in rows.iter().enumerate() {
+        let s = profile(default, arches, rules);
+        let p = build(&s).unwrap();
+        assert_eq!(verdict(&s, &p, arch, nr, [0; 6]), want, "row {i}");
+    }
 }
 
 /// Every syscall the Docker profile allows whatever its arguments is
