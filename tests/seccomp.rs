@@ -824,3 +824,42 @@ fn syscall_minus_one_answers_as_runc() {
         assert_eq!(answers(&theirs.stdout), want, "{name}: runc\n{theirs:?}");
     }
 }
+
+/// An errno libseccomp refuses with SCMP_ACT_ERRNO (MAX_ERRNO, 4095, and
+/// above; src/system.c `sys_chk_seccomp_action`) is a spec error naming the
+/// field, 125 before anything runs, where runc fails to create the filter;
+/// 4094 works in both. TRACE takes any 16 bits (no tracer: ENOSYS).
+#[test]
+fn errno_rets_libseccomp_refuses_are_spec_errors() {
+    let getppid = call(SYS_getppid, &[]);
+    let deny = |action: &str, errno_ret: u32| {
+        profile("SCMP_ACT_ALLOW", None, &[rule(&["getppid"], action, &format!(r#""errnoRet":{errno_ret}"#))])
+    };
+    let refused = "must be at most 4094 with SCMP_ACT_ERRNO";
+    // (name, profile, the error line, or the answer to getppid)
+    let rows: Vec<(&str, String, Result<Answer, String>)> = vec![
+        ("errnoRet 4094", deny("SCMP_ACT_ERRNO", 4094), Ok(errno(4094))),
+        ("errnoRet 4095", deny("SCMP_ACT_ERRNO", 4095), Err(format!("linux.seccomp.syscalls[0].errnoRet: {refused}"))),
+        ("errnoRet 65535", deny("SCMP_ACT_ERRNO", 65535), Err(format!("linux.seccomp.syscalls[0].errnoRet: {refused}"))),
+        ("TRACE 5000", deny("SCMP_ACT_TRACE", 5000), Ok(errno(ENOSYS))),
+        ("defaultErrnoRet 4094", docker_default_errno(Some(4094)), Ok(OK)),
+        ("defaultErrnoRet 4095", docker_default_errno(Some(4095)), Err(format!("linux.seccomp.defaultErrnoRet: {refused}"))),
+    ];
+    for (name, seccomp, want) in rows {
+        let out = run_calls(Some(&seccomp), std::slice::from_ref(&getppid));
+        let theirs = run_runc(&bundle_config(&["/bin/sys".to_string(), getppid.clone()], &seccomp));
+        match want {
+            Ok(answer) => {
+                out.assert_code(0).assert_no_stderr();
+                assert_eq!(answers(&out.stdout), [(getppid.clone(), answer)], "{name}: nsinit\n{out:?}");
+                theirs.assert_code(0);
+                assert_eq!(answers(&theirs.stdout), [(getppid.clone(), answer)], "{name}: runc\n{theirs:?}");
+            }
+            Err(line) => {
+                out.assert_failed(&format!("nsinit: spec: {line}"));
+                assert_ne!(theirs.status, Status::Code(0), "{name}: runc should fail\n{theirs:?}");
+                assert_eq!(answers(&theirs.stdout), [], "{name}: runc ran the workload\n{theirs:?}");
+            }
+        }
+    }
+}

@@ -54,7 +54,11 @@
 //!   have is skipped for that ABI only (runc skips names libseccomp does not
 //!   know, and libseccomp adds a rule to each architecture that has the
 //!   syscall). An empty name fails, as in runc (`matchCall`: "empty string is
-//!   not a valid syscall"). On x86 a socket or SysV IPC syscall is also
+//!   not a valid syscall"), and so does `SCMP_ACT_ERRNO` with an errno above
+//!   `MAX_ERRNO_RET` (4094), which libseccomp refuses: the default's first,
+//!   then the first rule's (the same rule's empty name before it). runc adds
+//!   no rule for a name libseccomp does not know, so it would run a rule
+//!   whose names are all unknown; nsinit refuses that one too. On x86 a socket or SysV IPC syscall is also
 //!   filtered in its multiplexed form, `socketcall`/`ipc` with
 //!   `args[0] == call` in place of any condition on `args[0]`, as libseccomp
 //!   does (src/syscalls.c `abi_rule_add`; `arch::x86_multiplexed`).
@@ -182,6 +186,10 @@ pub enum CompileError {
     Conflict { rule: u16, name: u16 },
     /// An empty syscall name (runc: "empty string is not a valid syscall").
     EmptyName { rule: u16, name: u16 },
+    /// `SCMP_ACT_ERRNO` with an errno above `MAX_ERRNO_RET`, in this rule or
+    /// the default action: libseccomp refuses it (EINVAL), so runc fails.
+    ErrnoRet { rule: u16 },
+    DefaultErrnoRet,
     /// The rule ranges do not fit the spec's pools, or an argument index is
     /// above 5 (`spec::parse` never produces either).
     Malformed,
@@ -194,12 +202,24 @@ impl CompileError {
             CompileError::TooLong => "the filter would exceed 4096 BPF instructions",
             CompileError::Conflict { .. } => "conflicts with an earlier rule for the same syscall",
             CompileError::EmptyName { .. } => "empty syscall name",
+            CompileError::ErrnoRet { .. } | CompileError::DefaultErrnoRet => "must be at most 4094 with SCMP_ACT_ERRNO",
             CompileError::Malformed => "malformed rule",
         }
     }
 }
 
 type Result<T> = core::result::Result<T, CompileError>;
+
+/// The highest errno `SCMP_ACT_ERRNO` may return: libseccomp accepts the
+/// action only below MAX_ERRNO, 4095 (src/system.c `sys_chk_seccomp_action`;
+/// the kernel would cap the errno at 4095), so runc fails to create a filter
+/// whose default (`seccomp_init`) or rule (`seccomp_rule_add`) returns more.
+/// TRACE takes any 16 bits; the other actions ignore `errnoRet`.
+pub const MAX_ERRNO_RET: u16 = 4094;
+
+fn errno_too_big(a: Action) -> bool {
+    matches!(a, Action::Errno(e) if e > MAX_ERRNO_RET)
+}
 
 /// Syscall numbers, without the x32 bit, are below this on every ABI (the
 /// tables' highest is 547).
@@ -665,6 +685,11 @@ impl Compiler {
     }
 
     fn program(&mut self, s: &Seccomp<'_>, out: &mut Program) -> Result<()> {
+        // runc creates the filter with the default action before it adds
+        // rules.
+        if errno_too_big(s.default_action) {
+            return Err(CompileError::DefaultErrnoRet);
+        }
         let max = self.collect(s)?;
         let mut e = Emit { p: out, len: 0, ret_values: [0; 8], ret_labels: [0; 8], next_ret: 0 };
         let kill = Target::ret(SECCOMP_RET_KILL_PROCESS);
@@ -722,11 +747,15 @@ impl Compiler {
         }
         self.n_keys = 0;
         // Per ABI, the highest number + 1 (0: none).
-        let (mut above, mut empty) = ([0u32; 3], Ok(()));
+        let (mut above, mut refused) = ([0u32; 3], Ok(()));
         // Backwards, each key in front of its number's list: the lists come
         // out in profile order, cut after their first rule that always
         // holds.
         for (ri, rule) in s.rules.iter().enumerate().rev() {
+            if errno_too_big(rule.action) {
+                // The first one in profile order is the error.
+                refused = Err(CompileError::ErrnoRet { rule: ri as u16 });
+            }
             let skip = rule.action == s.default_action;
             let facts = facts(pool(&s.args, rule.args)?)?;
             let kinds = [ALWAYS_64, ALWAYS_32, ALWAYS_32].map(|always| match facts & (SPLIT | always) {
@@ -739,7 +768,7 @@ impl Compiler {
                 let name = name.to_bytes();
                 if name.is_empty() {
                     // The first one in profile order is the error.
-                    empty = Err(CompileError::EmptyName { rule: key.rule, name: key.name });
+                    refused = Err(CompileError::EmptyName { rule: key.rule, name: key.name });
                     continue;
                 }
                 let Some(name) = Name::of(name) else { continue };
@@ -774,7 +803,7 @@ impl Compiler {
             }
         }
         let max = |above: u32, base: u32| above.checked_sub(1).map(|m| base | m);
-        empty.map(|()| [max(above[0], 0), max(above[1], X32_SYSCALL_BIT), max(above[2], 0)])
+        refused.map(|()| [max(above[0], 0), max(above[1], X32_SYSCALL_BIT), max(above[2], 0)])
     }
 
     /// Puts `key` in front of the rules of number `i` (without the x32 bit)

@@ -341,12 +341,21 @@ pub mod reference {
         }
     }
 
-    /// The first error `compile` reports: an empty name, else the first
-    /// conflict by branch (x86, x32, x86_64) and syscall number.
+    /// The first error `compile` reports: an ERRNO default above 4094
+    /// (libseccomp takes errnos below MAX_ERRNO), else the first rule with
+    /// an empty name or such an errno, else the first conflict by branch
+    /// (x86, x32, x86_64) and syscall number.
     pub fn check(s: &Seccomp<'static>) -> core::result::Result<(), CompileError> {
+        let too_big = |a: Action| matches!(a, Action::Errno(e) if e >= 4095);
+        if too_big(s.default_action) {
+            return Err(CompileError::DefaultErrnoRet);
+        }
         for (ri, r) in s.rules.iter().enumerate() {
             if let Some(ni) = rule_names(s, r).position(|n| n.is_empty()) {
                 return Err(CompileError::EmptyName { rule: ri as u16, name: ni as u16 });
+            }
+            if too_big(r.action) {
+                return Err(CompileError::ErrnoRet { rule: ri as u16 });
             }
         }
         let mut abis = vec![];

@@ -373,6 +373,31 @@ fn rule_combinations() {
             Err(CompileError::EmptyName { rule: 1, name: 1 }),
         ),
         (
+            "ERRNO up to 4094, TRACE up to 65535",
+            &[(&["read"], Action::Errno(4094), &[eq(0, 1)]), (&["open"], Action::Trace(65535), &[])],
+            Ok(&[((1, 0), errno(4094)), ((0, 0), dft)]),
+        ),
+        (
+            "ERRNO above 4094: libseccomp refuses it",
+            &[(&["read"], a, &[]), (&["open"], Action::Errno(4095), &[eq(0, 1)])],
+            Err(CompileError::ErrnoRet { rule: 1 }),
+        ),
+        (
+            "ERRNO above 4094 with unknown names only: refused too",
+            &[(&["no_such_syscall"], Action::Errno(65535), &[])],
+            Err(CompileError::ErrnoRet { rule: 0 }),
+        ),
+        (
+            "an empty name in an earlier rule comes first",
+            &[(&["read", ""], a, &[]), (&["open"], Action::Errno(5000), &[]), (&[""], a, &[])],
+            Err(CompileError::EmptyName { rule: 0, name: 1 }),
+        ),
+        (
+            "the same rule's empty name comes first",
+            &[(&["read"], a, &[]), (&["open", ""], Action::Errno(5000), &[])],
+            Err(CompileError::EmptyName { rule: 1, name: 1 }),
+        ),
+        (
             "unknown names are skipped",
             &[(&["no_such_syscall", "read"], l, &[]), (&["also_unknown"], e1, &[])],
             Ok(&[((0, 0), r_l)]),
@@ -390,6 +415,25 @@ fn rule_combinations() {
             }
             (got, want) => assert_eq!(got.map(|_| ()), want.map(|_| ()), "{name}"),
         }
+    }
+}
+
+/// The default's errno is checked before any rule, as runc creates the
+/// filter (`seccomp_init`) before it adds rules; a default that is not
+/// ERRNO takes any `errnoRet` (runc ignores it, TRACE keeps 16 bits).
+#[test]
+fn default_errno_above_4094_is_refused() {
+    type Row = (Action, &'static [RuleSpec<'static>], core::result::Result<(), CompileError>);
+    let rows: &[Row] = &[
+        (Action::Errno(4094), &[(&["read"], Action::Allow, &[])], Ok(())),
+        (Action::Errno(4095), &[(&["read"], Action::Allow, &[])], Err(CompileError::DefaultErrnoRet)),
+        (Action::Errno(u16::MAX), &[(&[""], Action::Errno(5000), &[])], Err(CompileError::DefaultErrnoRet)),
+        (Action::Trace(u16::MAX), &[(&["read"], Action::Allow, &[])], Ok(())),
+    ];
+    for (default, rules, want) in rows {
+        let s = profile(*default, ALL_ARCHES, rules);
+        assert_eq!(reference::check(&s), *want, "{default:?}: reference");
+        assert_eq!(build(&s).map(|_| ()), *want, "{default:?}");
     }
 }
 
