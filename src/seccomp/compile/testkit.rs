@@ -114,6 +114,14 @@ pub mod reference {
     }
 
     fn lookup(abi: Abi, name: &str) -> Option<u32> {
+        // Newer than the crate: syscall_64.tbl ("common") and syscall_32.tbl
+        // of Linux 7.1.
+        const NEWER: [(&str, u32); 2] = [("listns", 470), ("rseq_slice_yield", 471)];
+        if let Some(&(_, nr)) = NEWER.iter().find(|(n, _)| *n == name) {
+            return Some(if abi == Abi::X32 { nr | X32 } else { nr });
+        }
+        // The crate's raw identifier for i386's `break`.
+        let name = if name == "break" { "r#break" } else { name };
         match abi {
             Abi::X86_64 => syscalls::x86_64::Sysno::from_str(name).ok().map(|s| s.id() as u32),
             Abi::X86 => syscalls::x86::Sysno::from_str(name).ok().map(|s| s.id() as u32),

@@ -443,7 +443,11 @@ fn names_resolve_per_abi() {
     let s = profile(
         Action::Errno(1),
         ALL_ARCHES,
-        &[(&["socketcall", "epoll_ctl_old", "uselib"], Action::Allow, &[]), (&["readv"], Action::Trap, &[])],
+        &[
+            (&["socketcall", "epoll_ctl_old", "uselib", "break"], Action::Allow, &[]),
+            (&["readv"], Action::Trap, &[]),
+            (&["listns"], Action::Errno(2), &[]),
+        ],
     );
     let p = build(&s).unwrap();
     let rows: &[(u32, u32, u32)] = &[
@@ -457,7 +461,13 @@ fn names_resolve_per_abi() {
         (AUDIT_ARCH_X86_64, X32 | 515, SECCOMP_RET_TRAP), // readv on x32
         (AUDIT_ARCH_X86_64, X32 | 19, errno(1)),          // not readv on x32
         (AUDIT_ARCH_X86_64, 19, SECCOMP_RET_TRAP),        // readv on x86_64
-        (AUDIT_ARCH_X86_64, 215, errno(38)),              // above x86_64's highest (214)
+        (AUDIT_ARCH_I386, 17, SECCOMP_RET_ALLOW),         // break, i386 only
+        (AUDIT_ARCH_X86_64, 17, errno(1)),                // pread64 on x86_64
+        (AUDIT_ARCH_X86_64, 470, errno(2)),               // listns
+        (AUDIT_ARCH_X86_64, X32 | 470, errno(2)),         // listns on x32
+        (AUDIT_ARCH_I386, 470, errno(2)),                 // listns on x86
+        (AUDIT_ARCH_X86_64, 471, errno(38)),              // above x86_64's highest (470)
+        (AUDIT_ARCH_I386, 471, errno(38)),                // above x86's highest (470)
     ];
     for &(arch, nr, want) in rows {
         assert_eq!(verdict(&s, &p, arch, nr, [0; 6]), want, "{arch:#x} {nr:#x}");
@@ -641,6 +651,9 @@ fn random_profiles_agree_with_the_reference() {
         "no_such_syscall",
         "ipc",
         "waitpid",
+        "break",
+        "listns",
+        "rseq_slice_yield",
     ];
     let ops = [Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge, Op::MaskedEq];
     let mut rng = Rng(0x0123_4567_89ab_cdef);
