@@ -879,3 +879,25 @@ fn i386_break_is_filtered() {
     assert_eq!(ours, want, "nsinit");
     assert_eq!(theirs, want, "crun");
 }
+
+/// Two rules for one syscall whose conditions hold together decide in
+/// libseccomp's order, not the profile's: libseccomp merges a syscall's
+/// rules into a tree whose levels it sorts, the higher argument index
+/// first (src/db.c `_db_chain_lt`). getpriority(which, who): a LOG rule on
+/// which == 0 and an ERRNO rule on who == 0 both hold for (0, 0), where
+/// crun (libseccomp) denies whichever rule comes first in the profile;
+/// nsinit let the call through when the LOG rule came first.
+#[test]
+fn overlapping_rules_answer_as_crun() {
+    let log = rule(&["getpriority"], "SCMP_ACT_LOG", &format!(r#""args":[{}]"#, arg(0, "SCMP_CMP_EQ", 0, 0)));
+    let deny =
+        rule(&["getpriority"], "SCMP_ACT_ERRNO", &format!(r#""errnoRet":13,"args":[{}]"#, arg(1, "SCMP_CMP_EQ", 0, 0)));
+    let prio = |which: u64, who: u64| call(SYS_getpriority, &[which, who]);
+    let want = [(prio(0, 0), errno(EACCES)), (prio(0, 1), OK), (prio(1, 0), errno(EACCES))];
+    for rules in [[log.clone(), deny.clone()], [deny, log]] {
+        let p = profile("SCMP_ACT_ALLOW", None, &rules);
+        let (ours, theirs) = side_by_side(&p, &words(&want));
+        assert_eq!(ours, want, "nsinit\n{p}");
+        assert_eq!(theirs, want, "crun\n{p}");
+    }
+}

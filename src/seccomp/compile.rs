@@ -44,7 +44,8 @@
 //!    there (`RULE`), so most numbers are one link long.
 //! 2. Per branch, `segments` walks the numbers named in order: a `RULE` link
 //!    is a return, merged with its neighbours; a longer list is `decide`d
-//!    once, libseccomp's way, and its kept rules stay in `units`.
+//!    once, libseccomp's way, and its kept rules stay in `units`, in the
+//!    order libseccomp's filter tries them.
 //! 3. `search` writes the binary search over the segments, `block` the
 //!    kept rules of a conditional number.
 //!
@@ -91,11 +92,30 @@
 //!     is a prefix of when the actions agree. The same conditions, or a
 //!     prefix of a kept rule, with a different action is
 //!     `CompileError::Conflict`: libseccomp returns -EEXIST and runc fails;
-//!   - the kept rules are tried in profile order; the first that holds
-//!     decides, else the default action. Where kept rules with different
-//!     actions overlap, libseccomp tries them in its own tree order (by
-//!     argument index, operator and value) instead; profiles do not rely on
-//!     that (Docker's has no such overlap).
+//!   - the first kept rule that holds decides, else the default action,
+//!     in the order libseccomp's filter tries them, not the profile's.
+//!     libseccomp merges a syscall's rules into a tree of 32-bit
+//!     comparisons (`Node`: two per condition on x86_64, high word first,
+//!     one on x86 and x32); walking a level in order, a new node merges
+//!     with an equal one or goes before the first that sorts below it
+//!     (src/db.c `_db_tree_add`, `_db_chain_lt`: the higher argument
+//!     first; then EQ, NE and MASKED_EQ, then LT and LE, then GT and GE;
+//!     then the larger value, the smaller for LT and LE; equals in the order
+//!     they came), and the filter walks the tree depth first, falling
+//!     through to the next node of a level when a subtree does not match
+//!     (src/gen_bpf.c `_gen_bpf_chain`). So for two rules that both hold,
+//!     the one on the higher argument decides (`Compiler::order` places
+//!     each kept rule where the tree would, when the actions differ).
+//!     What this does not model, as it compares whole conditions: on x86_64
+//!     the high-word node of NE, GT, GE, LT and LE accepts or rejects by
+//!     itself, and rules whose conditions on one argument share it (equal
+//!     high words: every value below 2^32) merge their actions there by
+//!     libseccomp's rules (an existing action wins over a longer rule; GT
+//!     and GE go to the larger value of the node's first rule), or collide
+//!     (EEXIST) where nsinit sees no conflict. Random profiles run against
+//!     libseccomp 2.5.4's own rendering of its tree differ only there: two
+//!     rules with different actions comparing one argument with those
+//!     operators.
 //! - ENOSYS: numbers above the highest one the profile names on a branch
 //!   (any rule, any action) return `SECCOMP_RET_ERRNO | ENOSYS`, so libc
 //!   falls back from syscalls newer than the profile (clone3). runc adds this
@@ -324,6 +344,8 @@ impl Chain {
 #[derive(Clone, Copy)]
 struct Kept {
     chain: Chain,
+    /// The order in which it was kept (for `Compiler::order`).
+    seq: u16,
     /// The rule's action as the filter returns it (`Action::ret` tells
     /// actions apart: equal returns are equal actions).
     ret: u32,
@@ -490,6 +512,84 @@ impl Conds<'_> {
         a.as_slice().iter().all(|&x| b.as_slice().iter().any(|&y| self.same(x, y)))
     }
 
+    /// Node `level` of a chain's path in libseccomp's tree: on x86_64 two
+    /// per condition, high word first; one on the 32-bit ABIs.
+    #[inline(never)]
+    fn node(&self, chain: &Chain, level: usize) -> Option<Node> {
+        let wide = !self.abi.args_32bit();
+        let hi = wide && level.is_multiple_of(2);
+        let c = self.get(*chain.as_slice().get(level >> usize::from(wide))?);
+        let op = match c.op {
+            Op::Ne => Op::Eq,
+            Op::Lt => Op::Ge,
+            Op::Le => Op::Gt,
+            op => op,
+        };
+        // A high word compares every ordering with GT first.
+        let op = if hi && !matches!(op, Op::Eq | Op::MaskedEq) { Op::Gt } else { op };
+        let shift = if hi { 32 } else { 0 };
+        let (datum, mask) = ((c.datum >> shift) as u32, (c.mask >> shift) as u32);
+        let word = u64::from(2 * c.index + u8::from(hi));
+        let (class, order) = match c.op {
+            Op::Eq | Op::Ne | Op::MaskedEq => (3, datum),
+            Op::Lt | Op::Le => (2, !datum),
+            Op::Gt | Op::Ge => (1, datum),
+        };
+        Some(Node {
+            id: word << 40 | (op as u64) << 32 | u64::from(datum),
+            mask,
+            rank: word << 34 | class << 32 | u64::from(order),
+        })
+    }
+
+    /// Where libseccomp's tree puts a rule with `chain` among `placed`
+    /// (in tree order): level by level, into the group of rules whose node
+    /// its own merges with, else before the first group whose node sorts
+    /// below its own (`_db_tree_add`), else after the last; a path that
+    /// ends goes before the longer ones (the depth-first walk tries a
+    /// node's action before its subtree). A group's node is as the group's
+    /// first kept rule made it (its operator sorts it).
+    fn tree_position(&self, placed: &[Kept], chain: &Chain) -> usize {
+        let (mut lo, mut hi) = (0, placed.len());
+        let mut level = 0;
+        while let Some(n) = self.node(chain, level) {
+            let mut g = lo;
+            loop {
+                let Some(k) = placed.get(g).filter(|_| g < hi) else { return hi };
+                // A rule whose path ends above this level stays first.
+                let Some(first) = self.node(&k.chain, level) else {
+                    g += 1;
+                    continue;
+                };
+                let (mut end, mut made, mut seq) = (g + 1, first, k.seq);
+                while let Some(k) = placed.get(end).filter(|_| end < hi) {
+                    match self.node(&k.chain, level) {
+                        Some(y) if y.merges(&first) => {
+                            if k.seq < seq {
+                                (made, seq) = (y, k.seq);
+                            }
+                        }
+                        _ => break,
+                    }
+                    end += 1;
+                }
+                if made.merges(&n) {
+                    (lo, hi) = (g, end);
+                    break;
+                }
+                if made.below(&n) {
+                    return g;
+                }
+                g = end;
+            }
+            level += 1;
+        }
+        // Its path ends here, above the rest of the group (which it cannot
+        // overlap: `keep` leaves no prefix of another kept rule but one
+        // libseccomp sends the other way, as EQ and NE).
+        lo
+    }
+
     /// Whether every condition of `range` always holds.
     fn always(&self, range: (u16, u16)) -> Result<bool> {
         Ok(pool(self.args, range)?.iter().all(|a| normalize(a, self.abi).always()))
@@ -540,6 +640,34 @@ struct Cond {
 impl Cond {
     fn always(&self) -> bool {
         self.mask == 0
+    }
+}
+
+/// A node of libseccomp's rule tree (src/db.c `_db_rule_gen_64`,
+/// `_db_rule_gen_32`): one 32-bit comparison, as two keys (`Conds::node`).
+#[derive(Clone, Copy)]
+struct Node {
+    /// What `_db_chain_eq` compares (nodes libseccomp merges): the argument
+    /// word (`2 * index`, + 1 for the high word), the operator the node
+    /// compares with (NE as EQ, LT as GE, LE as GT; a high word GT for all
+    /// four orderings), the masked datum; and the mask.
+    id: u64,
+    mask: u32,
+    /// How `_db_chain_lt` sorts it, the greatest first in a level: by word,
+    /// then the rule's own operator (EQ, NE and MASKED_EQ above LT and LE
+    /// above GT and GE), then the datum (the smaller one greater for LT and
+    /// LE).
+    rank: u64,
+}
+
+impl Node {
+    fn merges(&self, b: &Node) -> bool {
+        self.id == b.id && self.mask == b.mask
+    }
+
+    /// A new node goes before the first one below it, so after its equals.
+    fn below(&self, b: &Node) -> bool {
+        self.rank < b.rank
     }
 }
 
@@ -971,7 +1099,7 @@ impl Compiler {
         // A conflict needs two conditional rules with different actions
         // before the first unconditional one; without them, that one
         // decides alone, and the first pass need not build the set.
-        let (mut first, mut mixed) = (None, false);
+        let (mut first, mut mixed, mut seq) = (None, false, 0u16);
         'pass: for build in [false, true] {
             self.n_units = at;
             let mut link = rules;
@@ -985,7 +1113,8 @@ impl Compiler {
                         if chain.len == 0 {
                             return Ok(Out::Ret(ret));
                         }
-                        self.keep(cx, Kept { chain, ret }, k, at)?;
+                        self.keep(cx, Kept { chain, seq, ret }, k, at)?;
+                        seq = seq.wrapping_add(1);
                     } else if k.call == 0 && conds.always(range)? {
                         if mixed {
                             continue 'pass;
@@ -998,7 +1127,39 @@ impl Compiler {
                 link = k.next;
             }
         }
+        self.order(cx, at);
         Ok(Out::Cond)
+    }
+
+    /// Puts the kept rules `units[first..n_units]` (in the order they were
+    /// kept) in the order libseccomp's filter tries them: each goes where
+    /// its tree would put it among those before it (see the module doc and
+    /// `Node`). Only rules with different actions need it.
+    #[inline(never)]
+    fn order(&mut self, cx: Cx, first: usize) {
+        let conds = Conds { args: &cx.s.args, abi: cx.abi };
+        let units = self.units.get_mut(first..self.n_units).unwrap_or(&mut []);
+        let ret = units.first().map_or(0, |u| u.ret);
+        if units.iter().all(|u| u.ret == ret) {
+            return;
+        }
+        for i in 1..units.len() {
+            let (placed, rest) = units.split_at_mut(i);
+            let Some(new) = rest.first().copied() else { break };
+            let at = conds.tree_position(placed, &new.chain);
+            // The ones from `at` on move up one place.
+            let mut j = i;
+            while j > at {
+                let up = units.get(j - 1).copied();
+                if let (Some(up), Some(slot)) = (up, units.get_mut(j)) {
+                    *slot = up;
+                }
+                j -= 1;
+            }
+            if let Some(slot) = units.get_mut(at) {
+                *slot = new;
+            }
+        }
     }
 
     /// The rule of key `k`, and how many units it makes.
