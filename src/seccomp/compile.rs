@@ -113,9 +113,9 @@
 //!     libseccomp's rules (an existing action wins over a longer rule; GT
 //!     and GE go to the larger value of the node's first rule), or collide
 //!     (EEXIST) where nsinit sees no conflict. Random profiles run against
-//!     libseccomp 2.5.4's own rendering of its tree differ only there: two
-//!     rules with different actions comparing one argument with those
-//!     operators.
+//!     libseccomp 2.5.4's own rendering of its tree (the ignored
+//!     `libseccomp` tests) differ only there: two rules with different
+//!     actions comparing one argument with those operators.
 //! - ENOSYS: numbers above the highest one the profile names on a branch
 //!   (any rule, any action) return `SECCOMP_RET_ERRNO | ENOSYS`, so libc
 //!   falls back from syscalls newer than the profile (clone3). runc adds this
@@ -144,10 +144,11 @@
 //!   i386, runc's stub sees it above the highest number first: ENOSYS (or
 //!   the default under a permissive default, or with no names on the
 //!   branch), which the x32 and x86 searches give as they stand.
-//! - In the db.c read for this, the 32-bit `SCMP_CMP_LE` clears the pointer
-//!   to its branch flag instead of the flag (`tf_flag = false` in
-//!   `_db_rule_gen_arg_32`), so after an EQ, MASKED_EQ, GT or GE condition
-//!   on a lower index LE acts as GT; nsinit compares LE as written.
+//! - nsinit follows libseccomp's rule tree, not bugs of its BPF generator:
+//!   2.5.4 can jump into a shared block that expects another argument word
+//!   in the accumulator (src/gen_bpf.c `acc_start`; e.g. TRAP rules on
+//!   `args[0] >= 2^32` and `args[0] < 1` of one syscall: a call with
+//!   `args[0] == 17` compares its low word as the high one and traps).
 
 use super::arch::{Abi, Name, x86_multiplexed};
 use super::bpf::{
@@ -1281,5 +1282,7 @@ fn word(e: &mut Emit, op: Op, offset: u32, mask: u32, datum: u32, pass: Target, 
 
 #[cfg(any(test, fuzzing))]
 pub mod testkit;
+#[cfg(test)]
+mod libseccomp;
 #[cfg(test)]
 mod tests;
