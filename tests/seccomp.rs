@@ -901,3 +901,39 @@ fn overlapping_rules_answer_as_crun() {
         assert_eq!(theirs, want, "crun\n{p}");
     }
 }
+
+/// Numbers with bit 31 alone are no syscalls (the kernel answers ENOSYS)
+/// and no x32 calls: runc's stub answers them ENOSYS above the x86_64
+/// limit; without the stub (a permissive default) libseccomp's filter
+/// kills every number from the x32 bit up unless SCMP_ARCH_X32 is listed.
+/// nsinit and runc alike, row for row.
+#[test]
+fn bit_31_numbers_answer_as_runc() {
+    let docker_x86_64 = DOCKER.replace(
+        r#""SCMP_ARCH_X86_64",
+  "SCMP_ARCH_X86",
+  "SCMP_ARCH_X32""#,
+        r#""SCMP_ARCH_X86_64""#,
+    );
+    let permissive = |archs| profile("SCMP_ACT_ALLOW", Some(archs), &[rule(&["getppid"], "SCMP_ACT_ERRNO", "")]);
+    let (bit31, getpid) = (call(0x8000_0000, &[]), (call(SYS_getpid, &[]), OK));
+    // (name, profile, calls, answers, exit code)
+    let rows = [
+        ("docker, x86_64 only", docker_x86_64, vec![(bit31.clone(), errno(ENOSYS)), getpid.clone()], 0),
+        ("ALLOW default, x86_64 only", permissive(X86_64), vec![getpid.clone(), (bit31.clone(), OK)], SIGSYS_STATUS),
+        ("ALLOW default, with x32", permissive(X86_64_X32), vec![(bit31, errno(ENOSYS)), getpid], 0),
+    ];
+    for (name, seccomp, mut calls, code) in rows {
+        let mut args = vec!["/bin/sys".to_string()];
+        args.extend(words(&calls));
+        if code != 0 {
+            // Killed at the last call: it answers nothing.
+            calls.pop();
+        }
+        let config = bundle_config(&args, &seccomp);
+        for (who, out) in [("nsinit", run_nsinit_bundle(&config)), ("runc", run_runc(&config))] {
+            out.assert_code(code);
+            assert_eq!(answers(&out.stdout), calls, "{name}: {who}\n{out:?}");
+        }
+    }
+}

@@ -130,9 +130,13 @@
 //!   filtered with its table when `SCMP_ARCH_X86` is listed; anything else
 //!   is `SECCOMP_RET_KILL_PROCESS` (libseccomp's bad-arch default is
 //!   KILL_THREAD; the contract asks for the process). libseccomp's own x32
-//!   test is `nr >= X32_SYSCALL_BIT` (src/gen_bpf.c); the two differ only
-//!   for numbers with bit 31 set, which no x86_64 syscall has: here they
-//!   search the x86_64 branch and end above its highest number.
+//!   test is `nr >= X32_SYSCALL_BIT` (src/gen_bpf.c), runc's stub's is
+//!   bit 30 (`jset`); they differ for numbers with bit 31 alone, which no
+//!   x86_64 syscall has (the kernel answers ENOSYS). runc's stub answers
+//!   them ENOSYS, above the x86_64 limit, when it has one (a default that
+//!   is not permissive, an x86_64 name); else libseccomp's filter kills
+//!   them unless x32 is listed. nsinit too: `jset` where the stub decides
+//!   or x32 is listed, `jge` otherwise.
 //! - Syscall number -1 (`nr == 0xffffffff`), which a tracer writes to skip
 //!   a call (seccomp(2): since Linux 4.8 the filter runs again after the
 //!   tracer) and which `syscall(-1)` passes as well: libseccomp lets it
@@ -843,7 +847,11 @@ impl Compiler {
             Target::label(e.jump(BPF_JEQ, u32::MAX, Target::ret(s.default_action.ret()), kill))
         };
         let x86_64 = self.branch(Cx { s, abi: Abi::X86_64 }, &mut e, max)?;
-        e.jump(BPF_JSET, X32_SYSCALL_BIT, x32, x86_64);
+        // Without x32, numbers with bit 31 alone are killed too, unless
+        // runc's stub answers them ENOSYS first (see the module doc).
+        let stub_first = enosys_stub(s.default_action) && max.first().is_some_and(Option::is_some);
+        let test = if s.architectures & ARCH_X32 == 0 && !stub_first { BPF_JGE } else { BPF_JSET };
+        e.jump(test, X32_SYSCALL_BIT, x32, x86_64);
         let l = e.emit(bpf::load(SECCOMP_DATA_NR));
         e.jump(BPF_JEQ, AUDIT_ARCH_X86_64, Target::label(l), x86);
         e.emit(bpf::load(SECCOMP_DATA_ARCH));

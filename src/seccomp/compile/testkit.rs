@@ -524,17 +524,23 @@ pub mod reference {
 
     pub fn eval(s: &Seccomp<'static>, arch: u32, nr: u32, args: [u64; 6]) -> u32 {
         let listed = |bit: u8| s.architectures & bit != 0;
+        let permissive = matches!(s.default_action, Action::Allow | Action::Log | Action::Trace(_));
         let abi = match arch {
             AUDIT_ARCH_X86_64 if nr & X32 != 0 && listed(ARCH_X32) => Abi::X32,
             // -1, a skipped call: libseccomp's x86_64 branch lets it through
             // to a search where nothing names it, and runc's stub skips it.
             AUDIT_ARCH_X86_64 if nr == u32::MAX => return s.default_action.ret(),
             AUDIT_ARCH_X86_64 if nr & X32 != 0 => return KILL,
+            // Bit 31 alone: runc's stub answers ENOSYS above the x86_64
+            // limit when it has one; else libseccomp's x86_64 filter kills
+            // every number from X32_SYSCALL_BIT up unless x32 is listed.
+            AUDIT_ARCH_X86_64 if nr >= X32 && !listed(ARCH_X32) && (permissive || max(s, Abi::X86_64).is_none()) => {
+                return KILL;
+            }
             AUDIT_ARCH_X86_64 => Abi::X86_64,
             AUDIT_ARCH_I386 if listed(ARCH_X86) => Abi::X86,
             _ => return KILL,
         };
-        let permissive = matches!(s.default_action, Action::Allow | Action::Log | Action::Trace(_));
         if !permissive && max(s, abi).is_some_and(|m| nr > m) {
             return errno(libc::ENOSYS as u16);
         }

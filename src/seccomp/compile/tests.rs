@@ -32,8 +32,8 @@ fn golden_prologue() {
         (0x20, 0, 0, 4),                 // ld [4]                 arch
         (0x15, 0, 4, AUDIT_ARCH_X86_64), // jeq AUDIT_ARCH_X86_64, 0, kill
         (0x20, 0, 0, 0),                 // ld [0]                 nr
-        (0x45, 0, 1, X32_SYSCALL_BIT),   // jset X32_SYSCALL_BIT, 0, allow
-        (0x15, 0, 1, u32::MAX),          // jeq -1, allow, kill    x32 but for -1
+        (0x35, 0, 1, X32_SYSCALL_BIT),   // jge X32_SYSCALL_BIT, 0, allow
+        (0x15, 0, 1, u32::MAX),          // jeq -1, allow, kill    x32 and up but for -1
         (0x06, 0, 0, SECCOMP_RET_ALLOW), // allow: ret ALLOW       the whole x86_64 branch
         (0x06, 0, 0, KILL),              // kill: ret KILL_PROCESS
     ];
@@ -184,6 +184,37 @@ fn syscall_minus_one_gets_the_default_action() {
         let s = profile(default, arches, rules);
         let p = build(&s).unwrap();
         assert_eq!(verdict(&s, &p, arch, nr, [0; 6]), want, "row {i}");
+    }
+}
+
+/// Numbers with bit 31 alone (no syscall; the kernel answers ENOSYS):
+/// runc's stub tests bit 30 for x32 and answers them ENOSYS above the
+/// x86_64 limit when it has one; else libseccomp's filter, which tests
+/// `nr >= X32_SYSCALL_BIT`, kills them unless x32 is listed.
+#[test]
+fn bit_31_alone() {
+    let named: &[RuleSpec] = &[(&["read"], Action::Allow, &[]), (&["getppid"], Action::Errno(13), &[])];
+    let unnamed: &[RuleSpec] = &[(&["socketcall"], Action::Allow, &[])];
+    let enosys = errno(38);
+    type Row<'r> = (&'r [RuleSpec<'r>], u8, Action, u32, u32);
+    let rows: &[Row] = &[
+        // rules, architectures, default, arch, verdict
+        (named, ARCH_X86_64, Action::Errno(1), AUDIT_ARCH_X86_64, enosys),
+        (named, ARCH_X86_64, Action::Allow, AUDIT_ARCH_X86_64, KILL),
+        (named, ARCH_X86_64, Action::Log, AUDIT_ARCH_X86_64, KILL),
+        (unnamed, ARCH_X86_64 | ARCH_X86, Action::Errno(1), AUDIT_ARCH_X86_64, KILL),
+        (named, ARCH_X86_64 | ARCH_X32, Action::Errno(1), AUDIT_ARCH_X86_64, enosys),
+        (named, ARCH_X86_64 | ARCH_X32, Action::Allow, AUDIT_ARCH_X86_64, SECCOMP_RET_ALLOW),
+        (unnamed, ARCH_X86_64 | ARCH_X32, Action::Errno(1), AUDIT_ARCH_X86_64, errno(1)),
+        (named, ARCH_X86_64 | ARCH_X86, Action::Allow, AUDIT_ARCH_I386, SECCOMP_RET_ALLOW),
+        (named, ARCH_X86_64 | ARCH_X86, Action::Errno(1), AUDIT_ARCH_I386, enosys),
+    ];
+    for (i, &(rules, arches, default, arch, want)) in rows.iter().enumerate() {
+        let s = profile(default, arches, rules);
+        let p = build(&s).unwrap();
+        for nr in [0x8000_0000, 0x8000_0001, 0xBFFF_FFFF] {
+            assert_eq!(verdict(&s, &p, arch, nr, [0; 6]), want, "row {i}: {nr:#x}");
+        }
     }
 }
 
