@@ -1144,7 +1144,6 @@ impl Compiler {
     /// kept) in the order libseccomp's filter tries them: each goes where
     /// its tree would put it among those before it (see the module doc and
     /// `Node`). Only rules with different actions need it.
-    #[inline(never)]
     fn order(&mut self, cx: Cx, first: usize) {
         let conds = Conds { args: &cx.s.args, abi: cx.abi };
         let units = self.units.get_mut(first..self.n_units).unwrap_or(&mut []);
@@ -1153,9 +1152,8 @@ impl Compiler {
             return;
         }
         for i in 1..units.len() {
-            let (placed, rest) = units.split_at_mut(i);
-            let Some(new) = rest.first().copied() else { break };
-            let at = conds.tree_position(placed, &new.chain);
+            let Some(new) = units.get(i).copied() else { break };
+            let at = conds.tree_position(units.get(..i).unwrap_or(&[]), &new.chain);
             // The ones from `at` on move up one place.
             let mut j = i;
             while j > at {
