@@ -349,7 +349,7 @@ impl Chain {
 #[derive(Clone, Copy)]
 struct Kept {
     chain: Chain,
-    /// The order in which it was kept (for `Compiler::order`).
+    /// Its place in the order the rules were kept (`Compiler::order`).
     seq: u16,
     /// The rule's action as the filter returns it (`Action::ret` tells
     /// actions apart: equal returns are equal actions).
@@ -1108,7 +1108,7 @@ impl Compiler {
         // A conflict needs two conditional rules with different actions
         // before the first unconditional one; without them, that one
         // decides alone, and the first pass need not build the set.
-        let (mut first, mut mixed, mut seq) = (None, false, 0u16);
+        let (mut first, mut mixed) = (None, false);
         'pass: for build in [false, true] {
             self.n_units = at;
             let mut link = rules;
@@ -1122,8 +1122,7 @@ impl Compiler {
                         if chain.len == 0 {
                             return Ok(Out::Ret(ret));
                         }
-                        self.keep(cx, Kept { chain, seq, ret }, k, at)?;
-                        seq = seq.wrapping_add(1);
+                        self.keep(cx, Kept { chain, seq: 0, ret }, k, at)?;
                     } else if k.call == 0 && conds.always(range)? {
                         if mixed {
                             continue 'pass;
@@ -1136,20 +1135,23 @@ impl Compiler {
                 link = k.next;
             }
         }
-        self.order(cx, at);
+        // Only rules with different actions need libseccomp's order.
+        if mixed {
+            self.order(cx, at);
+        }
         Ok(Out::Cond)
     }
 
     /// Puts the kept rules `units[first..n_units]` (in the order they were
     /// kept) in the order libseccomp's filter tries them: each goes where
     /// its tree would put it among those before it (see the module doc and
-    /// `Node`). Only rules with different actions need it.
+    /// `Node`).
     fn order(&mut self, cx: Cx, first: usize) {
         let conds = Conds { args: &cx.s.args, abi: cx.abi };
         let units = self.units.get_mut(first..self.n_units).unwrap_or(&mut []);
-        let ret = units.first().map_or(0, |u| u.ret);
-        if units.iter().all(|u| u.ret == ret) {
-            return;
+        // They are in the order they were kept: number them.
+        for (seq, u) in (0..).zip(units.iter_mut()) {
+            u.seq = seq;
         }
         for i in 1..units.len() {
             let Some(new) = units.get(i).copied() else { break };
