@@ -693,6 +693,28 @@ fn run_crun(config: &str) -> Output {
     }
 }
 
+/// runc (libseccomp, with its ENOSYS stub) runs the bundle; `timeout` is
+/// the hang guard.
+fn run_runc(config: &str) -> Output {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let bundle = TempDir::new();
+    fs::write(bundle.join("config.json"), config).expect("write config.json");
+    let id = format!("nsinit-test-runc-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
+    let secs = HANG_GUARD.as_secs().to_string();
+    let out = Command::new("timeout")
+        .args(["-k", "5", &secs, "runc", "run", "-b"])
+        .arg(bundle.path())
+        .arg(&id)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run runc");
+    Output {
+        status: out.status.into(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// The sys tool's answers to `calls` under `seccomp`, from nsinit and from
 /// crun (both must exit 0).
 fn side_by_side(seccomp: &str, calls: &[String]) -> (Answers, Answers) {
@@ -831,4 +853,161 @@ fn early_filter_check_sees_pointer_arguments() {
     let out = Run::new().wrap(PID1).spec(spec(&["true".to_string()], false, Some(&p), "")).run();
     out.assert_code(125);
     assert!(out.stderr.starts_with("nsinit: spec: linux.seccomp: ") && out.stderr.contains("chdir"), "{out:?}");
+}
+
+/// Syscall number -1, which a tracer writes to skip a call and which
+/// `syscall(-1)` hands the filter too (seccomp_data.nr 0xffffffff, bit 30
+/// set): never killed as an x32 call. libseccomp sends it on to its search
+/// where no rule names it (src/gen_bpf.c `_gen_bpf_arch`): the default
+/// action, EPERM in Docker's profile. runc's ENOSYS stub answers first
+/// where it compares the number with the highest named one: with
+/// SCMP_ARCH_X32 listed, and on i386. A permissive default lets the call
+/// reach the kernel: ENOSYS. nsinit and runc answer alike, row for row.
+#[test]
+fn syscall_minus_one_answers_as_runc() {
+    const ALL: &str = r#""SCMP_ARCH_X86_64",
+  "SCMP_ARCH_X86",
+  "SCMP_ARCH_X32""#;
+    let docker_archs = |archs: &[&str]| {
+        let listed = archs.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(",");
+        replace_once(DOCKER, ALL, &listed)
+    };
+    let (native, x86) = (call(-1, &[]), i386(-1, &[]));
+    let getpid = (call(SYS_getpid, &[]), OK);
+    let permissive = profile("SCMP_ACT_ALLOW", Some(X86_64), &[rule(&["getppid"], "SCMP_ACT_ERRNO", "")]);
+    let rows: Vec<(&str, String, Answers)> = vec![
+        ("docker, x86_64 only", docker_archs(X86_64), vec![(native.clone(), errno(EPERM)), getpid.clone()]),
+        ("docker, with x32", docker_archs(X86_64_X32), vec![(native.clone(), errno(ENOSYS)), getpid.clone()]),
+        (
+            "docker, with x86",
+            docker_archs(X86_64_X86),
+            vec![(native.clone(), errno(EPERM)), (x86.clone(), errno(ENOSYS)), getpid.clone()],
+        ),
+        ("docker", DOCKER.to_string(), vec![(native.clone(), errno(ENOSYS)), (x86, errno(ENOSYS)), getpid.clone()]),
+        ("ALLOW default, x86_64 only", permissive, vec![(native, errno(ENOSYS)), getpid]),
+    ];
+    for (name, seccomp, want) in rows {
+        let mut args = vec!["/bin/sys".to_string()];
+        args.extend(words(&want));
+        let config = bundle_config(&args, &seccomp);
+        let ours = run_nsinit_bundle(&config);
+        ours.assert_code(0);
+        assert_eq!(answers(&ours.stdout), want, "{name}: nsinit\n{ours:?}");
+        let theirs = run_runc(&config);
+        theirs.assert_code(0);
+        assert_eq!(answers(&theirs.stdout), want, "{name}: runc\n{theirs:?}");
+    }
+}
+
+/// An errno libseccomp refuses with SCMP_ACT_ERRNO (MAX_ERRNO, 4095, and
+/// above; src/system.c `sys_chk_seccomp_action`) is a spec error naming the
+/// field, 125 before anything runs, where runc fails to create the filter;
+/// 4094 works in both. TRACE takes any 16 bits (no tracer: ENOSYS).
+#[test]
+fn errno_rets_libseccomp_refuses_are_spec_errors() {
+    let getppid = call(SYS_getppid, &[]);
+    let deny = |action: &str, errno_ret: u32| {
+        profile("SCMP_ACT_ALLOW", None, &[rule(&["getppid"], action, &format!(r#""errnoRet":{errno_ret}"#))])
+    };
+    let refused = "must be at most 4094 with SCMP_ACT_ERRNO";
+    // (name, profile, the error line, or the answer to getppid)
+    let rows: Vec<(&str, String, Result<Answer, String>)> = vec![
+        ("errnoRet 4094", deny("SCMP_ACT_ERRNO", 4094), Ok(errno(4094))),
+        ("errnoRet 4095", deny("SCMP_ACT_ERRNO", 4095), Err(format!("linux.seccomp.syscalls[0].errnoRet: {refused}"))),
+        ("errnoRet 65535", deny("SCMP_ACT_ERRNO", 65535), Err(format!("linux.seccomp.syscalls[0].errnoRet: {refused}"))),
+        ("TRACE 5000", deny("SCMP_ACT_TRACE", 5000), Ok(errno(ENOSYS))),
+        ("defaultErrnoRet 4094", docker_default_errno(Some(4094)), Ok(OK)),
+        ("defaultErrnoRet 4095", docker_default_errno(Some(4095)), Err(format!("linux.seccomp.defaultErrnoRet: {refused}"))),
+    ];
+    for (name, seccomp, want) in rows {
+        let out = run_calls(Some(&seccomp), std::slice::from_ref(&getppid));
+        let theirs = run_runc(&bundle_config(&["/bin/sys".to_string(), getppid.clone()], &seccomp));
+        match want {
+            Ok(answer) => {
+                out.assert_code(0).assert_no_stderr();
+                assert_eq!(answers(&out.stdout), [(getppid.clone(), answer)], "{name}: nsinit\n{out:?}");
+                theirs.assert_code(0);
+                assert_eq!(answers(&theirs.stdout), [(getppid.clone(), answer)], "{name}: runc\n{theirs:?}");
+            }
+            Err(line) => {
+                out.assert_failed(&format!("nsinit: spec: {line}"));
+                assert_ne!(theirs.status, Status::Code(0), "{name}: runc should fail\n{theirs:?}");
+                assert_eq!(answers(&theirs.stdout), [], "{name}: runc ran the workload\n{theirs:?}");
+            }
+        }
+    }
+}
+
+/// i386's `break` (17, not implemented: ENOSYS unfiltered) is a name
+/// libseccomp knows, so a rule for it applies on i386, in nsinit as in crun.
+/// (nsinit's syscall table took the `syscalls` crate's raw identifier
+/// `r#break` for its name, and skipped the rule as unknown.)
+#[test]
+fn i386_break_is_filtered() {
+    let rules = [rule(&["break"], "SCMP_ACT_ERRNO", r#""errnoRet":13"#)];
+    let p = profile("SCMP_ACT_ALLOW", Some(X86_64_X86), &rules);
+    // x86_64 17 is pread64: fd -1 is EBADF.
+    let calls = [i386(17, &[]), call(17, &[u64::MAX, 0, 0, 0])];
+    let want = [(calls[0].clone(), errno(EACCES)), (calls[1].clone(), errno(libc::EBADF))];
+    let (ours, theirs) = side_by_side(&p, &calls);
+    assert_eq!(ours, want, "nsinit");
+    assert_eq!(theirs, want, "crun");
+}
+
+/// Two rules for one syscall whose conditions hold together decide in
+/// libseccomp's order, not the profile's: libseccomp merges a syscall's
+/// rules into a tree whose levels it sorts, the higher argument index
+/// first (src/db.c `_db_chain_lt`). getpriority(which, who): a LOG rule on
+/// which == 0 and an ERRNO rule on who == 0 both hold for (0, 0), where
+/// crun (libseccomp) denies whichever rule comes first in the profile;
+/// nsinit let the call through when the LOG rule came first.
+#[test]
+fn overlapping_rules_answer_as_crun() {
+    let log = rule(&["getpriority"], "SCMP_ACT_LOG", &format!(r#""args":[{}]"#, arg(0, "SCMP_CMP_EQ", 0, 0)));
+    let deny =
+        rule(&["getpriority"], "SCMP_ACT_ERRNO", &format!(r#""errnoRet":13,"args":[{}]"#, arg(1, "SCMP_CMP_EQ", 0, 0)));
+    let prio = |which: u64, who: u64| call(SYS_getpriority, &[which, who]);
+    let want = [(prio(0, 0), errno(EACCES)), (prio(0, 1), OK), (prio(1, 0), errno(EACCES))];
+    for rules in [[log.clone(), deny.clone()], [deny, log]] {
+        let p = profile("SCMP_ACT_ALLOW", None, &rules);
+        let (ours, theirs) = side_by_side(&p, &words(&want));
+        assert_eq!(ours, want, "nsinit\n{p}");
+        assert_eq!(theirs, want, "crun\n{p}");
+    }
+}
+
+/// Numbers with bit 31 alone are no syscalls (the kernel answers ENOSYS)
+/// and no x32 calls: runc's stub answers them ENOSYS above the x86_64
+/// limit; without the stub (a permissive default) libseccomp's filter
+/// kills every number from the x32 bit up unless SCMP_ARCH_X32 is listed.
+/// nsinit and runc alike, row for row.
+#[test]
+fn bit_31_numbers_answer_as_runc() {
+    let docker_x86_64 = DOCKER.replace(
+        r#""SCMP_ARCH_X86_64",
+  "SCMP_ARCH_X86",
+  "SCMP_ARCH_X32""#,
+        r#""SCMP_ARCH_X86_64""#,
+    );
+    let permissive = |archs| profile("SCMP_ACT_ALLOW", Some(archs), &[rule(&["getppid"], "SCMP_ACT_ERRNO", "")]);
+    let (bit31, getpid) = (call(0x8000_0000, &[]), (call(SYS_getpid, &[]), OK));
+    // (name, profile, calls, answers, exit code)
+    let rows = [
+        ("docker, x86_64 only", docker_x86_64, vec![(bit31.clone(), errno(ENOSYS)), getpid.clone()], 0),
+        ("ALLOW default, x86_64 only", permissive(X86_64), vec![getpid.clone(), (bit31.clone(), OK)], SIGSYS_STATUS),
+        ("ALLOW default, with x32", permissive(X86_64_X32), vec![(bit31, errno(ENOSYS)), getpid], 0),
+    ];
+    for (name, seccomp, mut calls, code) in rows {
+        let mut args = vec!["/bin/sys".to_string()];
+        args.extend(words(&calls));
+        if code != 0 {
+            // Killed at the last call: it answers nothing.
+            calls.pop();
+        }
+        let config = bundle_config(&args, &seccomp);
+        for (who, out) in [("nsinit", run_nsinit_bundle(&config)), ("runc", run_runc(&config))] {
+            out.assert_code(code);
+            assert_eq!(answers(&out.stdout), calls, "{name}: {who}\n{out:?}");
+        }
+    }
 }

@@ -2,7 +2,9 @@
 //! i386 (int 0x80, IA32 emulation) and x32.
 //!
 //! The names come from the `syscalls` crate (`syscalls::x86_64::Sysno` and
-//! `syscalls::x86::Sysno`, generated from the kernel's syscall tables). Its
+//! `syscalls::x86::Sysno`, generated from the kernel's syscall tables), with
+//! i386's `break` unraw'd and the syscalls newer than the crate added
+//! (`EXTRA`); a test holds them to libseccomp's table. Its
 //! own name lookup is one big `match` per ABI; here the names are read out of
 //! the crate at compile time (const evaluation) into one table for all
 //! ABIs: the names grouped by length, back to back, in hash buckets, and
@@ -356,24 +358,41 @@ struct Build {
     b: usize,
 }
 
-/// The name of syscall `id` on x86_64 (`src` 0) or x86 (1), or of `MUX[id]`
-/// (2).
+/// Syscalls newer than the `syscalls` crate: (name, x86_64 number, x86
+/// number), from the kernel's arch/x86/entry/syscalls/syscall_64.tbl
+/// ("common", so x32 too) and syscall_32.tbl, as libseccomp v2.6.1's
+/// src/syscalls.csv (Linux 7.1) has them. The build fails once the crate
+/// knows one of them: drop it here then.
+const EXTRA: [(&str, u16, u16); 2] = [("listns", 470, 470), ("rseq_slice_yield", 471, 471)];
+
+/// The name of syscall `id` on x86_64 (`src` 0) or x86 (1), of `MUX[id]`
+/// (2), or of `EXTRA[id]` (3).
 // Evaluated at compile time only: an index out of bounds fails the build.
 #[allow(clippy::indexing_slicing)]
 const fn name_of(src: usize, id: usize) -> Option<&'static [u8]> {
     if src == 2 {
         return if id < MUX.len() { Some(MUX[id].0.as_bytes()) } else { None };
     }
-    if src == 0 {
+    if src == 3 {
+        return if id < EXTRA.len() { Some(EXTRA[id].0.as_bytes()) } else { None };
+    }
+    let name = if src == 0 {
         match syscalls::x86_64::Sysno::new(id) {
-            Some(s) => Some(s.name().as_bytes()),
-            None => None,
+            Some(s) => s.name().as_bytes(),
+            None => return None,
         }
     } else {
         match syscalls::x86::Sysno::new(id) {
-            Some(s) => Some(s.name().as_bytes()),
-            None => None,
+            Some(s) => s.name().as_bytes(),
+            None => return None,
         }
+    };
+    // The crate spells i386's `break` (17) as the raw identifier `r#break`
+    // (its names are `stringify!`ed variants); the kernel and libseccomp
+    // call it `break`.
+    match name {
+        [b'r', b'#', rest @ ..] => Some(rest),
+        _ => Some(name),
     }
 }
 
@@ -402,7 +421,7 @@ const ALL: Build = {
         t.offs[len] = b as u16;
         let (first, off) = (n, b);
         let mut src = 0;
-        while src < 3 {
+        while src < 4 {
             let mut id = 0;
             while id <= last {
                 if let Some(name) = name_of(src, id) {
@@ -413,6 +432,7 @@ const ALL: Build = {
                         while at < n && !same(&t.names, off + (at - first) * len, name) {
                             at += 1;
                         }
+                        assert!(src < 3 || at == n, "the syscalls crate has an EXTRA name now: drop it from EXTRA");
                         if at == n {
                             let mut k = 0;
                             while k < len {
@@ -424,8 +444,10 @@ const ALL: Build = {
                         }
                         if src < 2 {
                             t.nrs[at][src] = id as u16;
-                        } else {
+                        } else if src == 2 {
                             t.mux[at] = MUX[id].1;
+                        } else {
+                            t.nrs[at] = [EXTRA[id].1, EXTRA[id].2];
                         }
                     }
                 }
@@ -531,14 +553,22 @@ mod tests {
     use core::str::FromStr;
 
     /// The compact table holds exactly what the `syscalls` crate's own
-    /// lookups give.
+    /// lookups give (`break` as the crate's `r#break`), and `EXTRA`.
     #[test]
     fn table_agrees_with_the_crate() {
         let (mut n64, mut n86) = (0, 0);
         for (name, x86_64, x86) in NAMES.iter() {
             let name = core::str::from_utf8(name).unwrap();
-            assert_eq!(syscalls::x86_64::Sysno::from_str(name).map(|s| s.id() as u32).ok(), x86_64, "{name}");
-            assert_eq!(syscalls::x86::Sysno::from_str(name).map(|s| s.id() as u32).ok(), x86, "{name}");
+            let (crate_64, crate_86) = match EXTRA.iter().find(|e| e.0 == name) {
+                Some(&(_, a, b)) => (Some(u32::from(a)), Some(u32::from(b))),
+                None => {
+                    let raw = if name == "break" { "r#break" } else { name };
+                    let x86_64 = syscalls::x86_64::Sysno::from_str(raw).ok().map(|s| s.id() as u32);
+                    (x86_64, syscalls::x86::Sysno::from_str(raw).ok().map(|s| s.id() as u32))
+                }
+            };
+            assert_eq!(crate_64, x86_64, "{name}");
+            assert_eq!(crate_86, x86, "{name}");
             assert_eq!(Abi::X86_64.sysno(name.as_bytes()), x86_64, "{name}");
             assert_eq!(Abi::X86.sysno(name.as_bytes()), x86, "{name}");
             let mux = Name::of(name.as_bytes()).and_then(x86_multiplexed);
@@ -546,7 +576,9 @@ mod tests {
             n64 += x86_64.is_some() as usize;
             n86 += x86.is_some() as usize;
         }
-        assert_eq!((n64, n86), (syscalls::x86_64::Sysno::count(), syscalls::x86::Sysno::count()));
+        let extra = EXTRA.len();
+        assert_eq!((n64, n86), (syscalls::x86_64::Sysno::count() + extra, syscalls::x86::Sysno::count() + extra));
+        assert_eq!(Name::of(b"r#break"), None, "no raw identifier");
         // Numbers stay below the compiler's counting sort limit.
         assert!(NAMES.iter().all(|(_, a, b)| a.unwrap_or(0) < 548 && b.unwrap_or(0) < 548));
     }
@@ -574,6 +606,12 @@ mod tests {
             ("chown32", None, Some(212), None),
             ("mmap2", None, Some(192), None),
             ("_llseek", None, Some(140), None),
+            // The crate's raw identifier, spelt as the kernel does.
+            ("break", None, Some(17), None),
+            ("r#break", None, None, None),
+            // Newer than the crate (`EXTRA`).
+            ("listns", Some(470), Some(470), x32(470)),
+            ("rseq_slice_yield", Some(471), Some(471), x32(471)),
             // "64"-only entries without an x32 twin are no x32 syscalls.
             ("uselib", Some(134), Some(86), None),
             ("epoll_ctl_old", Some(214), None, None),
@@ -591,11 +629,37 @@ mod tests {
         }
     }
 
+    /// Every name libseccomp knows on x86, x86_64 and x32, with the same
+    /// numbers there (the names runc can filter), and no name beyond them
+    /// but the multiplexed-only `send` and `recv`.
+    #[test]
+    fn table_agrees_with_libseccomp() {
+        let csv = include_str!("syscalls-x86.csv");
+        let mut theirs = std::collections::BTreeSet::new();
+        for line in csv.lines().filter(|l| !l.starts_with('#')) {
+            let f: Vec<&str> = line.split(',').collect();
+            let nr = |s: &str| s.parse::<u32>().ok();
+            let (name, x86, x86_64, x32) = (f[0], nr(f[1]), nr(f[2]), nr(f[3]).map(|n| n | X32_SYSCALL_BIT));
+            let n = name.as_bytes();
+            assert_eq!(
+                (Abi::X86.sysno(n), Abi::X86_64.sysno(n), Abi::X32.sysno(n)),
+                (x86, x86_64, x32),
+                "{name}: nsinit's x86, x86_64, x32"
+            );
+            theirs.insert(name);
+        }
+        assert!(theirs.len() > 450, "{}", theirs.len());
+        let ours: Vec<&str> = NAMES.iter().map(|(n, _, _)| core::str::from_utf8(n).unwrap()).collect();
+        let extra: Vec<&str> = ours.iter().copied().filter(|n| !theirs.contains(n)).collect();
+        assert_eq!(extra, ["recv", "send"]);
+    }
+
     /// Every x86_64 syscall's name, back from its number.
     #[test]
     fn x86_64_names() {
         for id in 0..1024 {
-            let want = syscalls::x86_64::Sysno::new(id).map(|s| s.name().as_bytes());
+            let extra = EXTRA.iter().find(|e| usize::from(e.1) == id).map(|e| e.0.as_bytes());
+            let want = syscalls::x86_64::Sysno::new(id).map(|s| s.name().as_bytes()).or(extra);
             assert_eq!(x86_64_name(id as u32), want, "{id}");
         }
         assert_eq!(x86_64_name(NONE), None);

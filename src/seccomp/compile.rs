@@ -9,9 +9,10 @@
 //!       ld  arch
 //!       jeq AUDIT_ARCH_X86_64, 0, not64
 //!       ld  nr
-//!       jset X32_SYSCALL_BIT, x32, 0     ; x32 is KILL_PROCESS unless SCMP_ARCH_X32
+//!       jset X32_SYSCALL_BIT, x32, 0
 //!       <x86_64 search>
-//! x32:  <x32 search>                     ; nr is still in A
+//! x32:  <x32 search>                     ; nr is still in A; without
+//!                                        ; SCMP_ARCH_X32: jeq -1, default, kill
 //! not64:jeq AUDIT_ARCH_I386, 0, kill     ; only with SCMP_ARCH_X86
 //!       ld  nr
 //!       <x86 search>
@@ -43,7 +44,8 @@
 //!    there (`RULE`), so most numbers are one link long.
 //! 2. Per branch, `segments` walks the numbers named in order: a `RULE` link
 //!    is a return, merged with its neighbours; a longer list is `decide`d
-//!    once, libseccomp's way, and its kept rules stay in `units`.
+//!    once, libseccomp's way, and its kept rules stay in `units`, in the
+//!    order libseccomp's filter tries them.
 //! 3. `search` writes the binary search over the segments, `block` the
 //!    kept rules of a conditional number.
 //!
@@ -53,7 +55,11 @@
 //!   have is skipped for that ABI only (runc skips names libseccomp does not
 //!   know, and libseccomp adds a rule to each architecture that has the
 //!   syscall). An empty name fails, as in runc (`matchCall`: "empty string is
-//!   not a valid syscall"). On x86 a socket or SysV IPC syscall is also
+//!   not a valid syscall"), and so does `SCMP_ACT_ERRNO` with an errno above
+//!   `MAX_ERRNO_RET` (4094), which libseccomp refuses: the default's first,
+//!   then the first rule's (the same rule's empty name before it). runc adds
+//!   no rule for a name libseccomp does not know, so it would run a rule
+//!   whose names are all unknown; nsinit refuses that one too. On x86 a socket or SysV IPC syscall is also
 //!   filtered in its multiplexed form, `socketcall`/`ipc` with
 //!   `args[0] == call` in place of any condition on `args[0]`, as libseccomp
 //!   does (src/syscalls.c `abi_rule_add`; `arch::x86_multiplexed`).
@@ -86,11 +92,30 @@
 //!     is a prefix of when the actions agree. The same conditions, or a
 //!     prefix of a kept rule, with a different action is
 //!     `CompileError::Conflict`: libseccomp returns -EEXIST and runc fails;
-//!   - the kept rules are tried in profile order; the first that holds
-//!     decides, else the default action. Where kept rules with different
-//!     actions overlap, libseccomp tries them in its own tree order (by
-//!     argument index, operator and value) instead; profiles do not rely on
-//!     that (Docker's has no such overlap).
+//!   - the first kept rule that holds decides, else the default action,
+//!     in the order libseccomp's filter tries them, not the profile's.
+//!     libseccomp merges a syscall's rules into a tree of 32-bit
+//!     comparisons (`Node`: two per condition on x86_64, high word first,
+//!     one on x86 and x32); walking a level in order, a new node merges
+//!     with an equal one or goes before the first that sorts below it
+//!     (src/db.c `_db_tree_add`, `_db_chain_lt`: the higher argument
+//!     first; then EQ, NE and MASKED_EQ, then LT and LE, then GT and GE;
+//!     then the larger value, the smaller for LT and LE; equals in the order
+//!     they came), and the filter walks the tree depth first, falling
+//!     through to the next node of a level when a subtree does not match
+//!     (src/gen_bpf.c `_gen_bpf_chain`). So for two rules that both hold,
+//!     the one on the higher argument decides (`Compiler::order` places
+//!     each kept rule where the tree would, when the actions differ).
+//!     What this does not model, as it compares whole conditions: on x86_64
+//!     the high-word node of NE, GT, GE, LT and LE accepts or rejects by
+//!     itself, and rules whose conditions on one argument share it (equal
+//!     high words: every value below 2^32) merge their actions there by
+//!     libseccomp's rules (an existing action wins over a longer rule; GT
+//!     and GE go to the larger value of the node's first rule), or collide
+//!     (EEXIST) where nsinit sees no conflict. Random profiles run against
+//!     libseccomp 2.5.4's own rendering of its tree (the ignored
+//!     `libseccomp` tests) differ only there: two rules with different
+//!     actions comparing one argument with those operators.
 //! - ENOSYS: numbers above the highest one the profile names on a branch
 //!   (any rule, any action) return `SECCOMP_RET_ERRNO | ENOSYS`, so libc
 //!   falls back from syscalls newer than the profile (clone3). runc adds this
@@ -105,13 +130,29 @@
 //!   filtered with its table when `SCMP_ARCH_X86` is listed; anything else
 //!   is `SECCOMP_RET_KILL_PROCESS` (libseccomp's bad-arch default is
 //!   KILL_THREAD; the contract asks for the process). libseccomp's own x32
-//!   test is `nr >= X32_SYSCALL_BIT` (src/gen_bpf.c); the two differ only
-//!   for numbers with bit 31 set, which no x86_64 syscall has: here they
-//!   search the x86_64 branch and end above its highest number.
-//! - In the db.c read for this, the 32-bit `SCMP_CMP_LE` clears the pointer
-//!   to its branch flag instead of the flag (`tf_flag = false` in
-//!   `_db_rule_gen_arg_32`), so after an EQ, MASKED_EQ, GT or GE condition
-//!   on a lower index LE acts as GT; nsinit compares LE as written.
+//!   test is `nr >= X32_SYSCALL_BIT` (src/gen_bpf.c), runc's stub's is
+//!   bit 30 (`jset`); they differ for numbers with bit 31 alone, which no
+//!   x86_64 syscall has (the kernel answers ENOSYS). runc's stub answers
+//!   them ENOSYS, above the x86_64 limit, when it has one (a default that
+//!   is not permissive, an x86_64 name); else libseccomp's filter kills
+//!   them unless x32 is listed. nsinit too: `jset` where the stub decides
+//!   or x32 is listed, `jge` otherwise.
+//! - Syscall number -1 (`nr == 0xffffffff`), which a tracer writes to skip
+//!   a call (seccomp(2): since Linux 4.8 the filter runs again after the
+//!   tracer) and which `syscall(-1)` passes as well: libseccomp lets it
+//!   through to the syscall search on purpose (src/gen_bpf.c
+//!   `_gen_bpf_arch`: "make sure we don't trap the -1 syscall"), where no
+//!   rule names it. So it is the default action on the x86_64 branch without
+//!   `SCMP_ARCH_X32`, not the x32 kill, and runc's stub agrees (its x86_64
+//!   section skips numbers with bit 30 set). With `SCMP_ARCH_X32`, and on
+//!   i386, runc's stub sees it above the highest number first: ENOSYS (or
+//!   the default under a permissive default, or with no names on the
+//!   branch), which the x32 and x86 searches give as they stand.
+//! - nsinit follows libseccomp's rule tree, not bugs of its BPF generator:
+//!   2.5.4 can jump into a shared block that expects another argument word
+//!   in the accumulator (src/gen_bpf.c `acc_start`; e.g. TRAP rules on
+//!   `args[0] >= 2^32` and `args[0] < 1` of one syscall: a call with
+//!   `args[0] == 17` compares its low word as the high one and traps).
 
 use super::arch::{Abi, Name, x86_multiplexed};
 use super::bpf::{
@@ -170,6 +211,10 @@ pub enum CompileError {
     Conflict { rule: u16, name: u16 },
     /// An empty syscall name (runc: "empty string is not a valid syscall").
     EmptyName { rule: u16, name: u16 },
+    /// `SCMP_ACT_ERRNO` with an errno above `MAX_ERRNO_RET`, in this rule or
+    /// the default action: libseccomp refuses it (EINVAL), so runc fails.
+    ErrnoRet { rule: u16 },
+    DefaultErrnoRet,
     /// The rule ranges do not fit the spec's pools, or an argument index is
     /// above 5 (`spec::parse` never produces either).
     Malformed,
@@ -182,12 +227,24 @@ impl CompileError {
             CompileError::TooLong => "the filter would exceed 4096 BPF instructions",
             CompileError::Conflict { .. } => "conflicts with an earlier rule for the same syscall",
             CompileError::EmptyName { .. } => "empty syscall name",
+            CompileError::ErrnoRet { .. } | CompileError::DefaultErrnoRet => "must be at most 4094 with SCMP_ACT_ERRNO",
             CompileError::Malformed => "malformed rule",
         }
     }
 }
 
 type Result<T> = core::result::Result<T, CompileError>;
+
+/// The highest errno `SCMP_ACT_ERRNO` may return: libseccomp accepts the
+/// action only below MAX_ERRNO, 4095 (src/system.c `sys_chk_seccomp_action`;
+/// the kernel would cap the errno at 4095), so runc fails to create a filter
+/// whose default (`seccomp_init`) or rule (`seccomp_rule_add`) returns more.
+/// TRACE takes any 16 bits; the other actions ignore `errnoRet`.
+pub const MAX_ERRNO_RET: u16 = 4094;
+
+fn errno_too_big(a: Action) -> bool {
+    matches!(a, Action::Errno(e) if e > MAX_ERRNO_RET)
+}
 
 /// Syscall numbers, without the x32 bit, are below this on every ABI (the
 /// tables' highest is 547).
@@ -292,6 +349,8 @@ impl Chain {
 #[derive(Clone, Copy)]
 struct Kept {
     chain: Chain,
+    /// Its place in the order the rules were kept (`Compiler::order`).
+    seq: u16,
     /// The rule's action as the filter returns it (`Action::ret` tells
     /// actions apart: equal returns are equal actions).
     ret: u32,
@@ -458,6 +517,84 @@ impl Conds<'_> {
         a.as_slice().iter().all(|&x| b.as_slice().iter().any(|&y| self.same(x, y)))
     }
 
+    /// Node `level` of a chain's path in libseccomp's tree: on x86_64 two
+    /// per condition, high word first; one on the 32-bit ABIs.
+    #[inline(never)]
+    fn node(&self, chain: &Chain, level: usize) -> Option<Node> {
+        let wide = !self.abi.args_32bit();
+        let hi = wide && level.is_multiple_of(2);
+        let c = self.get(*chain.as_slice().get(level >> usize::from(wide))?);
+        let op = match c.op {
+            Op::Ne => Op::Eq,
+            Op::Lt => Op::Ge,
+            Op::Le => Op::Gt,
+            op => op,
+        };
+        // A high word compares every ordering with GT first.
+        let op = if hi && !matches!(op, Op::Eq | Op::MaskedEq) { Op::Gt } else { op };
+        let shift = if hi { 32 } else { 0 };
+        let (datum, mask) = ((c.datum >> shift) as u32, (c.mask >> shift) as u32);
+        let word = u64::from(2 * c.index + u8::from(hi));
+        let (class, order) = match c.op {
+            Op::Eq | Op::Ne | Op::MaskedEq => (3, datum),
+            Op::Lt | Op::Le => (2, !datum),
+            Op::Gt | Op::Ge => (1, datum),
+        };
+        Some(Node {
+            id: word << 40 | (op as u64) << 32 | u64::from(datum),
+            mask,
+            rank: word << 34 | class << 32 | u64::from(order),
+        })
+    }
+
+    /// Where libseccomp's tree puts a rule with `chain` among `placed`
+    /// (in tree order): level by level, into the group of rules whose node
+    /// its own merges with, else before the first group whose node sorts
+    /// below its own (`_db_tree_add`), else after the last; a path that
+    /// ends goes before the longer ones (the depth-first walk tries a
+    /// node's action before its subtree). A group's node is as the group's
+    /// first kept rule made it (its operator sorts it).
+    fn tree_position(&self, placed: &[Kept], chain: &Chain) -> usize {
+        let (mut lo, mut hi) = (0, placed.len());
+        let mut level = 0;
+        while let Some(n) = self.node(chain, level) {
+            let mut g = lo;
+            loop {
+                let Some(k) = placed.get(g).filter(|_| g < hi) else { return hi };
+                // A rule whose path ends above this level stays first.
+                let Some(first) = self.node(&k.chain, level) else {
+                    g += 1;
+                    continue;
+                };
+                let (mut end, mut made, mut seq) = (g + 1, first, k.seq);
+                while let Some(k) = placed.get(end).filter(|_| end < hi) {
+                    match self.node(&k.chain, level) {
+                        Some(y) if y.merges(&first) => {
+                            if k.seq < seq {
+                                (made, seq) = (y, k.seq);
+                            }
+                        }
+                        _ => break,
+                    }
+                    end += 1;
+                }
+                if made.merges(&n) {
+                    (lo, hi) = (g, end);
+                    break;
+                }
+                if made.below(&n) {
+                    return g;
+                }
+                g = end;
+            }
+            level += 1;
+        }
+        // Its path ends here, above the rest of the group (which it cannot
+        // overlap: `keep` leaves no prefix of another kept rule but one
+        // libseccomp sends the other way, as EQ and NE).
+        lo
+    }
+
     /// Whether every condition of `range` always holds.
     fn always(&self, range: (u16, u16)) -> Result<bool> {
         Ok(pool(self.args, range)?.iter().all(|a| normalize(a, self.abi).always()))
@@ -508,6 +645,34 @@ struct Cond {
 impl Cond {
     fn always(&self) -> bool {
         self.mask == 0
+    }
+}
+
+/// A node of libseccomp's rule tree (src/db.c `_db_rule_gen_64`,
+/// `_db_rule_gen_32`): one 32-bit comparison, as two keys (`Conds::node`).
+#[derive(Clone, Copy)]
+struct Node {
+    /// What `_db_chain_eq` compares (nodes libseccomp merges): the argument
+    /// word (`2 * index`, + 1 for the high word), the operator the node
+    /// compares with (NE as EQ, LT as GE, LE as GT; a high word GT for all
+    /// four orderings), the masked datum; and the mask.
+    id: u64,
+    mask: u32,
+    /// How `_db_chain_lt` sorts it, the greatest first in a level: by word,
+    /// then the rule's own operator (EQ, NE and MASKED_EQ above LT and LE
+    /// above GT and GE), then the datum (the smaller one greater for LT and
+    /// LE).
+    rank: u64,
+}
+
+impl Node {
+    fn merges(&self, b: &Node) -> bool {
+        self.id == b.id && self.mask == b.mask
+    }
+
+    /// A new node goes before the first one below it, so after its equals.
+    fn below(&self, b: &Node) -> bool {
+        self.rank < b.rank
     }
 }
 
@@ -653,6 +818,11 @@ impl Compiler {
     }
 
     fn program(&mut self, s: &Seccomp<'_>, out: &mut Program) -> Result<()> {
+        // runc creates the filter with the default action before it adds
+        // rules.
+        if errno_too_big(s.default_action) {
+            return Err(CompileError::DefaultErrnoRet);
+        }
         let max = self.collect(s)?;
         let mut e = Emit { p: out, len: 0, ret_values: [0; 8], ret_labels: [0; 8], next_ret: 0 };
         let kill = Target::ret(SECCOMP_RET_KILL_PROCESS);
@@ -669,10 +839,19 @@ impl Compiler {
         } else {
             kill
         };
-        let x32 =
-            if s.architectures & ARCH_X32 != 0 { self.branch(Cx { s, abi: Abi::X32 }, &mut e, max)? } else { kill };
+        let x32 = if s.architectures & ARCH_X32 != 0 {
+            self.branch(Cx { s, abi: Abi::X32 }, &mut e, max)?
+        } else {
+            // nr -1 (a tracer skipping the call) gets the default action,
+            // as in libseccomp (see the module doc).
+            Target::label(e.jump(BPF_JEQ, u32::MAX, Target::ret(s.default_action.ret()), kill))
+        };
         let x86_64 = self.branch(Cx { s, abi: Abi::X86_64 }, &mut e, max)?;
-        e.jump(BPF_JSET, X32_SYSCALL_BIT, x32, x86_64);
+        // Without x32, numbers with bit 31 alone are killed too, unless
+        // runc's stub answers them ENOSYS first (see the module doc).
+        let stub_first = enosys_stub(s.default_action) && max.first().is_some_and(Option::is_some);
+        let test = if s.architectures & ARCH_X32 == 0 && !stub_first { BPF_JGE } else { BPF_JSET };
+        e.jump(test, X32_SYSCALL_BIT, x32, x86_64);
         let l = e.emit(bpf::load(SECCOMP_DATA_NR));
         e.jump(BPF_JEQ, AUDIT_ARCH_X86_64, Target::label(l), x86);
         e.emit(bpf::load(SECCOMP_DATA_ARCH));
@@ -705,11 +884,15 @@ impl Compiler {
         }
         self.n_keys = 0;
         // Per ABI, the highest number + 1 (0: none).
-        let (mut above, mut empty) = ([0u32; 3], Ok(()));
+        let (mut above, mut refused) = ([0u32; 3], Ok(()));
         // Backwards, each key in front of its number's list: the lists come
         // out in profile order, cut after their first rule that always
         // holds.
         for (ri, rule) in s.rules.iter().enumerate().rev() {
+            if errno_too_big(rule.action) {
+                // The first one in profile order is the error.
+                refused = Err(CompileError::ErrnoRet { rule: ri as u16 });
+            }
             let skip = rule.action == s.default_action;
             let facts = facts(pool(&s.args, rule.args)?)?;
             let kinds = [ALWAYS_64, ALWAYS_32, ALWAYS_32].map(|always| match facts & (SPLIT | always) {
@@ -722,7 +905,7 @@ impl Compiler {
                 let name = name.to_bytes();
                 if name.is_empty() {
                     // The first one in profile order is the error.
-                    empty = Err(CompileError::EmptyName { rule: key.rule, name: key.name });
+                    refused = Err(CompileError::EmptyName { rule: key.rule, name: key.name });
                     continue;
                 }
                 let Some(name) = Name::of(name) else { continue };
@@ -757,7 +940,7 @@ impl Compiler {
             }
         }
         let max = |above: u32, base: u32| above.checked_sub(1).map(|m| base | m);
-        empty.map(|()| [max(above[0], 0), max(above[1], X32_SYSCALL_BIT), max(above[2], 0)])
+        refused.map(|()| [max(above[0], 0), max(above[1], X32_SYSCALL_BIT), max(above[2], 0)])
     }
 
     /// Puts `key` in front of the rules of number `i` (without the x32 bit)
@@ -939,7 +1122,7 @@ impl Compiler {
                         if chain.len == 0 {
                             return Ok(Out::Ret(ret));
                         }
-                        self.keep(cx, Kept { chain, ret }, k, at)?;
+                        self.keep(cx, Kept { chain, seq: 0, ret }, k, at)?;
                     } else if k.call == 0 && conds.always(range)? {
                         if mixed {
                             continue 'pass;
@@ -952,7 +1135,40 @@ impl Compiler {
                 link = k.next;
             }
         }
+        // Only rules with different actions need libseccomp's order.
+        if mixed {
+            self.order(cx, at);
+        }
         Ok(Out::Cond)
+    }
+
+    /// Puts the kept rules `units[first..n_units]` (in the order they were
+    /// kept) in the order libseccomp's filter tries them: each goes where
+    /// its tree would put it among those before it (see the module doc and
+    /// `Node`).
+    fn order(&mut self, cx: Cx, first: usize) {
+        let conds = Conds { args: &cx.s.args, abi: cx.abi };
+        let units = self.units.get_mut(first..self.n_units).unwrap_or(&mut []);
+        // They are in the order they were kept: number them.
+        for (seq, u) in (0..).zip(units.iter_mut()) {
+            u.seq = seq;
+        }
+        for i in 1..units.len() {
+            let Some(new) = units.get(i).copied() else { break };
+            let at = conds.tree_position(units.get(..i).unwrap_or(&[]), &new.chain);
+            // The ones from `at` on move up one place.
+            let mut j = i;
+            while j > at {
+                let up = units.get(j - 1).copied();
+                if let (Some(up), Some(slot)) = (up, units.get_mut(j)) {
+                    *slot = up;
+                }
+                j -= 1;
+            }
+            if let Some(slot) = units.get_mut(at) {
+                *slot = new;
+            }
+        }
     }
 
     /// The rule of key `k`, and how many units it makes.
@@ -1074,5 +1290,7 @@ fn word(e: &mut Emit, op: Op, offset: u32, mask: u32, datum: u32, pass: Target, 
 
 #[cfg(any(test, fuzzing))]
 pub mod testkit;
+#[cfg(test)]
+mod libseccomp;
 #[cfg(test)]
 mod tests;

@@ -31,6 +31,10 @@ pub fn compile<'a>(s: &Seccomp<'a>) -> Result<Option<&'static Program>, Error<'a
     compiled.map_err(|e| {
         let path = match e {
             CompileError::Conflict { rule, name } | CompileError::EmptyName { rule, name } => at(rule, name),
+            CompileError::ErrnoRet { rule } => {
+                Path::of(&[base[0], base[1], Seg::Key(b"syscalls"), Seg::Index(rule.into()), Seg::Key(b"errnoRet")])
+            }
+            CompileError::DefaultErrnoRet => Path::of(&[base[0], base[1], Seg::Key(b"defaultErrnoRet")]),
             CompileError::TooLong | CompileError::Malformed => Path::of(&base),
         };
         Error { path, kind: Kind::Invalid(e.why()) }
@@ -63,3 +67,4 @@ pub fn passes(prog: &[libc::sock_filter], nr: syscalls::Sysno, args: [u64; 6], p
         ret == Some(SECCOMP_RET_ALLOW) || ret == Some(SECCOMP_RET_LOG)
     })
 }
+

@@ -668,6 +668,9 @@ fn action_kind<'a>(p: &mut Parser<'a>) -> Result<ActionKind> {
     Ok(kind)
 }
 
+/// `errnoRet`: 16 bits, as libseccomp keeps an action's data (TRACE takes
+/// all of them); SCMP_ACT_ERRNO's own limit, 4094, is checked where the
+/// action is known (`seccomp::compile::MAX_ERRNO_RET`).
 fn errno_ret<'a>(p: &mut Parser<'a>) -> Result<Option<u16>> {
     if p.null()? {
         return Ok(None);

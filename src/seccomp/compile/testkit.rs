@@ -114,6 +114,14 @@ pub mod reference {
     }
 
     fn lookup(abi: Abi, name: &str) -> Option<u32> {
+        // Newer than the crate: syscall_64.tbl ("common") and syscall_32.tbl
+        // of Linux 7.1.
+        const NEWER: [(&str, u32); 2] = [("listns", 470), ("rseq_slice_yield", 471)];
+        if let Some(&(_, nr)) = NEWER.iter().find(|(n, _)| *n == name) {
+            return Some(if abi == Abi::X32 { nr | X32 } else { nr });
+        }
+        // The crate's raw identifier for i386's `break`.
+        let name = if name == "break" { "r#break" } else { name };
         match abi {
             Abi::X86_64 => syscalls::x86_64::Sysno::from_str(name).ok().map(|s| s.id() as u32),
             Abi::X86 => syscalls::x86::Sysno::from_str(name).ok().map(|s| s.id() as u32),
@@ -301,7 +309,132 @@ pub mod reference {
                 }
             }
         }
-        Ok(Verdict::Kept(kept))
+        Ok(Verdict::Kept(in_tree_order(kept, abi)))
+    }
+
+    /// One node of libseccomp's rule tree (src/db.c `_db_rule_gen_64`,
+    /// `_db_rule_gen_32`): the argument word (`2 * index`, + 1 for the
+    /// high word), the operator as the node compares (NE as EQ, LT as GE,
+    /// LE as GT; a 64-bit high word GT for all four orderings), the
+    /// original operator, the masked datum and the mask.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    struct Node {
+        word: u8,
+        op: Op,
+        orig: Op,
+        datum: u32,
+        mask: u32,
+    }
+
+    fn nodes(c: &C, abi: Abi) -> Vec<Node> {
+        let &(index, orig, mask, datum) = c;
+        let lo_op = match orig {
+            Op::Ne => Op::Eq,
+            Op::Lt => Op::Ge,
+            Op::Le => Op::Gt,
+            op => op,
+        };
+        let lo = Node { word: 2 * index, op: lo_op, orig, datum: datum as u32, mask: mask as u32 };
+        if abi != Abi::X86_64 {
+            return vec![lo];
+        }
+        let hi_op = match orig {
+            Op::Ne | Op::Eq => Op::Eq,
+            Op::MaskedEq => Op::MaskedEq,
+            _ => Op::Gt,
+        };
+        // The high word's EQ node of the orderings follows from its GT
+        // node: equal when those are.
+        vec![Node { word: 2 * index + 1, op: hi_op, orig, datum: (datum >> 32) as u32, mask: (mask >> 32) as u32 }, lo]
+    }
+
+    /// `_db_chain_eq`: nodes libseccomp merges.
+    fn node_eq(a: &Node, b: &Node) -> bool {
+        a.word == b.word && a.op == b.op && a.datum == b.datum && a.mask == b.mask
+    }
+
+    /// `_db_chain_lt`: by argument word, then operator class (EQ, NE,
+    /// MASKED_EQ above LT, LE above GT, GE), then datum (a smaller one
+    /// first for LT and LE, a larger one first otherwise).
+    fn node_lt(a: &Node, b: &Node) -> bool {
+        let class = |op: Op| match op {
+            Op::Eq | Op::Ne | Op::MaskedEq => 3,
+            Op::Lt | Op::Le => 2,
+            Op::Gt | Op::Ge => 1,
+        };
+        if a.word != b.word {
+            return a.word < b.word;
+        }
+        if class(a.orig) != class(b.orig) {
+            return class(a.orig) < class(b.orig);
+        }
+        if matches!(a.orig, Op::Lt | Op::Le) { a.datum > b.datum } else { a.datum < b.datum }
+    }
+
+    /// The kept rules in the order libseccomp's filter tries them: it
+    /// merges them into a tree, walking a level in order: a new node merges
+    /// with an equal one, or goes before the first that is `node_lt` it
+    /// (`_db_tree_add`), and the filter walks that tree depth first, each
+    /// level in order, falling through to the next node when a subtree
+    /// does not match (src/gen_bpf.c `_gen_bpf_chain`). Built here as
+    /// that tree, then walked.
+    fn in_tree_order(kept: Vec<Unit>, abi: Abi) -> Vec<Unit> {
+        struct T {
+            node: Node,
+            next: Vec<usize>,
+            ends: Vec<usize>,
+        }
+        let mut tree: Vec<T> = vec![];
+        let mut top: Vec<usize> = vec![];
+        for (u, unit) in kept.iter().enumerate() {
+            let path: Vec<Node> = unit.conds.iter().flat_map(|c| nodes(c, abi)).collect();
+            let mut at: Option<usize> = None;
+            for n in path {
+                let level = match at {
+                    Some(t) => tree[t].next.clone(),
+                    None => top.clone(),
+                };
+                // Along the level: merge with an equal node, or go before
+                // the first node below this one (so an equal node after
+                // that one is not reached), else at the end.
+                let mut found = None;
+                let mut pos = level.len();
+                for (i, &x) in level.iter().enumerate() {
+                    if node_eq(&tree[x].node, &n) {
+                        found = Some(x);
+                        break;
+                    }
+                    if node_lt(&tree[x].node, &n) {
+                        pos = i;
+                        break;
+                    }
+                }
+                let t = match found {
+                    Some(x) => x,
+                    None => {
+                        tree.push(T { node: n, next: vec![], ends: vec![] });
+                        let new = tree.len() - 1;
+                        match at {
+                            Some(t) => tree[t].next.insert(pos, new),
+                            None => top.insert(pos, new),
+                        }
+                        new
+                    }
+                };
+                at = Some(t);
+            }
+            // A rule without conditions is never kept.
+            tree[at.unwrap()].ends.push(u);
+        }
+        fn walk(tree: &[T], level: &[usize], out: &mut Vec<usize>) {
+            for &t in level {
+                out.extend(&tree[t].ends);
+                walk(tree, &tree[t].next, out);
+            }
+        }
+        let mut order = vec![];
+        walk(&tree, &top, &mut order);
+        order.into_iter().map(|u| kept[u].clone()).collect()
     }
 
     fn add(kept: &mut Vec<Unit>, n: Unit) -> core::result::Result<(), ()> {
@@ -341,12 +474,21 @@ pub mod reference {
         }
     }
 
-    /// The first error `compile` reports: an empty name, else the first
-    /// conflict by branch (x86, x32, x86_64) and syscall number.
+    /// The first error `compile` reports: an ERRNO default above 4094
+    /// (libseccomp takes errnos below MAX_ERRNO), else the first rule with
+    /// an empty name or such an errno, else the first conflict by branch
+    /// (x86, x32, x86_64) and syscall number.
     pub fn check(s: &Seccomp<'static>) -> core::result::Result<(), CompileError> {
+        let too_big = |a: Action| matches!(a, Action::Errno(e) if e >= 4095);
+        if too_big(s.default_action) {
+            return Err(CompileError::DefaultErrnoRet);
+        }
         for (ri, r) in s.rules.iter().enumerate() {
             if let Some(ni) = rule_names(s, r).position(|n| n.is_empty()) {
                 return Err(CompileError::EmptyName { rule: ri as u16, name: ni as u16 });
+            }
+            if too_big(r.action) {
+                return Err(CompileError::ErrnoRet { rule: ri as u16 });
             }
         }
         let mut abis = vec![];
@@ -382,14 +524,23 @@ pub mod reference {
 
     pub fn eval(s: &Seccomp<'static>, arch: u32, nr: u32, args: [u64; 6]) -> u32 {
         let listed = |bit: u8| s.architectures & bit != 0;
+        let permissive = matches!(s.default_action, Action::Allow | Action::Log | Action::Trace(_));
         let abi = match arch {
             AUDIT_ARCH_X86_64 if nr & X32 != 0 && listed(ARCH_X32) => Abi::X32,
+            // -1, a skipped call: libseccomp's x86_64 branch lets it through
+            // to a search where nothing names it, and runc's stub skips it.
+            AUDIT_ARCH_X86_64 if nr == u32::MAX => return s.default_action.ret(),
             AUDIT_ARCH_X86_64 if nr & X32 != 0 => return KILL,
+            // Bit 31 alone: runc's stub answers ENOSYS above the x86_64
+            // limit when it has one; else libseccomp's x86_64 filter kills
+            // every number from X32_SYSCALL_BIT up unless x32 is listed.
+            AUDIT_ARCH_X86_64 if nr >= X32 && !listed(ARCH_X32) && (permissive || max(s, Abi::X86_64).is_none()) => {
+                return KILL;
+            }
             AUDIT_ARCH_X86_64 => Abi::X86_64,
             AUDIT_ARCH_I386 if listed(ARCH_X86) => Abi::X86,
             _ => return KILL,
         };
-        let permissive = matches!(s.default_action, Action::Allow | Action::Log | Action::Trace(_));
         if !permissive && max(s, abi).is_some_and(|m| nr > m) {
             return errno(libc::ENOSYS as u16);
         }

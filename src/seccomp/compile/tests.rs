@@ -30,10 +30,11 @@ fn golden_prologue() {
     let p = build(&s).unwrap();
     let want: &[(u16, u8, u8, u32)] = &[
         (0x20, 0, 0, 4),                 // ld [4]                 arch
-        (0x15, 0, 3, AUDIT_ARCH_X86_64), // jeq AUDIT_ARCH_X86_64, 0, kill
+        (0x15, 0, 4, AUDIT_ARCH_X86_64), // jeq AUDIT_ARCH_X86_64, 0, kill
         (0x20, 0, 0, 0),                 // ld [0]                 nr
-        (0x45, 1, 0, X32_SYSCALL_BIT),   // jset X32_SYSCALL_BIT, kill, 0
-        (0x06, 0, 0, SECCOMP_RET_ALLOW), // ret ALLOW              the whole x86_64 branch
+        (0x35, 0, 1, X32_SYSCALL_BIT),   // jge X32_SYSCALL_BIT, 0, allow
+        (0x15, 0, 1, u32::MAX),          // jeq -1, allow, kill    x32 and up but for -1
+        (0x06, 0, 0, SECCOMP_RET_ALLOW), // allow: ret ALLOW       the whole x86_64 branch
         (0x06, 0, 0, KILL),              // kill: ret KILL_PROCESS
     ];
     let got: Vec<_> = p.as_slice().iter().map(|i| (i.code, i.jt, i.jf, i.k)).collect();
@@ -93,6 +94,8 @@ fn docker_profile_verdicts() {
         ("far above", (AUDIT_ARCH_X86_64, 0x3FFF_FFFF), [0; 6], enosys),
         ("x32 above the highest", (AUDIT_ARCH_X86_64, X32 | 548), [0; 6], enosys),
         ("x86 above the highest", (AUDIT_ARCH_I386, 470), [0; 6], enosys),
+        ("nr -1: above x32's highest", (AUDIT_ARCH_X86_64, u32::MAX), [0; 6], enosys),
+        ("nr -1 x86", (AUDIT_ARCH_I386, u32::MAX), [0; 6], enosys),
         ("socket AF_INET", x64("socket"), [2, 1, 0, 0, 0, 0], SECCOMP_RET_ALLOW),
         ("socket AF_VSOCK", x64("socket"), [40, 1, 0, 0, 0, 0], eperm),
         ("socket AF_VSOCK high bit set", x64("socket"), [40 | 1 << 32, 1, 0, 0, 0, 0], SECCOMP_RET_ALLOW),
@@ -140,6 +143,79 @@ fn unlisted_abis_are_killed() {
     let p = build(&s).unwrap();
     assert_eq!(verdict(&s, &p, AUDIT_ARCH_X86_64, X32 | 1, [0; 6]), SECCOMP_RET_ALLOW);
     assert_eq!(verdict(&s, &p, AUDIT_ARCH_X86_64, X32 | 165, [0; 6]), errno(1));
+}
+
+/// Syscall number -1 (a tracer skipping the call, or `syscall(-1)`) is
+/// no x32 call to kill: libseccomp sends it on to its search on purpose
+/// (src/gen_bpf.c `_gen_bpf_arch`), where no rule names it, so it gets the
+/// default action. runc's stub answers ENOSYS first where it compares the
+/// number with the highest named one: with SCMP_ARCH_X32 listed (bit 30
+/// set, so the x32 limit), and on i386. Its neighbours stay killed.
+#[test]
+fn syscall_minus_one_gets_the_default_action() {
+    const X86_64_ONLY: u8 = ARCH_X86_64;
+    const WITH_X86: u8 = ARCH_X86_64 | ARCH_X86;
+    const WITH_X32: u8 = ARCH_X86_64 | ARCH_X32;
+    let named: &[RuleSpec] = &[(&["read"], Action::Allow, &[]), (&["getppid"], Action::Errno(13), &[])];
+    // No name on x86_64 or x32: no limit there.
+    let unnamed: &[RuleSpec] = &[(&["socketcall"], Action::Allow, &[])];
+    let enosys = errno(38);
+    type Row<'r> = (&'r [RuleSpec<'r>], u8, Action, u32, u32, u32);
+    let rows: &[Row] = &[
+        // rules, architectures, default, arch, nr, verdict
+        (named, X86_64_ONLY, Action::Errno(1), AUDIT_ARCH_X86_64, u32::MAX, errno(1)),
+        (named, X86_64_ONLY, Action::Allow, AUDIT_ARCH_X86_64, u32::MAX, SECCOMP_RET_ALLOW),
+        (named, X86_64_ONLY, Action::Trap, AUDIT_ARCH_X86_64, u32::MAX, SECCOMP_RET_TRAP),
+        (named, X86_64_ONLY, Action::Log, AUDIT_ARCH_X86_64, u32::MAX, SECCOMP_RET_LOG),
+        (named, WITH_X86, Action::Errno(1), AUDIT_ARCH_X86_64, u32::MAX, errno(1)),
+        (named, WITH_X32, Action::Errno(1), AUDIT_ARCH_X86_64, u32::MAX, enosys),
+        (named, WITH_X32, Action::Allow, AUDIT_ARCH_X86_64, u32::MAX, SECCOMP_RET_ALLOW),
+        (unnamed, WITH_X32, Action::Errno(1), AUDIT_ARCH_X86_64, u32::MAX, errno(1)),
+        (named, WITH_X86, Action::Errno(1), AUDIT_ARCH_I386, u32::MAX, enosys),
+        (named, WITH_X86, Action::Log, AUDIT_ARCH_I386, u32::MAX, SECCOMP_RET_LOG),
+        (named, X86_64_ONLY, Action::Errno(1), AUDIT_ARCH_I386, u32::MAX, KILL),
+        // The other numbers with bit 30 set are still x32 calls.
+        (named, X86_64_ONLY, Action::Errno(1), AUDIT_ARCH_X86_64, u32::MAX - 1, KILL),
+        (named, X86_64_ONLY, Action::Allow, AUDIT_ARCH_X86_64, X32, KILL),
+        (named, X86_64_ONLY, Action::Allow, AUDIT_ARCH_X86_64, 0x7FFF_FFFF, KILL),
+        (named, X86_64_ONLY, Action::Errno(1), AUDIT_ARCH_X86_64, 0xBFFF_FFFF, enosys),
+    ];
+    for (i, &(rules, arches, default, arch, nr, want)) in rows.iter().enumerate() {
+        let s = profile(default, arches, rules);
+        let p = build(&s).unwrap();
+        assert_eq!(verdict(&s, &p, arch, nr, [0; 6]), want, "row {i}");
+    }
+}
+
+/// Numbers with bit 31 alone (no syscall; the kernel answers ENOSYS):
+/// runc's stub tests bit 30 for x32 and answers them ENOSYS above the
+/// x86_64 limit when it has one; else libseccomp's filter, which tests
+/// `nr >= X32_SYSCALL_BIT`, kills them unless x32 is listed.
+#[test]
+fn bit_31_alone() {
+    let named: &[RuleSpec] = &[(&["read"], Action::Allow, &[]), (&["getppid"], Action::Errno(13), &[])];
+    let unnamed: &[RuleSpec] = &[(&["socketcall"], Action::Allow, &[])];
+    let enosys = errno(38);
+    type Row<'r> = (&'r [RuleSpec<'r>], u8, Action, u32, u32);
+    let rows: &[Row] = &[
+        // rules, architectures, default, arch, verdict
+        (named, ARCH_X86_64, Action::Errno(1), AUDIT_ARCH_X86_64, enosys),
+        (named, ARCH_X86_64, Action::Allow, AUDIT_ARCH_X86_64, KILL),
+        (named, ARCH_X86_64, Action::Log, AUDIT_ARCH_X86_64, KILL),
+        (unnamed, ARCH_X86_64 | ARCH_X86, Action::Errno(1), AUDIT_ARCH_X86_64, KILL),
+        (named, ARCH_X86_64 | ARCH_X32, Action::Errno(1), AUDIT_ARCH_X86_64, enosys),
+        (named, ARCH_X86_64 | ARCH_X32, Action::Allow, AUDIT_ARCH_X86_64, SECCOMP_RET_ALLOW),
+        (unnamed, ARCH_X86_64 | ARCH_X32, Action::Errno(1), AUDIT_ARCH_X86_64, errno(1)),
+        (named, ARCH_X86_64 | ARCH_X86, Action::Allow, AUDIT_ARCH_I386, SECCOMP_RET_ALLOW),
+        (named, ARCH_X86_64 | ARCH_X86, Action::Errno(1), AUDIT_ARCH_I386, enosys),
+    ];
+    for (i, &(rules, arches, default, arch, want)) in rows.iter().enumerate() {
+        let s = profile(default, arches, rules);
+        let p = build(&s).unwrap();
+        for nr in [0x8000_0000, 0x8000_0001, 0xBFFF_FFFF] {
+            assert_eq!(verdict(&s, &p, arch, nr, [0; 6]), want, "row {i}: {nr:#x}");
+        }
+    }
 }
 
 /// Every syscall the Docker profile allows whatever its arguments is
@@ -254,9 +330,9 @@ fn rule_combinations() {
             Ok(&[((1, 0), r_a), ((2, 0), r_e1), ((3, 0), dft)]),
         ),
         (
-            "overlapping conditions: profile order",
+            "overlapping conditions: libseccomp's order, the higher argument first",
             &[(&["read"], a, &[eq(0, 1)]), (&["read"], e1, &[eq(1, 2)])],
-            Ok(&[((1, 2), r_a), ((0, 2), r_e1), ((1, 0), r_a), ((0, 0), dft)]),
+            Ok(&[((1, 2), r_e1), ((0, 2), r_e1), ((1, 0), r_a), ((0, 0), dft)]),
         ),
         (
             "same conditions, different actions: EEXIST",
@@ -328,6 +404,31 @@ fn rule_combinations() {
             Err(CompileError::EmptyName { rule: 1, name: 1 }),
         ),
         (
+            "ERRNO up to 4094, TRACE up to 65535",
+            &[(&["read"], Action::Errno(4094), &[eq(0, 1)]), (&["open"], Action::Trace(65535), &[])],
+            Ok(&[((1, 0), errno(4094)), ((0, 0), dft)]),
+        ),
+        (
+            "ERRNO above 4094: libseccomp refuses it",
+            &[(&["read"], a, &[]), (&["open"], Action::Errno(4095), &[eq(0, 1)])],
+            Err(CompileError::ErrnoRet { rule: 1 }),
+        ),
+        (
+            "ERRNO above 4094 with unknown names only: refused too",
+            &[(&["no_such_syscall"], Action::Errno(65535), &[])],
+            Err(CompileError::ErrnoRet { rule: 0 }),
+        ),
+        (
+            "an empty name in an earlier rule comes first",
+            &[(&["read", ""], a, &[]), (&["open"], Action::Errno(5000), &[]), (&[""], a, &[])],
+            Err(CompileError::EmptyName { rule: 0, name: 1 }),
+        ),
+        (
+            "the same rule's empty name comes first",
+            &[(&["read"], a, &[]), (&["open", ""], Action::Errno(5000), &[])],
+            Err(CompileError::EmptyName { rule: 1, name: 1 }),
+        ),
+        (
             "unknown names are skipped",
             &[(&["no_such_syscall", "read"], l, &[]), (&["also_unknown"], e1, &[])],
             Ok(&[((0, 0), r_l)]),
@@ -348,13 +449,105 @@ fn rule_combinations() {
     }
 }
 
+/// Kept rules that hold for the same arguments decide in the order
+/// libseccomp's filter tries them, whatever their order in the profile:
+/// libseccomp merges them into a tree whose levels it sorts (src/db.c
+/// `_db_tree_add`, `_db_chain_lt`) and walks it depth first. Each row is
+/// checked with the rules in both orders, on x86_64 and on x86.
+#[test]
+fn overlapping_rules_in_libseccomp_order() {
+    let (a, e1, t) = (Action::Allow, Action::Errno(1), Action::Trap);
+    let (r_a, r_e1, r_t, dft) = (SECCOMP_RET_ALLOW, errno(1), SECCOMP_RET_TRAP, errno(9));
+    let c = |i, op, v| arg(i, op, v, 0);
+    let x = |a0: u64, a1: u64, a2: u64| [a0, a1, a2, 0, 0, 0];
+    type Row<'r> = (&'r str, [RuleSpec<'r>; 2], &'r [([u64; 6], u32)]);
+    let rows: &[Row] = &[
+        (
+            "the higher argument first",
+            [(&["read"], a, &[c(0, Op::Eq, 1)]), (&["read"], e1, &[c(1, Op::Eq, 2)])],
+            &[(x(1, 2, 0), r_e1), (x(1, 0, 0), r_a), (x(0, 2, 0), r_e1), (x(0, 0, 0), dft)],
+        ),
+        (
+            "the higher argument first, whatever comes before it",
+            [(&["read"], e1, &[c(0, Op::Eq, 1), c(1, Op::Eq, 2)]), (&["read"], a, &[c(2, Op::Ne, 0)])],
+            &[(x(1, 2, 3), r_a), (x(1, 2, 0), r_e1), (x(0, 2, 3), r_a)],
+        ),
+        (
+            "on one argument: EQ before a range",
+            [(&["read"], a, &[c(0, Op::Gt, 0)]), (&["read"], e1, &[c(0, Op::Eq, 5)])],
+            &[(x(5, 0, 0), r_e1), (x(6, 0, 0), r_a), (x(0, 0, 0), dft)],
+        ),
+        (
+            "on one argument: NE before a range",
+            [(&["read"], a, &[c(0, Op::Lt, 10)]), (&["read"], e1, &[c(0, Op::Ne, 5)])],
+            &[(x(3, 0, 0), r_e1), (x(5, 0, 0), r_a), (x(11, 0, 0), r_e1)],
+        ),
+        (
+            "on one argument: LE before GE",
+            [(&["read"], a, &[c(0, Op::Ge, 1)]), (&["read"], e1, &[c(0, Op::Le, 5)])],
+            &[(x(3, 0, 0), r_e1), (x(7, 0, 0), r_a), (x(0, 0, 0), r_e1)],
+        ),
+        (
+            "GT: the larger value first",
+            [(&["read"], a, &[c(0, Op::Gt, 1)]), (&["read"], e1, &[c(0, Op::Gt, 5)])],
+            &[(x(6, 0, 0), r_e1), (x(3, 0, 0), r_a), (x(1, 0, 0), dft)],
+        ),
+        (
+            "LT: the smaller value first",
+            [(&["read"], a, &[c(0, Op::Lt, 9)]), (&["read"], e1, &[c(0, Op::Lt, 5)])],
+            &[(x(3, 0, 0), r_e1), (x(7, 0, 0), r_a), (x(9, 0, 0), dft)],
+        ),
+        (
+            "EQ: the larger value first, under a shared condition",
+            [
+                (&["read"], a, &[c(0, Op::Eq, 1), arg(1, Op::MaskedEq, 1, 1)]),
+                (&["read"], t, &[c(0, Op::Eq, 1), arg(1, Op::MaskedEq, 3, 3)]),
+            ],
+            &[(x(1, 3, 0), r_t), (x(1, 1, 0), r_a), (x(2, 3, 0), dft)],
+        ),
+    ];
+    for (name, rules, probes) in rows {
+        for rules in [*rules, [rules[1], rules[0]]] {
+            let s = profile(Action::Errno(9), ALL_ARCHES, &rules);
+            let p = build(&s).unwrap();
+            for &(args, want) in *probes {
+                assert_eq!(verdict(&s, &p, AUDIT_ARCH_X86_64, 0, args), want, "{name}: x86_64 {args:x?}");
+                assert_eq!(verdict(&s, &p, AUDIT_ARCH_I386, 3, args), want, "{name}: x86 {args:x?}");
+            }
+        }
+    }
+}
+
+/// The default's errno is checked before any rule, as runc creates the
+/// filter (`seccomp_init`) before it adds rules; a default that is not
+/// ERRNO takes any `errnoRet` (runc ignores it, TRACE keeps 16 bits).
+#[test]
+fn default_errno_above_4094_is_refused() {
+    type Row = (Action, &'static [RuleSpec<'static>], core::result::Result<(), CompileError>);
+    let rows: &[Row] = &[
+        (Action::Errno(4094), &[(&["read"], Action::Allow, &[])], Ok(())),
+        (Action::Errno(4095), &[(&["read"], Action::Allow, &[])], Err(CompileError::DefaultErrnoRet)),
+        (Action::Errno(u16::MAX), &[(&[""], Action::Errno(5000), &[])], Err(CompileError::DefaultErrnoRet)),
+        (Action::Trace(u16::MAX), &[(&["read"], Action::Allow, &[])], Ok(())),
+    ];
+    for (default, rules, want) in rows {
+        let s = profile(*default, ALL_ARCHES, rules);
+        assert_eq!(reference::check(&s), *want, "{default:?}: reference");
+        assert_eq!(build(&s).map(|_| ()), *want, "{default:?}");
+    }
+}
+
 /// A name only one ABI has is filtered there and skipped elsewhere.
 #[test]
 fn names_resolve_per_abi() {
     let s = profile(
         Action::Errno(1),
         ALL_ARCHES,
-        &[(&["socketcall", "epoll_ctl_old", "uselib"], Action::Allow, &[]), (&["readv"], Action::Trap, &[])],
+        &[
+            (&["socketcall", "epoll_ctl_old", "uselib", "break"], Action::Allow, &[]),
+            (&["readv"], Action::Trap, &[]),
+            (&["listns"], Action::Errno(2), &[]),
+        ],
     );
     let p = build(&s).unwrap();
     let rows: &[(u32, u32, u32)] = &[
@@ -368,7 +561,13 @@ fn names_resolve_per_abi() {
         (AUDIT_ARCH_X86_64, X32 | 515, SECCOMP_RET_TRAP), // readv on x32
         (AUDIT_ARCH_X86_64, X32 | 19, errno(1)),          // not readv on x32
         (AUDIT_ARCH_X86_64, 19, SECCOMP_RET_TRAP),        // readv on x86_64
-        (AUDIT_ARCH_X86_64, 215, errno(38)),              // above x86_64's highest (214)
+        (AUDIT_ARCH_I386, 17, SECCOMP_RET_ALLOW),         // break, i386 only
+        (AUDIT_ARCH_X86_64, 17, errno(1)),                // pread64 on x86_64
+        (AUDIT_ARCH_X86_64, 470, errno(2)),               // listns
+        (AUDIT_ARCH_X86_64, X32 | 470, errno(2)),         // listns on x32
+        (AUDIT_ARCH_I386, 470, errno(2)),                 // listns on x86
+        (AUDIT_ARCH_X86_64, 471, errno(38)),              // above x86_64's highest (470)
+        (AUDIT_ARCH_I386, 471, errno(38)),                // above x86's highest (470)
     ];
     for &(arch, nr, want) in rows {
         assert_eq!(verdict(&s, &p, arch, nr, [0; 6]), want, "{arch:#x} {nr:#x}");
@@ -552,6 +751,9 @@ fn random_profiles_agree_with_the_reference() {
         "no_such_syscall",
         "ipc",
         "waitpid",
+        "break",
+        "listns",
+        "rseq_slice_yield",
     ];
     let ops = [Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge, Op::MaskedEq];
     let mut rng = Rng(0x0123_4567_89ab_cdef);
@@ -636,4 +838,52 @@ fn report() {
         c.compile(s, &mut out).unwrap();
     }
     println!("compile: {:?} per run", t.elapsed() / n);
+}
+
+/// Random profiles where rules overlap: few syscalls, small values, mixed
+/// actions, so that kept rules with different actions often hold together
+/// and their order (`Compiler::order`) decides. The program and the
+/// reference's tree must agree everywhere, and on the errors.
+#[test]
+fn overlapping_random_profiles_agree_with_the_reference() {
+    const NAMES: &[&str] = &["read", "personality", "socket"];
+    let ops = [Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge, Op::MaskedEq];
+    let mut rng = Rng(0x00dd_ba11);
+    let (mut ok, mut conflicts) = (0, 0);
+    for round in 0..1500 {
+        let action = |rng: &mut Rng| match rng.below(5) {
+            0 => Action::Trap,
+            1 | 2 => Action::Errno(rng.below(3) as u16),
+            3 => Action::Log,
+            _ => Action::Allow,
+        };
+        let default = action(&mut rng);
+        let arches = ARCH_X86_64 | if rng.chance(50) { ARCH_X86 } else { 0 };
+        let mut owned: Vec<(&str, Action, Vec<ArgCmp>)> = vec![];
+        for _ in 0..2 + rng.below(5) {
+            let args = (0..1 + rng.below(3))
+                .map(|_| {
+                    // Mostly equal high words: libseccomp's nodes merge.
+                    let hi = if rng.chance(20) { 1u64 << 32 } else { 0 };
+                    arg(rng.below(3) as u8, rng.pick(&ops), hi | rng.below(4) as u64, rng.below(4) as u64)
+                })
+                .collect();
+            owned.push((rng.pick(NAMES), action(&mut rng), args));
+        }
+        let names: Vec<[&str; 1]> = owned.iter().map(|o| [o.0]).collect();
+        let rules: Vec<RuleSpec> = owned.iter().zip(&names).map(|((_, a, g), n)| (&n[..], *a, &g[..])).collect();
+        let s = profile(default, arches, &rules);
+        match build(&s) {
+            Ok(p) => {
+                assert_eq!(reference::check(&s), Ok(()), "round {round}");
+                agree_everywhere(&s, &p, &mut rng, 3);
+                ok += 1;
+            }
+            Err(e) => {
+                assert_eq!(reference::check(&s), Err(e), "round {round}");
+                conflicts += 1;
+            }
+        }
+    }
+    assert!(ok > 1200 && conflicts > 50, "ok {ok}, conflicts {conflicts}");
 }
