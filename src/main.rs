@@ -231,10 +231,7 @@ fn compile_filter(spec: Option<&'static Spec<'static>>, listen_fds: u32, last_ca
             ok
         });
         if let Some(nr) = denied {
-            let path = nsinit::json::Path::of(&[nsinit::json::Seg::Key(b"linux"), nsinit::json::Seg::Key(b"seccomp")]);
-            let name = seccomp::arch::x86_64_name(nr as u32).unwrap_or(b"?");
-            let kind = nsinit::json::Kind::Unknown("without noNewPrivileges the filter loads before the user switch and must allow it, the capabilities and execve; it stops", name);
-            return Err(nsinit::json::Error { path, kind });
+            return Err(seccomp::load::stops_early(nr));
         }
     }
     Ok(Some(child::Filter { program: prog, flags: s.flags }))

@@ -42,6 +42,16 @@ pub fn compile<'a>(s: &Seccomp<'a>) -> Result<Option<&'static Program>, Error<'a
     Ok(Some(program))
 }
 
+/// The spec error for a filter that must load early (no noNewPrivileges)
+/// and would stop `nr`, one of the calls nsinit still makes after it.
+pub fn stops_early(nr: syscalls::Sysno) -> Error<'static> {
+    let name = super::arch::x86_64_name(nr as u32).unwrap_or(b"?");
+    Error {
+        path: Path::of(&[Seg::Key(b"linux"), Seg::Key(b"seccomp")]),
+        kind: Kind::Unknown("without noNewPrivileges the filter loads before the user switch and must allow it, the capabilities and execve; it stops", name),
+    }
+}
+
 /// Whether `prog` lets nsinit's own syscall `nr` with `args` through (ALLOW
 /// or LOG). Without no_new_privs the filter loads while CAP_SYS_ADMIN is
 /// still held, before nsinit's last steps (as runc does): each of those must
