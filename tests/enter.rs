@@ -428,21 +428,6 @@ fn signals_reach_the_command() {
     t.stop();
 }
 
-/// W starts S, a subshell, which runs G and reports how G ended; all three
-/// share W's process group. W's TERM trap sends USR1 to the whole group,
-/// which W and S trap as no-ops: G dies of TERM (143) if nsinit sent TERM
-/// to the group, of USR1 (138) if only W got it (tests/runtimes.rs).
-const GROUP_SCRIPT: &str = r#"
-exec 3<&0
-( trap : TERM USR1; sh -c 'echo G-ready; exec cat <&3 >/dev/null'; echo "G: $?" ) 2>/dev/null &
-s=$!
-trap : USR1
-trap 'echo W-TERM; kill -USR1 0' TERM
-echo W-ready
-wait $s
-wait $s
-exit 0
-"#;
 
 /// `-g`: SIGTERM to the entering nsinit reaches the command's whole
 /// process group (a grandchild included); without it, the command alone.

@@ -96,24 +96,6 @@ fn runtime_kill_reaches_the_workload() {
     }
 }
 
-/// W starts S, a subshell, which runs G and reports how G ended; W, S and G
-/// share W's process group (no job control). G has default dispositions
-/// (an exec resets caught signals): TERM or USR1 kills it, and the kernel
-/// records the first fatal signal sent. W's TERM trap sends USR1 to the whole
-/// group, which W and S trap as no-ops: so G dies of TERM (143) if nsinit
-/// sent TERM to the group, of USR1 (138) if only W got it. (S's stderr goes:
-/// ash names the signal that killed its foreground command there.)
-const GROUP_SCRIPT: &str = r#"
-exec 3<&0
-( trap : TERM USR1; sh -c 'echo G-ready; exec cat <&3 >/dev/null'; echo "G: $?" ) 2>/dev/null &
-s=$!
-trap : USR1
-trap 'echo W-TERM; kill -USR1 0' TERM
-echo W-ready
-wait $s
-wait $s
-exit 0
-"#;
 
 /// `-g`: the runtime's TERM reaches the workload's whole process group, a
 /// grandchild included; without `-g`, only the workload.
@@ -309,23 +291,6 @@ fn socket_activation_through_the_init() {
     }
 }
 
-/// Docker's default capabilities (moby `oci/caps/defaults.go`).
-const DOCKER_CAPS: &[&str] = &[
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_FSETID",
-    "CAP_FOWNER",
-    "CAP_MKNOD",
-    "CAP_NET_RAW",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETFCAP",
-    "CAP_SETPCAP",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_SYS_CHROOT",
-    "CAP_KILL",
-    "CAP_AUDIT_WRITE",
-];
 
 /// podman's default capabilities (containers.conf `default_capabilities`).
 const PODMAN_CAPS: &[&str] = &[

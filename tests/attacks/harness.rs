@@ -129,23 +129,6 @@ pub enum Who {
 
 pub const WORKLOADS: [Who; 3] = [Who::Root, Who::Docker, Who::User];
 
-/// Docker's default capability set (moby `oci/caps/defaults.go`).
-pub const DOCKER_CAPS: &[&str] = &[
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_FSETID",
-    "CAP_FOWNER",
-    "CAP_MKNOD",
-    "CAP_NET_RAW",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETFCAP",
-    "CAP_SETPCAP",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_SYS_CHROOT",
-    "CAP_KILL",
-    "CAP_AUDIT_WRITE",
-];
 
 impl Who {
     /// A fresh bundle (`runc spec`'s config, busybox rootfs) for this

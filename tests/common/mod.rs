@@ -1035,6 +1035,43 @@ impl Orphans {
     }
 }
 
+/// Docker's default capabilities (moby `oci/caps/defaults.go`).
+pub const DOCKER_CAPS: &[&str] = &[
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FSETID",
+    "CAP_FOWNER",
+    "CAP_MKNOD",
+    "CAP_NET_RAW",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETFCAP",
+    "CAP_SETPCAP",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_SYS_CHROOT",
+    "CAP_KILL",
+    "CAP_AUDIT_WRITE",
+];
+
+/// For `-g` tests (tests/runtimes.rs, tests/enter.rs): W starts S, a subshell, which runs G and reports how G ended; W, S and G
+/// share W's process group (no job control). G has default dispositions
+/// (an exec resets caught signals): TERM or USR1 kills it, and the kernel
+/// records the first fatal signal sent. W's TERM trap sends USR1 to the whole
+/// group, which W and S trap as no-ops: so G dies of TERM (143) if nsinit
+/// sent TERM to the group, of USR1 (138) if only W got it. (S's stderr goes:
+/// ash names the signal that killed its foreground command there.)
+pub const GROUP_SCRIPT: &str = r#"
+exec 3<&0
+( trap : TERM USR1; sh -c 'echo G-ready; exec cat <&3 >/dev/null'; echo "G: $?" ) 2>/dev/null &
+s=$!
+trap : USR1
+trap 'echo W-TERM; kill -USR1 0' TERM
+echo W-ready
+wait $s
+wait $s
+exit 0
+"#;
+
 /// The bit of signal `sig` in a `/proc/<pid>/status` mask.
 pub fn sigbit(sig: i32) -> u64 {
     1 << (sig - 1)
