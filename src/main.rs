@@ -88,6 +88,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     let own = spec.and_then(|_| exec::own_binary());
     // 4. The container, from the inside; or (--enter) joined: its cgroups
     // and namespaces, its root as the working directory.
+    let mut old_root = None;
     match (spec, opts.enter) {
         (Some(spec), Some(pid)) => {
             system::oom_score(spec)?;
@@ -96,7 +97,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         (Some(spec), None) => {
             system::loopback_up(spec)?;
             system::oom_score(spec)?;
-            rootfs::enter(spec)?;
+            old_root = rootfs::enter(spec)?;
             system::names(spec)?;
             system::sysctls(spec)?;
             rootfs::paths(spec)?;
@@ -134,18 +135,26 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     // is closed already; anything a parent leaked goes), and no capability but CAP_KILL when the workload may run as
     // another uid. Done before the workload's execve, not after.
     let other_uid = reaper::keeps_kill(spec.map(|s| &s.process), sys::getuid());
+    // The host's old root is detached here too, in parallel with the
+    // child (it costs as much as the child's own set-up), and before the
+    // gate opens: the workload never runs with it attached.
+    let root_obj = Object::Name(spec.and_then(|s| s.root.path).map_or(&b"/"[..], |p| p.to_bytes()));
     let mut hardened = Ok(());
     let harden = |_pid: i32| {
-        close_fds_except(signals.fd);
-        hardened = caps::drop_for_pid1(other_uid);
+        hardened = old_root.map_or(Ok(()), |o| o.detach()).map_err(|e| Error::new("pivot_root", root_obj, Reason::Errno(e)));
+        if hardened.is_ok() {
+            close_fds_except(signals.fd);
+            hardened = caps::drop_for_pid1(other_uid)
+                .map_err(|(c, e)| Error::new("harden", Object::Name(caps::name(c).as_bytes()), Reason::Errno(e)));
+        }
         hardened.is_ok()
     };
     let pid = child::start(&plan, &mut report, harden)?;
-    // PID 1 could not harden itself: the child was killed at the gate.
-    if let Err((c, e)) = hardened {
+    // PID 1 could not get ready: the child was killed at the gate.
+    if let Err(e) = hardened {
         // Reaps the killed child; its status adds nothing to this error.
         let _ = sys::wait4(pid, 0);
-        return Err(Error::new("harden", Object::Name(caps::name(c).as_bytes()), Reason::Errno(e)));
+        return Err(e);
     }
     diag::trace("exec", Object::Num("pid ", pid as u64));
     if let Some(code) = setup_failed(pid, &report) {

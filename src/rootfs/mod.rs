@@ -17,10 +17,28 @@ use crate::sys::{self, Errno, OwnedFd};
 use core::ffi::CStr;
 use libc::{MS_BIND, MS_REC, MS_SHARED, MS_SLAVE, MS_UNBINDABLE};
 
-/// Builds the container's filesystem and enters it.
-pub fn enter<'a>(spec: &Spec<'a>) -> Result<'a, ()> {
+/// The host's old root, still stacked over the container's `/` after
+/// `pivot_root` until `detach`: out of every path nsinit and the workload
+/// resolve (they start at the new root), and detached before the workload
+/// runs (main.rs does it while the child sets itself up).
+pub struct OldRoot(OwnedFd);
+
+impl OldRoot {
+    /// Detaches the old root: its unmount cannot reach the host, as every
+    /// mount of it was made a slave (or private) before anything
+    /// (`enter`), and a slave does not propagate back to its master.
+    pub fn detach(self) -> core::result::Result<(), Errno> {
+        sys::fchdir(self.0.fd())?;
+        sys::umount2(c".", libc::MNT_DETACH)?;
+        sys::chdir(c"/")
+    }
+}
+
+/// Builds the container's filesystem and enters it. Returns the old root
+/// when it is still to be detached.
+pub fn enter<'a>(spec: &Spec<'a>) -> Result<'a, Option<OldRoot>> {
     let Some(path) = spec.root.path else {
-        return build(spec, c"/");
+        return build(spec, c"/").map(|()| None);
     };
     let root = path.get();
     let obj = Object::Name(root.to_bytes());
@@ -47,15 +65,20 @@ pub fn enter<'a>(spec: &Spec<'a>) -> Result<'a, ()> {
     sys::mount(Some(root), root, None, MS_BIND | MS_REC, None).at("root", obj)?;
     build(spec, root)?;
     diag::trace("pivot_root", obj);
-    pivot(root).map_err(|e| Error::new("pivot_root", obj, Reason::Errno(e)))?;
+    let mut old = pivot(root).map_err(|e| Error::new("pivot_root", obj, Reason::Errno(e)))?;
     if let Some(p) = asked.filter(|&p| p != before) {
+        // Shared propagation of the new root: with the old root gone first,
+        // nothing of it could ever be a peer.
+        if let Some(o) = old.take() {
+            o.detach().map_err(|e| Error::new("pivot_root", obj, Reason::Errno(e)))?;
+        }
         sys::mount(None, c"/", None, p, None).at("rootfs propagation", Object::Name(b"/"))?;
     }
     if spec.root.readonly {
         diag::trace("readonly root", Object::None);
         sys::mount_setattr(sys::AT_FDCWD, c"/", 0, MOUNT_ATTR_RDONLY, 0).at("readonly root", Object::Name(b"/"))?;
     }
-    Ok(())
+    Ok(old)
 }
 
 // After pivot_root the process's root is the container's, so paths cannot
@@ -82,13 +105,12 @@ fn build<'a>(spec: &Spec<'a>, root: &'a CStr) -> Result<'a, ()> {
     Ok(())
 }
 
-/// `pivot_root(".", ".")` in the new root, then the old root (stacked on
-/// top) detached. Its unmount cannot reach the host: every mount of it was
-/// made a slave (or private) before anything (`enter`), and a slave does
-/// not propagate back to its master.
+/// `pivot_root(".", ".")` in the new root: the old root ends up stacked on
+/// top of it, to be detached (`OldRoot::detach`).
 /// When the current root cannot be pivoted (initramfs: EINVAL), the new
-/// root is moved onto `/` and chrooted into, as runc's --no-pivot does.
-fn pivot(root: &CStr) -> core::result::Result<(), Errno> {
+/// root is moved onto `/` and chrooted into, as runc's --no-pivot does:
+/// there is no old root to detach then.
+fn pivot(root: &CStr) -> core::result::Result<Option<OldRoot>, Errno> {
     let old = OwnedFd::new(sys::openat(sys::AT_FDCWD, c"/", libc::O_DIRECTORY | libc::O_RDONLY, 0)?);
     let new = OwnedFd::new(sys::openat(sys::AT_FDCWD, root, libc::O_DIRECTORY | libc::O_RDONLY, 0)?);
     sys::fchdir(new.fd())?;
@@ -97,13 +119,12 @@ fn pivot(root: &CStr) -> core::result::Result<(), Errno> {
         Err(Errno::EINVAL) => {
             sys::mount(Some(c"."), c"/", None, libc::MS_MOVE, None)?;
             sys::chroot(c".")?;
-            return sys::chdir(c"/");
+            return sys::chdir(c"/").map(|()| None);
         }
         Err(e) => return Err(e),
     }
-    sys::fchdir(old.fd())?;
-    sys::umount2(c".", libc::MNT_DETACH)?;
-    sys::chdir(c"/")
+    sys::chdir(c"/")?;
+    Ok(Some(OldRoot(old)))
 }
 
 /// `linux.readonlyPaths`, then `linux.maskedPaths` (runc's order, after the
