@@ -96,48 +96,36 @@ pub fn own_path<'b>(cgroup: &'b [u8], controllers: &[u8]) -> Option<&'b [u8]> {
     best.map(|(_, p)| p)
 }
 
-/// /proc/self/mountinfo, /proc/self/cgroup and /proc/PID/cgroup, read once.
+/// /proc/self/mountinfo, /proc/self/cgroup and /proc/PID/cgroup, read once,
+/// and the paths a join names (kept here: an error refers to them).
 struct JoinFiles {
     mountinfo: [u8; 64 * 1024],
     ours: [u8; 8 * 1024],
     theirs: [u8; 8 * 1024],
+    theirs_path: [u8; 32],
+    procs_path: [u8; libc::PATH_MAX as usize],
 }
-static JOIN: sys::cell::Once<JoinFiles> =
-    sys::cell::Once::new(JoinFiles { mountinfo: [0; 64 * 1024], ours: [0; 8 * 1024], theirs: [0; 8 * 1024] });
+static JOIN: sys::cell::Once<JoinFiles> = sys::cell::Once::new(JoinFiles {
+    mountinfo: [0; 64 * 1024],
+    ours: [0; 8 * 1024],
+    theirs: [0; 8 * 1024],
+    theirs_path: [0; 32],
+    procs_path: [0; libc::PATH_MAX as usize],
+});
 
-/// What joining failed on: the file, or a hierarchy's cgroup.procs.
-pub struct JoinError {
-    pub path: [u8; 256],
-    pub len: usize,
-    pub errno: Errno,
-}
-
-impl JoinError {
-    fn new(path: &[u8], errno: Errno) -> Self {
-        let mut e = JoinError { path: [0; 256], len: 0, errno };
-        let n = path.len().min(e.path.len());
-        if let (Some(d), Some(s)) = (e.path.get_mut(..n), path.get(..n)) {
-            d.copy_from_slice(s);
-            e.len = n;
-        }
-        e
-    }
-
-    pub fn path(&self) -> &[u8] {
-        self.path.get(..self.len).unwrap_or(&[])
-    }
-}
-
-/// Moves nsinit into the cgroups of the process whose /proc/PID/cgroup is
-/// `theirs` (its path, e.g. `/proc/42/cgroup`), in every hierarchy the host
-/// mounts under /sys/fs/cgroup where it is not there already, as `runc exec`
-/// does: `0` written to `<hierarchy>/<their cgroup>/cgroup.procs` moves the
-/// writer (v1 and v2 alike). Done from the host's mount namespace.
-pub fn join(theirs_path: &core::ffi::CStr) -> Result<(), JoinError> {
-    let files = JOIN.take().ok_or(JoinError::new(b"cgroups", Errno::EBUSY))?;
-    let mountinfo = read_proc(c"/proc/self/mountinfo", &mut files.mountinfo).map_err(|e| JoinError::new(b"/proc/self/mountinfo", e))?;
-    let ours = read_proc(c"/proc/self/cgroup", &mut files.ours).map_err(|e| JoinError::new(b"/proc/self/cgroup", e))?;
-    let theirs = read_proc(theirs_path, &mut files.theirs).map_err(|e| JoinError::new(theirs_path.to_bytes(), e))?;
+/// Moves nsinit into the cgroups of process `pid` (its /proc/PID/cgroup),
+/// in every hierarchy the host mounts under /sys/fs/cgroup where it is not
+/// there already, as `runc exec` does: `0` written to
+/// `<hierarchy>/<their cgroup>/cgroup.procs` moves the writer (v1 and v2
+/// alike). Done from the host's mount namespace. An error names the file.
+pub fn join(pid: i32) -> Result<(), (&'static [u8], Errno)> {
+    let files = JOIN.take().ok_or((&b"cgroups"[..], Errno::EBUSY))?;
+    let mut d = [0u8; 20];
+    let theirs_path = concat(&mut files.theirs_path, &[b"/proc/", crate::text::decimal(pid.max(0) as u64, &mut d), b"/cgroup"])
+        .map_err(|e| (&b"/proc/PID/cgroup"[..], e))?;
+    let mountinfo = read_proc(c"/proc/self/mountinfo", &mut files.mountinfo).map_err(|e| (&b"/proc/self/mountinfo"[..], e))?;
+    let ours = read_proc(c"/proc/self/cgroup", &mut files.ours).map_err(|e| (&b"/proc/self/cgroup"[..], e))?;
+    let theirs = read_proc(theirs_path, &mut files.theirs).map_err(|e| (theirs_path.to_bytes(), e))?;
     for h in hierarchies(mountinfo) {
         let c = h.controllers();
         let Some(target) = own_path(theirs, c) else { continue };
@@ -145,12 +133,29 @@ pub fn join(theirs_path: &core::ffi::CStr) -> Result<(), JoinError> {
             continue;
         }
         let mut buf = [0u8; libc::PATH_MAX as usize];
-        let path = procs_path(&mut buf, h, target).map_err(|e| JoinError::new(h.mount_point, e))?;
+        let path = procs_path(&mut buf, h, target).map_err(|e| (h.mount_point, e))?;
         let fd = sys::openat(sys::AT_FDCWD, path, libc::O_WRONLY, 0).map(OwnedFd::new);
-        let r = fd.and_then(|fd| sys::write_all(fd.fd(), b"0"));
-        r.map_err(|e| JoinError::new(path.to_bytes(), e))?;
+        if let Err(e) = fd.and_then(|fd| sys::write_all(fd.fd(), b"0")) {
+            // The path outlives this frame in the join's own buffer.
+            let kept = files.procs_path.get_mut(..path.to_bytes().len()).map(|d| {
+                d.copy_from_slice(path.to_bytes());
+                &*d
+            });
+            return Err((kept.unwrap_or(h.mount_point), e));
+        }
     }
     Ok(())
+}
+
+/// The parts joined, NUL-terminated in `buf`.
+pub fn concat<'b>(buf: &'b mut [u8], parts: &[&[u8]]) -> Result<&'b core::ffi::CStr, Errno> {
+    let mut len = 0;
+    for part in parts {
+        buf.get_mut(len..len + part.len()).ok_or(Errno::ENAMETOOLONG)?.copy_from_slice(part);
+        len += part.len();
+    }
+    *buf.get_mut(len).ok_or(Errno::ENAMETOOLONG)? = 0;
+    core::ffi::CStr::from_bytes_with_nul(buf.get(..=len).unwrap_or(&[])).map_err(|_| Errno::EINVAL)
 }
 
 /// `<mount point>/<target below the mount's root>/cgroup.procs` in `buf`.
@@ -163,13 +168,7 @@ pub fn procs_path<'b>(buf: &'b mut [u8], h: Hierarchy, target: &[u8]) -> Result<
     if rel.split(|&c| c == b'/').any(|c| c == b"..") {
         return Err(Errno::ENOENT);
     }
-    let mut len = 0;
-    for part in [h.mount_point, rel, b"/cgroup.procs"] {
-        buf.get_mut(len..len + part.len()).ok_or(Errno::ENAMETOOLONG)?.copy_from_slice(part);
-        len += part.len();
-    }
-    *buf.get_mut(len).ok_or(Errno::ENAMETOOLONG)? = 0;
-    core::ffi::CStr::from_bytes_with_nul(buf.get(..=len).unwrap_or(&[])).map_err(|_| Errno::EINVAL)
+    concat(buf, &[h.mount_point, rel, b"/cgroup.procs"])
 }
 
 #[cfg(test)]

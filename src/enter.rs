@@ -56,9 +56,7 @@ pub fn join<'a>(pid: i32) -> Result<'a, ()> {
     // zombie: a zombie's /proc/PID/cgroup shows the root cgroups).
     let pidfd = OwnedFd::new(sys::pidfd_open(pid).map_err(at)?);
     let flags = differing(pid).map_err(at)?;
-    let mut cbuf = [0u8; 64];
-    let cgroup = proc_path(&mut cbuf, pid, &[b"cgroup"]).map_err(at)?;
-    cgroups::join(cgroup).map_err(|e| Error::new("enter", Object::Typed(cgroup_obj(&e), b"cgroup"), Reason::Errno(e.errno)))?;
+    cgroups::join(pid).map_err(|(path, e)| Error::new("enter", Object::Typed(path, b"cgroup"), Reason::Errno(e)))?;
     sys::pidfd_alive(pidfd.fd()).map_err(at)?;
     if flags != 0 {
         match sys::setns(pidfd.fd(), flags) {
@@ -71,21 +69,6 @@ pub fn join<'a>(pid: i32) -> Result<'a, ()> {
     // The container's root (setns into a mount namespace moves there too;
     // without one, nsinit's own root): never a host directory.
     sys::chdir(c"/").map_err(|e| Error::new("enter", Object::Name(b"/"), Reason::Errno(e)))
-}
-
-/// The failing path, kept for the one error line (static: errors outlive
-/// the join's buffers).
-fn cgroup_obj(e: &cgroups::JoinError) -> &'static [u8] {
-    static PATH: sys::cell::Once<[u8; 256]> = sys::cell::Once::new([0; 256]);
-    let Some(buf) = PATH.take() else { return b"cgroup" };
-    let p = e.path();
-    match buf.get_mut(..p.len()) {
-        Some(d) => {
-            d.copy_from_slice(p);
-            d
-        }
-        None => b"cgroup",
-    }
 }
 
 /// The CLONE_NEW* flags of PID's namespaces that are not nsinit's own
@@ -158,7 +141,7 @@ mod tests {
         let mut b = [0u8; 64];
         assert_eq!(ns_path(&mut b, 42, "user").unwrap().to_bytes(), b"/proc/42/ns/user");
         assert_eq!(ns_path(&mut b, 0, "pid_for_children").unwrap().to_bytes(), b"/proc/self/ns/pid_for_children");
-        assert_eq!(proc_path(&mut b, 2147483647, &[b"cgroup"]).unwrap().to_bytes(), b"/proc/2147483647/cgroup");
+        assert_eq!(proc_path(&mut b, 2147483647, &[b"ns/", b"mnt"]).unwrap().to_bytes(), b"/proc/2147483647/ns/mnt");
     }
 
     #[test]

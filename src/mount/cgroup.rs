@@ -15,7 +15,7 @@
 use super::finish;
 use super::options::flags_to_attrs;
 use crate::diag::{self, Error, Object, Reason};
-use crate::cgroups::{hierarchies, own_path, read_proc};
+use crate::cgroups::{concat, hierarchies, own_path, read_proc};
 use crate::resolve::{self, Kind, cpath};
 use crate::spec::{Mount, Spec};
 use crate::sys::{self, Errno, Fd, OwnedFd, cell::Once};
@@ -112,13 +112,3 @@ fn bind_hierarchy(mount_point: &[u8], root: &[u8], own: &[u8], target: &OwnedFd)
     sys::mount(Some(src), target.proc_path(&mut pbuf), None, MS_BIND | MS_REC, None)
 }
 
-/// The parts joined, NUL-terminated in `buf`.
-fn concat<'b>(buf: &'b mut [u8], parts: &[&[u8]]) -> Result<&'b core::ffi::CStr, Errno> {
-    let mut len = 0;
-    for p in parts {
-        buf.get_mut(len..len + p.len()).ok_or(Errno::ENAMETOOLONG)?.copy_from_slice(p);
-        len += p.len();
-    }
-    *buf.get_mut(len).ok_or(Errno::ENAMETOOLONG)? = 0;
-    core::ffi::CStr::from_bytes_with_nul(buf.get(..=len).unwrap_or(&[])).map_err(|_| Errno::EINVAL)
-}
