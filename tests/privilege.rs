@@ -290,19 +290,6 @@ fn umask_is_the_spec_s() {
     }
 }
 
-/// Each probe prints `NAME: allowed` or `NAME: denied`; `$1` is the pid to
-/// probe. The exe probes are the CVE-2019-5736 class: a container
-/// overwriting the runtime's binary through /proc/<pid>/exe.
-const PROBES: &str = r#"
-p=$1
-try() { name=$1; shift; if "$@" >/dev/null 2>&1; then echo "$name: allowed"; else echo "$name: denied"; fi; }
-try root ls /proc/$p/root/
-try environ cat /proc/$p/environ
-try mem sh -c "exec 3</proc/$p/mem"
-try exe-link readlink /proc/$p/exe
-try exe-write sh -c ": >> /proc/$p/exe"
-try exe-open-write sh -c "exec 3>/proc/$p/exe"
-"#;
 
 /// A root workload with runc's default capabilities cannot reach into PID 1
 /// (not dumpable, so only CAP_SYS_PTRACE would let it): no /proc/1/root,
@@ -333,10 +320,6 @@ fn workload_cannot_reach_into_pid1() {
     assert_eq!(answers(&out.stdout), [(attach, eperm), (seize, eperm)], "ptrace PID 1\n{out:?}");
 }
 
-/// A shell word holding `s` literally.
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
 
 /// The workload traps SIGUSR1, says "ready" and blocks on stdin; the trap
 /// says "synced" and blocks again until the test closes stdin. The test

@@ -1072,6 +1072,25 @@ wait $s
 exit 0
 "#;
 
+/// Each probe prints `NAME: allowed` or `NAME: denied`; `$1` is the pid to
+/// probe (tests/privilege.rs, tests/enter.rs). The exe probes are the CVE-2019-5736 class: a container
+/// overwriting the runtime's binary through /proc/<pid>/exe.
+pub const PROBES: &str = r#"
+p=$1
+try() { name=$1; shift; if "$@" >/dev/null 2>&1; then echo "$name: allowed"; else echo "$name: denied"; fi; }
+try root ls /proc/$p/root/
+try environ cat /proc/$p/environ
+try mem sh -c "exec 3</proc/$p/mem"
+try exe-link readlink /proc/$p/exe
+try exe-write sh -c ": >> /proc/$p/exe"
+try exe-open-write sh -c "exec 3>/proc/$p/exe"
+"#;
+
+/// A shell word holding `s` literally.
+pub fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
 /// The bit of signal `sig` in a `/proc/<pid>/status` mask.
 pub fn sigbit(sig: i32) -> u64 {
     1 << (sig - 1)
