@@ -174,7 +174,7 @@ fn compare(b: &mut Bundle) {
 
 /// Compares crun's view `c` with nsinit's of `b` (a bundle of its own when
 /// crun changes the rootfs on disk; its directory is named alike in both).
-fn compare_with(b: &mut Bundle, mut c: Output) {
+fn compare_with(b: &mut Bundle, c: Output) {
     c.assert_code(0);
     assert_eq!(c.stderr, "", "crun complained\n{c:?}");
     b.sh(VIEW);
