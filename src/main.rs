@@ -227,7 +227,13 @@ fn load_spec(opts: &Options<'static>) -> Result<'static, Loaded> {
 fn compile_filter(spec: Option<&'static Spec<'static>>, listen_fds: u32, last_cap: u32) -> core::result::Result<Option<child::Filter<'static>>, nsinit::json::Error<'static>> {
     let Some(spec) = spec else { return Ok(None) };
     let s = &spec.linux.seccomp;
+    // The compile's own time, for --trace (the gap since the previous trace
+    // line would also count that line's write).
+    let t0 = if diag::tracing() { sys::monotonic_us() } else { 0 };
     let Some(program) = seccomp::load::compile(s)? else { return Ok(None) };
+    if t0 != 0 {
+        diag::trace("seccomp compiled", Object::Num("in us: ", sys::monotonic_us().saturating_sub(t0)));
+    }
     diag::trace("seccomp", Object::Num("instructions: ", program.len() as u64));
     let prog = program.as_slice();
     if !spec.process.no_new_privileges {
