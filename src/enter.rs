@@ -45,6 +45,8 @@ pub fn close_inherited<'a>() -> Result<'a, ()> {
 }
 
 /// Joins PID's cgroups and namespaces, and moves to the container's root.
+/// Out of line: its path buffers are on the stack only when entering.
+#[inline(never)]
 pub fn join<'a>(pid: i32) -> Result<'a, ()> {
     let obj = Object::Num("pid ", pid as u64);
     let at = |e: Errno| Error::new("enter", obj, Reason::Errno(e));

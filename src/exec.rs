@@ -10,18 +10,21 @@ use core::ffi::CStr;
 /// PATH when the workload's environment has none (Docker's default).
 pub const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+/// In this order (`repr(C)`): what every start writes — the count, argv's
+/// length and first pointers — shares one page; envp's starts 8 KiB on.
+#[repr(C)]
 pub struct Command {
-    pub argv: CArray<'static, { MAX_ARGS + 1 }>,
-    pub envp: CArray<'static, { MAX_ENV + 1 }>,
     /// Socket activation: descriptors 3 .. 3+n stay open for the workload,
     /// whose LISTEN_PID is rewritten to its own pid (as catatonit does).
     pub listen_fds: u32,
+    pub argv: CArray<'static, { MAX_ARGS + 1 }>,
+    pub envp: CArray<'static, { MAX_ENV + 1 }>,
 }
 
 // SAFETY: execve's arrays: null pointers and a zero length are empty.
 unsafe impl crate::sys::cell::Zeroable for Command {}
 
-static COMMAND: Once<Command> = Once::new(Command { argv: CArray::new(), envp: CArray::new(), listen_fds: 0 });
+static COMMAND: Once<Command> = Once::new(Command { listen_fds: 0, argv: CArray::new(), envp: CArray::new() });
 
 /// nsinit's own executable as (device, inode), from `/proc/self/exe`.
 ///
@@ -85,6 +88,8 @@ pub fn prepare(
             Reason::Text("no workload: give -- CMD, or a spec with process.args"),
         ));
     }
+    // A write first (see `clear`): one page fault, not two.
+    c.envp.clear();
     for e in env {
         c.envp.push(e).map_err(|_| too_many(b"env", MAX_ENV))?;
     }
@@ -141,7 +146,9 @@ pub fn add_home(c: &mut Command, uid: u32) -> Result<'static, ()> {
 /// container's stdin, one into a descriptor a parent leaked would read a
 /// host file), without blocking (a FIFO would hang PID 1), only as a
 /// regular file, and read in bounded chunks up to the user's line, however
-/// large the file is.
+/// large the file is. Out of line: its chunk (a page) is on the stack
+/// only when the home is looked up.
+#[inline(never)]
 fn passwd_home(uid: u32, out: &mut [u8]) -> Option<usize> {
     let root = sys::OwnedFd::new(sys::openat(sys::AT_FDCWD, c"/", libc::O_PATH | libc::O_DIRECTORY, 0).ok()?);
     let flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY;
@@ -233,6 +240,14 @@ pub fn search(file: &CStr, path: &[u8], mut try_exec: impl FnMut(&CStr) -> Errno
     if name.is_empty() {
         return Errno::ENOENT;
     }
+    search_path(name, path, try_exec)
+}
+
+/// The PATH walk of `search`, out of line: its candidate buffer (a page)
+/// is only on the stack when a search happens (a frame's pages are touched,
+/// and faulted in, on entry).
+#[inline(never)]
+fn search_path(name: &[u8], path: &[u8], mut try_exec: impl FnMut(&CStr) -> Errno) -> Errno {
     let mut seen_eacces = false;
     let mut buf = [0u8; libc::PATH_MAX as usize];
     for dir in path.split(|&c| c == b':') {
@@ -268,6 +283,14 @@ pub fn execvp(c: &Command) -> Errno {
     if c.listen_fds == 0 {
         return search(file, path_of(&c.envp), |p| sys::execve(p, &c.argv, &c.envp));
     }
+    execvp_listen(c, file)
+}
+
+/// execvp with LISTEN_PID=<own pid> in the environment; out of line, so
+/// that its copy of the environment's array (8 KiB) is on the stack only
+/// with socket activation.
+#[inline(never)]
+fn execvp_listen(c: &Command, file: &CStr) -> Errno {
     let mut buf = [0u8; 32];
     let Some(pid_entry) = listen_pid_entry(sys::getpid(), &mut buf) else { return Errno::EINVAL };
     let mut env: CArray<'_, { MAX_ENV + 1 }> = CArray::new();

@@ -57,7 +57,10 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         Mode::Run | Mode::Check => {}
     }
     // 2. Read and validate the whole spec before anything changes.
-    let spec = match load_spec(&opts)? {
+    // Not entered without a spec: the parser's frame (some 9 KiB, each
+    // page touched on entry) is for spec mode alone.
+    let loaded = if opts.spec == SpecSource::None { Ok(None) } else { load_spec(&opts)? };
+    let spec = match loaded {
         Ok(spec) => spec,
         Err(e) => {
             diag::report_spec(&e);
@@ -94,14 +97,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
             system::oom_score(spec)?;
             enter::join(pid)?;
         }
-        (Some(spec), None) => {
-            system::loopback_up(spec)?;
-            system::oom_score(spec)?;
-            old_root = rootfs::enter(spec)?;
-            system::names(spec)?;
-            system::sysctls(spec)?;
-            rootfs::paths(spec)?;
-        }
+        (Some(spec), None) => old_root = container(spec)?,
         (None, _) => {}
     }
     // 5. The workload: argv, env, then clone → child steps → execve.
@@ -168,8 +164,22 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         warn_reaper();
     }
     // 6. PID 1: forward signals, reap zombies, exit with the workload's status.
-    let status = reaper::run(signals.fd, pid, opts.group, opts.warn_reap);
-    Ok(reaper::exit_code(status, |c| opts.expects(c)))
+    reaper::run_to_exit(signals.fd, pid, opts.group, opts.warn_reap, |c| opts.expects(c))
+}
+
+/// The container from the inside: network, the new root, names, sysctls,
+/// masked and read-only paths; the old root is returned for PID 1 to
+/// detach. Out of line: its steps' path buffers are on the stack only in
+/// spec mode (a frame's pages are touched on entry, each a page fault).
+#[inline(never)]
+fn container(spec: &'static Spec<'static>) -> Result<'static, Option<rootfs::OldRoot>> {
+    system::loopback_up(spec)?;
+    system::oom_score(spec)?;
+    let old_root = rootfs::enter(spec)?;
+    system::names(spec)?;
+    system::sysctls(spec)?;
+    rootfs::paths(spec)?;
+    Ok(old_root)
 }
 
 /// When the child failed before its execve, says why and returns the exit
@@ -200,10 +210,8 @@ fn setup_failed(pid: i32, report: &child::Report) -> Option<i32> {
 /// an error in it (with its JSON path).
 type Loaded = core::result::Result<Option<&'static Spec<'static>>, nsinit::json::Error<'static>>;
 
+#[inline(never)]
 fn load_spec(opts: &Options<'static>) -> Result<'static, Loaded> {
-    if opts.spec == SpecSource::None {
-        return Ok(Ok(None));
-    }
     let doc = input::read(opts.spec)?;
     let spec = SPEC.take().ok_or(Error::new("spec", Object::None, Reason::Text("read twice")))?;
     if let Err(e) = spec::parse(doc, spec) {
@@ -224,6 +232,7 @@ fn load_spec(opts: &Options<'static>) -> Result<'static, Loaded> {
 /// after it (`child::early_filter_path`: the switch, chdir, capabilities,
 /// execve — what any runtime needs then) must pass it: checked here, before
 /// anything changes. A profile may deny anything else.
+#[inline(never)]
 fn compile_filter(spec: Option<&'static Spec<'static>>, listen_fds: u32, last_cap: u32) -> core::result::Result<Option<child::Filter<'static>>, nsinit::json::Error<'static>> {
     let Some(spec) = spec else { return Ok(None) };
     let s = &spec.linux.seccomp;
@@ -253,6 +262,7 @@ fn compile_filter(spec: Option<&'static Spec<'static>>, listen_fds: u32, last_ca
 }
 
 /// `--check`: the spec is valid (or load_spec failed already); say what would be done.
+#[inline(never)]
 fn check(opts: &Options<'static>, spec: Option<&Spec<'static>>) -> Result<'static, i32> {
     let mut l = diag::Line::bare();
     summary::write(&mut l, opts, spec);

@@ -61,6 +61,15 @@ pub fn restore(saved: &Saved) -> core::result::Result<(), Errno> {
     sys::sigprocmask(libc::SIG_SETMASK, saved.mask).map(drop)
 }
 
+/// PID 1's last step: `run`, then exit with the workload's status
+/// (`exit_code`). Never returns to the setup code, whose pages are released
+/// by then: returning would fault one of them back in just to exit.
+#[inline(never)]
+#[unsafe(link_section = ".text.nsinit_pid1")]
+pub fn run_to_exit(sfd: sys::Fd, child: i32, group: bool, warn_reap: bool, expects: impl Fn(u8) -> bool) -> ! {
+    sys::exit_group(exit_code(run(sfd, child, group, warn_reap), expects))
+}
+
 /// Runs PID 1's loop until the workload `child` has exited; returns its wait
 /// status. Signals go to `child`, or to its process group when `group`;
 /// `warn_reap` (tini's `-w`) warns for every other child reaped.

@@ -18,6 +18,10 @@ use core::sync::atomic::{AtomicBool, Ordering};
 /// type that relies on it.
 pub unsafe trait Zeroable {}
 
+/// The flag first (`repr(C)`): `take` writes it, so the value's first
+/// page is faulted in writable at once, not as the zero page on a first
+/// read and copied again on the first write.
+#[repr(C)]
 pub struct Once<T> {
     taken: AtomicBool,
     value: UnsafeCell<MaybeUninit<T>>,

@@ -40,9 +40,12 @@ impl RawArray {
 
 /// A NULL-terminated array of up to N-1 string pointers for execve, each
 /// borrowed for 'a.
+/// The length first (`repr(C)`): beside the first pointers, in the page a
+/// short array touches anyway.
+#[repr(C)]
 pub struct CArray<'a, const N: usize> {
-    ptrs: [*const c_char; N],
     len: usize,
+    ptrs: [*const c_char; N],
     _life: PhantomData<&'a CStr>,
 }
 
@@ -57,7 +60,7 @@ impl<'a, const N: usize> Default for CArray<'a, N> {
 
 impl<'a, const N: usize> CArray<'a, N> {
     pub const fn new() -> Self {
-        CArray { ptrs: [core::ptr::null(); N], len: 0, _life: PhantomData }
+        CArray { len: 0, ptrs: [core::ptr::null(); N], _life: PhantomData }
     }
 
     /// Appends a string; Err when full (one slot stays for the NULL).
@@ -74,6 +77,17 @@ impl<'a, const N: usize> CArray<'a, N> {
             *end = core::ptr::null();
         }
         Ok(())
+    }
+
+    /// Empties the array. Being a write, it is a cheap first touch of an
+    /// array in untouched zero-filled memory: its page is faulted in
+    /// writable at once, where `push`'s first read would map the zero page
+    /// and its write then fault again to copy it.
+    pub fn clear(&mut self) {
+        self.len = 0;
+        if let Some(first) = self.ptrs.first_mut() {
+            *first = core::ptr::null();
+        }
     }
 
     pub fn len(&self) -> usize {

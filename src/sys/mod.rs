@@ -498,17 +498,22 @@ pub fn signalfd(mask: SigSet) -> Result<Fd> {
     unsafe { syscall!(Sysno::signalfd4, -1i32, &mask as *const SigSet, 8, libc::SFD_CLOEXEC) }.map(|fd| fd as Fd)
 }
 
-/// Reads one `signalfd_siginfo` and returns (signo, sender pid).
 /// Reads up to 16 pending `signalfd_siginfo` records in one read and
 /// returns their signal numbers (the rest of each record is not needed).
 #[unsafe(link_section = ".text.nsinit_pid1")]
 pub fn read_signals(fd: Fd, out: &mut [i32; 16]) -> Result<usize> {
     let mut info = [0u8; 128 * 16];
     let n = read(fd, &mut info)?;
-    let mut count = 0;
-    for (slot, rec) in out.iter_mut().zip(info.get(..n).unwrap_or(&[]).chunks_exact(128)) {
-        *slot = rec.get(..4).and_then(|b| b.try_into().ok()).map_or(0, i32::from_ne_bytes);
-        count += 1;
+    // A plain loop: iterator adapters can leave helpers out of line, in
+    // the setup code's pages, released by now (see release_code).
+    let count = n / 128;
+    let mut i = 0;
+    while i < count {
+        let signo: [u8; 4] = info.get(i * 128..i * 128 + 4).and_then(|b| b.try_into().ok()).unwrap_or([0; 4]);
+        if let Some(slot) = out.get_mut(i) {
+            *slot = i32::from_ne_bytes(signo);
+        }
+        i += 1;
     }
     if count == 0 {
         return Err(Errno::EIO);
