@@ -11,7 +11,8 @@ use core::ffi::CStr;
 pub const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// In this order (`repr(C)`): what every start writes — the count, argv's
-/// length and first pointers — shares one page; envp's starts 8 KiB on.
+/// length and first pointers — shares one page; envp's starts 8 KiB on
+/// (and the `Once` flag is after the end).
 #[repr(C)]
 pub struct Command {
     /// Socket activation: descriptors 3 .. 3+n stay open for the workload,
@@ -68,6 +69,9 @@ pub fn prepare(
     // The spec's lists fit (the parser has the same limits); only what
     // nsinit adds (HOME, LISTEN_FDS) can overflow the environment.
     let too_many = |field: &'static [u8], _n: usize| Error::new("exec", Object::Name(field), Reason::Text("too many entries"));
+    // Writes first (see `CArray::clear`): one page fault each, not two.
+    c.argv.clear();
+    c.envp.clear();
     match (cmd, spec_args) {
         (Some(words), _) => {
             for w in words {
@@ -88,8 +92,6 @@ pub fn prepare(
             Reason::Text("no workload: give -- CMD, or a spec with process.args"),
         ));
     }
-    // A write first (see `clear`): one page fault, not two.
-    c.envp.clear();
     for e in env {
         c.envp.push(e).map_err(|_| too_many(b"env", MAX_ENV))?;
     }

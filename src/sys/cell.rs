@@ -18,13 +18,15 @@ use core::sync::atomic::{AtomicBool, Ordering};
 /// type that relies on it.
 pub unsafe trait Zeroable {}
 
-/// The flag first (`repr(C)`): `take` writes it, so the value's first
-/// page is faulted in writable at once, not as the zero page on a first
-/// read and copied again on the first write.
+/// The flag after the value (`repr(C)`): `take` writes it, so a type whose
+/// busy part is its end (a program written back to front, counts kept
+/// last: seccomp's `Program` and `Compiler`) has that page faulted in
+/// writable at once, not mapped as the zero page on a first read and
+/// copied again on the first write.
 #[repr(C)]
 pub struct Once<T> {
-    taken: AtomicBool,
     value: UnsafeCell<MaybeUninit<T>>,
+    taken: AtomicBool,
 }
 
 // SAFETY: the value is only reachable through `take`, which hands out the one
@@ -33,7 +35,7 @@ unsafe impl<T: Send> Sync for Once<T> {}
 
 impl<T> Once<T> {
     pub const fn new(value: T) -> Self {
-        Once { taken: AtomicBool::new(false), value: UnsafeCell::new(MaybeUninit::new(value)) }
+        Once { value: UnsafeCell::new(MaybeUninit::new(value)), taken: AtomicBool::new(false) }
     }
 
     /// The value, the first time; None after.
@@ -55,7 +57,7 @@ impl<T: Zeroable> Once<T> {
     /// A zeroed value: a heapless vector's uninitialised storage would
     /// otherwise push the whole static into .data, bytes in the binary.
     pub const fn zeroed() -> Self {
-        Once { taken: AtomicBool::new(false), value: UnsafeCell::new(MaybeUninit::zeroed()) }
+        Once { value: UnsafeCell::new(MaybeUninit::zeroed()), taken: AtomicBool::new(false) }
     }
 }
 
