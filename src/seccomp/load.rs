@@ -25,6 +25,7 @@ pub fn compile<'a>(s: &Seccomp<'a>) -> Result<Option<&'static Program>, Error<'a
         (Some(c), Some(p)) => (c, p),
         _ => return Err(Error { path: Path::of(&base), kind: Kind::Invalid("compiled twice") }),
     };
+    super::arch::NAMES.warm();
     let compiled = compiler.compile(s, program);
     // The compiler's scratch is not needed again: give its pages back.
     crate::sys::cell::release(compiler);
