@@ -16,6 +16,13 @@ use libc::{MS_BIND, MS_REC, MS_REMOUNT};
 /// bits of statfs equal these MS_* bits.
 const LOCKED: u64 = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC | libc::MS_NOATIME | libc::MS_NODIRATIME | libc::MS_RELATIME | libc::MS_RDONLY;
 
+// The new mount API's flags (linux/mount.h, linux/fcntl.h).
+pub const OPEN_TREE_CLONE: u32 = 1;
+pub const AT_RECURSIVE: u32 = libc::AT_RECURSIVE as u32;
+pub const AT_EMPTY_PATH: u32 = libc::AT_EMPTY_PATH as u32;
+pub const MOVE_MOUNT_F_EMPTY_PATH: u32 = 0x04;
+pub const MOVE_MOUNT_T_EMPTY_PATH: u32 = 0x40;
+
 /// Applies one entry of `mounts[]` inside `root`.
 pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, ()> {
     let fstype = m.fstype.map_or(&b""[..], Str::to_bytes);
