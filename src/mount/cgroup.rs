@@ -2,8 +2,10 @@
 //! mount(2) as is, it gives the container its own cgroup hierarchy.
 //!
 //! - Unified host (cgroup2 at /sys/fs/cgroup): with a new cgroup namespace a
-//!   fresh cgroup2 mount (its root is the container's cgroup); without one,
-//!   the container's own cgroup directory bound at the destination.
+//!   fresh cgroup2 mount (its root is the container's cgroup), no /proc file
+//!   read; without one, the container's own cgroup directory (from
+//!   /proc/self/cgroup, below the root of the host's mount in
+//!   /proc/self/mountinfo) bound at the destination.
 //! - v1 or hybrid host: a tmpfs at the destination, and in it each cgroup
 //!   hierarchy of the host (from /proc/self/mountinfo) bound from the
 //!   container's own cgroup in that hierarchy (from /proc/self/cgroup), with
@@ -36,8 +38,6 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
     let obj = Object::Typed(dest, b"cgroup");
     let at = |e: Errno| Error::new("mount", obj, Reason::Errno(e));
     let files = PROC.take().ok_or(Error::new("mount", obj, Reason::Text("only one cgroup mount is supported")))?;
-    let mountinfo = read_proc(c"/proc/self/mountinfo", &mut files.mountinfo).map_err(at)?;
-    let cgroup = read_proc(c"/proc/self/cgroup", &mut files.cgroup).map_err(at)?;
     let ro = m.options.flags & MS_RDONLY != 0;
     // nosuid, nodev, noexec and the like apply to every mount made here; the
     // tmpfs is mounted writable to be filled, and made read-only at the end.
@@ -56,11 +56,22 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
             let f = flags | if ro { MS_RDONLY } else { 0 };
             sys::mount(Some(c"cgroup2"), target.proc_path(&mut pbuf), Some(c"cgroup2"), f, None).map_err(at)?;
         } else {
+            // Our cgroup (the `0::` line) below the root of the mount at
+            // /sys/fs/cgroup, which is not `/` when that is itself a bind
+            // of a cgroup (nsinit or systemd-nspawn without a cgroup
+            // namespace, one level up): the topmost mount there.
+            let mountinfo = read_proc(c"/proc/self/mountinfo", &mut files.mountinfo).map_err(at)?;
+            let cgroup = read_proc(c"/proc/self/cgroup", &mut files.cgroup).map_err(at)?;
             let own = own_path(cgroup, b"").ok_or(at(Errno::ENOENT))?;
-            bind_hierarchy(HOST_CGROUP, b"/", own, target.fd(), c"").map_err(at)?;
+            let top = hierarchies(mountinfo).filter(|h| h.mount_point == HOST_CGROUP).last();
+            bind_hierarchy(HOST_CGROUP, top.map_or(&b"/"[..], |h| h.root), own, target.fd(), c"").map_err(at)?;
+            crate::sys::cell::release(&mut files.mountinfo);
+            crate::sys::cell::release(&mut files.cgroup);
         }
         None
     } else {
+        let mountinfo = read_proc(c"/proc/self/mountinfo", &mut files.mountinfo).map_err(at)?;
+        let cgroup = read_proc(c"/proc/self/cgroup", &mut files.cgroup).map_err(at)?;
         sys::mount(Some(c"tmpfs"), target.proc_path(&mut pbuf), Some(c"tmpfs"), flags, Some(c"mode=755")).map_err(at)?;
         let tmpfs = resolve::open(root, m.destination.get(), Kind::Dir).map_err(at)?;
         for h in hierarchies(mountinfo) {
@@ -89,13 +100,13 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
                 }
             }
         }
+        crate::sys::cell::release(&mut files.mountinfo);
+        crate::sys::cell::release(&mut files.cgroup);
         Some(tmpfs)
     };
     // The mount flags (nosuid, nodev, noexec, ro, atime) on the whole tree at
     // once: binds ignore them, and one recursive mount_setattr replaces a
     // remount per hierarchy.
-    crate::sys::cell::release(&mut files.mountinfo);
-    crate::sys::cell::release(&mut files.cgroup);
     let mounted = match made {
         Some(fd) => fd,
         None => resolve::open(root, m.destination.get(), Kind::Dir).map_err(at)?,
