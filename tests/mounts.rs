@@ -469,6 +469,48 @@ fn masked_paths() {
     assert_eq!(fs::read_to_string(b.in_rootfs("/etc/secret")).unwrap(), "secret\n", "the file itself is untouched");
 }
 
+/// The masks against a root workload with the default capabilities (no
+/// CAP_SYS_ADMIN): no write into a masked directory, no remount of one or
+/// of a masked file read-write, no unmount, exactly as under runc itself
+/// (runc the runtime and its masks, nsinit only its init): each probe
+/// fails with the same message under both.
+#[test]
+fn masked_paths_hold_against_root_as_under_runc() {
+    use common::runtime::{Container, Mode, Runtime};
+    const ATTACKS: &[(&str, &str)] = &[
+        ("write-dir", "touch /proc/acpi/x"),
+        ("mkdir", "mkdir /sys/firmware/x"),
+        ("remount-dir", "mount -o remount,rw /proc/acpi"),
+        ("bind-remount-dir", "mount -o remount,bind,rw /sys/firmware"),
+        ("umount-dir", "umount /proc/acpi"),
+        ("lazy-umount-dir", "umount -l /sys/firmware"),
+        ("over-dir", "mount -t tmpfs tmpfs /proc/acpi"),
+        ("remount-file", "mount -o remount,bind,rw /proc/keys"),
+        ("umount-file", "umount /proc/keys"),
+    ];
+    let mut script = format!("{PROBE}\n");
+    for (label, cmd) in ATTACKS {
+        script.push_str(&format!("probe {label} {cmd}\n"));
+    }
+    script.push_str("echo '== after'; ls -A /proc/acpi /sys/firmware; grep -E ' /proc/acpi | /sys/firmware ' /proc/self/mountinfo | cut -d' ' -f5,6\n");
+    script.push_str("echo '== file'; grep ' /proc/keys ' /proc/self/mountinfo | cut -d' ' -f5,6\n");
+    let runc = Container::new(Runtime::Runc, Mode::Reaper).sh(&script).run();
+    runc.assert_code(0);
+    let mut b = Bundle::new();
+    b.sh(&script);
+    let ours = b.run();
+    ours.assert_code(0);
+    for (label, _) in ATTACKS {
+        let (r, n) = (probed(&runc, label), probed(&ours, label));
+        assert_ne!(n, "ok", "{label}: the workload got through\n{ours:?}");
+        assert_eq!(n, r, "{label}: nsinit and runc differ\n{runc:?}\n{ours:?}");
+    }
+    assert_eq!(ours.section("after"), runc.section("after"), "{runc:?}\n{ours:?}");
+    // runc leaves the /dev/null bound over a masked file writable (writes
+    // vanish there); nsinit makes it read-only, as crun does.
+    assert_eq!((runc.section("file"), ours.section("file")), ("/proc/keys rw,nosuid\n".into(), "/proc/keys ro,nosuid\n".into()));
+}
+
 /// `linux.readonlyPaths`: read-only bind remounts, recursive, keeping the
 /// flags the mounts had; a missing path is skipped.
 #[test]
