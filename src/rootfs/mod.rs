@@ -85,10 +85,7 @@ pub fn enter<'a>(spec: &Spec<'a>) -> Result<'a, Option<OldRoot>> {
 // lead out of it, and the container may have no /proc: these steps use the
 // fd-based mount API (open_tree, mount_setattr, move_mount) and plain paths,
 // never /proc/self/fd.
-const OPEN_TREE_CLONE: u32 = 1;
-const AT_RECURSIVE: u32 = libc::AT_RECURSIVE as u32;
-const AT_EMPTY_PATH: u32 = libc::AT_EMPTY_PATH as u32;
-const MOVE_MOUNT_F_EMPTY_PATH: u32 = 0x04;
+use crate::mount::{AT_EMPTY_PATH, AT_RECURSIVE, MOVE_MOUNT_F_EMPTY_PATH, OPEN_TREE_CLONE};
 
 /// Mounts, devices and the working directory, inside `root`.
 fn build<'a>(spec: &Spec<'a>, root: &'a CStr) -> Result<'a, ()> {
