@@ -79,7 +79,13 @@ pub fn hierarchies(mountinfo: &[u8]) -> impl Iterator<Item = Hierarchy<'_>> {
 /// whose controllers are all among the options, the one naming most of them
 /// when several do (`cpu` vs `cpu,cpuacct`).
 pub fn own_path<'b>(cgroup: &'b [u8], controllers: &[u8]) -> Option<&'b [u8]> {
-    let mut best: Option<(usize, &'b [u8])> = None;
+    own_line(cgroup, controllers).map(|(_, path)| path)
+}
+
+/// The line of /proc/self/cgroup `own_path` picks, as (its controllers
+/// field, e.g. `cpu,cpuacct` or `name=systemd`, empty for cgroup2; the path).
+pub fn own_line<'b>(cgroup: &'b [u8], controllers: &[u8]) -> Option<(&'b [u8], &'b [u8])> {
+    let mut best: Option<(usize, &'b [u8], &'b [u8])> = None;
     for line in cgroup.split(|&c| c == b'\n') {
         let mut f = line.splitn(3, |&c| c == b':');
         let (Some(_id), Some(ctrls), Some(path)) = (f.next(), f.next(), f.next()) else { continue };
@@ -89,11 +95,11 @@ pub fn own_path<'b>(cgroup: &'b [u8], controllers: &[u8]) -> Option<&'b [u8]> {
         } else {
             n > 0 && ctrls.split(|&c| c == b',').all(|c| controllers.split(|&o| o == b',').any(|o| o == c))
         };
-        if matches && best.is_none_or(|(m, _)| n > m) {
-            best = Some((n, path));
+        if matches && best.is_none_or(|(m, _, _)| n > m) {
+            best = Some((n, ctrls, path));
         }
     }
-    best.map(|(_, p)| p)
+    best.map(|(_, c, p)| (c, p))
 }
 
 /// /proc/self/mountinfo, /proc/self/cgroup and /proc/PID/cgroup, read once,

@@ -780,3 +780,57 @@ fn failed_mounts_are_125() {
         b.run().assert_failed(line);
     }
 }
+
+/// With a cgroup namespace on a v1 or hybrid host, each v1 hierarchy is the
+/// container's own cgroup and nothing above or beside it, as under runc
+/// (which mounts each afresh there). Before, nsinit bound the hierarchy from
+/// a path computed from /proc/self/cgroup (`/` inside the namespace) and
+/// mountinfo (`/..` for the host mount's root), which gave the host's whole
+/// hierarchy: other containers' cgroups, read-only. Compared with `runc run`
+/// of the same bundle: every cgroup mount under /sys/fs/cgroup with its
+/// root as the container sees it, and what a listing of each shows.
+#[test]
+fn cgroup_namespace_shows_only_its_own_cgroups_as_under_runc() {
+    let (unified, _) = host_cgroups();
+    if unified {
+        eprintln!("a unified host: no v1 hierarchies to bind");
+        return;
+    }
+    let mut b = Bundle::new();
+    b.config["linux"]["namespaces"].as_array_mut().expect("namespaces").push(json!({"type": "cgroup"}));
+    // Per v1 hierarchy: its mountinfo root, and whether a listing shows a
+    // cgroup that is not the container's (the host's other cgroups).
+    b.sh(
+        r#"echo '== cgroups'
+        while read -r _ _ _ root target _ _ fstype _; do
+            [ "$fstype" = cgroup ] || continue
+            case "$target" in /sys/fs/cgroup/*) ;; *) continue;; esac
+            echo "$target $root $(ls -A "$target" | grep -vE '^(cgroup|notify_on_release|release_agent|tasks|[a-z_]+\.[a-z_.]+)$' | tr '\n' ' ')"
+        done <<EOF2
+$(sed 's/ - / /' /proc/self/mountinfo)
+EOF2"#,
+    );
+    let ours = b.run();
+    ours.assert_code(0);
+    let runc = runc_run(&b);
+    runc.assert_code(0);
+    let lines = |o: &Output| {
+        let mut l: Vec<String> = o.section("cgroups").lines().map(str::to_string).collect();
+        l.sort();
+        l
+    };
+    assert!(!lines(&ours).is_empty(), "no v1 hierarchy inside\n{ours:?}");
+    for l in lines(&ours) {
+        let root = l.split(' ').nth(1).unwrap_or_default();
+        assert_eq!(root, "/", "{l}: not the container's own cgroup\n{ours:?}");
+    }
+    assert_eq!(lines(&ours), lines(&runc), "nsinit and runc differ\n{ours:?}\n{runc:?}");
+}
+
+/// `runc run` of the bundle (deleted when it exits).
+fn runc_run(b: &Bundle) -> Output {
+    b.write();
+    let mut c = std::process::Command::new("runc");
+    c.args(["run", "-b"]).arg(b.path()).arg(format!("nsinit-test-cgns-{}", std::process::id()));
+    run_command(c.env_clear().env("PATH", PATH))
+}

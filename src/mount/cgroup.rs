@@ -8,7 +8,8 @@
 //!   /proc/self/mountinfo) bound at the destination.
 //! - v1 or hybrid host: a tmpfs at the destination, and in it each cgroup
 //!   hierarchy of the host (from /proc/self/mountinfo) bound from the
-//!   container's own cgroup in that hierarchy (from /proc/self/cgroup), with
+//!   container's own cgroup in that hierarchy (from /proc/self/cgroup) — or,
+//!   with a new cgroup namespace, mounted afresh (`mount_fresh`) — with
 //!   symlinks for co-mounted controllers (`cpu -> cpu,cpuacct`).
 //!
 //! Read-only when asked: each bind and the tmpfs are remounted read-only.
@@ -18,7 +19,7 @@ use super::{AT_RECURSIVE, MOVE_MOUNT_F_EMPTY_PATH, MOVE_MOUNT_T_EMPTY_PATH, OPEN
 use core::ffi::CStr;
 use super::options::flags_to_attrs;
 use crate::diag::{self, Error, Object, Reason};
-use crate::cgroups::{concat, hierarchies, own_path, read_proc};
+use crate::cgroups::{Hierarchy, concat, hierarchies, own_line, own_path, read_proc};
 use crate::resolve::{self, Kind, cpath};
 use crate::spec::{Mount, Spec};
 use crate::sys::{self, Errno, Fd, OwnedFd, cell::Once};
@@ -74,9 +75,10 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
         let cgroup = read_proc(c"/proc/self/cgroup", &mut files.cgroup).map_err(at)?;
         sys::mount(Some(c"tmpfs"), target.proc_path(&mut pbuf), Some(c"tmpfs"), flags, Some(c"mode=755")).map_err(at)?;
         let tmpfs = resolve::open(root, m.destination.get(), Kind::Dir).map_err(at)?;
+        let cgroupns = spec.linux.new_namespaces & libc::CLONE_NEWCGROUP as u32 != 0;
         for h in hierarchies(mountinfo) {
             let name = h.name();
-            let own = own_path(cgroup, h.controllers()).ok_or(at(Errno::ENOENT))?;
+            let (ctrls, own) = own_line(cgroup, h.controllers()).ok_or(at(Errno::ENOENT))?;
             let mut nbuf = [0u8; 256];
             let cname = cpath(&mut nbuf, name).map_err(at)?;
             match sys::mkdirat(tmpfs.fd(), cname, 0o755) {
@@ -86,7 +88,11 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
             // `cname` is one component (the last of a mount point), looked
             // up in the fresh tmpfs only nsinit has written to; move_mount
             // follows no symlink there (no MOVE_MOUNT_T_SYMLINKS).
-            bind_hierarchy(h.mount_point, h.root, own, tmpfs.fd(), cname).map_err(at)?;
+            if cgroupns {
+                mount_fresh(&h, ctrls, tmpfs.fd(), cname, flags).map_err(at)?;
+            } else {
+                bind_hierarchy(h.mount_point, h.root, own, tmpfs.fd(), cname).map_err(at)?;
+            }
             // Co-mounted controllers (`cpu,cpuacct`) get a link per name.
             if name.contains(&b',') {
                 for part in name.split(|&c| c == b',') {
@@ -114,6 +120,29 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
     let (set, clr) = flags_to_attrs(flags | if ro { MS_RDONLY } else { 0 });
     sys::mount_setattr(mounted.fd(), c"", (libc::AT_EMPTY_PATH | libc::AT_RECURSIVE) as u32, set, clr).map_err(at)?;
     finish(&mounted, m.options.propagation, m.options.rec_set, m.options.rec_clr).map_err(at)
+}
+
+/// In a new cgroup namespace, hierarchy `h` mounted afresh at `name` in
+/// `dir`, as runc does there (mountCgroupV1 with cgroupns): the kernel roots
+/// a mount made inside a cgroup namespace at the namespace's own cgroup, so
+/// the container sees its cgroup and nothing above or beside it. A bind
+/// cannot give that: /proc/self/cgroup then names our cgroup as `/`, and
+/// mountinfo the host mount's root as `/..`, so the bind would show the
+/// host's whole hierarchy (other containers' cgroups included). The data
+/// is the hierarchy's controllers as /proc/self/cgroup lists them
+/// (`cpu,cpuacct`, `name=systemd`), which selects the existing hierarchy;
+/// its source is `systemd` for that one, `cgroup` otherwise, as runc's.
+fn mount_fresh(h: &Hierarchy, ctrls: &[u8], dir: Fd, name: &CStr, flags: u64) -> Result<(), Errno> {
+    let target = OwnedFd::new(sys::openat(dir, name, libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC, 0)?);
+    let mut pbuf = [0u8; 32];
+    let path = target.proc_path(&mut pbuf);
+    if h.fstype == b"cgroup2" {
+        return sys::mount(Some(c"cgroup2"), path, Some(c"cgroup2"), flags, None);
+    }
+    let mut dbuf = [0u8; 256];
+    let data = cpath(&mut dbuf, ctrls)?;
+    let source = if ctrls == b"name=systemd" { c"systemd" } else { c"cgroup" };
+    sys::mount(Some(source), path, Some(c"cgroup"), flags, Some(data))
 }
 
 /// Binds `mount_point + (own - root)` of the host at `name` in `dir` (at
