@@ -44,6 +44,9 @@ pub fn create<'a>(root: Fd, spec: &Spec<'a>) -> Result<'a, ()> {
     if spec.linux.devices.is_empty() && !defaults {
         return Ok(());
     }
+    // At the start, as every step's trace line: the time until the next
+    // line is this step's.
+    diag::trace("devices", Object::Name(b"/dev"));
     // Modes are exactly as asked: no umask on device nodes (runc: umask 0).
     let old = sys::umask_get_set(0);
     let r = make_all(root, spec, defaults);
@@ -89,7 +92,6 @@ fn make_all<'a>(root: Fd, spec: &Spec<'a>, defaults: bool) -> Result<'a, ()> {
     if spec.process.terminal && sys::isatty(0) {
         console(root).map_err(|e| Error::new("device", Object::Name(b"/dev/console"), Reason::Errno(e)))?;
     }
-    diag::trace("devices", Object::Name(b"/dev"));
     Ok(())
 }
 
