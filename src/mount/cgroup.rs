@@ -12,7 +12,8 @@
 //!   with a new cgroup namespace, mounted afresh (`mount_fresh`) — with
 //!   symlinks for co-mounted controllers (`cpu -> cpu,cpuacct`).
 //!
-//! Read-only when asked: each bind and the tmpfs are remounted read-only.
+//! Read-only when asked, with the other flags: one recursive mount_setattr
+//! on the whole tree at the end.
 //! The parsing is pure and unit-tested; the rest is a straight run of mounts.
 
 use super::{AT_RECURSIVE, MOVE_MOUNT_F_EMPTY_PATH, MOVE_MOUNT_T_EMPTY_PATH, OPEN_TREE_CLONE, finish};
