@@ -182,28 +182,26 @@ fn container(spec: &'static Spec<'static>) -> Result<'static, Option<rootfs::Old
     Ok(old_root)
 }
 
-/// When the child failed before its execve, says why and returns the exit
-/// status (125 for a setup step; 126/127 come from the workload's own exit
-/// and go through the reaper).
+/// When the child failed before or at its execve, says why, reaps it and
+/// returns the status it recorded: 125 for a setup step, 126/127 for the
+/// execve. The recorded one, not the child's exit status: a filter may
+/// deny its exit_group, and then a trap ends it (`sys::exit_group`).
 fn setup_failed(pid: i32, report: &child::Report) -> Option<i32> {
     match &report.failure {
         Some((e, code)) => {
             diag::report(e);
-            if *code != 125 {
-                return None;
-            }
+            let _ = sys::wait4(pid, 0);
+            Some(*code)
         }
-        None if report.reached_exec => return None,
+        None if report.reached_exec => None,
         None => {
             // Killed before execve (a filter loaded without no_new_privs
             // killing a step): a setup failure, not the workload's status.
             let sig = sys::wait4(pid, 0).ok().flatten().map_or(0, |(_, st)| st & 0x7f);
             diag::report(&Error::new("spawn", Object::Num("killed by signal ", sig as u64), Reason::Text("before execve")));
-            return Some(125);
+            Some(125)
         }
     }
-    let _ = sys::wait4(pid, 0);
-    Some(125)
 }
 
 /// Reads and validates the spec, if there is one: an error reading it, or

@@ -1011,3 +1011,21 @@ fn bit_31_numbers_answer_as_runc() {
         }
     }
 }
+
+/// A profile that answers exit_group and exit with an errno, and a workload
+/// that is not there: the child's execve fails after the filter is loaded,
+/// and its exit_group returns. The child must still end — a trap kills it,
+/// as Go's runtime faults when its exit returns — and nsinit report the
+/// failed execve (127, one line). Before, the child spun in nsinit's memory
+/// and nsinit never exited. With and without no_new_privs (the filter loads
+/// last, or before the user switch).
+#[test]
+fn a_denied_exit_still_ends_a_failed_exec() {
+    let p = profile("SCMP_ACT_ALLOW", None, &[rule(&["exit_group", "exit"], "SCMP_ACT_ERRNO", "")]);
+    for nnp in [true, false] {
+        let out = Run::new().wrap(PID1).spec(spec(&["/no/such/program".into()], nnp, Some(&p), "")).timeout(std::time::Duration::from_secs(10)).run();
+        out.assert_code(127);
+        assert!(out.stderr.starts_with("nsinit: exec: /no/such/program: ENOENT"), "nnp {nnp}\n{out:?}");
+        assert_eq!(out.stderr.lines().count(), 1, "nnp {nnp}\n{out:?}");
+    }
+}

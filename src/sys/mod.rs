@@ -231,15 +231,20 @@ pub fn set_ctty(fd: Fd) -> Result<()> {
 // ---------------------------------------------------------------------------
 // Processes
 
-/// `exit_group(code)`
+/// `exit_group(code)`; if a seccomp filter answers it with an errno (the
+/// workload's child, after a failed execve), a trap (`ud2`) ends the
+/// process instead: SIGILL, forced by the kernel even when blocked or
+/// ignored, and no core (nsinit is not dumpable). Go's runtime faults the
+/// same way when its exit returns. Spinning would keep the child in PID 1's
+/// memory for ever, and PID 1 waiting for it.
 #[unsafe(link_section = ".text.nsinit_pid1")]
 pub fn exit_group(code: i32) -> ! {
-    // SAFETY: exit_group never returns.
+    // SAFETY: exit_group does not return unless refused; ud2 then raises
+    // SIGILL, which ends the process.
     unsafe {
         let _ = syscall!(Sysno::exit_group, code);
+        core::arch::asm!("ud2", options(noreturn));
     }
-    #[allow(clippy::empty_loop)]
-    loop {}
 }
 
 /// `getpid()`
