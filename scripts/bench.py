@@ -155,15 +155,42 @@ def write_json(path, cfg):
     path.write_text(json.dumps(cfg, indent=1))
 
 
-def c_program(name, source):
+def c_program(name, source, flags=()):
     """Compiles a static C helper into WORK/bin once per source."""
     (WORK / "bin").mkdir(exist_ok=True)
     src = WORK / "bin" / f"{name}.c"
     out = WORK / "bin" / name
     if not out.exists() or not src.exists() or src.read_text() != source:
         src.write_text(source)
-        sh(["gcc", "-O2", "-static", "-o", str(out), str(src)])
+        sh(["gcc", "-O2", "-static", *flags, "-o", str(out), str(src)])
     return out
+
+
+# The floor of any init in the reaper comparison: a 9 KiB static program
+# without libc that does only what an init must to run one command —
+# vfork (clone(CLONE_VM|CLONE_VFORK)), execve of the absolute path it is
+# given, wait4, exit with the status — and none of what tini and nsinit add
+# (PATH search, signal forwarding, subreaper, process group, descriptors).
+MIN_INIT = r"""#include <sys/syscall.h>
+static long sc(long n, long a, long b, long c, long d) {
+    long r;
+    register long r10 __asm__("r10") = d;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
+    return r;
+}
+void __attribute__((used)) start_c(long *sp) {
+    char **argv = (char **)(sp + 1), **envp = argv + sp[0] + 1;
+    long pid = sc(SYS_clone, 0x4000 | 0x100 | 17, 0, 0, 0); /* CLONE_VFORK|CLONE_VM|SIGCHLD */
+    if (pid == 0) {
+        sc(SYS_execve, (long)argv[1], (long)(argv + 1), (long)envp, 0);
+        sc(SYS_exit, 127, 0, 0, 0);
+    }
+    int status = 0;
+    sc(SYS_wait4, pid, (long)&status, 0, 0);
+    sc(SYS_exit_group, (status >> 8) & 255, 0, 0, 0);
+}
+__asm__(".global _start\n_start:\n mov %rsp, %rdi\n and $-16, %rsp\n call start_c\n hlt\n");
+"""
 
 
 # hyperfine -N cannot redirect, and nsinit reads its spec fd to EOF. The spec
@@ -321,12 +348,17 @@ def bench_reaper(o, rng):
             short="tini-static"),
         Cmd("catatonit", "catatonit -- busybox true", ["catatonit", "--", "busybox", "true"]),
         Cmd("dumb-init", "dumb-init busybox true", ["dumb-init", "busybox", "true"]),
+        Cmd("min-init", "minimal init (no libc: vfork, execve, wait4) /usr/bin/busybox true",
+            [str(c_program("min-init", MIN_INIT, ("-nostdlib", "-fno-stack-protector"))), shutil.which("busybox") or "/bin/busybox", "true"],
+            short="minimal init"),
     ]
     rounds, k = o.rounds or 30, o.per_round or 20
     meds = run_rounds("reaper", cmds, rounds, k, rng, WORK)
     return timed_section(
         "reaper: nsinit as tini (workload busybox true)", cmds, meds, "tini", rounds, k,
-        [("reaper", "reaper `-s -- busybox true` vs tini-static", "nsinit", "tini", ("<=", 0.65))])
+        [("reaper", "reaper `-s -- busybox true` vs tini-static", "nsinit", "tini", ("<=", 0.65)),
+         ("reaper-floor", "minimal init (no libc: vfork, execve, wait4) vs tini-static: the floor of any init", "min-init", "tini", None),
+         ("reaper-over-floor", "reaper `-s -- busybox true` vs the minimal init", "nsinit", "min-init", None)])
 
 
 def bench_container(o, rng):
