@@ -656,8 +656,8 @@ def bench_size(o, rng):
 
 def bench_trace(o, rng):
     """--trace of the full start, both bundles alternating: per step the
-    median over runs of its time since start and of its own time (since the
-    line before)."""
+    median over runs of its time since start and of its own time (until the
+    next line: each line is printed as its step starts)."""
     b = WORK / "start"
     make_bundle(b, ["/bin/true"], seccomp=True)
     write_json(b / "plain.json", make_bundle(WORK / "start-plain", ["/bin/true"]))
@@ -679,14 +679,15 @@ def bench_trace(o, rng):
     for k, rs in runs.items():
         table = {}
         for lines in rs:
-            seen, prev = {}, 0
-            for label, us in lines:
+            seen = {}
+            for j, (label, us) in enumerate(lines):
                 label = trace_step(label)
                 i = seen[label] = seen.get(label, -1) + 1
                 table.setdefault((label, i), {"at": [], "step": []})
                 table[(label, i)]["at"].append(us)
-                table[(label, i)]["step"].append(us - prev)
-                prev = us
+                # The last line (the workload's exec) ends the set-up.
+                if j + 1 < len(lines):
+                    table[(label, i)]["step"].append(lines[j + 1][1] - us)
         steps[k] = table
     # The steps in the order of the Docker run (a superset), plain-only ones after.
     order = []
@@ -703,8 +704,9 @@ def bench_trace(o, rng):
         row = {"step": label}
         for k in ("docker", "plain"):
             t = steps[k].get((label, i))
-            row[k] = None if not t else {"at": median(t["at"]), "step": median(t["step"]),
-                                         "step_q1": summary(t["step"])["q1"], "step_q3": summary(t["step"])["q3"],
+            row[k] = None if not t else {"at": median(t["at"]), "step": median(t["step"]) if t["step"] else None,
+                                         "step_q1": summary(t["step"])["q1"] if t["step"] else None,
+                                         "step_q3": summary(t["step"])["q3"] if t["step"] else None,
                                          "n": len(t["at"])}
         rows.append(row)
     return {"title": f"--trace of the full start (µs, medians over {n} runs each)", "kind": "trace",
@@ -889,7 +891,7 @@ def text_report(results, meta):
         elif sec["kind"] == "trace":
             w(f"== {sec['title']}")
             w("  runc-default bundle, /bin/true, as the container section starts it; at = since nsinit's start,")
-            w("  step = since the line before (a line is printed when its step is done), [IQR] over runs;")
+            w("  step = until the next line (a line is printed as its step starts), [IQR] over runs;")
             w("  medians do not add up: at is its own median")
             w(f"  {'':<34} {'Docker profile':^26}   {'no seccomp':^26}")
             w(f"  {'step':<34} {'at':>6} {'step':>6} {'[IQR]':<13}   {'at':>6} {'step':>6} {'[IQR]':<13}")
@@ -897,7 +899,7 @@ def text_report(results, meta):
                 cells = []
                 for k in ("docker", "plain"):
                     t = r[k]
-                    cells.append(("—", "—", "") if not t else
+                    cells.append(("—", "—", "") if not t else (f"{t['at']:.0f}", "—", "") if t["step"] is None else
                                  (f"{t['at']:.0f}", f"{t['step']:.0f}", f"[{t['step_q1']:.0f}–{t['step_q3']:.0f}]"))
                 w(f"  {r['step'][:34]:<34} " + "   ".join(f"{a:>6} {b:>6} {c:<13}" for a, b, c in cells))
     return "\n".join(out) + "\n"
@@ -949,14 +951,15 @@ def markdown_table(results, meta):
     if sec:
         out += ["", f"<details><summary>Where the full start's time goes: nsinit --trace, medians over {sec['runs']} "
                 "runs of each bundle (µs)</summary>", "",
-                "*at*: since nsinit's start; *step*: since the line before. A line is printed when its step is "
-                "done, so work without a line of its own falls into the next line's step. Medians do not add up.", "",
+                "*at*: since nsinit's start; *step*: until the next line. A line is printed as its step starts "
+                "(PID 1's `spawn` just before the clone, the child's `child` as it starts), so work without a "
+                "line of its own falls into the step before it. Medians do not add up.", "",
                 "| step | Docker's profile: at | step | no seccomp: at | step |", "| --- | ---: | ---: | ---: | ---: |"]
         for r in sec["steps"]:
             cells = []
             for k in ("docker", "plain"):
                 t = r[k]
-                cells += ["—", "—"] if not t else [f"{t['at']:.0f}", f"{t['step']:.0f}"]
+                cells += ["—", "—"] if not t else [f"{t['at']:.0f}", "—" if t["step"] is None else f"{t['step']:.0f}"]
             out.append(f"| {r['step']} | " + " | ".join(cells) + " |")
         out += ["", "</details>"]
     return "\n".join(out) + "\n"

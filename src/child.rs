@@ -83,6 +83,7 @@ fn setup(e: Error<'static>) -> Failure {
 /// listed by `early_filter_path`. With no_new_privs the filter loads last,
 /// right before execve.
 fn steps(plan: &Plan, reached_exec: &mut bool, gate: &sys::clone::Gate) -> Result<Infallible, Failure> {
+    diag::trace("child", Object::None);
     session(plan).map_err(setup)?;
     let process = plan.spec.map(|s| &s.process);
     let nnp = process.is_some_and(|p| p.no_new_privileges);

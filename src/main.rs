@@ -145,6 +145,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         }
         hardened.is_ok()
     };
+    diag::trace("spawn", Object::None);
     let pid = child::start(&plan, &mut report, harden)?;
     // PID 1 could not get ready: the child was killed at the gate.
     if let Err(e) = hardened {
