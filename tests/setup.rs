@@ -354,8 +354,8 @@ fn trace_prints_one_line_per_step() {
     for p in b.config["linux"]["maskedPaths"].as_array().unwrap() {
         want.push(format!("masked path {}", p.as_str().unwrap()));
     }
-    // The workload's side, then the exec PID 1 sees.
-    want.extend(["rlimits".into(), "user uid 0".into(), "capabilities".into(), "no_new_privs".into()]);
+    // PID 1 starts the child; the workload's side; then the exec PID 1 sees.
+    want.extend(["spawn".into(), "child".into(), "rlimits".into(), "user uid 0".into(), "capabilities".into(), "no_new_privs".into()]);
     want.push("exec pid 2".into());
     for how in ["--trace", "NSINIT_TRACE=1"] {
         let run = b.runner();
