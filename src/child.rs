@@ -38,6 +38,9 @@ pub struct Plan<'a> {
     pub last_cap: u32,
     /// `process.terminal` asked and stdin is a terminal.
     pub terminal: bool,
+    /// A new container (not `--enter`): `lo` comes up in its new network
+    /// namespace, here in the child, while PID 1 detaches the old root.
+    pub loopback: bool,
 }
 
 /// What the child hands back: a failure before or at execve, and whether it
@@ -84,6 +87,9 @@ fn setup(e: Error<'static>) -> Failure {
 /// right before execve.
 fn steps(plan: &Plan, reached_exec: &mut bool, gate: &sys::clone::Gate) -> Result<Infallible, Failure> {
     diag::trace("child", Object::None);
+    if let Some(spec) = plan.spec.filter(|_| plan.loopback) {
+        crate::system::loopback_up(spec).map_err(setup)?;
+    }
     session(plan).map_err(setup)?;
     let process = plan.spec.map(|s| &s.process);
     let nnp = process.is_some_and(|p| p.no_new_privileges);

@@ -124,6 +124,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         filter,
         last_cap,
         terminal: spec.is_some_and(|s| s.process.terminal) && sys::isatty(0),
+        loopback: opts.enter.is_none(),
     };
     let mut report = child::Report::default();
     // While the child sets itself up, PID 1 keeps only what forwarding
@@ -174,7 +175,6 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
 /// spec mode (a frame's pages are touched on entry, each a page fault).
 #[inline(never)]
 fn container(spec: &'static Spec<'static>) -> Result<'static, Option<rootfs::OldRoot>> {
-    system::loopback_up(spec)?;
     system::oom_score(spec)?;
     let old_root = rootfs::enter(spec)?;
     system::names(spec)?;

@@ -826,11 +826,3 @@ EOF2"#,
     }
     assert_eq!(lines(&ours), lines(&runc), "nsinit and runc differ\n{ours:?}\n{runc:?}");
 }
-
-/// `runc run` of the bundle (deleted when it exits).
-fn runc_run(b: &Bundle) -> Output {
-    b.write();
-    let mut c = std::process::Command::new("runc");
-    c.args(["run", "-b"]).arg(b.path()).arg(format!("nsinit-test-cgns-{}", std::process::id()));
-    run_command(c.env_clear().env("PATH", PATH))
-}

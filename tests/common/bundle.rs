@@ -433,6 +433,17 @@ pub fn host_mountinfo() -> String {
     fs::read_to_string("/proc/self/mountinfo").expect("read /proc/self/mountinfo")
 }
 
+/// `runc run` of the bundle's config (the container is deleted when it
+/// exits), for a side-by-side comparison of what the workload sees.
+pub fn runc_run(b: &Bundle) -> Output {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    b.write();
+    let id = format!("nsinit-it-bundle-{}-{}", std::process::id(), N.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let mut c = Command::new("runc");
+    c.args(["run", "-b"]).arg(b.path()).arg(id);
+    run_command(c.env_clear().env("PATH", PATH))
+}
+
 /// Runs any command to its end under the hang guard of [`Run`] (its own
 /// process group, killed with its descendants when it hangs), stdin
 /// /dev/null, and returns what it printed.
