@@ -11,12 +11,13 @@ use nsinit::spec::{self, Spec};
 use nsinit::sys::{self, cell::Once, cstr::RawArray};
 use nsinit::{caps, child, enter, exec, input, reaper, rootfs, seccomp, summary, system};
 
-// libc is linked for musl's start-up code (crt1 calls `main`) and memcpy & co.
+// libc is linked for memcpy & co. (musl's start-up is not used: the entry
+// point is `sys::start`'s, which calls `main`).
 extern crate libc;
 
 static SPEC: Once<Spec<'static>> = Once::zeroed();
 
-/// Called by musl's crt with the process's argv and envp.
+/// Called by the entry point (`sys::start`) with the process's argv and envp.
 #[unsafe(no_mangle)]
 extern "C" fn main(_argc: i32, argv: *const *const c_char, envp: *const *const c_char) -> i32 {
     // SAFETY: the C runtime passes NULL-terminated argv and envp arrays that

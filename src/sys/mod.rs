@@ -11,6 +11,8 @@ pub mod cell;
 pub mod clone;
 pub mod cstr;
 pub mod errno;
+#[cfg(not(test))]
+mod start;
 
 use core::ffi::CStr;
 pub use syscalls::Errno;
