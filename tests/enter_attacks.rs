@@ -170,3 +170,57 @@ fn the_operator_s_terminal_does_not_stay_in_the_container() {
         drop(detached);
     }
 }
+
+/// What the entered command shows of where it is: its user namespace's
+/// map, its uid, whether it sees the attacker's mount.
+const WHERE: &str = "echo map $(cat /proc/self/uid_map); echo \"uid $(id -u)\"; test -e /planted/by-attacker && echo attacker-mounts || echo container-mounts";
+
+/// A container whose workload (its init: runc and crun run it as the
+/// container's init) runs as uid 1000, with no capability, and moves
+/// itself, keeping its pid, into a user namespace of its own (where it is
+/// root, mapped to its uid 1000) and a mount namespace of its own, where
+/// it mounts what it likes (here a tmpfs with a file on /planted: it could
+/// as well cover /bin). Then the operator enters it as root (uid 0, the
+/// container's capabilities).
+///
+/// nsinit joins the init's namespaces as they are, the user namespace
+/// first: the command's uid 0 is the attacker's uid 1000 on the host, its
+/// capabilities are in the attacker's namespace only — no more than the
+/// attacker has, in the mounts it built. `runc exec` joins only the
+/// namespace types of the config (no user namespace) but each as the init
+/// has it now: the command is real root, with the container's
+/// capabilities, in a mount namespace a uid-1000 process built (runc
+/// would run a /bin/sh of the attacker's as root). `crun exec` joins the
+/// user namespace and then cannot join the rest (net, owned by the host's): refused.
+#[test]
+fn an_init_in_namespaces_of_its_own() {
+    for oci in [Oci::Runc, Oci::Crun] {
+        let mut b = quiet_bundle();
+        b.config["root"]["readonly"] = serde_json::json!(false);
+        b.config["process"]["user"] = serde_json::json!({"uid": 1000, "gid": 1000});
+        fs::create_dir(b.in_rootfs("/planted")).unwrap();
+        std::os::unix::fs::chown(b.in_rootfs("/planted"), Some(1000), Some(1000)).unwrap();
+        let inner = "mount -t tmpfs t /planted && touch /planted/by-attacker && echo ready; read _";
+        // unshare execs: the init's pid stays, its namespaces change.
+        let d = Detached::start_with(oci, &mut b, &format!("exec unshare -r -m sh -c {}", shell_quote(inner)), &[]);
+        let pid = d.init_pid();
+        let x = oci.ctl(&["exec", "--user", "0:0", &d.id, "sh", "-c", WHERE]);
+        let mut root = b.config.clone();
+        root["process"]["user"] = serde_json::json!({"uid": 0, "gid": 0});
+        let n = enter(pid, serde_json::to_string(&root).unwrap()).sh(WHERE).run();
+        n.assert_code(0);
+        assert_eq!(n.stdout, "map 0 1000 1\nuid 0\nattacker-mounts\n", "{}: nsinit --enter\n{n:?}", oci.name());
+        match oci {
+            Oci::Runc => {
+                x.assert_code(0);
+                assert_eq!(x.stdout, "map 0 0 4294967295\nuid 0\nattacker-mounts\n", "runc exec: real root in the attacker's mounts\n{x:?}");
+            }
+            Oci::Crun => {
+                x.assert_code(1);
+                // (It joined the user namespace; then one it does not own.)
+                assert!(x.stderr.contains("setns `") && x.stderr.contains("`: Operation not permitted"), "crun exec\n{x:?}");
+            }
+        }
+        d.stop();
+    }
+}
