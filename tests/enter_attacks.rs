@@ -1,0 +1,226 @@
+//! Attacks on `nsinit --enter PID` and `scripts/exec` from the container
+//! being entered (CONTRACT.md, "Entering a running container"): its
+//! workload is root with runc's default capabilities, or it is the init
+//! (a runc or crun container's init is its workload). Each test runs the
+//! attack against nsinit and, where they are safe against it, against
+//! `runc exec` and `crun exec` on the same bundle.
+//!
+//! The container's side waits on FIFOs in its rootfs (`/go*`) that the
+//! test writes when it is time, and reports through FIFOs (`/out*`) that
+//! the test reads: every step waits for the other side, never for a timer.
+
+mod common;
+
+use common::enter::*;
+use common::*;
+use std::fs;
+use std::io::Read;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+/// The runc fixture without its ambient set (skipped with a warning each).
+fn quiet_bundle() -> Bundle {
+    let mut b = Bundle::new();
+    b.config["process"]["capabilities"].as_object_mut().unwrap().remove("ambient");
+    b
+}
+
+/// FIFOs `names` in the rootfs, for the container's side of the steps.
+fn fifos(b: &Bundle, names: &[&str]) {
+    for n in names {
+        let p = std::ffi::CString::new(b.in_rootfs(n).to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo reads one NUL-terminated path.
+        let r = unsafe { libc::mkfifo(p.as_ptr(), 0o600) };
+        assert_eq!(r, 0, "mkfifo {n}: {}", std::io::Error::last_os_error());
+    }
+}
+
+/// Lets the container's side go on: a line into FIFO `name` (blocks until
+/// it opens it).
+fn go(b: &Bundle, name: &str) {
+    fs::write(b.in_rootfs(name), "\n").unwrap_or_else(|e| panic!("write {name}: {e}"));
+}
+
+/// What the container's side reports in FIFO `name` (blocks until it has
+/// written and closed it).
+fn report(b: &Bundle, name: &str) -> String {
+    fs::read_to_string(b.in_rootfs(name)).unwrap_or_else(|e| panic!("read {name}: {e}"))
+}
+
+/// Whatever the master side of a pty has to read now, without waiting.
+fn pending(master: &OwnedFd) -> String {
+    let mut f = fs::File::from(master.try_clone().unwrap());
+    // SAFETY: fcntl on a descriptor we own.
+    unsafe { libc::fcntl(master.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
+    let mut text = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => text.extend_from_slice(&buf[..n]),
+            Err(_) => break, // EAGAIN: nothing more now
+        }
+    }
+    String::from_utf8_lossy(&text).into_owned()
+}
+
+fn scripts(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts").join(name)
+}
+
+/// The attacker, a process of the container (its workload, in the
+/// background): once told (`/go1`), it finds the entered command (its argv
+/// holds `entered-marker`), opens its stdin through /proc (a root process
+/// of the container may: the command is its uid, dumpable, with no
+/// capability the attacker lacks), reports (`/out1`); once the enter has
+/// ended (`/go2`), it says whether what it holds is a terminal and writes
+/// to it (`/out2`).
+const GRAB_STDIN: &str = r#"
+attack() {
+    read _ < /go1
+    m=entered; m=$m-marker; c=
+    for p in /proc/[0-9]*; do
+        case "$(tr '\0' ' ' < $p/cmdline 2>/dev/null)" in *"$m"*) c=${p#/proc/};; esac
+    done
+    if [ -n "$c" ] && (exec 5<>/proc/$c/fd/0) 2>/dev/null; then exec 5<>/proc/$c/fd/0; echo grabbed > /out1; else echo "refused $c" > /out1; fi
+    read _ < /go2
+    if [ -t 5 ]; then r=terminal; else r=not-a-terminal; fi
+    echo INJECTED >&5
+    echo "$r" > /out2
+}
+attack 2>/dev/null &
+"#;
+
+/// The entered command: says `started`, reads a line from its stdin (the
+/// operator's terminal), ends.
+const COMMAND: [&str; 4] = ["sh", "-c", "echo started; read x; echo \"got $x\"", "entered-marker"];
+
+/// Who enters the container in [`the_operator_s_terminal_does_not_stay_in_the_container`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    /// `nsinit --enter PID` on a runc container's init, run directly.
+    Nsinit,
+    RuncExec,
+    CrunExec,
+    /// `scripts/exec` on what `scripts/run` started.
+    ScriptsExec,
+}
+
+/// The operator enters with a terminal as stdin (their shell's pty); the
+/// command reads a line from it and ends. A process of the container
+/// opens the command's stdin through /proc/PID/fd/0 while it runs, and
+/// keeps it. After the enter has ended, what it holds must not be the
+/// operator's terminal: with it, the container reads what the operator
+/// types to their host shell next, and writes to their screen (here
+/// `INJECTED` arrives at the pty's master, the operator's side).
+/// `runc exec` gives the command pipes of its own and copies the caller's
+/// stdio through them (utils_linux.go setupProcessPipes): the container
+/// holds a pipe, and writes into nothing. `nsinit --enter` itself passes
+/// its stdio through (it is its caller's job to give it pipes, as runc's
+/// caller would give runc): pinned here. `scripts/exec`, the operator's
+/// tool, must give it pipes as runc exec does.
+#[test]
+fn the_operator_s_terminal_does_not_stay_in_the_container() {
+    // (who, whether the container ends up holding the operator's terminal)
+    let rows = [(Who::RuncExec, false), (Who::CrunExec, true), (Who::Nsinit, true), (Who::ScriptsExec, false)];
+    for (who, holds) in rows {
+        let mut b = quiet_bundle();
+        fifos(&b, &["/go1", "/go2", "/out1", "/out2"]);
+        let (master, slave) = pty();
+        // The container: runc/crun detached, or scripts/run.
+        let mut detached = None;
+        let mut scripted = None;
+        match who {
+            Who::Nsinit | Who::RuncExec => detached = Some(Detached::start(Oci::Runc, &mut b, GRAB_STDIN)),
+            Who::CrunExec => detached = Some(Detached::start(Oci::Crun, &mut b, GRAB_STDIN)),
+            Who::ScriptsExec => {
+                b.sh(&then_block(GRAB_STDIN));
+                b.write();
+                let mut r = Run::new().program(scripts("run")).arg(b.path()).env("NSINIT", nsinit()).stdin_pipe().spawn();
+                r.expect_line("ready");
+                scripted = Some(r);
+            }
+        }
+        let run = match who {
+            Who::Nsinit => enter(detached.as_ref().unwrap().init_pid(), b.config_text()).cmd(COMMAND),
+            Who::RuncExec => Run::new().program("/usr/sbin/runc").args(["exec", &detached.as_ref().unwrap().id]).args(COMMAND),
+            Who::CrunExec => Run::new().program("/usr/bin/crun").args(["exec", &detached.as_ref().unwrap().id]).args(COMMAND),
+            Who::ScriptsExec => Run::new().program(scripts("exec")).arg(b.path()).env("NSINIT", nsinit()).cmd(COMMAND),
+        };
+        let mut r = run.stdin_fd(slave.try_clone().unwrap()).spawn();
+        r.expect_line("started");
+        go(&b, "/go1");
+        assert_eq!(report(&b, "/out1"), "grabbed\n", "{who:?}: the container could not open the command's stdin");
+        // The operator answers the command, which ends; so does the enter.
+        std::io::Write::write_all(&mut fs::File::from(master.try_clone().unwrap()), b"go\n").unwrap();
+        let out = r.wait();
+        out.assert_code(0);
+        assert_eq!(out.stdout, "started\ngot go\n", "{who:?}\n{out:?}");
+        let _ = pending(&master); // the echo of "go"
+        go(&b, "/go2");
+        let held = report(&b, "/out2");
+        let screen = pending(&master);
+        let got = (held.as_str(), screen.contains("INJECTED"));
+        let want = if holds { ("terminal\n", true) } else { ("not-a-terminal\n", false) };
+        assert_eq!(got, want, "{who:?}: (what the container holds after the enter, whether its write reached the operator's terminal)");
+        if let Some(mut s) = scripted {
+            s.close_stdin();
+            s.wait().assert_code(0);
+        }
+        drop(detached);
+    }
+}
+
+/// What the entered command shows of where it is: its user namespace's
+/// map, its uid, whether it sees the attacker's mount.
+const WHERE: &str = "echo map $(cat /proc/self/uid_map); echo \"uid $(id -u)\"; test -e /planted/by-attacker && echo attacker-mounts || echo container-mounts";
+
+/// A container whose workload (its init: runc and crun run it as the
+/// container's init) runs as uid 1000, with no capability, and moves
+/// itself, keeping its pid, into a user namespace of its own (where it is
+/// root, mapped to its uid 1000) and a mount namespace of its own, where
+/// it mounts what it likes (here a tmpfs with a file on /planted: it could
+/// as well cover /bin). Then the operator enters it as root (uid 0, the
+/// container's capabilities).
+///
+/// nsinit joins the init's namespaces as they are, the user namespace
+/// first: the command's uid 0 is the attacker's uid 1000 on the host, its
+/// capabilities are in the attacker's namespace only — no more than the
+/// attacker has, in the mounts it built. `runc exec` joins only the
+/// namespace types of the config (no user namespace) but each as the init
+/// has it now: the command is real root, with the container's
+/// capabilities, in a mount namespace a uid-1000 process built (runc
+/// would run a /bin/sh of the attacker's as root). `crun exec` joins the
+/// user namespace and then cannot join the rest (net, owned by the host's): refused.
+#[test]
+fn an_init_in_namespaces_of_its_own() {
+    for oci in [Oci::Runc, Oci::Crun] {
+        let mut b = quiet_bundle();
+        b.config["root"]["readonly"] = serde_json::json!(false);
+        b.config["process"]["user"] = serde_json::json!({"uid": 1000, "gid": 1000});
+        fs::create_dir(b.in_rootfs("/planted")).unwrap();
+        std::os::unix::fs::chown(b.in_rootfs("/planted"), Some(1000), Some(1000)).unwrap();
+        let inner = "mount -t tmpfs t /planted && touch /planted/by-attacker && echo ready; read _";
+        // unshare execs: the init's pid stays, its namespaces change.
+        let d = Detached::start_with(oci, &mut b, &format!("exec unshare -r -m sh -c {}", shell_quote(inner)), &[]);
+        let pid = d.init_pid();
+        let x = oci.ctl(&["exec", "--user", "0:0", &d.id, "sh", "-c", WHERE]);
+        let mut root = b.config.clone();
+        root["process"]["user"] = serde_json::json!({"uid": 0, "gid": 0});
+        let n = enter(pid, serde_json::to_string(&root).unwrap()).sh(WHERE).run();
+        n.assert_code(0);
+        assert_eq!(n.stdout, "map 0 1000 1\nuid 0\nattacker-mounts\n", "{}: nsinit --enter\n{n:?}", oci.name());
+        match oci {
+            Oci::Runc => {
+                x.assert_code(0);
+                assert_eq!(x.stdout, "map 0 0 4294967295\nuid 0\nattacker-mounts\n", "runc exec: real root in the attacker's mounts\n{x:?}");
+            }
+            Oci::Crun => {
+                x.assert_code(1);
+                // (It joined the user namespace; then one it does not own.)
+                assert!(x.stderr.contains("setns `") && x.stderr.contains("`: Operation not permitted"), "crun exec\n{x:?}");
+            }
+        }
+        d.stop();
+    }
+}
