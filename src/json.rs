@@ -178,8 +178,11 @@ impl<'a> Parser<'a> {
         self.path
     }
 
-    /// Records what failed; returns the `Fail` to propagate.
+    /// Records what failed; returns the `Fail` to propagate. Never inlined:
+    /// inlined, each of the walk's ~60 failure sites stored a whole `Kind`
+    /// into the parser (-736 B of binary outlined).
     #[cold]
+    #[inline(never)]
     pub fn fail(&mut self, kind: Kind<'a>) -> Fail {
         self.failed = Some(kind);
         Fail
@@ -308,7 +311,7 @@ impl<'a> Parser<'a> {
     }
 
     /// The key just read (the path's last segment).
-    fn last_key(&mut self) -> &'a [u8] {
+    pub fn last_key(&mut self) -> &'a [u8] {
         match self.path.top() {
             Some(Seg::Key(k)) => k,
             _ => &[],
@@ -329,13 +332,14 @@ impl<'a> Parser<'a> {
     /// just read names, as runc's Go `encoding/json` matches keys: exactly,
     /// else ignoring ASCII case (`"Seccomp"` is `seccomp` to runc, so it
     /// must be to nsinit, or the workload would run without its filter).
-    /// Returns the name from `names`, or `k` itself when it names none.
+    /// Returns the index of the name in `names`, or None when it names none
+    /// (`last_key` is then the key).
     /// A field named twice, in any spelling, is an error; so is a key that
     /// matches a field only through Unicode case folding (the Kelvin sign
     /// for `k`, the long s for `s`, dotted and dotless i): Go versions
     /// differ on those, and nsinit must never confine less than runc.
     /// Keys of maps (sysctl names) are matched with no names: exactly.
-    pub fn field(&mut self, names: &[&'static [u8]]) -> Result<&'a [u8]> {
+    pub fn field(&mut self, names: &[&'static [u8]]) -> Result<Option<usize>> {
         let key = self.last_key();
         let found = match names.iter().position(|n| *n == key) {
             Some(i) => Some(i),
@@ -350,7 +354,7 @@ impl<'a> Parser<'a> {
             },
         };
         let depth = self.path.len.saturating_sub(1);
-        let (Some(i), Some(name)) = (found, found.and_then(|i| names.get(i))) else {
+        let Some(i) = found else {
             // A key of no known field: compared with the others before it.
             if let (Some(seen), Some(n)) = (self.seen.get_mut(depth), self.seen_len.get_mut(depth)) {
                 if seen.get(..*n as usize).unwrap_or(&[]).contains(&key) {
@@ -361,7 +365,7 @@ impl<'a> Parser<'a> {
                     *n += 1;
                 }
             }
-            return Ok(key);
+            return Ok(None);
         };
         let bit = 1u64 << (i & 63);
         if let Some(seen) = self.fields_seen.get_mut(depth) {
@@ -370,7 +374,7 @@ impl<'a> Parser<'a> {
             }
             *seen |= bit;
         }
-        Ok(name)
+        Ok(Some(i))
     }
 
     /// Starts reading an array; then call `elem` until it returns false.

@@ -13,15 +13,41 @@ use crate::seccomp::{self, ActionKind, Op};
 /// A `match` on the key just read, whose arms' names are the fields
 /// of the object: `Parser::field` matches the key to them as runc's Go
 /// does (exactly, else ignoring ASCII case) and refuses a field given
-/// twice. The names are written once, in the arms.
+/// twice. The names are written once, in the arms; each arm matches the
+/// index `field` found, a constant: one byte compare per arm where a
+/// `match` on the name compared the key with each name again.
 macro_rules! on_field {
     ($p:ident, { $($($name:literal)|+ => $body:expr,)+ _ => $other:expr $(,)? }) => {{
         const NAMES: &[&[u8]] = &[$($($name),+),+];
         match $p.field(NAMES)? {
-            $($($name)|+ => $body,)+
+            $(Some(i) if $(i == const { index_of(NAMES, $name) })||+ => $body,)+
             _ => $other,
         }
     }};
+}
+
+/// Where `name` is in `names` (evaluated at compile time by `on_field!`).
+// Evaluated at compile time only: an index out of bounds, or the panic,
+// fails the build.
+#[allow(clippy::indexing_slicing, clippy::panic)]
+const fn index_of(names: &[&[u8]], name: &[u8]) -> usize {
+    let mut i = 0;
+    'names: while i < names.len() {
+        let n = names[i];
+        i += 1;
+        if n.len() != name.len() {
+            continue;
+        }
+        let mut j = 0;
+        while j < n.len() {
+            if n[j] != name[j] {
+                continue 'names;
+            }
+            j += 1;
+        }
+        return i - 1;
+    }
+    panic!("on_field!: a name missing from its own list")
 }
 
 /// Reads a whole document into `spec`. The buffer is unescaped in place and
@@ -604,7 +630,8 @@ fn sysctl<'a>(p: &mut Parser<'a>, out: &mut Vec<(Str<'a>, Str<'a>), MAX_SYSCTL>)
     p.object()?;
     while let Some(k) = p.key()? {
         // Exactly (a map's keys are data), each once.
-        let name = p.field(&[])?;
+        p.field(&[])?;
+        let name = p.last_key();
         // A key must name a file under /proc/sys: no empty component, no
         // "..", no "/" that would step out.
         let bad = name.is_empty() || name.split(|&c| c == b'.' || c == b'/').any(|c| c.is_empty() || c == b"..");
