@@ -105,18 +105,22 @@ pub fn drop_bounding(keep: u64, last: u32) -> Result<(), (u32, Errno)> {
 }
 
 /// Sets effective, permitted and inheritable, then raises ambient.
-pub fn apply_sets(c: &Capabilities, last: u32) -> Result<(), (u32, Errno)> {
+pub fn apply_sets(c: &Capabilities, last: u32) -> Result<u64, (u32, Errno)> {
     let m = mask_upto(last);
     let sets = CapSets { effective: c.effective & m, permitted: c.permitted & m, inheritable: c.inheritable & m };
     sys::capset(sets).map_err(|e| (u32::MAX, e))?;
     sys::cap_ambient_clear_all().map_err(|e| (u32::MAX, e))?;
     let ambient = raisable_ambient(c) & m;
-    for cap in 0..=last {
-        if ambient & bit(cap) != 0 {
-            sys::cap_ambient_raise(cap).map_err(|e| (cap, e))?;
+    // A raise refused (an early seccomp filter that denies it, a securebit)
+    // is skipped and reported, as runc does (a warning, `ApplyCaps`): the
+    // workload then holds less, never more.
+    let mut skipped = 0;
+    for cap in (0..=last).filter(|&cap| ambient & bit(cap) != 0) {
+        if sys::cap_ambient_raise(cap).is_err() {
+            skipped |= bit(cap);
         }
     }
-    Ok(())
+    Ok(skipped)
 }
 
 /// PID 1 while the workload starts: nothing left in any set but CAP_KILL
@@ -135,6 +139,18 @@ pub fn drop_for_pid1(keep_kill: bool) -> Result<(), (u32, Errno)> {
     sys::cap_ambient_clear_all().map_err(|e| (u32::MAX, e))?;
     let k = keep & cur.permitted;
     sys::capset(CapSets { effective: k, permitted: k, inheritable: 0 }).map_err(|e| (u32::MAX, e))
+}
+
+/// One warning per ambient capability whose raise was refused (the mask
+/// `apply_sets` returned).
+pub fn warn_skipped_ambient(skipped: u64) {
+    for cap in (0..64).filter(|&cap| skipped & bit(cap) != 0) {
+        crate::diag::warn(&crate::diag::Error::new(
+            "capabilities",
+            crate::diag::Object::Name(name(cap).as_bytes()),
+            crate::diag::Reason::Text("ambient raise refused: skipped"),
+        ));
+    }
 }
 
 /// The name of a capability number, for messages.

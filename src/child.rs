@@ -49,6 +49,9 @@ pub struct Plan<'a> {
 pub struct Report {
     pub failure: Option<(Error<'static>, i32)>,
     pub reached_exec: bool,
+    /// Ambient capabilities whose raise was refused and skipped (warned
+    /// about by PID 1 once the workload runs).
+    pub ambient_skipped: u64,
 }
 
 /// Starts the workload, running `meanwhile(pid)` in PID 1 while the child
@@ -57,7 +60,7 @@ pub struct Report {
 /// exec'd or ended.
 pub fn start(plan: &Plan, report: &mut Report, meanwhile: impl FnOnce(i32) -> bool) -> diag::Result<'static, i32> {
     let mut body = |gate: &sys::clone::Gate| -> Infallible {
-        let Err((e, code)) = steps(plan, &mut report.reached_exec, gate);
+        let Err((e, code)) = steps(plan, &mut report.reached_exec, &mut report.ambient_skipped, gate);
         report.failure = Some((e, code));
         sys::exit_group(code)
     };
@@ -85,7 +88,7 @@ fn setup(e: Error<'static>) -> Failure {
 /// id switch, the working directory, the capability sets; then execve),
 /// listed by `early_filter_path`. With no_new_privs the filter loads last,
 /// right before execve.
-fn steps(plan: &Plan, reached_exec: &mut bool, gate: &sys::clone::Gate) -> Result<Infallible, Failure> {
+fn steps(plan: &Plan, reached_exec: &mut bool, ambient_skipped: &mut u64, gate: &sys::clone::Gate) -> Result<Infallible, Failure> {
     diag::trace("child", Object::None);
     if let Some(spec) = plan.spec.filter(|_| plan.loopback) {
         crate::system::loopback_up(spec).map_err(setup)?;
@@ -107,7 +110,7 @@ fn steps(plan: &Plan, reached_exec: &mut bool, gate: &sys::clone::Gate) -> Resul
         if !nnp {
             load_filter(plan).map_err(setup)?;
         }
-        identity(p, plan.last_cap).map_err(setup)?;
+        *ambient_skipped = identity(p, plan.last_cap).map_err(setup)?;
         if nnp {
             diag::trace("no_new_privs", Object::None);
             sys::set_no_new_privs().at("no_new_privs", Object::None).map_err(setup)?;
@@ -187,8 +190,8 @@ fn before_switch(p: &Process<'static>, last: u32) -> diag::Result<'static, ()> {
 /// the working directory as the user, then the capability sets. Keepcaps
 /// is left set: execve resets it (prctl(2), PR_SET_KEEPCAPS) and no id
 /// changes before, so clearing it would only be one more call after an
-/// early filter.
-fn identity(p: &Process<'static>, last: u32) -> diag::Result<'static, ()> {
+/// early filter. Returns the ambient capabilities whose raise was refused.
+fn identity(p: &Process<'static>, last: u32) -> diag::Result<'static, u64> {
     let u = &p.user;
     diag::trace("user", Object::Num("uid ", u.uid as u64));
     match sys::setgroups(&u.additional_gids) {
@@ -211,13 +214,15 @@ fn identity(p: &Process<'static>, last: u32) -> diag::Result<'static, ()> {
 /// stop; each must be allowed. Only what any runtime needs after its own
 /// early filter to start the workload as asked (runc: `finalizeNamespace`,
 /// then execve): the id switch (setgroups, setresgid, setresuid), chdir
-/// when `cwd` is given, capset and the ambient set, LISTEN_PID's getpid
-/// with socket activation, and execve. All else comes before the filter
-/// (see `steps`), so a profile's verdict on it does not matter. Pointer
+/// when `cwd` is given, capset and clearing the ambient set, LISTEN_PID's
+/// getpid with socket activation, and execve. All else comes before the
+/// filter (see `steps`), so a profile's verdict on it does not matter; nor
+/// does it on the ambient raises, which runc too only warns about when
+/// refused (a refused raise is skipped: `caps::apply_sets`). Pointer
 /// arguments cannot be known in advance: their indexes are given as a bit
 /// mask, for the check to try them with many values. Kept next to
 /// `identity` and `steps`, which make these calls.
-pub fn early_filter_path(p: &Process, last: u32, listen_fds: u32, mut f: impl FnMut(Sysno, [u64; 6], u8) -> bool) {
+pub fn early_filter_path(p: &Process, listen_fds: u32, mut f: impl FnMut(Sysno, [u64; 6], u8) -> bool) {
     let (u, g) = (p.user.uid as u64, p.user.gid as u64);
     let ambient = |op: i32, a: u64| (Sysno::prctl, [libc::PR_CAP_AMBIENT as u64, op as u64, a, 0, 0, 0], 0);
     let mut calls = heapless::Vec::<(Sysno, [u64; 6], u8), 8>::new();
@@ -229,12 +234,10 @@ pub fn early_filter_path(p: &Process, last: u32, listen_fds: u32, mut f: impl Fn
     }
     let _ = calls.push((Sysno::capset, [0; 6], 0b11));
     let _ = calls.push(ambient(libc::PR_CAP_AMBIENT_CLEAR_ALL, 0));
-    let raise = (0..=last).filter(|&cap| caps::raisable_ambient(&p.capabilities) & caps::bit(cap) != 0);
-    let raise = raise.map(|cap| ambient(libc::PR_CAP_AMBIENT_RAISE, cap.into()));
     // getpid only serves socket activation (LISTEN_PID).
     let pid = (listen_fds > 0).then_some((Sysno::getpid, [0; 6], 0));
     let exec = (Sysno::execve, [0; 6], 0b111);
-    for (nr, args, ptrs) in calls.into_iter().chain(raise).chain(pid).chain([exec]) {
+    for (nr, args, ptrs) in calls.into_iter().chain(pid).chain([exec]) {
         if !f(nr, args, ptrs) {
             return;
         }

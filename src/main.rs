@@ -70,7 +70,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     };
     let listen = exec::listen_fds(envp.iter(), sys::getpid());
     let last_cap = caps::kernel_last_cap();
-    let filter = match compile_filter(spec, listen, last_cap) {
+    let filter = match compile_filter(spec, listen) {
         Ok(f) => f,
         Err(e) => {
             diag::report_spec(&e);
@@ -163,6 +163,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     sys::cell::release(command);
     // Warnings only now: a failure is exactly one line, never after them.
     warn_spec(spec);
+    caps::warn_skipped_ambient(report.ambient_skipped);
     if opts.enter.is_none() {
         warn_reaper();
     }
@@ -230,10 +231,11 @@ fn load_spec(opts: &Options<'static>) -> Result<'static, Loaded> {
 /// The compiled seccomp filter, if the spec has one. Without no_new_privs it
 /// loads early, before the user switch, so the calls the child still makes
 /// after it (`child::early_filter_path`: the switch, chdir, capabilities,
-/// execve — what any runtime needs then) must pass it: checked here, before
+/// execve — what any runtime needs then; an ambient raise it refuses is
+/// skipped with a warning, as runc does) must pass it: checked here, before
 /// anything changes. A profile may deny anything else.
 #[inline(never)]
-fn compile_filter(spec: Option<&'static Spec<'static>>, listen_fds: u32, last_cap: u32) -> core::result::Result<Option<child::Filter<'static>>, nsinit::json::Error<'static>> {
+fn compile_filter(spec: Option<&'static Spec<'static>>, listen_fds: u32) -> core::result::Result<Option<child::Filter<'static>>, nsinit::json::Error<'static>> {
     let Some(spec) = spec else { return Ok(None) };
     let s = &spec.linux.seccomp;
     // The compile's own time, for --trace (the gap since the previous trace
@@ -247,7 +249,7 @@ fn compile_filter(spec: Option<&'static Spec<'static>>, listen_fds: u32, last_ca
     let prog = program.as_slice();
     if !spec.process.no_new_privileges {
         let mut denied = None;
-        child::early_filter_path(&spec.process, last_cap, listen_fds, |nr, args, ptrs| {
+        child::early_filter_path(&spec.process, listen_fds, |nr, args, ptrs| {
             let ok = seccomp::load::passes(prog, nr, args, ptrs);
             if !ok {
                 denied = Some(nr);

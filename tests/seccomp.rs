@@ -18,6 +18,7 @@ use libc::{
     SYS_add_key, SYS_clone3, SYS_getpid, SYS_getppid, SYS_getpriority, SYS_getuid, SYS_keyctl, SYS_mount,
     SYS_personality, SYS_socket, SYS_unshare,
 };
+use serde_json::json;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -1028,4 +1029,32 @@ fn a_denied_exit_still_ends_a_failed_exec() {
         assert!(out.stderr.starts_with("nsinit: exec: /no/such/program: ENOENT"), "nnp {nnp}\n{out:?}");
         assert_eq!(out.stderr.lines().count(), 1, "nnp {nnp}\n{out:?}");
     }
+}
+
+/// An early filter (no no_new_privs) that refuses raising an ambient
+/// capability: the raise is skipped with one warning and the workload
+/// runs without it, as under runc (a warning in `ApplyCaps`), where nsinit
+/// refused the spec before. Compared with runc run of the same bundle.
+#[test]
+fn a_refused_ambient_raise_is_skipped_as_under_runc() {
+    let raise = format!("{},{}", arg(0, "SCMP_CMP_EQ", libc::PR_CAP_AMBIENT as u64, 0), arg(1, "SCMP_CMP_EQ", libc::PR_CAP_AMBIENT_RAISE as u64, 0));
+    let p = profile("SCMP_ACT_ALLOW", None, &[rule(&["prctl"], "SCMP_ACT_ERRNO", &format!(r#""args":[{raise}]"#))]);
+    let mut b = Bundle::new();
+    let caps = json!(["CAP_NET_BIND_SERVICE", "CAP_KILL"]);
+    b.config["process"]["capabilities"] = json!({"bounding": caps, "effective": caps, "permitted": caps, "inheritable": caps, "ambient": caps});
+    b.config["process"]["noNewPrivileges"] = json!(false);
+    b.config["linux"]["seccomp"] = serde_json::from_str(&p).unwrap();
+    b.sh("grep -E '^Cap(Inh|Prm|Eff|Amb)' /proc/self/status");
+    let ours = b.run();
+    ours.assert_code(0);
+    let runc = runc_run(&b);
+    runc.assert_code(0);
+    assert_eq!(ours.stdout, runc.stdout, "{ours:?}\n{runc:?}");
+    assert!(ours.stdout.contains("CapAmb:\t0000000000000000"), "{ours:?}");
+    assert_eq!(
+        ours.stderr,
+        "nsinit: warning: capabilities: CAP_KILL: ambient raise refused: skipped\n\
+         nsinit: warning: capabilities: CAP_NET_BIND_SERVICE: ambient raise refused: skipped\n",
+        "{ours:?}"
+    );
 }
