@@ -237,3 +237,42 @@ echo done"#,
     assert!(out.stdout.starts_with("blocked\n") && out.stdout.ends_with("done\n"), "the attack did not run\n{out:?}");
     assert!(!out.stdout.contains("LEAK"), "a blocked nsinit was readable\n{out:?}");
 }
+
+/// The spec leaves `/dev` to the image (no `/dev` tmpfs in `mounts[]`), and
+/// the image's `/dev/null` is a symlink: to a masked file, or to the host's
+/// `core_pattern` through the container's proc. A masked file is covered
+/// with `/dev/null` (runc's maskPath): a runtime that follows the link
+/// binds the link's target instead — the masked `/proc/timer_list` over
+/// itself (the mask undone: its contents readable), or `core_pattern` over
+/// `/proc/keys`, writable under runc 1.1.5 (CVE-2025-31133: a write there
+/// is the host's core_pattern). Refused, or every masked file reads empty
+/// and takes no write.
+pub fn dev_null_symlink(rt: Rt) {
+    for target in ["/proc/timer_list", "/proc/sys/kernel/core_pattern", "/etc/hostname"] {
+        let mut b = Who::Root.bundle();
+        b.unmount("/dev");
+        fs::create_dir_all(b.in_rootfs("/dev")).expect("mkdir /dev");
+        plant_symlink(&b, "/dev/null", target);
+        // The same text written back: a write the kernel accepts is the
+        // escape, and the host's file does not change.
+        b.sh(
+            r#"echo RAN
+for f in /proc/keys /proc/timer_list; do
+  [ -e $f ] || continue
+  echo "$f: $(cat $f 2>&1 | wc -c) bytes"
+  t=$(cat $f 2>&1); [ -n "$t" ] && (printf '%s\n' "$t" > $f) 2>&1 && echo "$f: WRITTEN"
+done
+exit 0"#,
+        );
+        let row = format!("/dev/null -> {target}");
+        let out = rt.run(&b);
+        if out.code() != 0 {
+            assert_refused_by(rt, &out, &row);
+            continue;
+        }
+        assert!(out.stdout.starts_with("RAN\n"), "{row}: the workload did not run\n{out:?}");
+        for l in out.stdout.lines().skip(1) {
+            assert!(l.ends_with(": 0 bytes"), "{row}: a masked file is not empty: {l}\n{out:?}");
+        }
+    }
+}

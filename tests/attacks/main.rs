@@ -80,6 +80,7 @@ suite! {
     passwd_large => image::passwd_large, Crun::Safe;
     passwd_leaked_dir => image::passwd_leaked_dir,
         Crun::Hole("crun follows /etc/passwd into a descriptor its parent leaked: a host file becomes HOME");
+    dev_null_symlink => image::dev_null_symlink, Crun::Safe;
     exec_self => image::exec_self, Crun::Safe;
     blocked_nsinit_exe => image::blocked_nsinit_exe,
         Crun::NotRun("nsinit's own binary is attacked: the same under any runtime");
