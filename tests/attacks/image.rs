@@ -276,3 +276,40 @@ exit 0"#,
         }
     }
 }
+
+/// The image's `/proc` or `/sys` is not a directory: a regular file, a FIFO
+/// (an open without O_PATH would block PID 1 forever), a device node (the
+/// memory device, 1:1), or a symlink — to `/`, or to a host directory by
+/// its absolute path (only `/proc` symlinks are in `proc_symlink`). proc
+/// and sysfs are mounted on a directory the lookup opened without following
+/// anything, or the run is refused; nothing lands on the host, and a
+/// workload that runs has the real filesystems there.
+pub fn kernfs_not_dir(rt: Rt) {
+    let canary = Canary::new();
+    let host = canary.path().to_str().expect("utf-8 path").to_string();
+    for dest in ["/proc", "/sys"] {
+        for kind in ["file", "fifo", "device", "symlink /", "symlink host"] {
+            let mut b = Who::Root.bundle();
+            let p = b.in_rootfs(dest);
+            fs::remove_dir_all(&p).expect("remove a rootfs dir");
+            let c = std::ffi::CString::new(p.to_str().expect("utf-8 path")).expect("no NUL");
+            match kind {
+                "file" => fs::write(&p, "not a directory\n").expect("write a file"),
+                // SAFETY: mkfifo(3) and mknod(2) with a valid C string.
+                "fifo" => assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0, "mkfifo"),
+                "device" => assert_eq!(unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o600, libc::makedev(1, 1)) }, 0, "mknod"),
+                "symlink /" => symlink("/", &p).expect("plant a symlink"),
+                _ => symlink(&host, &p).expect("plant a symlink"),
+            }
+            b.sh("echo RAN; test -r /proc/self/stat && echo proc; test -d /sys/kernel && echo sysfs");
+            let row = format!("{dest} as a {kind}");
+            let out = rt.run_with(&b, &[], |r| known_crun_hang(rt, r));
+            canary.assert_untouched(&row, &out);
+            if out.code() == 0 {
+                assert_eq!(out.stdout, "RAN\nproc\nsysfs\n", "{row}: ran without the real proc and sysfs\n{out:?}");
+            } else {
+                assert_refused_by(rt, &out, &row);
+            }
+        }
+    }
+}

@@ -62,6 +62,7 @@ suite! {
     compat_abi_syscalls => workload::compat_abi_syscalls, Crun::Safe;
     open_by_handle => workload::open_by_handle, Crun::Safe;
     release_agent => workload::release_agent, Crun::Safe;
+    release_agent_cgroupns => workload::release_agent_cgroupns, Crun::Safe;
     host_hooks => workload::host_hooks, Crun::Safe;
     tiocsti => workload::tiocsti, Crun::Safe;
     // crun stays the container process's tracer and never continues the
@@ -70,6 +71,7 @@ suite! {
     // The image author.
     proc_symlink => image::proc_symlink, Crun::Safe;
     dev_symlink => image::dev_symlink, Crun::Safe;
+    kernfs_not_dir => image::kernfs_not_dir, Crun::Safe;
     // crun opens the image's /etc/passwd as it is: a FIFO hangs it, a
     // link to /proc/self/fd/0 swallows the container's stdin (and gives
     // HOME=""), a link into a descriptor crun's parent leaked reads a host
@@ -100,6 +102,7 @@ suite! {
         Crun::Hole("crun keeps the first of two keys, runc the last (noNewPrivileges false, true: off)");
     hostile_json => spec::hostile_json, Crun::Safe;
     cwd_outside => spec::cwd_outside, Crun::Safe;
+    cwd_masked => spec::cwd_masked, Crun::Safe;
     // crun 1.8.1 escapes here: it follows the magic link in its own
     // process, where the leaked descriptor is still open, and the workload
     // starts in the host directory (found by the outside attack).

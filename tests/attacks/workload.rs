@@ -399,3 +399,30 @@ pub fn traceme_stop(rt: Rt) {
         assert!(out.stdout.contains("resumed"), "reaper mode: the workload never ran on\n{out:?}");
     }
 }
+
+/// The release_agent attack in a container with a cgroup namespace, whose
+/// cgroup mount is not read-only: each v1 hierarchy is mounted afresh there
+/// (mount/cgroup.rs, `mount_fresh`), rooted at the container's cgroup —
+/// which is the hierarchy's root when the parent made no cgroup of its own
+/// (this host: all but memory at `/`), so its release_agent is in view
+/// and writable as far as the mount goes. The kernel must refuse the write
+/// (CAP_SYS_ADMIN of the initial user namespace, and the initial cgroup
+/// namespace). As root with runc's capabilities, Docker's profile, and no
+/// capabilities object.
+pub fn release_agent_cgroupns(rt: Rt) {
+    let cgroupns = |mut b: Bundle| {
+        b.config["linux"]["namespaces"].as_array_mut().expect("namespaces").push(json!({"type": "cgroup"}));
+        for m in b.mounts().iter_mut().filter(|m| m["type"] == "cgroup") {
+            m["options"] = json!(["nosuid", "noexec", "nodev", "relatime"]);
+        }
+        b
+    };
+    for who in [Who::Root, Who::Docker] {
+        cgroup_attack(rt, &mut cgroupns(who.bundle()), "agent", &format!("{who:?}, cgroupns"));
+    }
+    let mut b = Who::Root.bundle();
+    if let Some(p) = b.config["process"].as_object_mut() {
+        p.remove("capabilities");
+    }
+    cgroup_attack(rt, &mut cgroupns(b), "agent", "no capabilities object, cgroupns");
+}
