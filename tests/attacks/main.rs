@@ -64,6 +64,7 @@ suite! {
     release_agent => workload::release_agent, Crun::Safe;
     release_agent_cgroupns => workload::release_agent_cgroupns, Crun::Safe;
     host_hooks => workload::host_hooks, Crun::Safe;
+    masks_from_userns => workload::masks_from_userns, Crun::Safe;
     tiocsti => workload::tiocsti, Crun::Safe;
     // crun stays the container process's tracer and never continues the
     // stop: the container hangs (no escape; a difference to nsinit).

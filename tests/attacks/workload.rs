@@ -426,3 +426,38 @@ pub fn release_agent_cgroupns(rt: Rt) {
     }
     cgroup_attack(rt, &mut cgroupns(b), "agent", "no capabilities object, cgroupns");
 }
+
+/// The way around the masks a workload has without CAP_SYS_ADMIN: a user
+/// namespace of its own (with mount, pid and network namespaces), where it
+/// holds every capability, then a fresh proc and sysfs to read what the
+/// masks hide (`/proc/timer_list`, `/sys/firmware`), or the masks
+/// unmounted (`progs/masks.c`). The kernel allows a fresh proc or sysfs
+/// there only when the container's is fully visible, and copies the masks
+/// locked to what they cover: the masks (over files as well as
+/// directories) must be in place for each refusal. As root with runc's
+/// capabilities and as uid 1000 (Docker's profile refuses the unshare).
+pub fn masks_from_userns(rt: Rt) {
+    for who in [Who::Root, Who::User] {
+        let mut b = who.bundle();
+        let prog = install(&b, "masks");
+        args(&mut b, &[&prog]);
+        let out = rt.run(&b);
+        out.assert_code(0);
+        assert!(out.stdout.starts_with("userns: entered\n"), "{who:?}: no user namespace: the attack did not run\n{out:?}");
+        for l in out.stdout.lines().skip(1) {
+            let held = l.contains(": denied ") || l.ends_with(": 0 bytes") || l.ends_with(": 0 entries");
+            assert!(held, "{who:?}: {l}\n{out:?}");
+        }
+    }
+    // The control: without masks and read-only paths the same workload
+    // mounts a fresh proc and reads /proc/timer_list: the masks are what
+    // the kernel refuses on.
+    let mut b = Who::Root.bundle();
+    b.config["linux"]["maskedPaths"] = json!([]);
+    b.config["linux"]["readonlyPaths"] = json!([]);
+    let prog = install(&b, "masks");
+    args(&mut b, &[&prog]);
+    let out = rt.run(&b);
+    out.assert_code(0);
+    assert!(out.stdout.contains("mount proc: MOUNTED\n"), "control without masks: a fresh proc should mount\n{out:?}");
+}
