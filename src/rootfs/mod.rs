@@ -137,8 +137,9 @@ pub fn paths<'a>(spec: &Spec<'a>) -> Result<'a, ()> {
         readonly_path(p.get()).at("readonly path", Object::Name(p.to_bytes()))?;
     }
     for p in &l.masked_paths {
-        diag::trace("masked path", Object::Name(p.to_bytes()));
-        mask_path(p.get()).at("masked path", Object::Name(p.to_bytes()))?;
+        let obj = Object::Name(p.to_bytes());
+        diag::trace("masked path", obj);
+        mask_path(p.get()).map_err(|r| Error::new("masked path", obj, r))?;
     }
     Ok(())
 }
@@ -158,15 +159,28 @@ fn readonly_path(p: &CStr) -> core::result::Result<(), Errno> {
 /// /dev/null bound over a file, an empty read-only tmpfs over a directory
 /// (runc's maskPath), both read-only and empty as crun makes them: the bind
 /// read-only, the tmpfs of size 0.
-fn mask_path(p: &CStr) -> core::result::Result<(), Errno> {
+///
+/// What is bound must be the null device itself, checked on the very mount
+/// that gets attached: without a `/dev` tmpfs in `mounts[]` the image's
+/// `/dev/null` is used, and a symlink there (`/dev/null ->
+/// /proc/timer_list`) would bind its target over the masked file — over
+/// itself, the mask undone. runc 1.1 followed it too, read-write
+/// (CVE-2025-31133: `-> /proc/sys/kernel/core_pattern` made the host's
+/// writable); runc since 1.2.8 refuses a /dev/null that is not 1:3, as here.
+fn mask_path(p: &CStr) -> core::result::Result<(), Reason> {
     let st = match sys::fstatat(sys::AT_FDCWD, p, 0) {
         Err(Errno::ENOENT) => return Ok(()),
-        r => r?,
+        r => r.map_err(Reason::Errno)?,
     };
     if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
-        return sys::mount(Some(c"tmpfs"), p, Some(c"tmpfs"), libc::MS_RDONLY, Some(c"size=0k"));
+        return sys::mount(Some(c"tmpfs"), p, Some(c"tmpfs"), libc::MS_RDONLY, Some(c"size=0k")).map_err(Reason::Errno);
     }
-    let null = OwnedFd::new(sys::open_tree(sys::AT_FDCWD, c"/dev/null", OPEN_TREE_CLONE)?);
-    sys::mount_setattr(null.fd(), c"", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0)?;
-    sys::move_mount(null.fd(), c"", sys::AT_FDCWD, p, MOVE_MOUNT_F_EMPTY_PATH)
+    let nofollow = libc::AT_SYMLINK_NOFOLLOW as u32;
+    let null = OwnedFd::new(sys::open_tree(sys::AT_FDCWD, c"/dev/null", OPEN_TREE_CLONE | nofollow).map_err(Reason::Errno)?);
+    let st = sys::fstat(null.fd()).map_err(Reason::Errno)?;
+    if st.st_mode & libc::S_IFMT != libc::S_IFCHR || st.st_rdev != devices::makedev(1, 3) {
+        return Err(Reason::Text("/dev/null is not the null device (1:3): nothing to mask with"));
+    }
+    sys::mount_setattr(null.fd(), c"", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0).map_err(Reason::Errno)?;
+    sys::move_mount(null.fd(), c"", sys::AT_FDCWD, p, MOVE_MOUNT_F_EMPTY_PATH).map_err(Reason::Errno)
 }

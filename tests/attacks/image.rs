@@ -237,3 +237,79 @@ echo done"#,
     assert!(out.stdout.starts_with("blocked\n") && out.stdout.ends_with("done\n"), "the attack did not run\n{out:?}");
     assert!(!out.stdout.contains("LEAK"), "a blocked nsinit was readable\n{out:?}");
 }
+
+/// The spec leaves `/dev` to the image (no `/dev` tmpfs in `mounts[]`), and
+/// the image's `/dev/null` is a symlink: to a masked file, or to the host's
+/// `core_pattern` through the container's proc. A masked file is covered
+/// with `/dev/null` (runc's maskPath): a runtime that follows the link
+/// binds the link's target instead — the masked `/proc/timer_list` over
+/// itself (the mask undone: its contents readable), or `core_pattern` over
+/// `/proc/keys`, writable under runc 1.1.5 (CVE-2025-31133: a write there
+/// is the host's core_pattern). Refused, or every masked file reads empty
+/// and takes no write.
+pub fn dev_null_symlink(rt: Rt) {
+    for target in ["/proc/timer_list", "/proc/sys/kernel/core_pattern", "/etc/hostname"] {
+        let mut b = Who::Root.bundle();
+        b.unmount("/dev");
+        fs::create_dir_all(b.in_rootfs("/dev")).expect("mkdir /dev");
+        plant_symlink(&b, "/dev/null", target);
+        // The same text written back: a write the kernel accepts is the
+        // escape, and the host's file does not change.
+        b.sh(
+            r#"echo RAN
+for f in /proc/keys /proc/timer_list; do
+  [ -e $f ] || continue
+  echo "$f: $(cat $f 2>&1 | wc -c) bytes"
+  t=$(cat $f 2>&1); [ -n "$t" ] && (printf '%s\n' "$t" > $f) 2>&1 && echo "$f: WRITTEN"
+done
+exit 0"#,
+        );
+        let row = format!("/dev/null -> {target}");
+        let out = rt.run(&b);
+        if out.code() != 0 {
+            assert_refused_by(rt, &out, &row);
+            continue;
+        }
+        assert!(out.stdout.starts_with("RAN\n"), "{row}: the workload did not run\n{out:?}");
+        for l in out.stdout.lines().skip(1) {
+            assert!(l.ends_with(": 0 bytes"), "{row}: a masked file is not empty: {l}\n{out:?}");
+        }
+    }
+}
+
+/// The image's `/proc` or `/sys` is not a directory: a regular file, a FIFO
+/// (an open without O_PATH would block PID 1 forever), a device node (the
+/// memory device, 1:1), or a symlink — to `/`, or to a host directory by
+/// its absolute path (only `/proc` symlinks are in `proc_symlink`). proc
+/// and sysfs are mounted on a directory the lookup opened without following
+/// anything, or the run is refused; nothing lands on the host, and a
+/// workload that runs has the real filesystems there.
+pub fn kernfs_not_dir(rt: Rt) {
+    let canary = Canary::new();
+    let host = canary.path().to_str().expect("utf-8 path").to_string();
+    for dest in ["/proc", "/sys"] {
+        for kind in ["file", "fifo", "device", "symlink /", "symlink host"] {
+            let mut b = Who::Root.bundle();
+            let p = b.in_rootfs(dest);
+            fs::remove_dir_all(&p).expect("remove a rootfs dir");
+            let c = std::ffi::CString::new(p.to_str().expect("utf-8 path")).expect("no NUL");
+            match kind {
+                "file" => fs::write(&p, "not a directory\n").expect("write a file"),
+                // SAFETY: mkfifo(3) and mknod(2) with a valid C string.
+                "fifo" => assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0, "mkfifo"),
+                "device" => assert_eq!(unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o600, libc::makedev(1, 1)) }, 0, "mknod"),
+                "symlink /" => symlink("/", &p).expect("plant a symlink"),
+                _ => symlink(&host, &p).expect("plant a symlink"),
+            }
+            b.sh("echo RAN; test -r /proc/self/stat && echo proc; test -d /sys/kernel && echo sysfs");
+            let row = format!("{dest} as a {kind}");
+            let out = rt.run_with(&b, &[], |r| known_crun_hang(rt, r));
+            canary.assert_untouched(&row, &out);
+            if out.code() == 0 {
+                assert_eq!(out.stdout, "RAN\nproc\nsysfs\n", "{row}: ran without the real proc and sysfs\n{out:?}");
+            } else {
+                assert_refused_by(rt, &out, &row);
+            }
+        }
+    }
+}

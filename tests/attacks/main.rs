@@ -62,7 +62,9 @@ suite! {
     compat_abi_syscalls => workload::compat_abi_syscalls, Crun::Safe;
     open_by_handle => workload::open_by_handle, Crun::Safe;
     release_agent => workload::release_agent, Crun::Safe;
+    release_agent_cgroupns => workload::release_agent_cgroupns, Crun::Safe;
     host_hooks => workload::host_hooks, Crun::Safe;
+    masks_from_userns => workload::masks_from_userns, Crun::Safe;
     tiocsti => workload::tiocsti, Crun::Safe;
     // crun stays the container process's tracer and never continues the
     // stop: the container hangs (no escape; a difference to nsinit).
@@ -70,6 +72,7 @@ suite! {
     // The image author.
     proc_symlink => image::proc_symlink, Crun::Safe;
     dev_symlink => image::dev_symlink, Crun::Safe;
+    kernfs_not_dir => image::kernfs_not_dir, Crun::Safe;
     // crun opens the image's /etc/passwd as it is: a FIFO hangs it, a
     // link to /proc/self/fd/0 swallows the container's stdin (and gives
     // HOME=""), a link into a descriptor crun's parent leaked reads a host
@@ -80,6 +83,7 @@ suite! {
     passwd_large => image::passwd_large, Crun::Safe;
     passwd_leaked_dir => image::passwd_leaked_dir,
         Crun::Hole("crun follows /etc/passwd into a descriptor its parent leaked: a host file becomes HOME");
+    dev_null_symlink => image::dev_null_symlink, Crun::Safe;
     exec_self => image::exec_self, Crun::Safe;
     blocked_nsinit_exe => image::blocked_nsinit_exe,
         Crun::NotRun("nsinit's own binary is attacked: the same under any runtime");
@@ -99,6 +103,7 @@ suite! {
         Crun::Hole("crun keeps the first of two keys, runc the last (noNewPrivileges false, true: off)");
     hostile_json => spec::hostile_json, Crun::Safe;
     cwd_outside => spec::cwd_outside, Crun::Safe;
+    cwd_masked => spec::cwd_masked, Crun::Safe;
     // crun 1.8.1 escapes here: it follows the magic link in its own
     // process, where the leaked descriptor is still open, and the workload
     // starts in the host directory (found by the outside attack).

@@ -355,3 +355,22 @@ pub fn operator_env(rt: Rt) {
     out.assert_code(0);
     assert!(!out.stdout.contains(SECRET), "the operator's environment reached the workload\n{out:?}");
 }
+
+/// `process.cwd` inside a masked directory (`/proc/acpi`, `/sys/firmware`)
+/// or below one (`/sys/firmware/acpi`, which the host's sysfs has): the
+/// working directory is entered after the masks, never held from before
+/// them (a cwd opened early and entered with fchdir would be the hidden
+/// directory, its listing the host's). Refused, or the workload starts in
+/// an empty directory.
+pub fn cwd_masked(rt: Rt) {
+    for cwd in ["/proc/acpi", "/sys/firmware", "/sys/firmware/acpi"] {
+        let mut b = Who::Root.bundle();
+        b.config["process"]["cwd"] = json!(cwd);
+        b.sh("echo RAN; ls -A . | wc -l");
+        let out = rt.run(&b);
+        if refused(rt, &out) {
+            continue;
+        }
+        assert_eq!((out.code(), out.stdout.as_str()), (0, "RAN\n0\n"), "cwd {cwd}: the workload sees under the mask\n{out:?}");
+    }
+}

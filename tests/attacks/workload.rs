@@ -399,3 +399,65 @@ pub fn traceme_stop(rt: Rt) {
         assert!(out.stdout.contains("resumed"), "reaper mode: the workload never ran on\n{out:?}");
     }
 }
+
+/// The release_agent attack in a container with a cgroup namespace, whose
+/// cgroup mount is not read-only: each v1 hierarchy is mounted afresh there
+/// (mount/cgroup.rs, `mount_fresh`), rooted at the container's cgroup —
+/// which is the hierarchy's root when the parent made no cgroup of its own
+/// (this host: all but memory at `/`), so its release_agent is in view
+/// and writable as far as the mount goes. The kernel must refuse the write
+/// (CAP_SYS_ADMIN of the initial user namespace, and the initial cgroup
+/// namespace). As root with runc's capabilities, Docker's profile, and no
+/// capabilities object.
+pub fn release_agent_cgroupns(rt: Rt) {
+    let cgroupns = |mut b: Bundle| {
+        b.config["linux"]["namespaces"].as_array_mut().expect("namespaces").push(json!({"type": "cgroup"}));
+        for m in b.mounts().iter_mut().filter(|m| m["type"] == "cgroup") {
+            m["options"] = json!(["nosuid", "noexec", "nodev", "relatime"]);
+        }
+        b
+    };
+    for who in [Who::Root, Who::Docker] {
+        cgroup_attack(rt, &mut cgroupns(who.bundle()), "agent", &format!("{who:?}, cgroupns"));
+    }
+    let mut b = Who::Root.bundle();
+    if let Some(p) = b.config["process"].as_object_mut() {
+        p.remove("capabilities");
+    }
+    cgroup_attack(rt, &mut cgroupns(b), "agent", "no capabilities object, cgroupns");
+}
+
+/// The way around the masks a workload has without CAP_SYS_ADMIN: a user
+/// namespace of its own (with mount, pid and network namespaces), where it
+/// holds every capability, then a fresh proc and sysfs to read what the
+/// masks hide (`/proc/timer_list`, `/sys/firmware`), or the masks
+/// unmounted (`progs/masks.c`). The kernel allows a fresh proc or sysfs
+/// there only when the container's is fully visible, and copies the masks
+/// locked to what they cover: the masks (over files as well as
+/// directories) must be in place for each refusal. As root with runc's
+/// capabilities and as uid 1000 (Docker's profile refuses the unshare).
+pub fn masks_from_userns(rt: Rt) {
+    for who in [Who::Root, Who::User] {
+        let mut b = who.bundle();
+        let prog = install(&b, "masks");
+        args(&mut b, &[&prog]);
+        let out = rt.run(&b);
+        out.assert_code(0);
+        assert!(out.stdout.starts_with("userns: entered\n"), "{who:?}: no user namespace: the attack did not run\n{out:?}");
+        for l in out.stdout.lines().skip(1) {
+            let held = l.contains(": denied ") || l.ends_with(": 0 bytes") || l.ends_with(": 0 entries");
+            assert!(held, "{who:?}: {l}\n{out:?}");
+        }
+    }
+    // The control: without masks and read-only paths the same workload
+    // mounts a fresh proc and reads /proc/timer_list: the masks are what
+    // the kernel refuses on.
+    let mut b = Who::Root.bundle();
+    b.config["linux"]["maskedPaths"] = json!([]);
+    b.config["linux"]["readonlyPaths"] = json!([]);
+    let prog = install(&b, "masks");
+    args(&mut b, &[&prog]);
+    let out = rt.run(&b);
+    out.assert_code(0);
+    assert!(out.stdout.contains("mount proc: MOUNTED\n"), "control without masks: a fresh proc should mount\n{out:?}");
+}
