@@ -124,6 +124,37 @@ fn devices_are_bound_from_the_host() {
     b.run().assert_failed("nsinit: device: /dev/nsinit-nope: ENOENT: no such file or directory");
 }
 
+/// The spec writer names a host file as a device (any absolute path is a
+/// device path): where mknod is refused, nsinit binds the host's node at
+/// that path only if it is the device the spec names. Before, the host's
+/// file was bound into the container whatever it was (as runc 1.1 does):
+/// a world-readable host file, a device with other numbers, a symlink.
+#[test]
+fn a_host_file_is_no_device() {
+    let dir = std::env::temp_dir().join(format!("nsinit-test-dev-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let secret = dir.join("secret");
+    fs::write(&secret, "host secret\n").unwrap();
+    fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    fs::set_permissions(&secret, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let link = dir.join("null-link");
+    let _ = fs::remove_file(&link);
+    std::os::unix::fs::symlink("/dev/null", &link).unwrap();
+    let rows = [
+        (secret.to_str().unwrap().to_string(), 1, 3),
+        // The host's /dev/zero is 1:5, not the 1:3 the spec names.
+        ("/dev/zero".to_string(), 1, 3),
+        (link.to_str().unwrap().to_string(), 1, 3),
+    ];
+    for (path, major, minor) in rows {
+        let mut b = Bundle::rootless();
+        b.config["linux"]["devices"] = json!([{"path": path, "type": "c", "major": major, "minor": minor}]);
+        b.sh(&format!("cat {path}"));
+        b.run().assert_failed(&format!("nsinit: device: {path}: ENODEV: no such device"));
+    }
+    let _ = fs::remove_dir_all(&dir);
+}
+
 /// What a user namespace does not allow: 125, one line naming the step.
 #[test]
 fn what_a_user_namespace_refuses() {

@@ -139,9 +139,20 @@ fn make_in(root: Fd, parent: &OwnedFd, name: &[u8], d: &Device) -> core::result:
         Ok(()) => {}
         Err(Errno::EEXIST) => return Ok(()),
         Err(Errno::EPERM) => {
-            // No mknod here (user namespace): bind the host's device.
+            // No mknod here (user namespace): bind the host's device at
+            // that path — only if it is that device. Any absolute path is a
+            // device path in a spec, and a bind takes whatever is there
+            // (runc 1.1 binds `/etc/...` of the host as well): checked on a
+            // descriptor that does not follow a final symlink, and that
+            // descriptor is what is bound.
+            let host = OwnedFd::new(sys::openat(sys::AT_FDCWD, d.path.get(), libc::O_PATH | libc::O_NOFOLLOW, 0)?);
+            let st = sys::fstat(host.fd())?;
+            if st.st_mode & libc::S_IFMT != d.kind || st.st_rdev != makedev(d.major, d.minor) {
+                return Err(Errno::ENODEV);
+            }
             let target = resolve::ensure(root, d.path.to_bytes(), Kind::File)?;
-            crate::mount::bind_fd(d.path.get(), &target, 0)?;
+            let mut pbuf = [0u8; 32];
+            crate::mount::bind_fd(host.proc_path(&mut pbuf), &target, 0)?;
             return Ok(());
         }
         Err(e) => return Err(e),
