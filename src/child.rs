@@ -3,7 +3,7 @@
 //! The child shares nsinit's memory until it execs (see `sys::clone`), so it
 //! builds nothing: everything it needs was prepared by the parent, and a
 //! failure is handed back through `Report` before the child exits. The steps:
-//! session and terminal, rlimits, umask, the bounding set, keepcaps, stdio
+//! `lo` up (a new container), session and terminal, rlimits, umask, the bounding set, keepcaps, stdio
 //! handed to the user, descriptors, signals, the wait for PID 1; then groups
 //! and ids, the working directory as the user, the capability sets,
 //! no_new_privs, and execve. The seccomp filter loads last when
@@ -216,13 +216,14 @@ fn identity(p: &Process<'static>, last: u32) -> diag::Result<'static, u64> {
 /// then execve): the id switch (setgroups, setresgid, setresuid), chdir
 /// when `cwd` is given, capset and clearing the ambient set, LISTEN_PID's
 /// getpid with socket activation, and execve. All else comes before the
-/// filter (see `steps`), so a profile's verdict on it does not matter; nor
-/// does it on the ambient raises, which runc too only warns about when
-/// refused (a refused raise is skipped: `caps::apply_sets`). Pointer
+/// filter (see `steps`), so a profile's verdict on it does not matter. The
+/// ambient raises are listed as skippable (`true`): runc too only warns
+/// when one is refused, and `caps::apply_sets` skips it; they must only not
+/// end the child (a KILL or TRAP answer). Pointer
 /// arguments cannot be known in advance: their indexes are given as a bit
 /// mask, for the check to try them with many values. Kept next to
 /// `identity` and `steps`, which make these calls.
-pub fn early_filter_path(p: &Process, listen_fds: u32, mut f: impl FnMut(Sysno, [u64; 6], u8) -> bool) {
+pub fn early_filter_path(p: &Process, last: u32, listen_fds: u32, mut f: impl FnMut(Sysno, [u64; 6], u8, bool) -> bool) {
     let (u, g) = (p.user.uid as u64, p.user.gid as u64);
     let ambient = |op: i32, a: u64| (Sysno::prctl, [libc::PR_CAP_AMBIENT as u64, op as u64, a, 0, 0, 0], 0);
     let mut calls = heapless::Vec::<(Sysno, [u64; 6], u8), 8>::new();
@@ -234,11 +235,15 @@ pub fn early_filter_path(p: &Process, listen_fds: u32, mut f: impl FnMut(Sysno, 
     }
     let _ = calls.push((Sysno::capset, [0; 6], 0b11));
     let _ = calls.push(ambient(libc::PR_CAP_AMBIENT_CLEAR_ALL, 0));
+    let raise = (0..=last).filter(|&cap| caps::raisable_ambient(&p.capabilities) & caps::bit(cap) != 0);
+    let raise = raise.map(|cap| ambient(libc::PR_CAP_AMBIENT_RAISE, cap.into()));
     // getpid only serves socket activation (LISTEN_PID).
     let pid = (listen_fds > 0).then_some((Sysno::getpid, [0; 6], 0));
     let exec = (Sysno::execve, [0; 6], 0b111);
-    for (nr, args, ptrs) in calls.into_iter().chain(pid).chain([exec]) {
-        if !f(nr, args, ptrs) {
+    let must = calls.into_iter().map(|c| (c, false));
+    let then = pid.into_iter().chain([exec]).map(|c| (c, false));
+    for ((nr, args, ptrs), skippable) in must.chain(raise.map(|c| (c, true))).chain(then) {
+        if !f(nr, args, ptrs, skippable) {
             return;
         }
     }

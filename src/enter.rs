@@ -58,13 +58,13 @@ pub fn join<'a>(pid: i32) -> Result<'a, ()> {
     // zombie: a zombie's /proc/PID/cgroup shows the root cgroups).
     let pidfd = OwnedFd::new(sys::pidfd_open(pid).map_err(at)?);
     let flags = differing(pid).map_err(at)?;
-    // A container has a mount namespace of its own (runc and crun make one
-    // for every container, and so does scripts/run). A PID in nsinit's is
-    // a host process — say the number of an init that has ended, reused:
-    // "entering" it would run the command on the host, its cwd the host's
-    // root.
-    if flags & libc::CLONE_NEWNS as u32 == 0 {
-        return Err(Error::new("enter", obj, Reason::Text("not in a container: its mount namespace is nsinit's own")));
+    // A PID in both nsinit's mount and pid namespaces is a host process —
+    // say the number of an init that has ended, reused: "entering" it would
+    // run the command on the host, its cwd the host's root. A container has
+    // a mount or a pid namespace of its own (scripts/run, runc and crun
+    // give it both; runc accepts a config without the mount one).
+    if flags & (libc::CLONE_NEWNS | libc::CLONE_NEWPID) as u32 == 0 {
+        return Err(Error::new("enter", obj, Reason::Text("not in a container: its mount and pid namespaces are nsinit's own")));
     }
     cgroups::join(pid).map_err(|(path, e)| Error::new("enter", Object::Typed(path, b"cgroup"), Reason::Errno(e)))?;
     sys::pidfd_alive(pidfd.fd()).map_err(at)?;

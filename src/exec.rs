@@ -159,11 +159,24 @@ fn passwd_home(uid: u32, out: &mut [u8]) -> Option<usize> {
         return None;
     }
     let mut chunk = [0u8; 4096];
-    let home = find_home(|b| sys::read(fd.fd(), b).unwrap_or(0), uid, &mut chunk)?;
+    // At most MAX_PASSWD bytes: a sparse file of a terabyte would otherwise
+    // hold PID 1 here for minutes, reading zeros.
+    let mut left = MAX_PASSWD;
+    let read = |b: &mut [u8]| {
+        let b = b.get_mut(..b.len().min(left)).unwrap_or(&mut []);
+        let n = if b.is_empty() { 0 } else { sys::read(fd.fd(), b).unwrap_or(0) };
+        left -= n.min(left);
+        n
+    };
+    let home = find_home(read, uid, &mut chunk)?;
     let dst = out.get_mut(..home.len())?;
     dst.copy_from_slice(home);
     Some(home.len())
 }
+
+/// How much of the image's /etc/passwd is read looking for a home: real
+/// ones are kilobytes; past this the user is taken to have none (HOME=/).
+const MAX_PASSWD: usize = 16 << 20;
 
 /// Reads lines with `read` (0: the end) through `buf` until one gives the
 /// home of `uid`, which is returned inside `buf`. A line longer than `buf`

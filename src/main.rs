@@ -20,8 +20,8 @@ static SPEC: Once<Spec<'static>> = Once::zeroed();
 /// Called by the entry point (`sys::start`) with the process's argv and envp.
 #[unsafe(no_mangle)]
 extern "C" fn main(_argc: i32, argv: *const *const c_char, envp: *const *const c_char) -> i32 {
-    // SAFETY: the C runtime passes NULL-terminated argv and envp arrays that
-    // live as long as the process.
+    // SAFETY: the entry point (`sys::start`) passes the kernel's
+    // NULL-terminated argv and envp arrays, which live as long as the process.
     let (argv, envp) = unsafe { (RawArray::from_raw(argv), RawArray::from_raw(envp)) };
     let code = match run(argv, envp) {
         Ok(code) => code,
@@ -70,7 +70,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     };
     let listen = exec::listen_fds(envp.iter(), sys::getpid());
     let last_cap = caps::kernel_last_cap();
-    let filter = match compile_filter(spec, listen) {
+    let filter = match compile_filter(spec, listen, last_cap) {
         Ok(f) => f,
         Err(e) => {
             diag::report_spec(&e);
@@ -171,9 +171,9 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     reaper::run_to_exit(signals.fd, pid, opts.group, opts.warn_reap, |c| opts.expects(c))
 }
 
-/// The container from the inside: network, the new root, names, sysctls,
-/// masked and read-only paths; the old root is returned for PID 1 to
-/// detach. Out of line: its steps' path buffers are on the stack only in
+/// The container from the inside: oom score, the new root, names,
+/// sysctls, masked and read-only paths (`lo` comes up in the child); the
+/// old root is returned for PID 1 to detach. Out of line: its steps' path buffers are on the stack only in
 /// spec mode (a frame's pages are touched on entry, each a page fault).
 #[inline(never)]
 fn container(spec: &'static Spec<'static>) -> Result<'static, Option<rootfs::OldRoot>> {
@@ -231,11 +231,12 @@ fn load_spec(opts: &Options<'static>) -> Result<'static, Loaded> {
 /// The compiled seccomp filter, if the spec has one. Without no_new_privs it
 /// loads early, before the user switch, so the calls the child still makes
 /// after it (`child::early_filter_path`: the switch, chdir, capabilities,
-/// execve — what any runtime needs then; an ambient raise it refuses is
-/// skipped with a warning, as runc does) must pass it: checked here, before
+/// execve — what any runtime needs then; an ambient raise it refuses with
+/// an errno is skipped with a warning, as runc does, but one it would kill
+/// is refused here too) must pass it: checked here, before
 /// anything changes. A profile may deny anything else.
 #[inline(never)]
-fn compile_filter(spec: Option<&'static Spec<'static>>, listen_fds: u32) -> core::result::Result<Option<child::Filter<'static>>, nsinit::json::Error<'static>> {
+fn compile_filter(spec: Option<&'static Spec<'static>>, listen_fds: u32, last_cap: u32) -> core::result::Result<Option<child::Filter<'static>>, nsinit::json::Error<'static>> {
     let Some(spec) = spec else { return Ok(None) };
     let s = &spec.linux.seccomp;
     // The compile's own time, for --trace (the gap since the previous trace
@@ -249,8 +250,8 @@ fn compile_filter(spec: Option<&'static Spec<'static>>, listen_fds: u32) -> core
     let prog = program.as_slice();
     if !spec.process.no_new_privileges {
         let mut denied = None;
-        child::early_filter_path(&spec.process, listen_fds, |nr, args, ptrs| {
-            let ok = seccomp::load::passes(prog, nr, args, ptrs);
+        child::early_filter_path(&spec.process, last_cap, listen_fds, |nr, args, ptrs, skippable| {
+            let ok = if skippable { seccomp::load::survives(prog, nr, args) } else { seccomp::load::passes(prog, nr, args, ptrs) };
             if !ok {
                 denied = Some(nr);
             }

@@ -302,3 +302,30 @@ fn the_release_binary_holds_no_panic_message() {
         assert!(!has(needle), "the binary holds {:?}", String::from_utf8_lossy(needle));
     }
 }
+
+/// nsinit has its own entry point, not musl's start-up, which would have
+/// guarded a set-id start (`AT_SECURE`: /dev/null on a closed 0-2). nsinit
+/// is never installed set-id or with file capabilities: such a start is
+/// refused, one line, 125. Here a setuid-root copy run by another user.
+#[test]
+fn a_set_id_start_is_refused() {
+    let dir = TempDir::new();
+    use std::fs;
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    let copy = dir.path().join("nsinit");
+    fs::copy(nsinit(), &copy).unwrap();
+    fs::set_permissions(&copy, fs::Permissions::from_mode(0o4755)).unwrap();
+    let uid = rootless_uid().to_string();
+    let out = Run::new()
+        .program("setpriv")
+        .args([format!("--reuid={uid}"), format!("--regid={uid}"), "--clear-groups".into()])
+        .arg(copy.to_str().unwrap())
+        .arg("--version")
+        .run();
+    out.assert_failed("nsinit: start: set-id or file capabilities (AT_SECURE): refused, nsinit must be started as it is");
+    // The same copy without the bit runs for that user.
+    fs::set_permissions(&copy, fs::Permissions::from_mode(0o755)).unwrap();
+    let out = Run::new().program("setpriv").args([format!("--reuid={uid}"), format!("--regid={uid}"), "--clear-groups".into()]).arg(copy.to_str().unwrap()).arg("--version").run();
+    out.assert_code(0);
+}

@@ -407,9 +407,10 @@ fn a_zombie_is_not_running() {
     out.assert_failed(&format!("nsinit: enter: pid {pid}: ESRCH: no such process"));
 }
 
-/// A pid in nsinit's own mount namespace is a host process, not a
-/// container (say an init's number, reused after it ended): refused, where
-/// nsinit would otherwise join nothing and run the command on the host.
+/// A pid in nsinit's own mount and pid namespaces is a host process, not
+/// a container (say an init's number, reused after it ended): refused,
+/// where nsinit would otherwise join nothing and run the command on the
+/// host.
 #[test]
 fn a_host_process_is_not_a_container() {
     let b = quiet_bundle();
@@ -417,7 +418,7 @@ fn a_host_process_is_not_a_container() {
     let out = enter(host.id() as i32, b.config_text()).sh("echo ran; hostname").run();
     let _ = host.kill();
     host.wait().unwrap();
-    out.assert_failed(&format!("nsinit: enter: pid {}: not in a container: its mount namespace is nsinit's own", host.id()));
+    out.assert_failed(&format!("nsinit: enter: pid {}: not in a container: its mount and pid namespaces are nsinit's own", host.id()));
 }
 
 /// A signal sent to the entering nsinit reaches the command: SIGTERM ends

@@ -48,6 +48,20 @@ fn report(b: &Bundle, name: &str) -> String {
 }
 
 /// Whatever the master side of a pty has to read now, without waiting.
+/// What the pty master shows until `want` is among it (or the hang guard
+/// runs out, and what there is comes back).
+fn until_seen(master: &OwnedFd, want: &str) -> String {
+    let deadline = std::time::Instant::now() + HANG_GUARD;
+    let mut seen = String::new();
+    while !seen.contains(want) && std::time::Instant::now() < deadline {
+        let mut p = libc::pollfd { fd: master.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+        // SAFETY: poll on one pollfd we own.
+        unsafe { libc::poll(&mut p, 1, 100) };
+        seen += &pending(master);
+    }
+    seen
+}
+
 fn pending(master: &OwnedFd) -> String {
     let mut f = fs::File::from(master.try_clone().unwrap());
     // SAFETY: fcntl on a descriptor we own.
@@ -159,7 +173,11 @@ fn the_operator_s_terminal_does_not_stay_in_the_container() {
         let _ = pending(&master); // the echo of "go"
         go(&b, "/go2");
         let held = report(&b, "/out2");
-        let screen = pending(&master);
+        // A pty's output reaches the master through the kernel's flip
+        // buffer, later: when the write is expected, wait for it (the hang
+        // guard bounds the wait); when not, the container held no terminal
+        // to write to, as `held` says.
+        let screen = if holds { until_seen(&master, "INJECTED") } else { pending(&master) };
         let got = (held.as_str(), screen.contains("INJECTED"));
         let want = if holds { ("terminal\n", true) } else { ("not-a-terminal\n", false) };
         assert_eq!(got, want, "{who:?}: (what the container holds after the enter, whether its write reached the operator's terminal)");

@@ -802,13 +802,12 @@ fn cgroup_namespace_shows_only_its_own_cgroups_as_under_runc() {
     // cgroup that is not the container's (the host's other cgroups).
     b.sh(
         r#"echo '== cgroups'
-        while read -r _ _ _ root target _ _ fstype _; do
+        sed -n 's/^[^ ]* [^ ]* [^ ]* \([^ ]*\) \([^ ]*\) .* - \([^ ]*\) .*/\2 \1 \3/p' /proc/self/mountinfo |
+        while read -r target root fstype; do
             [ "$fstype" = cgroup ] || continue
             case "$target" in /sys/fs/cgroup/*) ;; *) continue;; esac
             echo "$target $root $(ls -A "$target" | grep -vE '^(cgroup|notify_on_release|release_agent|tasks|[a-z_]+\.[a-z_.]+)$' | tr '\n' ' ')"
-        done <<EOF2
-$(sed 's/ - / /' /proc/self/mountinfo)
-EOF2"#,
+        done"#,
     );
     let ours = b.run();
     ours.assert_code(0);
@@ -820,9 +819,15 @@ EOF2"#,
         l
     };
     assert!(!lines(&ours).is_empty(), "no v1 hierarchy inside\n{ours:?}");
+    assert!(lines(&ours).iter().any(|l| l.starts_with("/sys/fs/cgroup/systemd ")) == host_has_systemd_hierarchy(), "{ours:?}");
     for l in lines(&ours) {
         let root = l.split(' ').nth(1).unwrap_or_default();
         assert_eq!(root, "/", "{l}: not the container's own cgroup\n{ours:?}");
     }
     assert_eq!(lines(&ours), lines(&runc), "nsinit and runc differ\n{ours:?}\n{runc:?}");
+}
+
+/// Whether the host mounts the named `systemd` v1 hierarchy.
+fn host_has_systemd_hierarchy() -> bool {
+    host_cgroups().1.iter().any(|h| h.target == "/sys/fs/cgroup/systemd")
 }

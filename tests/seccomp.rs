@@ -1057,4 +1057,13 @@ fn a_refused_ambient_raise_is_skipped_as_under_runc() {
          nsinit: warning: capabilities: CAP_NET_BIND_SERVICE: ambient raise refused: skipped\n",
         "{ours:?}"
     );
+    // A raise the filter would kill (or trap) would end the child after the
+    // whole container was built: still a spec error, before any change.
+    for action in ["SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_TRAP"] {
+        let p = profile("SCMP_ACT_ALLOW", None, &[rule(&["prctl"], action, &format!(r#""args":[{raise}]"#))]);
+        b.config["linux"]["seccomp"] = serde_json::from_str(&p).unwrap();
+        let out = b.run();
+        out.assert_code(125);
+        assert!(out.stderr.starts_with("nsinit: spec: linux.seccomp: ") && out.stderr.contains("prctl") && out.stderr.lines().count() == 1, "{action}: {out:?}");
+    }
 }

@@ -154,7 +154,14 @@ fn mount_fresh(h: &Hierarchy, ctrls: &[u8], dir: Fd, name: &CStr, flags: u64) ->
 /// instead of 163 (a C loop of both in fresh mount namespaces, medians).
 fn bind_hierarchy(mount_point: &[u8], root: &[u8], own: &[u8], dir: Fd, name: &CStr) -> Result<(), Errno> {
     let mut sbuf = [0u8; libc::PATH_MAX as usize];
-    let rel = own.strip_prefix(root.strip_suffix(b"/").unwrap_or(root)).unwrap_or(own);
+    // Our cgroup below the mount's root, component by component: `/ab/x`
+    // is not below `/a` (that would be a sibling's). A cgroup outside the
+    // mount's root cannot be shown by a bind of it.
+    let base = root.strip_suffix(b"/").unwrap_or(root);
+    let rel = match own.strip_prefix(base) {
+        Some(r) if r.is_empty() || r.starts_with(b"/") => r,
+        _ => return Err(Errno::ENOENT),
+    };
     let src = concat(&mut sbuf, &[mount_point, b"/", rel])?;
     let tree = OwnedFd::new(sys::open_tree(sys::AT_FDCWD, src, OPEN_TREE_CLONE | AT_RECURSIVE)?);
     let to_self = if name.is_empty() { MOVE_MOUNT_T_EMPTY_PATH } else { 0 };

@@ -53,6 +53,17 @@ pub fn stops_early(nr: syscalls::Sysno) -> Error<'static> {
     }
 }
 
+/// Whether `prog` answers nsinit's own syscall `nr` with `args` (no pointer
+/// arguments) and lets the caller go on: ALLOW, LOG, an errno, or TRACE
+/// (ENOSYS without a tracer); not KILL or TRAP. For a call whose refusal
+/// nsinit only warns about (an ambient raise, as runc), but which must not
+/// end the child.
+pub fn survives(prog: &[libc::sock_filter], nr: syscalls::Sysno, args: [u64; 6]) -> bool {
+    use super::{SECCOMP_RET_ERRNO, SECCOMP_RET_TRACE};
+    let ret = bpf::eval(prog, &Data { nr: nr as u32, arch: AUDIT_ARCH_X86_64, args }, |_| {}).map(|r| r & 0xFFFF_0000);
+    matches!(ret, Some(SECCOMP_RET_ALLOW | SECCOMP_RET_LOG | SECCOMP_RET_ERRNO | SECCOMP_RET_TRACE))
+}
+
 /// Whether `prog` lets nsinit's own syscall `nr` with `args` through (ALLOW
 /// or LOG). Without no_new_privs the filter loads while CAP_SYS_ADMIN is
 /// still held, before nsinit's last steps (as runc does): each of those must
