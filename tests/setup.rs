@@ -294,6 +294,23 @@ fn env_and_home() {
     }
 }
 
+/// An image's /etc/passwd of a terabyte (sparse: zeros) does not hold the
+/// start while nsinit looks for HOME: it reads at most 16 MiB of it, and
+/// the user is taken to have no home there (HOME=/). Before, PID 1 read
+/// zeros for minutes (the hang guard ended the run).
+#[test]
+fn a_huge_passwd_does_not_hold_the_start() {
+    let mut b = Bundle::new();
+    let passwd = b.in_rootfs("/etc/passwd");
+    let _ = fs::remove_file(&passwd);
+    fs::File::create(&passwd).unwrap().set_len(1 << 40).unwrap();
+    b.config["process"]["env"] = json!(["A=1"]);
+    b.config["process"]["args"] = json!(["/bin/env"]);
+    let out = b.run();
+    out.assert_code(0);
+    assert_eq!(out.stdout, "A=1\nHOME=/\n");
+}
+
 /// With a new network namespace in the spec, `lo` is up: its flags say
 /// IFF_UP, a closed port on 127.0.0.1 refuses (a down `lo` is unreachable),
 /// and a TCP round trip through 127.0.0.1 works: the server echoes (`-e
