@@ -41,6 +41,8 @@ pub struct Plan<'a> {
     /// A new container (not `--enter`): `lo` comes up in its new network
     /// namespace, here in the child, while PID 1 detaches the old root.
     pub loopback: bool,
+    /// `--enter`: pipes that become the command's 0-2 (`pump`).
+    pub pipes: Option<crate::pump::Pipes>,
 }
 
 /// What the child hands back: a failure before or at execve, and whether it
@@ -90,6 +92,9 @@ fn setup(e: Error<'static>) -> Failure {
 /// right before execve.
 fn steps(plan: &Plan, reached_exec: &mut bool, ambient_skipped: &mut u64, gate: &sys::clone::Gate) -> Result<Infallible, Failure> {
     diag::trace("child", Object::None);
+    if let Some(p) = plan.pipes {
+        p.attach().at("stdio", Object::Name(b"pipes")).map_err(setup)?;
+    }
     if let Some(spec) = plan.spec.filter(|_| plan.loopback) {
         crate::system::loopback_up(spec).map_err(setup)?;
     }

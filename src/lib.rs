@@ -22,6 +22,7 @@ pub mod diag;
 pub mod enter;
 pub mod exec;
 pub mod input;
+pub mod pump;
 pub mod json;
 pub mod mount;
 pub mod reaper;

@@ -118,14 +118,22 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
             return Ok(126);
         }
     }
+    let terminal = spec.is_some_and(|s| s.process.terminal) && sys::isatty(0);
+    // Entering: the command's stdio are pipes, copied to and from ours
+    // (`pump`), never the caller's own descriptors.
+    let pipes = match opts.enter {
+        Some(_) if !terminal => Some(nsinit::pump::Pipes::new().at("enter", Object::Name(b"stdio pipes"))?),
+        _ => None,
+    };
     let plan = child::Plan {
         command,
         spec,
         signals: signals.saved,
         filter,
         last_cap,
-        terminal: spec.is_some_and(|s| s.process.terminal) && sys::isatty(0),
+        terminal,
         loopback: opts.enter.is_none(),
+        pipes,
     };
     let mut report = child::Report::default();
     // While the child sets itself up, PID 1 keeps only what forwarding
@@ -141,7 +149,11 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     let harden = |_pid: i32| {
         hardened = old_root.map_or(Ok(()), |o| o.detach()).map_err(|e| Error::new("pivot_root", root_obj, Reason::Errno(e)));
         if hardened.is_ok() {
-            close_fds_except(signals.fd);
+            let [a, b, c] = pipes.map_or([signals.fd; 3], |p| p.ours);
+            close_fds_except(&[signals.fd, a, b, c]);
+            if let Some(p) = pipes {
+                p.started();
+            }
             hardened = caps::drop_for_pid1(other_uid)
                 .map_err(|(c, e)| Error::new("harden", Object::Name(caps::name(c).as_bytes()), Reason::Errno(e)));
         }
@@ -168,7 +180,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         warn_reaper();
     }
     // 6. PID 1: forward signals, reap zombies, exit with the workload's status.
-    reaper::run_to_exit(signals.fd, pid, opts.group, opts.warn_reap, |c| opts.expects(c))
+    reaper::run_to_exit(signals.fd, pid, opts.group, opts.warn_reap, pipes, |c| opts.expects(c))
 }
 
 /// The container from the inside: oom score, the new root, names,
@@ -281,15 +293,19 @@ fn workload_env(spec: Option<&'static Spec<'static>>, envp: RawArray) -> impl It
     from_spec.into_iter().flatten().chain(own.into_iter().flatten())
 }
 
-/// Closes every descriptor above 2 but `keep` (catatonit's hygiene).
+/// Closes every descriptor above 2 but those in `keep` (catatonit's hygiene).
 /// Errors are ignored: there is nothing to undo, and PID 1 must not die
 /// for a descriptor it does not need.
-fn close_fds_except(keep: sys::Fd) {
-    let keep = keep.max(3) as u32;
-    if keep > 3 {
-        let _ = sys::close_range(3, keep - 1, 0);
+fn close_fds_except(keep: &[sys::Fd]) {
+    let mut next = 3u32;
+    // The lowest kept descriptor at or above `next`, in turn.
+    while let Some(k) = keep.iter().filter_map(|&k| u32::try_from(k).ok()).filter(|&k| k >= next).min() {
+        if k > next {
+            let _ = sys::close_range(next, k - 1, 0);
+        }
+        next = k + 1;
     }
-    let _ = sys::close_range(keep + 1, u32::MAX, 0);
+    let _ = sys::close_range(next, u32::MAX, 0);
 }
 
 /// Subreaper when asked, and the parent-death signal.

@@ -15,6 +15,7 @@
 
 use crate::diag::{self, At, Error, Object, Reason, Result};
 use crate::spec::Process;
+use crate::pump::{Copier, Pipes};
 use crate::sys::{self, Errno, SigSet, sigbit};
 
 /// Signals raised synchronously by faults in nsinit itself: never blocked,
@@ -66,24 +67,30 @@ pub fn restore(saved: &Saved) -> core::result::Result<(), Errno> {
 /// by then: returning would fault one of them back in just to exit.
 #[inline(never)]
 #[unsafe(link_section = ".text.nsinit_pid1")]
-pub fn run_to_exit(sfd: sys::Fd, child: i32, group: bool, warn_reap: bool, expects: impl Fn(u8) -> bool) -> ! {
-    sys::exit_group(exit_code(run(sfd, child, group, warn_reap), expects))
+pub fn run_to_exit(sfd: sys::Fd, child: i32, group: bool, warn_reap: bool, pipes: Option<Pipes>, expects: impl Fn(u8) -> bool) -> ! {
+    sys::exit_group(exit_code(run(sfd, child, group, warn_reap, pipes), expects))
 }
 
 /// Runs PID 1's loop until the workload `child` has exited; returns its wait
 /// status. Signals go to `child`, or to its process group when `group`;
-/// `warn_reap` (tini's `-w`) warns for every other child reaped.
+/// `warn_reap` (tini's `-w`) warns for every other child reaped. With
+/// `pipes` (`--enter`), the command's stdio is copied meanwhile (`pump`).
 /// In its own section, after all other code (linker/nsinit.ld): once setup
 /// is over and its pages are released, PID 1 runs from these pages alone.
 #[inline(never)]
 #[unsafe(link_section = ".text.nsinit_pid1")]
-pub fn run(sfd: sys::Fd, child: i32, group: bool, warn_reap: bool) -> i32 {
+pub fn run(sfd: sys::Fd, child: i32, group: bool, warn_reap: bool, pipes: Option<Pipes>) -> i32 {
     // From here on only this section's code runs (until the exit): the
     // rest of nsinit's code need not stay resident.
     sys::release_code();
     let target = if group { -child } else { child };
     let mut sigs = [0i32; 16];
+    let mut copier = pipes.map(Copier::new);
     loop {
+        // poll failing loses the output, not the signals.
+        if copier.as_mut().is_some_and(|c| !c.until_signal(sfd)) {
+            copier = None;
+        }
         match sys::read_signals(sfd, &mut sigs) {
             Ok(n) => {
                 // In arrival order: a signal sent before the workload died
@@ -97,6 +104,9 @@ pub fn run(sfd: sys::Fd, child: i32, group: bool, warn_reap: bool) -> i32 {
                     }
                 }
                 if let Some(status) = status {
+                    if let Some(c) = copier.as_mut() {
+                        c.drain();
+                    }
                     return status;
                 }
             }

@@ -119,12 +119,20 @@ fn entered_as_workload(name: &str, mut b: Bundle, cgroups: bool, who: Enterer, k
     let fds = fd_links(e.nsinit);
     let names: Vec<&str> = fds.iter().map(|(fd, _)| fd.as_str()).collect();
     assert_eq!(names[..3], ["0", "1", "2"], "{name}: nsinit's fds {fds:?}");
-    assert_eq!((fds.len(), fds[3].1.as_str()), (4, "anon_inode:[signalfd]"), "{name}: nsinit's fds {fds:?}");
+    assert_nsinit_keeps_only_its_own(name, &fds);
 
     // From inside: the same view, section by section.
     assert_same_view(&format!("{name}: workload"), &t.view, &format!("{name}: entered"), &e.view, &[]);
     e.finish();
     t.stop();
+}
+
+/// The entering nsinit holds, beside the caller's 0-2, its signalfd (3)
+/// and its three ends of the command's stdio pipes (`pump`), nothing else.
+fn assert_nsinit_keeps_only_its_own(name: &str, fds: &[(String, String)]) {
+    assert_eq!(fds.len(), 7, "{name}: nsinit's fds {fds:?}");
+    assert_eq!(fds[3].1, "anon_inode:[signalfd]", "{name}: nsinit's fds {fds:?}");
+    assert!(fds[4..].iter().all(|(_, l)| l.starts_with("pipe:")), "{name}: nsinit's fds {fds:?}");
 }
 
 /// The link of namespace `name` in an [`ns_links`] list.
@@ -269,12 +277,17 @@ fn nothing_of_the_host_reaches_the_command() {
         assert_eq!(dev_ino(&format!("/proc/{}/root/", e.cmd)), root, "{name}: the command's root");
         assert_eq!(dev_ino(&format!("/proc/{}/cwd/", e.cmd)), root, "{name}: the command's cwd");
         assert_eq!(dev_ino(&format!("/proc/{}/cwd/", e.nsinit)), root, "{name}: nsinit's own cwd");
-        let cmd_fds: Vec<String> = fd_links(e.cmd).into_iter().map(|(fd, _)| fd).collect();
+        let cmd = fd_links(e.cmd);
+        let cmd_fds: Vec<&str> = cmd.iter().map(|(fd, _)| fd.as_str()).collect();
         assert_eq!(cmd_fds, ["0", "1", "2"], "{name}: the command's fds");
         let fds = fd_links(e.nsinit);
         let fd_names: Vec<&str> = fds.iter().map(|(fd, _)| fd.as_str()).collect();
-        assert_eq!(fd_names, ["0", "1", "2", "3"], "{name}: nsinit's fds {fds:?}");
-        assert_eq!(fds[3].1, "anon_inode:[signalfd]", "{name}: nsinit's fds {fds:?}");
+        assert_eq!(fd_names[..4], ["0", "1", "2", "3"], "{name}: nsinit's fds {fds:?}");
+        assert_nsinit_keeps_only_its_own(name, &fds);
+        // The command's stdio are nsinit's pipes, not the caller's 0-2.
+        for ((fd, theirs), (_, callers)) in cmd.iter().zip(&fds) {
+            assert!(theirs.starts_with("pipe:") && theirs != callers, "{name}: the command's fd {fd} is {theirs}, the caller's {callers}");
+        }
         let rows = [
             ("marker", format!("cat: can't open '{}': No such file or directory\n", marker.display())),
             ("hostname file", "nsinit-rootfs\n".into()),
@@ -358,6 +371,29 @@ fn exit_status_comes_back() {
     let pid = gone.id() as i32;
     gone.wait().unwrap();
     enter(pid, spec.clone()).sh("echo ran").run().assert_failed(&format!("nsinit: enter: pid {pid}: ESRCH: no such process"));
+    t.stop();
+}
+
+/// The command's stdio go through nsinit's pipes (`pump`): the caller's
+/// input reaches it and its end is the command's end of input; its stdout
+/// and stderr come back apart and whole (2 MiB here); a command that stops
+/// reading its input early is no trouble; an orphan that keeps the
+/// command's stdout open does not hold nsinit's exit (what the pipes hold
+/// when the command ends goes out, no more).
+#[test]
+fn the_command_s_stdio_are_copied_through_pipes() {
+    let mut b = quiet_bundle();
+    let t = Target::start_with(&mut b, None, "true");
+    let spec = b.config_text();
+    let out = enter(t.init(), spec.clone()).cmd(["sh", "-c", "cat; echo err >&2"]).stdin("a\nb\n").run();
+    assert_eq!((out.code(), out.stdout.as_str(), out.stderr.as_str()), (0, "a\nb\n", "err\n"), "{out:?}");
+    let out = enter(t.init(), spec.clone()).cmd(["sh", "-c", "dd if=/dev/zero bs=65536 count=32 2>/dev/null | tr '\\0' x"]).run();
+    assert_eq!((out.code(), out.stdout.len(), out.stdout.bytes().all(|c| c == b'x')), (0, 2 << 20, true), "{}", out.stderr);
+    let big = "y\n".repeat(1 << 20);
+    let out = enter(t.init(), spec.clone()).cmd(["head", "-n", "1"]).stdin(big).run();
+    assert_eq!((out.code(), out.stdout.as_str()), (0, "y\n"), "{out:?}");
+    let out = enter(t.init(), spec).cmd(["sh", "-c", "sleep 60 & echo done"]).run();
+    assert_eq!((out.code(), out.stdout.as_str()), (0, "done\n"), "{out:?}");
     t.stop();
 }
 

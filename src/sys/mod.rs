@@ -127,6 +127,33 @@ pub fn close_range(first: u32, last: u32, flags: u32) -> Result<()> {
     unsafe { syscall!(Sysno::close_range, first, last, flags) }.map(drop)
 }
 
+/// `pipe2(fds, O_CLOEXEC)`: (read end, write end).
+pub fn pipe() -> Result<(Fd, Fd)> {
+    let mut fds = [0 as Fd; 2];
+    // SAFETY: the kernel writes two descriptors into fds.
+    unsafe { syscall!(Sysno::pipe2, fds.as_mut_ptr(), libc::O_CLOEXEC) }?;
+    Ok((fds[0], fds[1]))
+}
+
+/// `fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)`: for descriptors of
+/// nsinit's own (the flag is the open file description's, shared with
+/// whoever else holds it).
+pub fn set_nonblocking(fd: Fd) -> Result<()> {
+    // SAFETY: F_GETFL and F_SETFL take and return integers only.
+    let fl = unsafe { syscall!(Sysno::fcntl, fd, libc::F_GETFL) }?;
+    // SAFETY: as above.
+    unsafe { syscall!(Sysno::fcntl, fd, libc::F_SETFL, fl | libc::O_NONBLOCK as usize) }.map(drop)
+}
+
+/// `ppoll(fds, n, NULL, NULL)`: waits until one of `fds` is ready (a
+/// negative fd is ignored); returns how many are.
+#[unsafe(link_section = ".text.nsinit_pid1")]
+pub fn poll(fds: &mut [libc::pollfd]) -> Result<usize> {
+    // SAFETY: the kernel reads and writes fds.len() pollfd entries; no
+    // timeout and no signal mask are passed.
+    unsafe { syscall!(Sysno::ppoll, fds.as_mut_ptr(), fds.len(), 0usize, 0usize, 8usize) }
+}
+
 /// `dup3(old, new, 0)`
 pub fn dup3(old: Fd, new: Fd, flags: i32) -> Result<()> {
     // SAFETY: touches no memory.
