@@ -3,8 +3,9 @@
 //! The child shares nsinit's memory until it execs (see `sys::clone`), so it
 //! builds nothing: everything it needs was prepared by the parent, and a
 //! failure is handed back through `Report` before the child exits. The steps:
-//! `lo` up (a new container), session and terminal, rlimits, umask, the bounding set, keepcaps, stdio
-//! handed to the user, descriptors, signals, the wait for PID 1; then groups
+//! stdio pipes (`--enter`), `lo` up (a new container), session and
+//! terminal, rlimits, umask, the bounding set, keepcaps, stdio handed to
+//! the user, descriptors, signals, the wait for PID 1; then groups
 //! and ids, the working directory as the user, the capability sets,
 //! no_new_privs, and execve. The seccomp filter loads last when
 //! no_new_privs is set; without it, before the id switch, while
@@ -224,10 +225,10 @@ fn identity(p: &Process<'static>, last: u32) -> diag::Result<'static, u64> {
 /// filter (see `steps`), so a profile's verdict on it does not matter. The
 /// ambient raises are listed as skippable (`true`): runc too only warns
 /// when one is refused, and `caps::apply_sets` skips it; they must only not
-/// end the child (a KILL or TRAP answer). Pointer
-/// arguments cannot be known in advance: their indexes are given as a bit
-/// mask, for the check to try them with many values. Kept next to
-/// `identity` and `steps`, which make these calls.
+/// end the child (a KILL or TRAP answer). Pointer arguments cannot be known
+/// in advance: their indexes are given as a bit mask, for the check to try
+/// them with many values. Kept next to `identity` and `steps`, which make
+/// these calls.
 pub fn early_filter_path(p: &Process, last: u32, listen_fds: u32, mut f: impl FnMut(Sysno, [u64; 6], u8, bool) -> bool) {
     let (u, g) = (p.user.uid as u64, p.user.gid as u64);
     let ambient = |op: i32, a: u64| (Sysno::prctl, [libc::PR_CAP_AMBIENT as u64, op as u64, a, 0, 0, 0], 0);

@@ -185,8 +185,9 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
 
 /// The container from the inside: oom score, the new root, names,
 /// sysctls, masked and read-only paths (`lo` comes up in the child); the
-/// old root is returned for PID 1 to detach. Out of line: its steps' path buffers are on the stack only in
-/// spec mode (a frame's pages are touched on entry, each a page fault).
+/// old root is returned for PID 1 to detach. Out of line: its steps' path
+/// buffers are on the stack only in spec mode (a frame's pages are touched
+/// on entry, each a page fault).
 #[inline(never)]
 fn container(spec: &'static Spec<'static>) -> Result<'static, Option<rootfs::OldRoot>> {
     system::oom_score(spec)?;
