@@ -84,6 +84,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     // Entering: nothing the caller leaked may follow into the container.
     if opts.enter.is_some() {
         enter::close_inherited()?;
+        nsinit::pump::fill_closed_stdio().at("enter", Object::Name(b"/dev/null on a closed 0-2"))?;
     }
     // 3. PID 1's own set-up: signals, subreaper, parent-death signal.
     let signals = reaper::block()?;

@@ -48,29 +48,137 @@ impl Pipes {
     }
 }
 
+/// A closed 0-2 gets /dev/null (musl's start-up does so for a set-id
+/// start; runc's caller gets EOF and discarded output): otherwise the
+/// signalfd, a pipe or a namespace fd takes its number, and the copier
+/// would take it for the caller's. With stdin closed, the signalfd became
+/// fd 0 and its records — SIGCHLD among them — were copied into the
+/// command's stdin as input: nsinit never saw the command end, nor any
+/// signal sent to it. Called before any descriptor is opened.
+pub fn fill_closed_stdio() -> Result<(), Errno> {
+    for fd in 0..3 {
+        if matches!(sys::fstat(fd), Err(Errno::EBADF)) {
+            // The lowest free number: `fd` itself (those below are open).
+            sys::openat(sys::AT_FDCWD, c"/dev/null", libc::O_RDWR, 0)?;
+        }
+    }
+    Ok(())
+}
+
 const CLOSED: Fd = -1;
+
+/// One direction of the copying: what is read from `from` waits in `buf`
+/// until `to` takes it. `to` is written only once `poll` has said it takes
+/// something, and one page at most (`buf`): a pipe that polls writable has
+/// a free page (pipe(7), `pipe_poll`), so a caller that stops reading its
+/// stdout never blocks the loop in `write`, nor with it the forwarding of
+/// signals and the reaping (runc copies in goroutines, apart from its
+/// signal loop). `from` is read only when `buf` is empty: the command's
+/// output waits in its pipe, and the command blocks, as it would writing to
+/// the caller's directly.
+struct Stream {
+    from: Fd,
+    to: Fd,
+    /// nsinit's own end of this direction, closed when done with it (the
+    /// caller's 0-2 stay open).
+    ours: Fd,
+    buf: [u8; 4096],
+    start: usize,
+    end: usize,
+}
+
+/// What a step of a stream did.
+#[derive(PartialEq, Eq)]
+enum Step {
+    Moved,
+    /// Nothing to do now (EAGAIN, EINTR).
+    Wait,
+    /// `from` has ended (EOF, or an error: a background terminal nsinit may
+    /// not read from gives EIO).
+    Ended,
+    /// `to` refused the write: the errno.
+    Refused(Errno),
+}
+
+impl Stream {
+    #[unsafe(link_section = ".text.nsinit_pid1")]
+    fn new(from: Fd, to: Fd, ours: Fd) -> Stream {
+        Stream { from, to, ours, buf: [0; 4096], start: 0, end: 0 }
+    }
+
+    /// The pollfd for this stream's next step: `to` writable while
+    /// something waits, else `from` readable (a negative fd: none).
+    #[unsafe(link_section = ".text.nsinit_pid1")]
+    fn want(&self) -> libc::pollfd {
+        if self.start < self.end {
+            libc::pollfd { fd: self.to, events: libc::POLLOUT, revents: 0 }
+        } else {
+            libc::pollfd { fd: self.from, events: libc::POLLIN, revents: 0 }
+        }
+    }
+
+    /// Reads `from` into the empty buffer, or writes what waits to `to`, once.
+    #[unsafe(link_section = ".text.nsinit_pid1")]
+    fn step(&mut self) -> Step {
+        if self.start < self.end {
+            let chunk = self.buf.get(self.start..self.end).unwrap_or(&[]);
+            return match sys::write(self.to, chunk) {
+                Ok(n) => {
+                    self.start += n;
+                    if self.start >= self.end {
+                        (self.start, self.end) = (0, 0);
+                    }
+                    Step::Moved
+                }
+                Err(Errno::EINTR | Errno::EAGAIN) => Step::Wait,
+                Err(e) => {
+                    (self.start, self.end) = (0, 0);
+                    Step::Refused(e)
+                }
+            };
+        }
+        match sys::read(self.from, &mut self.buf) {
+            Ok(n) if n > 0 => {
+                (self.start, self.end) = (0, n);
+                Step::Moved
+            }
+            Err(Errno::EINTR | Errno::EAGAIN) => Step::Wait,
+            _ => Step::Ended,
+        }
+    }
+
+    /// Done with this direction: nsinit's end closes.
+    #[unsafe(link_section = ".text.nsinit_pid1")]
+    fn stop(&mut self) {
+        if self.ours != CLOSED {
+            let _ = sys::close(self.ours);
+        }
+        (self.from, self.to, self.ours, self.start, self.end) = (CLOSED, CLOSED, CLOSED, 0, 0);
+    }
+}
 
 /// The copying, in PID 1's loop: the caller's stdin into the command's, the
 /// command's stdout and stderr out to the caller's.
 pub struct Copier {
-    /// The command's stdin (write end), stdout and stderr (read ends);
-    /// `CLOSED` once done with.
-    to_in: Fd,
-    from_out: Fd,
-    from_err: Fd,
-    /// Whether the caller's stdin is still read.
-    reading: bool,
-    /// Read from the caller's stdin, not yet written to the command's.
-    pending: [u8; 4096],
-    start: usize,
-    end: usize,
+    input: Stream,
+    out: Stream,
+    err: Stream,
+    /// A write into the command's stdin met EPIPE (it closed it): the
+    /// kernel queued a SIGPIPE for nsinit, which is not the caller's to
+    /// forward (`own_sigpipe`).
+    sigpipe: bool,
 }
 
 impl Copier {
     #[unsafe(link_section = ".text.nsinit_pid1")]
     pub fn new(p: Pipes) -> Copier {
         let [to_in, from_out, from_err] = p.ours;
-        Copier { to_in, from_out, from_err, reading: true, pending: [0; 4096], start: 0, end: 0 }
+        Copier {
+            input: Stream::new(0, to_in, to_in),
+            out: Stream::new(from_out, 1, from_out),
+            err: Stream::new(from_err, 2, from_err),
+            sigpipe: false,
+        }
     }
 
     /// Waits until the signal descriptor `sfd` is readable, copying what
@@ -79,14 +187,11 @@ impl Copier {
     #[unsafe(link_section = ".text.nsinit_pid1")]
     pub fn until_signal(&mut self, sfd: Fd) -> bool {
         loop {
-            let want_stdin = if self.reading && self.start == self.end { 0 } else { CLOSED };
-            let want_out = if self.start < self.end { self.to_in } else { CLOSED };
             let mut fds = [
                 libc::pollfd { fd: sfd, events: libc::POLLIN, revents: 0 },
-                libc::pollfd { fd: want_stdin, events: libc::POLLIN, revents: 0 },
-                libc::pollfd { fd: want_out, events: libc::POLLOUT, revents: 0 },
-                libc::pollfd { fd: self.from_out, events: libc::POLLIN, revents: 0 },
-                libc::pollfd { fd: self.from_err, events: libc::POLLIN, revents: 0 },
+                self.input.want(),
+                self.out.want(),
+                self.err.want(),
             ];
             match sys::poll(&mut fds) {
                 Ok(_) => {}
@@ -95,16 +200,31 @@ impl Copier {
             }
             let ready = |i: usize| fds.get(i).is_some_and(|p| p.revents != 0);
             if ready(1) {
-                self.read_stdin();
+                match self.input.step() {
+                    Step::Moved | Step::Wait => {}
+                    // The end of the caller's input ends the command's
+                    // (its buffer is empty: `from` is read only then).
+                    Step::Ended => self.input.stop(),
+                    // The command closed its stdin: nothing more to give.
+                    // The SIGPIPE that came with EPIPE is nsinit's own: a
+                    // command that closes its stdin is not killed for it
+                    // (runc forwards it, all signals being caught in Go;
+                    // the caller's stdin passed through, as crun does,
+                    // raises nothing).
+                    Step::Refused(e) => {
+                        self.sigpipe |= e == Errno::EPIPE;
+                        self.input.stop();
+                    }
+                }
             }
-            if ready(2) {
-                self.flush();
-            }
-            if ready(3) {
-                copy_out(&mut self.from_out, 1);
-            }
-            if ready(4) {
-                copy_out(&mut self.from_err, 2);
+            for (i, s) in [(2, &mut self.out), (3, &mut self.err)] {
+                if ready(i) && s.step() == Step::Ended {
+                    s.stop();
+                }
+                // Refused: the caller's output is gone (EPIPE: its SIGPIPE
+                // is forwarded, as runc does, and ends the command as in a
+                // pipeline) or unusable; the output is dropped and the
+                // command's pipe still read, so that it never blocks on it.
             }
             if ready(0) {
                 return true;
@@ -112,85 +232,37 @@ impl Copier {
         }
     }
 
+    /// Whether a SIGPIPE read from the signalfd is nsinit's own (see
+    /// `sigpipe`): true once per EPIPE. The kernel queues it for the thread
+    /// (send_sig), and signalfd reads a thread's own signals before the
+    /// process's, so it is the first SIGPIPE read after the EPIPE.
+    #[unsafe(link_section = ".text.nsinit_pid1")]
+    pub fn own_sigpipe(&mut self) -> bool {
+        core::mem::replace(&mut self.sigpipe, false)
+    }
+
     /// Once the command has ended: what its stdout and stderr pipes hold
     /// now goes out, and no more (a process of the container that kept
-    /// their write ends cannot hold nsinit's exit).
+    /// their write ends cannot hold nsinit's exit). Here the caller's
+    /// output is waited for (there are no signals left to forward).
     #[unsafe(link_section = ".text.nsinit_pid1")]
     pub fn drain(&mut self) {
-        for (fd, to) in [(&mut self.from_out, 1), (&mut self.from_err, 2)] {
-            while *fd != CLOSED {
-                if !copy_out(fd, to) {
+        for s in [&mut self.out, &mut self.err] {
+            while s.from != CLOSED {
+                let mut p = [s.want()];
+                if s.start < s.end && matches!(sys::poll(&mut p), Err(e) if e != Errno::EINTR) {
                     break;
                 }
-            }
-        }
-        close(&mut self.to_in);
-    }
-
-    #[unsafe(link_section = ".text.nsinit_pid1")]
-    fn read_stdin(&mut self) {
-        match sys::read(0, &mut self.pending) {
-            Ok(n) if n > 0 => {
-                (self.start, self.end) = (0, n);
-                self.flush();
-            }
-            Err(Errno::EINTR | Errno::EAGAIN) => {}
-            // The end of the caller's input (or an error, a terminal nsinit
-            // may not read from): the command's input ends too.
-            _ => {
-                self.reading = false;
-                close(&mut self.to_in);
-            }
-        }
-    }
-
-    /// Writes what is pending to the command's stdin, as much as the pipe
-    /// takes now.
-    #[unsafe(link_section = ".text.nsinit_pid1")]
-    fn flush(&mut self) {
-        while self.start < self.end {
-            let chunk = self.pending.get(self.start..self.end).unwrap_or(&[]);
-            match sys::write(self.to_in, chunk) {
-                Ok(n) if n > 0 => self.start += n,
-                Err(Errno::EINTR) => {}
-                Err(Errno::EAGAIN) => return,
-                // The command closed its stdin (EPIPE): nothing more to give.
-                _ => {
-                    (self.start, self.end, self.reading) = (0, 0, false);
-                    close(&mut self.to_in);
-                    return;
+                match s.step() {
+                    Step::Moved | Step::Refused(_) => {}
+                    // Nothing more in the pipe for now: done.
+                    Step::Wait if s.start == s.end => break,
+                    Step::Wait => {}
+                    Step::Ended => break,
                 }
             }
+            s.stop();
         }
-        (self.start, self.end) = (0, 0);
-    }
-}
-
-/// Copies what `fd` has now to `to` (blocking there); false when nothing
-/// is left to read for now (EAGAIN), and at its end, when `fd` is closed.
-#[unsafe(link_section = ".text.nsinit_pid1")]
-fn copy_out(fd: &mut Fd, to: Fd) -> bool {
-    let mut buf = [0u8; 4096];
-    match sys::read(*fd, &mut buf) {
-        Ok(n) if n > 0 => {
-            // The caller's output going away loses the output, not the
-            // command's status.
-            let _ = sys::write_all(to, buf.get(..n).unwrap_or(&[]));
-            true
-        }
-        Err(Errno::EINTR) => true,
-        Err(Errno::EAGAIN) => false,
-        _ => {
-            close(fd);
-            false
-        }
-    }
-}
-
-#[unsafe(link_section = ".text.nsinit_pid1")]
-fn close(fd: &mut Fd) {
-    if *fd != CLOSED {
-        let _ = sys::close(*fd);
-        *fd = CLOSED;
+        self.input.stop();
     }
 }

@@ -99,6 +99,8 @@ pub fn run(sfd: sys::Fd, child: i32, group: bool, warn_reap: bool, pipes: Option
                 for &sig in sigs.get(..n).unwrap_or(&[]) {
                     if sig == libc::SIGCHLD {
                         status = status.or(reap(child, warn_reap));
+                    } else if sig == libc::SIGPIPE && copier.as_mut().is_some_and(|c| c.own_sigpipe()) {
+                        // nsinit's own, from the command's closed stdin (`pump`).
                     } else if status.is_none() {
                         forward(target, sig);
                     }

@@ -20,6 +20,7 @@ use common::*;
 use serde_json::json;
 use std::fs;
 use std::process::Command;
+use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::fs::MetadataExt;
 
 /// Who runs `nsinit --enter`.
@@ -395,6 +396,204 @@ fn the_command_s_stdio_are_copied_through_pipes() {
     let out = enter(t.init(), spec).cmd(["sh", "-c", "sleep 60 & echo done"]).run();
     assert_eq!((out.code(), out.stdout.as_str()), (0, "done\n"), "{out:?}");
     t.stop();
+}
+
+/// Who runs the command in the stdio tests below, on the same runc
+/// container: `nsinit --enter` on its init, or `runc exec`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Via {
+    Nsinit,
+    Runc,
+}
+
+impl Via {
+    fn run(self, d: &Detached, b: &Bundle, cmd: &[&str]) -> Run {
+        match self {
+            Via::Nsinit => enter(d.init_pid(), b.config_text()).cmd(cmd),
+            Via::Runc => Run::new().program("/usr/sbin/runc").args(["exec", &d.id]).args(cmd),
+        }
+    }
+}
+
+/// Before exec: `fd` becomes `to` (0-2; `Run::fd` places only 3 and up),
+/// or `to` is closed (`fd` None).
+fn place_stdio(run: Run, to: RawFd, fd: Option<RawFd>) -> Run {
+    // SAFETY: dup2 and close are async-signal-safe, on descriptors of the
+    // child about to exec.
+    run.pre_exec(move || {
+        let r = match fd {
+            Some(fd) => unsafe { libc::dup2(fd, to) },
+            None => unsafe { libc::close(to) },
+        };
+        if r < 0 { Err(std::io::Error::last_os_error()) } else { Ok(()) }
+    })
+}
+
+/// The pid of the process whose argv is `argv` (a marker), as the host sees it.
+fn pid_by_argv(argv: &[&str]) -> i32 {
+    let want: Vec<u8> = argv.iter().flat_map(|a| a.bytes().chain([0])).collect();
+    let deadline = std::time::Instant::now() + HANG_GUARD;
+    loop {
+        for e in fs::read_dir("/proc").unwrap().flatten() {
+            if fs::read(e.path().join("cmdline")).is_ok_and(|c| c == want) {
+                if let Ok(pid) = e.file_name().to_string_lossy().parse() {
+                    return pid;
+                }
+            }
+        }
+        assert!(std::time::Instant::now() < deadline, "hang guard: no process {argv:?}");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// Waits (bounded by the hang guard) until `what` holds.
+fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + HANG_GUARD;
+    while !f() {
+        assert!(std::time::Instant::now() < deadline, "hang guard: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// The caller's stdio as it may come: closed, with NUL bytes and a 3 MiB
+/// line without a newline, 1 MiB each on stdout and stderr in flight when
+/// the command exits. nsinit as runc exec, but with stdout closed: runc's
+/// own descriptors take fd 1 and its copy of the command's output meets
+/// EPIPE there, whose SIGPIPE it forwards: the command's status (4) and its
+/// stderr are lost, runc exits 141; nsinit gives them.
+///
+/// Stdin closed failed before: the signalfd took fd 0, which nsinit then
+/// copied from as the caller's stdin — the signal records went into the
+/// command's input, SIGCHLD with them, and nsinit never saw the command
+/// end, nor a SIGTERM sent to it: it hung (`pump::fill_closed_stdio`).
+#[test]
+fn odd_stdio_of_the_caller() {
+    let mut b = quiet_bundle();
+    let d = Detached::start(Oci::Runc, &mut b, "true");
+    let line: String = (0..3 << 20).map(|i| if i % 7 == 0 { '\0' } else { 'z' }).collect();
+    let flood = "head -c 1048576 /dev/zero | tr '\\0' o; head -c 1048576 /dev/zero | tr '\\0' e >&2; exit 9";
+    for via in [Via::Nsinit, Via::Runc] {
+        // (name, command, stdin, which of 0-2 closed, code, stdout, stderr,
+        // runc exec's code where it differs: its output is not compared)
+        let rows: &[(&str, &[&str], Option<&str>, Option<RawFd>, i32, String, String, Option<i32>)] = &[
+            ("stdin closed", &["sh", "-c", "echo hi; cat; echo end"], None, Some(0), 0, "hi\nend\n".into(), "".into(), None),
+            ("stdout closed", &["sh", "-c", "echo out; echo err >&2; exit 4"], None, Some(1), 4, "".into(), "err\n".into(), Some(141)),
+            ("NUL bytes, a long line", &["cat"], Some(&line), None, 0, line.clone(), "".into(), None),
+            ("output in flight at exit", &["sh", "-c", flood], None, None, 9, "o".repeat(1 << 20), "e".repeat(1 << 20), None),
+        ];
+        for (name, cmd, input, closed, code, stdout, stderr, runc) in rows {
+            let mut run = via.run(&d, &b, cmd);
+            if let Some(i) = input {
+                run = run.stdin(i.to_string());
+            }
+            if let Some(fd) = closed {
+                run = place_stdio(run, *fd, None);
+            }
+            let out = run.run();
+            if let (Via::Runc, Some(c)) = (via, runc) {
+                assert_eq!(out.code(), *c, "{via:?}: {name}\n{out:?}");
+                continue;
+            }
+            let got = (out.code(), out.stdout == *stdout, out.stdout.len(), out.stderr == *stderr);
+            assert_eq!(got, (*code, true, stdout.len(), true), "{via:?}: {name}\n{}", out.stderr);
+        }
+    }
+    d.stop();
+}
+
+/// A caller that stops reading the command's stdout (its pipe full, here
+/// one the test holds and does not read) must not stop the signals: a
+/// SIGTERM sent to nsinit still ends the command. runc exec copies in
+/// goroutines, apart from its signal loop. nsinit failed before: PID 1's
+/// loop blocked in write(1) and read no signal any more; the command went
+/// on (`pump::Stream`: the caller's side is written only once poll says it
+/// takes a page). Once the test reads again, what was left comes out and
+/// the status is the command's.
+#[test]
+fn a_caller_that_stops_reading_does_not_stop_signals() {
+    let mut b = quiet_bundle();
+    let d = Detached::start(Oci::Runc, &mut b, "true");
+    for via in [Via::Nsinit, Via::Runc] {
+        let marker = format!("stalled-{via:?}");
+        let (r_end, w_end) = pipe();
+        let run = via.run(&d, &b, &["yes", &marker]).fd(50, w_end);
+        let mut r = place_stdio(run, 1, Some(50)).spawn();
+        // SAFETY: FIONREAD writes one int; F_GETPIPE_SZ takes none.
+        let full = || unsafe {
+            let mut n: libc::c_int = 0;
+            libc::ioctl(r_end.as_raw_fd(), libc::FIONREAD, &mut n) >= 0 && n >= libc::fcntl(r_end.as_raw_fd(), libc::F_GETPIPE_SZ)
+        };
+        wait_until("the caller's stdout pipe to fill", full);
+        let cmd = PidFd::open(pid_by_argv(&["yes", &marker]));
+        r.signal(libc::SIGTERM);
+        if !cmd.ended_by(std::time::Instant::now() + HANG_GUARD) {
+            drop(r); // kills the run
+            panic!("{via:?}: the command still runs after SIGTERM to its caller, whose stdout is full");
+        }
+        // Now read: what the command left comes out, the run ends.
+        let reader = std::thread::spawn(move || std::io::copy(&mut fs::File::from(r_end), &mut std::io::sink()));
+        let out = r.wait();
+        let _ = reader.join();
+        out.assert_code(143);
+    }
+    d.stop();
+}
+
+/// The caller's stdout is a pipe nobody reads any more (`| head -1` has
+/// ended): nsinit does not die of SIGPIPE, and the command's status comes
+/// back. The SIGPIPE its write raised goes on to the command, which ends as
+/// in a pipeline (141): as with runc exec, whose Go runtime catches and
+/// forwards it too. Pinned: both were so before.
+#[test]
+fn a_caller_s_stdout_gone_ends_the_command_as_a_pipeline_would() {
+    let mut b = quiet_bundle();
+    let d = Detached::start(Oci::Runc, &mut b, "true");
+    for via in [Via::Nsinit, Via::Runc] {
+        let (r_end, w_end) = pipe();
+        drop(r_end);
+        let out = place_stdio(via.run(&d, &b, &["yes"]).fd(50, w_end), 1, Some(50)).run();
+        out.assert_code(141);
+        assert!(!out.stderr.contains("nsinit: ") || out.stderr.lines().all(|l| l.starts_with("nsinit: warning: ")), "{via:?}\n{out:?}");
+    }
+    d.stop();
+}
+
+/// The command closes its stdin while the caller still sends (1 MiB here):
+/// the copy into it meets EPIPE and stops; the command goes on, as it does
+/// with the caller's stdin passed through (crun exec) or in a shell
+/// pipeline. runc exec forwards the SIGPIPE its own write raised (its Go
+/// runtime catches every signal), which kills the command (141). nsinit
+/// did the same before (the signalfd reads the SIGPIPE the kernel sends
+/// with EPIPE): now it keeps that one (`Copier::own_sigpipe`). The command
+/// waits on a FIFO until nsinit has closed its end of the stdin pipe.
+#[test]
+fn a_command_that_closes_its_stdin_is_not_killed_for_it() {
+    let mut b = quiet_bundle();
+    let go = b.in_rootfs("/go");
+    let p = std::ffi::CString::new(go.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo reads one NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(p.as_ptr(), 0o600) }, 0, "mkfifo: {}", std::io::Error::last_os_error());
+    let d = Detached::start(Oci::Runc, &mut b, "true");
+    let cmd = ["sh", "-c", "exec 0</dev/null; echo closed; read _ < /go; echo alive"];
+    let input = "x".repeat(1 << 20);
+    // runc exec: killed by the SIGPIPE runc forwards, before any go (and
+    // maybe before its `closed`: runc's write can come first).
+    let out = Via::Runc.run(&d, &b, &cmd).stdin(input.clone()).run();
+    assert!(out.code() == 141 && ["", "closed\n"].contains(&out.stdout.as_str()), "runc exec\n{out:?}");
+    // nsinit: once the command has closed its stdin and nsinit its end of
+    // it (it then holds 0-2, the signalfd and the two output pipes), go.
+    let mut r = Via::Nsinit.run(&d, &b, &cmd).stdin(input).spawn();
+    r.expect_line("closed");
+    let nsinit = r.nsinit_pid();
+    wait_until("nsinit to close the command's stdin", || fd_links(nsinit).len() == 6);
+    // Read-write: the open does not wait for the reader, and the line
+    // stays in the FIFO until the command has read it (or is gone).
+    let mut fifo = fs::OpenOptions::new().read(true).write(true).open(&go).unwrap();
+    std::io::Write::write_all(&mut fifo, b"\n").unwrap();
+    let out = r.wait();
+    assert_eq!((out.code(), out.stdout.as_str()), (0, "closed\nalive\n"), "nsinit --enter\n{out:?}");
+    drop(fifo);
+    d.stop();
 }
 
 /// What cannot be joined is one 125 line before anything runs, never a
