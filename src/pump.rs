@@ -10,7 +10,7 @@
 //! command gets the caller's terminal as its controlling terminal, as
 //! before: a terminal of its own would need a pty made in the container.)
 
-use crate::sys::{self, Errno, Fd};
+use crate::sys::{self, Errno, Fd, cell::Once};
 
 /// The three pipes: the command's ends (its stdin's read end, its
 /// stdout's and stderr's write ends) and nsinit's (stdin's write end,
@@ -82,10 +82,17 @@ struct Stream {
     /// nsinit's own end of this direction, closed when done with it (the
     /// caller's 0-2 stay open).
     ours: Fd,
-    buf: [u8; 4096],
+    /// A page of `BUFFERS`.
+    buf: &'static mut [u8],
     start: usize,
     end: usize,
 }
+
+/// The streams' buffers, a page each: in a static, not on PID 1's stack,
+/// whose frame every mode enters (each page of a frame is touched on
+/// entry, a page fault each); only `--enter` touches these.
+static BUFFERS: Once<[u8; 3 * PAGE]> = Once::zeroed();
+const PAGE: usize = 4096;
 
 /// What a step of a stream did.
 #[derive(PartialEq, Eq)]
@@ -102,8 +109,8 @@ enum Step {
 
 impl Stream {
     #[unsafe(link_section = ".text.nsinit_pid1")]
-    fn new(from: Fd, to: Fd, ours: Fd) -> Stream {
-        Stream { from, to, ours, buf: [0; 4096], start: 0, end: 0 }
+    fn new(from: Fd, to: Fd, ours: Fd, buf: &'static mut [u8]) -> Stream {
+        Stream { from, to, ours, buf, start: 0, end: 0 }
     }
 
     /// The pollfd for this stream's next step: `to` writable while
@@ -171,14 +178,17 @@ pub struct Copier {
 
 impl Copier {
     #[unsafe(link_section = ".text.nsinit_pid1")]
-    pub fn new(p: Pipes) -> Copier {
+    /// None only if called twice (the buffers are taken once).
+    pub fn new(p: Pipes) -> Option<Copier> {
         let [to_in, from_out, from_err] = p.ours;
-        Copier {
-            input: Stream::new(0, to_in, to_in),
-            out: Stream::new(from_out, 1, from_out),
-            err: Stream::new(from_err, 2, from_err),
+        let (a, rest) = BUFFERS.take()?.split_at_mut(PAGE);
+        let (b, c) = rest.split_at_mut(PAGE);
+        Some(Copier {
+            input: Stream::new(0, to_in, to_in, a),
+            out: Stream::new(from_out, 1, from_out, b),
+            err: Stream::new(from_err, 2, from_err, c),
             sigpipe: false,
-        }
+        })
     }
 
     /// Waits until the signal descriptor `sfd` is readable, copying what

@@ -85,7 +85,7 @@ pub fn run(sfd: sys::Fd, child: i32, group: bool, warn_reap: bool, pipes: Option
     sys::release_code();
     let target = if group { -child } else { child };
     let mut sigs = [0i32; 16];
-    let mut copier = pipes.map(Copier::new);
+    let mut copier = pipes.and_then(Copier::new);
     loop {
         // poll failing loses the output, not the signals.
         if copier.as_mut().is_some_and(|c| !c.until_signal(sfd)) {
