@@ -127,6 +127,12 @@ impl Stream {
     /// Reads `from` into the empty buffer, or writes what waits to `to`, once.
     #[unsafe(link_section = ".text.nsinit_pid1")]
     fn step(&mut self) -> Step {
+        self.step_max(usize::MAX)
+    }
+
+    /// `step`, reading at most `max` bytes.
+    #[unsafe(link_section = ".text.nsinit_pid1")]
+    fn step_max(&mut self, max: usize) -> Step {
         if self.start < self.end {
             let chunk = self.buf.get(self.start..self.end).unwrap_or(&[]);
             return match sys::write(self.to, chunk) {
@@ -144,7 +150,8 @@ impl Stream {
                 }
             };
         }
-        match sys::read(self.from, &mut self.buf) {
+        let room = self.buf.len().min(max);
+        match sys::read(self.from, self.buf.get_mut(..room).unwrap_or(&mut [])) {
             Ok(n) if n > 0 => {
                 (self.start, self.end) = (0, n);
                 Step::Moved
@@ -252,23 +259,33 @@ impl Copier {
     }
 
     /// Once the command has ended: what its stdout and stderr pipes hold
-    /// now goes out, and no more (a process of the container that kept
-    /// their write ends cannot hold nsinit's exit). Here the caller's
-    /// output is waited for (there are no signals left to forward).
+    /// now goes out, and no more — the bytes in each pipe at this moment
+    /// (FIONREAD), so that a process of the container that kept their
+    /// write ends, even one that never stops writing (`yes &`), cannot hold
+    /// nsinit's exit (runc exec waits for the pipe's end: for ever then).
+    /// Here the caller's output is waited for (there are no signals left
+    /// to forward).
     #[unsafe(link_section = ".text.nsinit_pid1")]
     pub fn drain(&mut self) {
         for s in [&mut self.out, &mut self.err] {
-            while s.from != CLOSED {
-                let mut p = [s.want()];
-                if s.start < s.end && matches!(sys::poll(&mut p), Err(e) if e != Errno::EINTR) {
+            let mut left = if s.from == CLOSED { 0 } else { sys::fionread(s.from).unwrap_or(0) };
+            loop {
+                if s.start < s.end {
+                    // Written once the caller takes it (or refused, and
+                    // dropped): what was read before counts no more.
+                    let mut p = [s.want()];
+                    if matches!(sys::poll(&mut p), Err(e) if e != Errno::EINTR) {
+                        break;
+                    }
+                    let _ = s.step();
+                    continue;
+                }
+                if left == 0 || s.from == CLOSED {
                     break;
                 }
-                match s.step() {
-                    Step::Moved | Step::Refused(_) => {}
-                    // Nothing more in the pipe for now: done.
-                    Step::Wait if s.start == s.end => break,
-                    Step::Wait => {}
-                    Step::Ended => break,
+                match s.step_max(left) {
+                    Step::Moved => left -= left.min(s.end - s.start),
+                    Step::Wait | Step::Ended | Step::Refused(_) => break,
                 }
             }
             s.stop();

@@ -393,8 +393,12 @@ fn the_command_s_stdio_are_copied_through_pipes() {
     let big = "y\n".repeat(1 << 20);
     let out = enter(t.init(), spec.clone()).cmd(["head", "-n", "1"]).stdin(big).run();
     assert_eq!((out.code(), out.stdout.as_str()), (0, "y\n"), "{out:?}");
-    let out = enter(t.init(), spec).cmd(["sh", "-c", "sleep 60 & echo done"]).run();
+    let out = enter(t.init(), spec.clone()).cmd(["sh", "-c", "sleep 60 & echo done"]).run();
     assert_eq!((out.code(), out.stdout.as_str()), (0, "done\n"), "{out:?}");
+    // Orphans that never stop writing to the command's stdout: the drain
+    // after the command's end takes what the pipe held then, no more.
+    let out = enter(t.init(), spec).cmd(["sh", "-c", "yes & yes & yes & yes & echo done"]).run();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
     t.stop();
 }
 
@@ -517,7 +521,7 @@ fn a_caller_that_stops_reading_does_not_stop_signals() {
         let marker = format!("stalled-{via:?}");
         let (r_end, w_end) = pipe();
         let run = via.run(&d, &b, &["yes", &marker]).fd(50, w_end);
-        let mut r = place_stdio(run, 1, Some(50)).spawn();
+        let r = place_stdio(run, 1, Some(50)).spawn();
         // SAFETY: FIONREAD writes one int; F_GETPIPE_SZ takes none.
         let full = || unsafe {
             let mut n: libc::c_int = 0;

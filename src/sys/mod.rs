@@ -154,6 +154,15 @@ pub fn poll(fds: &mut [libc::pollfd]) -> Result<usize> {
     unsafe { syscall!(Sysno::ppoll, fds.as_mut_ptr(), fds.len(), 0usize, 0usize, 8usize) }
 }
 
+/// `ioctl(fd, FIONREAD, &n)`: the bytes a pipe holds now.
+#[unsafe(link_section = ".text.nsinit_pid1")]
+pub fn fionread(fd: Fd) -> Result<usize> {
+    let mut n: i32 = 0;
+    // SAFETY: FIONREAD writes one int.
+    unsafe { syscall!(Sysno::ioctl, fd, libc::FIONREAD, &mut n as *mut i32) }?;
+    Ok(n.max(0) as usize)
+}
+
 /// `dup3(old, new, 0)`
 pub fn dup3(old: Fd, new: Fd, flags: i32) -> Result<()> {
     // SAFETY: touches no memory.
