@@ -60,8 +60,13 @@ pub fn stops_early(nr: syscalls::Sysno) -> Error<'static> {
 /// end the child.
 pub fn survives(prog: &[libc::sock_filter], nr: syscalls::Sysno, args: [u64; 6]) -> bool {
     use super::{SECCOMP_RET_ERRNO, SECCOMP_RET_TRACE};
-    let ret = bpf::eval(prog, &Data { nr: nr as u32, arch: AUDIT_ARCH_X86_64, args }, |_| {}).map(|r| r & 0xFFFF_0000);
-    matches!(ret, Some(SECCOMP_RET_ALLOW | SECCOMP_RET_LOG | SECCOMP_RET_ERRNO | SECCOMP_RET_TRACE))
+    matches!(action(prog, nr, args), Some(SECCOMP_RET_ALLOW | SECCOMP_RET_LOG | SECCOMP_RET_ERRNO | SECCOMP_RET_TRACE))
+}
+
+/// The action (`SECCOMP_RET_ACTION_FULL` bits) `prog` gives nsinit's own
+/// x86_64 syscall `nr` with `args`; None for a malformed program.
+fn action(prog: &[libc::sock_filter], nr: syscalls::Sysno, args: [u64; 6]) -> Option<u32> {
+    bpf::eval(prog, &Data { nr: nr as u32, arch: AUDIT_ARCH_X86_64, args }, |_| {}).map(|r| r & 0xFFFF_0000)
 }
 
 /// Whether `prog` lets nsinit's own syscall `nr` with `args` through (ALLOW
@@ -85,8 +90,7 @@ pub fn passes(prog: &[libc::sock_filter], nr: syscalls::Sysno, args: [u64; 6], p
                 *arg = v;
             }
         }
-        let ret = bpf::eval(prog, &Data { nr: nr as u32, arch: AUDIT_ARCH_X86_64, args: a }, |_| {}).map(|r| r & 0xFFFF_0000);
-        ret == Some(SECCOMP_RET_ALLOW) || ret == Some(SECCOMP_RET_LOG)
+        matches!(action(prog, nr, a), Some(SECCOMP_RET_ALLOW | SECCOMP_RET_LOG))
     })
 }
 
