@@ -121,6 +121,12 @@ pub fn makedev(major: u64, minor: u64) -> u64 {
     ((major & 0xffff_f000) << 32) | ((major & 0xfff) << 8) | ((minor & 0xffff_ff00) << 12) | (minor & 0xff)
 }
 
+/// Whether `st` is a node of type `kind` (S_IFCHR, S_IFBLK…) with these
+/// numbers: the device named, not a file, a link or another device there.
+pub fn is_node(st: &libc::stat, kind: u32, major: u64, minor: u64) -> bool {
+    st.st_mode & libc::S_IFMT == kind && st.st_rdev == makedev(major, minor)
+}
+
 fn make(root: Fd, d: &Device) -> core::result::Result<(), Errno> {
     let (dir, name) = split_last(d.path.to_bytes());
     let parent = resolve::ensure(root, dir, Kind::Dir)?;
@@ -147,7 +153,7 @@ fn make_in(root: Fd, parent: &OwnedFd, name: &[u8], d: &Device) -> core::result:
             // descriptor is what is bound.
             let host = OwnedFd::new(sys::openat(sys::AT_FDCWD, d.path.get(), libc::O_PATH | libc::O_NOFOLLOW, 0)?);
             let st = sys::fstat(host.fd())?;
-            if st.st_mode & libc::S_IFMT != d.kind || st.st_rdev != makedev(d.major, d.minor) {
+            if !is_node(&st, d.kind, d.major, d.minor) {
                 return Err(Errno::ENODEV);
             }
             let target = resolve::ensure(root, d.path.to_bytes(), Kind::File)?;
@@ -164,7 +170,7 @@ fn make_in(root: Fd, parent: &OwnedFd, name: &[u8], d: &Device) -> core::result:
     }
     let node = OwnedFd::new(sys::openat(parent.fd(), cname, libc::O_PATH | libc::O_NOFOLLOW, 0)?);
     let st = sys::fstat(node.fd())?;
-    if st.st_mode & libc::S_IFMT != d.kind || st.st_rdev != makedev(d.major, d.minor) {
+    if !is_node(&st, d.kind, d.major, d.minor) {
         return Err(Errno::EEXIST);
     }
     sys::fchownat(node.fd(), c"", uid, gid, libc::AT_EMPTY_PATH)

@@ -178,7 +178,7 @@ fn mask_path(p: &CStr) -> core::result::Result<(), Reason> {
     let nofollow = libc::AT_SYMLINK_NOFOLLOW as u32;
     let null = OwnedFd::new(sys::open_tree(sys::AT_FDCWD, c"/dev/null", OPEN_TREE_CLONE | nofollow).map_err(Reason::Errno)?);
     let st = sys::fstat(null.fd()).map_err(Reason::Errno)?;
-    if st.st_mode & libc::S_IFMT != libc::S_IFCHR || st.st_rdev != devices::makedev(1, 3) {
+    if !devices::is_node(&st, libc::S_IFCHR, 1, 3) {
         return Err(Reason::Text("/dev/null is not the null device (1:3): nothing to mask with"));
     }
     sys::mount_setattr(null.fd(), c"", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0).map_err(Reason::Errno)?;
