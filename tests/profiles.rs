@@ -51,14 +51,6 @@ fn crun(b: &Bundle) -> Output {
     run_command(c.env_clear().env("PATH", PATH))
 }
 
-/// `runc run` of the bundle (deleted when it exits).
-fn runc(b: &Bundle) -> Output {
-    b.write();
-    let mut c = Command::new("runc");
-    c.args(["run", "-b"]).arg(b.path()).arg(unique_id("runc"));
-    run_command(c.env_clear().env("PATH", PATH))
-}
-
 /// The bundle under nsinit, crun and runc: all three start it, and the
 /// workload ([`VIEW`]) sees the same. Returns nsinit's view.
 fn same_view(name: &str, b: &mut Bundle) -> String {
@@ -66,7 +58,7 @@ fn same_view(name: &str, b: &mut Bundle) -> String {
     let ours = b.run();
     ours.assert_code(0);
     assert!(ours.stdout.contains("Seccomp:\t2"), "{name}: nsinit: no filter\n{ours:?}");
-    for (runtime, theirs) in [("crun", crun(b)), ("runc", runc(b))] {
+    for (runtime, theirs) in [("crun", crun(b)), ("runc", runc_run(b))] {
         theirs.assert_code(0);
         assert_eq!(ours.stdout, theirs.stdout, "{name}: nsinit, {runtime}\n{ours:?}\n{theirs:?}");
     }
