@@ -138,18 +138,7 @@ pub fn docker_blocked_syscalls(rt: Rt) {
         ("move_mount", call(libc::SYS_move_mount, &[0, 0, 0, 0, 0])),
     ];
     let words: Vec<&str> = calls.iter().map(|(_, w)| w.as_str()).collect();
-    let run = |who: Who| {
-        let mut b = who.bundle();
-        let prog = install(&b, "sys");
-        let mut argv = vec![prog.as_str()];
-        argv.extend(&words);
-        args(&mut b, &argv);
-        let out = rt.run(&b);
-        out.assert_code(0);
-        let got = answers(&out.stdout);
-        assert_eq!(got.len(), calls.len(), "{who:?}: not every call answered\n{out:?}");
-        (got, out)
-    };
+    let run = |who: Who| sys_answers(rt, who, &words);
     let (docker, out) = run(Who::Docker);
     for ((name, _), (_, a)) in calls.iter().zip(&docker) {
         let want = if *name == "clone3" { libc::ENOSYS } else { libc::EPERM };
@@ -159,6 +148,22 @@ pub fn docker_blocked_syscalls(rt: Rt) {
     for (i, name) in [(1, "unshare(CLONE_NEWUSER)"), (2, "keyctl(JOIN_SESSION_KEYRING)")] {
         assert_eq!(root[i].1, Answer::Ok, "control without a profile: {name} should reach the kernel\n{out:?}");
     }
+}
+
+/// The sys tool (`progs/`) making `words`' calls in `who`'s container
+/// under `rt`: one answer per call (a call killed by a KILL action leaves
+/// the rest unanswered), and the output.
+fn sys_answers(rt: Rt, who: Who, words: &[&str]) -> (Vec<(String, Answer)>, Output) {
+    let mut b = who.bundle();
+    let prog = install(&b, "sys");
+    let mut argv = vec![prog.as_str()];
+    argv.extend(words);
+    args(&mut b, &argv);
+    let out = rt.run(&b);
+    out.assert_code(0);
+    let got = answers(&out.stdout);
+    assert_eq!(got.len(), words.len(), "{who:?}: not every call answered (a KILL action?)\n{out:?}");
+    (got, out)
 }
 
 /// The same blocked calls through the 32-bit ABI (`int 0x80`, i386
@@ -185,18 +190,7 @@ pub fn compat_abi_syscalls(rt: Rt) {
         words.push(a);
         words.push(b);
     }
-    let run = |who: Who| {
-        let mut b = who.bundle();
-        let prog = install(&b, "sys");
-        let mut argv = vec![prog.as_str()];
-        argv.extend(&words);
-        args(&mut b, &argv);
-        let out = rt.run(&b);
-        out.assert_code(0);
-        let got = answers(&out.stdout);
-        assert_eq!(got.len(), words.len(), "{who:?}: not every call answered (a KILL action?)\n{out:?}");
-        (got, out)
-    };
+    let run = |who: Who| sys_answers(rt, who, &words);
     let (docker, out) = run(Who::Docker);
     for (i, (name, _, _)) in calls.iter().enumerate() {
         let want = Answer::Errno(if *name == "clone3" { libc::ENOSYS } else { libc::EPERM });
