@@ -263,21 +263,33 @@ impl Copier {
     /// (FIONREAD), so that a process of the container that kept their
     /// write ends, even one that never stops writing (`yes &`), cannot hold
     /// nsinit's exit (runc exec waits for the pipe's end: for ever then).
-    /// Here the caller's output is waited for (there are no signals left
-    /// to forward).
+    /// The caller's output is waited for, and with it the signal
+    /// descriptor `sfd`: a caller that does not read (a full pipe, a
+    /// stopped reader) would otherwise hold nsinit with every signal
+    /// blocked, SIGTERM and SIGINT included (runc exec, whose Go runtime
+    /// catches them all, waits for its copy so). A signal that would end a
+    /// process by default (`ends_the_drain`) drops what is left: nsinit
+    /// exits with the command's status, the status it already has.
     #[unsafe(link_section = ".text.nsinit_pid1")]
-    pub fn drain(&mut self) {
+    pub fn drain(&mut self, sfd: Fd) {
+        let mut stopped = false;
         for s in [&mut self.out, &mut self.err] {
             let mut left = if s.from == CLOSED { 0 } else { sys::fionread(s.from).unwrap_or(0) };
-            loop {
+            while !stopped {
                 if s.start < s.end {
                     // Written once the caller takes it (or refused, and
                     // dropped): what was read before counts no more.
-                    let mut p = [s.want()];
+                    let mut p = [s.want(), libc::pollfd { fd: sfd, events: libc::POLLIN, revents: 0 }];
                     if matches!(sys::poll(&mut p), Err(e) if e != Errno::EINTR) {
                         break;
                     }
-                    let _ = s.step();
+                    let [out, sig] = p;
+                    if sig.revents != 0 {
+                        stopped = ends_the_drain(sfd);
+                    }
+                    if out.revents != 0 {
+                        let _ = s.step();
+                    }
                     continue;
                 }
                 if left == 0 || s.from == CLOSED {
@@ -292,4 +304,28 @@ impl Copier {
         }
         self.input.stop();
     }
+}
+
+/// Reads the pending signals; true if one of them ends a process by
+/// default (signal(7): all but SIGCHLD, SIGCONT, SIGURG, SIGWINCH and the
+/// stops, which never stop nsinit: it blocks them). SIGPIPE is nsinit's
+/// own here (a write to a caller's output that is gone): that output is
+/// dropped already. The command has ended: there is nobody to forward them
+/// to.
+#[unsafe(link_section = ".text.nsinit_pid1")]
+fn ends_the_drain(sfd: Fd) -> bool {
+    let mut sigs = [0i32; 16];
+    let n = sys::read_signals(sfd, &mut sigs).unwrap_or(0);
+    let mut i = 0;
+    // A plain loop, as in read_signals: nothing out of PID 1's section.
+    while i < n {
+        let ends = |&sig: &i32| {
+            !matches!(sig, libc::SIGCHLD | libc::SIGCONT | libc::SIGURG | libc::SIGWINCH | libc::SIGPIPE | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU)
+        };
+        if sigs.get(i).is_some_and(ends) {
+            return true;
+        }
+        i += 1;
+    }
+    false
 }

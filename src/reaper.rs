@@ -107,7 +107,7 @@ pub fn run(sfd: sys::Fd, child: i32, group: bool, warn_reap: bool, pipes: Option
                 }
                 if let Some(status) = status {
                     if let Some(c) = copier.as_mut() {
-                        c.drain();
+                        c.drain(sfd);
                     }
                     return status;
                 }

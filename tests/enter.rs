@@ -543,6 +543,43 @@ fn a_caller_that_stops_reading_does_not_stop_signals() {
     d.stop();
 }
 
+/// The command has ended with its output still in the pipes, and the
+/// caller does not read (its stdout a full pipe the test holds): nsinit
+/// waits for the caller to take the rest, but a SIGTERM sent to it ends the
+/// wait: what is left is dropped and the status is the command's (3).
+/// Failed before: every signal stayed blocked while nsinit waited on the
+/// caller, and only SIGKILL ended it. (runc exec forwards the SIGTERM to
+/// its process, which is gone, and keeps waiting for its copy.)
+#[test]
+fn a_signal_ends_the_wait_for_a_caller_that_does_not_read() {
+    let mut b = quiet_bundle();
+    let d = Detached::start(Oci::Runc, &mut b, "true");
+    let (r_end, w_end) = pipe();
+    // 96 KiB: more than the caller's pipe takes (64 KiB), less than it,
+    // nsinit's page and the command's own pipe do: the command ends.
+    let run = enter(d.init_pid(), b.config_text()).cmd(["sh", "-c", "head -c 98304 /dev/zero; exit 3"]).fd(50, w_end);
+    let mut r = place_stdio(run, 1, Some(50)).spawn();
+    let nsinit = r.nsinit_pid();
+    // SAFETY: FIONREAD writes one int; F_GETPIPE_SZ takes none.
+    let full = || unsafe {
+        let mut n: libc::c_int = 0;
+        libc::ioctl(r_end.as_raw_fd(), libc::FIONREAD, &mut n) >= 0 && n >= libc::fcntl(r_end.as_raw_fd(), libc::F_GETPIPE_SZ)
+    };
+    wait_until("the caller's stdout pipe to fill", full);
+    wait_until("the command to end", || children(nsinit).is_empty());
+    // Until nsinit is a zombie: a SIGTERM read with the command's SIGCHLD,
+    // before the wait for the caller began, is not the one that ends it.
+    let zombie = || fs::read_to_string(format!("/proc/{nsinit}/stat")).is_ok_and(|s| s.rsplit(')').next().is_some_and(|t| t.trim_start().starts_with('Z')));
+    wait_until("nsinit to end on SIGTERM while the caller does not read", || {
+        r.signal(libc::SIGTERM);
+        zombie()
+    });
+    let status = r.wait_status();
+    drop(r_end);
+    assert!(matches!(status, Status::Code(3)), "{status:?}");
+    d.stop();
+}
+
 /// The caller's stdout is a pipe nobody reads any more (`| head -1` has
 /// ended): nsinit does not die of SIGPIPE, and the command's status comes
 /// back. The SIGPIPE its write raised goes on to the command, which ends as
