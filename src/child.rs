@@ -109,7 +109,7 @@ fn steps(plan: &Plan, reached_exec: &mut bool, ambient_skipped: &mut u64, gate: 
         rlimits::apply(&p.rlimits)
             .map_err(|(r, e)| setup(Error::new("rlimit", Object::Name(rlimits::name(r).as_bytes()), Reason::Errno(e))))?;
         sys::umask(p.user.umask.get().unwrap_or(0o022));
-        before_switch(p, plan.last_cap).map_err(setup)?;
+        before_switch(p, plan.last_cap, plan.pipes.is_some_and(|p| p.pty)).map_err(setup)?;
     }
     housekeeping(plan, gate).map_err(setup)?;
     if let Some(p) = process {
@@ -185,10 +185,10 @@ fn cap_err((cap, e): (u32, Errno)) -> Error<'static> {
 /// the switch: the bounding set cut (needs CAP_SETPCAP, which capset may
 /// take away later), capabilities kept across the switch, and stdio handed
 /// to the user (runc's fixStdioPermissions, also before its setgroups).
-fn before_switch(p: &Process<'static>, last: u32) -> diag::Result<'static, ()> {
+fn before_switch(p: &Process<'static>, last: u32, pty: bool) -> diag::Result<'static, ()> {
     caps::drop_bounding(p.capabilities.bounding, last).map_err(cap_err)?;
     sys::set_keepcaps(true).at("user", Object::Name(b"keepcaps"))?;
-    hand_stdio_to(p.user.uid);
+    hand_stdio_to(p.user.uid, pty);
     Ok(())
 }
 
@@ -262,19 +262,21 @@ const SOCKFS_MAGIC: u64 = 0x534f_434b;
 
 /// The workload's stdio becomes its user's, so that it can reopen
 /// /dev/stdout (runc's fixStdioPermissions) — but only anonymous pipes and
-/// sockets, the stdio a runtime makes for its container. A file or a
-/// terminal is the caller's (`scripts/run >> /root/log`, an operator's pty
-/// under `--enter`): handing it to the container's user would change the
+/// sockets, the stdio a runtime makes for its container, and the pty
+/// nsinit made in the container for `--enter` (`pty`: 0-2 are its slave,
+/// which the command needs for /dev/tty, as after `runc exec -t`). A file
+/// or a terminal is the caller's (`scripts/run >> /root/log`, an
+/// operator's pty): handing it to the container's user would change the
 /// host. Only the owner changes; where the kernel refuses (an unmapped id)
 /// stdio is left as it is rather than failing the start.
-fn hand_stdio_to(uid: u32) {
+fn hand_stdio_to(uid: u32, pty: bool) {
     for fd in 0..3 {
         let Ok(st) = sys::fstat(fd) else { continue };
         let kind = st.st_mode & libc::S_IFMT;
-        if st.st_uid == uid || (kind != libc::S_IFIFO && kind != libc::S_IFSOCK) {
+        if st.st_uid == uid || (!pty && kind != libc::S_IFIFO && kind != libc::S_IFSOCK) {
             continue;
         }
-        if !sys::fstatfs(fd).is_ok_and(|f| f.fs_type == PIPEFS_MAGIC || f.fs_type == SOCKFS_MAGIC) {
+        if !pty && !sys::fstatfs(fd).is_ok_and(|f| f.fs_type == PIPEFS_MAGIC || f.fs_type == SOCKFS_MAGIC) {
             continue;
         }
         // Errors ignored on purpose, as runc does (see above).

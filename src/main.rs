@@ -120,11 +120,15 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         }
     }
     let terminal = spec.is_some_and(|s| s.process.terminal) && sys::isatty(0);
-    // Entering: the command's stdio are pipes, copied to and from ours
-    // (`pump`), never the caller's own descriptors.
+    // Entering: the command's stdio are pipes, or with a terminal a pty of
+    // the container's, copied to and from ours (`pump`), never the
+    // caller's own descriptors.
     let pipes = match opts.enter {
-        Some(_) if !terminal => Some(nsinit::pump::Pipes::new().at("enter", Object::Name(b"stdio pipes"))?),
-        _ => None,
+        Some(_) if terminal => {
+            Some(nsinit::pump::Pipes::pty().map_err(|r| Error::new("terminal", Object::Name(b"/dev/ptmx"), r))?)
+        }
+        Some(_) => Some(nsinit::pump::Pipes::new().at("enter", Object::Name(b"stdio pipes"))?),
+        None => None,
     };
     let plan = child::Plan {
         command,

@@ -6,20 +6,27 @@
 //! had it the operator's terminal, it would read what they type next into
 //! their host shell and write to their screen; a file of theirs it could
 //! read back or truncate. With the pipes, what it keeps is a pipe, and once
-//! the command has ended nothing is copied any more. (With `terminal` the
-//! command gets the caller's terminal as its controlling terminal, as
-//! before: a terminal of its own would need a pty made in the container.)
+//! the command has ended nothing is copied any more. With `terminal` (and
+//! a terminal on stdin) the command gets a pty of the container's own
+//! instead, as `runc exec -t` does: its slave as 0-2 and controlling
+//! terminal, its master copied to and from the caller's terminal, which
+//! is raw meanwhile (the pty's line discipline does the editing, echo and
+//! signals), and whose size it follows.
 
-use crate::sys::{self, Errno, Fd, cell::Once};
+use crate::diag::Reason;
+use crate::sys::{self, Errno, Fd, OwnedFd, cell::Once};
 
 /// The three pipes: the command's ends (its stdin's read end, its
 /// stdout's and stderr's write ends) and nsinit's (stdin's write end,
 /// stdout's and stderr's read ends). All close-on-exec: the command gets
-/// its ends as 0-2 by `attach`, a copy that is not.
+/// its ends as 0-2 by `attach`, a copy that is not. A pty: the slave
+/// three times, the master as stdin's and stdout's, no stderr of its own.
 #[derive(Clone, Copy)]
 pub struct Pipes {
     pub child: [Fd; 3],
     pub ours: [Fd; 3],
+    /// A pty (`Pipes::pty`), not pipes.
+    pub pty: bool,
 }
 
 impl Pipes {
@@ -27,7 +34,40 @@ impl Pipes {
         let (in_r, in_w) = sys::pipe()?;
         let (out_r, out_w) = sys::pipe()?;
         let (err_r, err_w) = sys::pipe()?;
-        Ok(Pipes { child: [in_r, out_w, err_w], ours: [in_w, out_r, err_r] })
+        Ok(Pipes { child: [in_r, out_w, err_w], ours: [in_w, out_r, err_r], pty: false })
+    }
+
+    /// A pty of the container's: `/dev/ptmx` opened in its mount
+    /// namespace (nsinit has joined it, its root is the working
+    /// directory), so the slave lives in the container's devpts, as with
+    /// `runc exec -t` (its `runc init` opens `/dev/ptmx` in the
+    /// container). What the container planted there is only followed
+    /// inside its root, never through a /proc magic link (nsinit's own
+    /// fds: the caller's terminal among them), not blocked on (a FIFO),
+    /// and used only if it is the pty multiplexer, 5:2 (devpts' `ptmx`
+    /// and `/dev/ptmx` alike). The slave comes from the master
+    /// (TIOCGPTPEER), not from a path under `/dev/pts`; it gets the
+    /// caller's terminal's size.
+    pub fn pty() -> Result<Pipes, Reason> {
+        let flags = libc::O_RDWR | libc::O_NOCTTY | libc::O_NONBLOCK;
+        let fd = crate::resolve::openat2(sys::AT_FDCWD, c"dev/ptmx", flags, 0, crate::resolve::IN_ROOT);
+        let master = OwnedFd::new(fd.map_err(Reason::Errno)?);
+        let st = sys::fstat(master.fd()).map_err(Reason::Errno)?;
+        if st.st_mode & libc::S_IFMT != libc::S_IFCHR || st.st_rdev != libc::makedev(5, 2) {
+            return Err(Reason::Text("not the pty multiplexer (5:2)"));
+        }
+        let slave = sys::pty_peer(master.fd()).map_err(Reason::Errno)?;
+        // No "\n" -> "\r\n" in the pty: the caller's terminal does that
+        // itself (its OPOST stays on, `raw`), and output that goes to a
+        // file or a pipe gets none. runc clears ONLCR so too (ClearONLCR).
+        let mut t = sys::tcgets(slave).map_err(Reason::Errno)?;
+        t.c_oflag &= !libc::ONLCR;
+        sys::tcsets(slave, &t).map_err(Reason::Errno)?;
+        // A caller's terminal without a size (a serial line) leaves the
+        // pty's at 0x0, as runc leaves it.
+        let _ = sys::copy_winsize(0, master.fd());
+        let master = master.keep();
+        Ok(Pipes { child: [slave; 3], ours: [master, master, CLOSED], pty: true })
     }
 
     /// In the child: its ends become its 0, 1 and 2.
@@ -43,7 +83,9 @@ impl Pipes {
     /// other descriptors PID 1 does not keep.
     pub fn started(&self) {
         for fd in self.ours {
-            let _ = sys::set_nonblocking(fd);
+            if fd != CLOSED {
+                let _ = sys::set_nonblocking(fd);
+            }
         }
     }
 }
@@ -66,6 +108,10 @@ pub fn fill_closed_stdio() -> Result<(), Errno> {
 }
 
 const CLOSED: Fd = -1;
+
+/// N_TTY_BUF_SIZE (4 KiB) and TTYB_DEFAULT_MEM_LIMIT (64 KiB), the most a
+/// pty holds on its way from the slave to the master (drivers/tty).
+const PTY_HOLDS: usize = (4 + 64) * 1024;
 
 /// One direction of the copying: what is read from `from` waits in `buf`
 /// until `to` takes it. `to` is written only once `poll` has said it takes
@@ -181,6 +227,10 @@ pub struct Copier {
     /// kernel queued a SIGPIPE for nsinit, which is not the caller's to
     /// forward (`own_sigpipe`).
     sigpipe: bool,
+    /// With a pty: its master, and the caller's terminal settings from
+    /// before it was made raw, put back when the copying ends (`restore`).
+    master: Fd,
+    saved: Option<libc::termios>,
 }
 
 impl Copier {
@@ -190,12 +240,40 @@ impl Copier {
         let [to_in, from_out, from_err] = p.ours;
         let (a, rest) = BUFFERS.take()?.split_at_mut(PAGE);
         let (b, c) = rest.split_at_mut(PAGE);
+        // The pty's master is both directions' end: the end of the
+        // caller's input must not close it.
+        let in_ours = if p.pty { CLOSED } else { to_in };
+        let mut saved = None;
+        if p.pty {
+            saved = sys::tcgets(0).ok();
+            if let Some(t) = saved {
+                let _ = sys::tcsets(0, &raw(t));
+            }
+        }
         Some(Copier {
-            input: Stream::new(0, to_in, to_in, a),
+            input: Stream::new(0, to_in, in_ours, a),
             out: Stream::new(from_out, 1, from_out, b),
             err: Stream::new(from_err, 2, from_err, c),
             sigpipe: false,
+            master: if p.pty { to_in } else { CLOSED },
+            saved,
         })
+    }
+
+    /// SIGWINCH with a pty: the caller's terminal changed size, and the
+    /// pty takes the new one (the kernel signals the command's foreground
+    /// group itself). True when handled so, not to be forwarded.
+    #[unsafe(link_section = ".text.nsinit_pid1")]
+    pub fn resized(&self) -> bool {
+        self.master != CLOSED && sys::copy_winsize(0, self.master).is_ok()
+    }
+
+    /// The caller's terminal as it was before (with a pty).
+    #[unsafe(link_section = ".text.nsinit_pid1")]
+    fn restore(&mut self) {
+        if let Some(t) = self.saved.take() {
+            let _ = sys::tcsets(0, &t);
+        }
     }
 
     /// Waits until the signal descriptor `sfd` is readable, copying what
@@ -213,7 +291,10 @@ impl Copier {
             match sys::poll(&mut fds) {
                 Ok(_) => {}
                 Err(Errno::EINTR) => continue,
-                Err(_) => return false,
+                Err(_) => {
+                    self.restore();
+                    return false;
+                }
             }
             let ready = |i: usize| fds.get(i).is_some_and(|p| p.revents != 0);
             if ready(1) {
@@ -274,7 +355,18 @@ impl Copier {
     pub fn drain(&mut self, sfd: Fd) {
         let mut stopped = false;
         for s in [&mut self.out, &mut self.err] {
-            let mut left = if s.from == CLOSED { 0 } else { sys::fionread(s.from).unwrap_or(0) };
+            let mut left = match s.from {
+                CLOSED => 0,
+                // A pty's output reaches its master through the kernel's
+                // flip buffer, later: FIONREAD does not count what is still
+                // there. A read does: when the master has nothing, n_tty
+                // first waits for the flip buffer's work (n_tty_read,
+                // tty_buffer_flush_work). So the master is read until it
+                // has nothing (EAGAIN), up to what a pty holds: its line
+                // discipline's buffer and the flip buffer's limit.
+                from if from == self.master => PTY_HOLDS,
+                from => sys::fionread(from).unwrap_or(0),
+            };
             while !stopped {
                 if s.start < s.end {
                     // Written once the caller takes it (or refused, and
@@ -303,6 +395,7 @@ impl Copier {
             s.stop();
         }
         self.input.stop();
+        self.restore();
     }
 }
 
@@ -328,4 +421,24 @@ fn ends_the_drain(sfd: Fd) -> bool {
         i += 1;
     }
     false
+}
+
+/// `cfmakeraw`'s settings (termios(3)) but for output processing, as
+/// runc's `SetRaw` (containerd/console): bytes pass through the caller's
+/// terminal as they are typed, unechoed, without signals — the pty's own
+/// line discipline edits, echoes and signals the command's group — and
+/// its "\n" still shows as a new line (OPOST, ONLCR kept).
+#[unsafe(link_section = ".text.nsinit_pid1")]
+fn raw(mut t: libc::termios) -> libc::termios {
+    t.c_iflag &= !(libc::IGNBRK | libc::BRKINT | libc::PARMRK | libc::ISTRIP | libc::INLCR | libc::IGNCR | libc::ICRNL | libc::IXON);
+    t.c_lflag &= !(libc::ECHO | libc::ECHONL | libc::ICANON | libc::ISIG | libc::IEXTEN);
+    t.c_cflag &= !(libc::CSIZE | libc::PARENB);
+    t.c_cflag |= libc::CS8;
+    if let Some(min) = t.c_cc.get_mut(libc::VMIN) {
+        *min = 1;
+    }
+    if let Some(time) = t.c_cc.get_mut(libc::VTIME) {
+        *time = 0;
+    }
+    t
 }

@@ -101,6 +101,9 @@ pub fn run(sfd: sys::Fd, child: i32, group: bool, warn_reap: bool, pipes: Option
                         status = status.or(reap(child, warn_reap));
                     } else if sig == libc::SIGPIPE && copier.as_mut().is_some_and(|c| c.own_sigpipe()) {
                         // nsinit's own, from the command's closed stdin (`pump`).
+                    } else if sig == libc::SIGWINCH && copier.as_ref().is_some_and(|c| c.resized()) {
+                        // The caller's terminal's new size, given to the
+                        // command's pty (`pump`).
                     } else if status.is_none() {
                         forward(target, sig);
                     }

@@ -33,6 +33,13 @@ impl OwnedFd {
         self.0
     }
 
+    /// The descriptor, no longer closed on drop: the caller keeps it.
+    pub fn keep(self) -> Fd {
+        let fd = self.0;
+        core::mem::forget(self);
+        fd
+    }
+
     /// `/proc/self/fd/N` for this descriptor, to mount on or reopen it.
     pub fn proc_path<'b>(&self, buf: &'b mut [u8; 32]) -> &'b CStr {
         let prefix = b"/proc/self/fd/";
@@ -244,6 +251,7 @@ pub fn fchmod(fd: Fd, mode: u32) -> Result<()> {
 }
 
 /// `ioctl(fd, req, arg)` with an integer argument.
+#[unsafe(link_section = ".text.nsinit_pid1")]
 pub fn ioctl(fd: Fd, req: u32, arg: usize) -> Result<i32> {
     // SAFETY: callers only pass requests whose argument is an integer or a
     // pointer to memory they own for the duration of the call.
@@ -264,6 +272,42 @@ pub fn tcsetpgrp(fd: Fd, pgrp: i32) -> Result<()> {
 /// `ioctl(fd, TIOCSCTTY, 0)`: make fd the controlling terminal.
 pub fn set_ctty(fd: Fd) -> Result<()> {
     ioctl(fd, libc::TIOCSCTTY as u32, 0).map(drop)
+}
+
+/// `ioctl(fd, TCGETS, &termios)`: the terminal's settings.
+#[unsafe(link_section = ".text.nsinit_pid1")]
+pub fn tcgets(fd: Fd) -> Result<libc::termios> {
+    // SAFETY: termios is plain integers; all zero is a valid value.
+    let mut t: libc::termios = unsafe { core::mem::zeroed() };
+    // The kernel writes its struct termios (36 bytes), a prefix of libc's.
+    ioctl(fd, libc::TCGETS as u32, &mut t as *mut libc::termios as usize)?;
+    Ok(t)
+}
+
+/// `ioctl(fd, TCSETS, &termios)`: settings that apply now (tcsetattr's
+/// TCSANOW).
+#[unsafe(link_section = ".text.nsinit_pid1")]
+pub fn tcsets(fd: Fd, t: &libc::termios) -> Result<()> {
+    ioctl(fd, libc::TCSETS as u32, t as *const libc::termios as usize).map(drop)
+}
+
+/// `ioctl(from, TIOCGWINSZ, &ws)` then `ioctl(to, TIOCSWINSZ, &ws)`: one
+/// terminal's size given to another (whose foreground group then gets
+/// SIGWINCH from the kernel).
+#[unsafe(link_section = ".text.nsinit_pid1")]
+pub fn copy_winsize(from: Fd, to: Fd) -> Result<()> {
+    let mut ws = libc::winsize { ws_row: 0, ws_col: 0, ws_xpixel: 0, ws_ypixel: 0 };
+    ioctl(from, libc::TIOCGWINSZ as u32, &mut ws as *mut libc::winsize as usize)?;
+    ioctl(to, libc::TIOCSWINSZ as u32, &ws as *const libc::winsize as usize).map(drop)
+}
+
+/// `ioctl(master, TIOCSPTLCK, &0)` then `ioctl(master, TIOCGPTPEER,
+/// O_RDWR|O_NOCTTY|O_CLOEXEC)`: unlocks a pty master's slave and opens it
+/// from the master itself (Linux 4.13), with no path lookup in /dev/pts.
+pub fn pty_peer(master: Fd) -> Result<Fd> {
+    let unlock: i32 = 0;
+    ioctl(master, libc::TIOCSPTLCK as u32, &unlock as *const i32 as usize)?;
+    ioctl(master, libc::TIOCGPTPEER as u32, (libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC) as usize)
 }
 
 // ---------------------------------------------------------------------------
