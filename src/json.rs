@@ -438,43 +438,51 @@ impl<'a> Parser<'a> {
         let start = self.off;
         let buf = core::mem::take(&mut self.rest);
         let bad = |what, at: usize| Kind::Syntax(what, start + at);
-        // Up to the first quote, backslash or control byte nothing moves:
-        // most strings end there.
-        let first = buf.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).unwrap_or(buf.len());
+        // Up to the first quote, backslash, control or non-ASCII byte
+        // nothing moves and nothing needs a closer look: most strings end
+        // there.
+        let first = buf.iter().position(|&c| c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c)).unwrap_or(buf.len());
         let (mut r, mut w) = (first, first);
-        let mut nul = false;
+        let (mut nul, mut utf8) = (false, true);
         loop {
             let Some(&c) = buf.get(r) else {
                 return Err(self.fail(bad("unterminated string", r)));
             };
-            match c {
+            // The bytes to write at w, and how many were read at r.
+            let mut out = [0u8; 4];
+            let (len, used) = match c {
                 b'"' => break,
                 b'\\' => {
                     let Some((ch, used)) = unescape(buf.get(r + 1..).unwrap_or(&[])) else {
                         return Err(self.fail(bad("invalid escape", r)));
                     };
                     nul |= ch == '\0';
-                    let mut utf8 = [0u8; 4];
-                    let enc = ch.encode_utf8(&mut utf8).as_bytes();
-                    // An escape is at least two bytes and its UTF-8 at most
-                    // as long, so w + enc.len() <= r + 1 + used: in bounds.
-                    for (i, b) in enc.iter().enumerate() {
-                        if let Some(slot) = buf.get_mut(w + i) {
-                            *slot = *b;
-                        }
-                    }
-                    w += enc.len();
-                    r += 1 + used;
+                    (ch.encode_utf8(&mut out).len(), 1 + used)
                 }
                 0..=0x1f => return Err(self.fail(bad("control character in string", r))),
+                // Raw UTF-8 is checked as it is copied: an escape is a whole
+                // character, so the raw sequences are valid exactly when
+                // the unescaped text is. An invalid byte is kept and said
+                // once the string's end is known, as from the whole text.
                 _ => {
-                    if let Some(slot) = buf.get_mut(w) {
-                        *slot = c;
+                    let n = if c < 0x80 { Some(1) } else { utf8_len(buf.get(r..).unwrap_or(&[])) };
+                    utf8 &= n.is_some();
+                    let n = n.unwrap_or(1);
+                    for (i, o) in out.iter_mut().enumerate().take(n) {
+                        *o = buf.get(r + i).copied().unwrap_or(0);
                     }
-                    w += 1;
-                    r += 1;
+                    (n, n)
+                }
+            };
+            // An escape is at least two bytes and its UTF-8 at most as
+            // long, so w + len <= r + used: in bounds.
+            for (i, b) in out.iter().enumerate().take(len) {
+                if let Some(slot) = buf.get_mut(w + i) {
+                    *slot = *b;
                 }
             }
+            w += len;
+            r += used;
         }
         // buf[r] is the closing quote and w <= r: the NUL fits.
         if let Some(slot) = buf.get_mut(w) {
@@ -485,7 +493,7 @@ impl<'a> Parser<'a> {
         self.off = start + r + 1;
         let s: &'a [u8] = s;
         let text = s.get(..w).unwrap_or(&[]);
-        if !text.is_ascii() && core::str::from_utf8(text).is_err() {
+        if !utf8 {
             return Err(self.fail(bad("invalid UTF-8 in string", 0)));
         }
         // Raw control bytes were refused above: only `\u0000` makes a NUL.
@@ -693,29 +701,52 @@ enum Fold {
     Unicode,
 }
 
+/// `key` is valid UTF-8 (`string_raw` checked it): the folded characters
+/// are matched by their encodings, U+212A E2 84 AA, U+017F C5 BF, U+0130
+/// C4 B0, U+0131 C4 B1; any other non-ASCII character matches nothing.
 fn fold_match(key: &[u8], name: &[u8]) -> Fold {
-    let Ok(key) = core::str::from_utf8(key) else { return Fold::No };
-    let mut name = name.iter();
+    let (mut key, mut name) = (key, name.iter());
     let mut unicode = false;
-    for c in key.chars() {
+    while let Some((&c, rest)) = key.split_first() {
         let Some(&n) = name.next() else { return Fold::No };
-        let folded = match c {
-            '\u{212a}' => b'k',
-            '\u{17f}' => b's',
-            '\u{130}' | '\u{131}' => b'i',
-            c if c.is_ascii() => c as u8,
+        let (folded, rest) = match (c, rest) {
+            (0..0x80, _) => (c, rest),
+            (0xe2, [0x84, 0xaa, r @ ..]) => (b'k', r),
+            (0xc5, [0xbf, r @ ..]) => (b's', r),
+            (0xc4, [0xb0 | 0xb1, r @ ..]) => (b'i', r),
             _ => return Fold::No,
         };
-        unicode |= !c.is_ascii();
+        unicode |= c >= 0x80;
         if !folded.eq_ignore_ascii_case(&n) {
             return Fold::No;
         }
+        key = rest;
     }
     match (name.next(), unicode) {
         (Some(_), _) => Fold::No,
         (None, true) => Fold::Unicode,
         (None, false) => Fold::Ascii,
     }
+}
+
+/// The length of the valid UTF-8 sequence `s` starts with (its first byte
+/// is not ASCII), as `core::str::from_utf8` accepts it: no overlong form,
+/// no surrogate, nothing above U+10FFFF.
+fn utf8_len(s: &[u8]) -> Option<usize> {
+    let (n, min) = match *s.first()? {
+        0xc2..=0xdf => (2, 0x80),
+        0xe0..=0xef => (3, 0x800),
+        0xf0..=0xf4 => (4, 0x10000),
+        _ => return None,
+    };
+    let mut cp = u32::from(*s.first()?) & (0x7f >> n);
+    for &b in s.get(1..n)? {
+        if b & 0xc0 != 0x80 {
+            return None;
+        }
+        cp = cp << 6 | u32::from(b & 0x3f);
+    }
+    (cp >= min && char::from_u32(cp).is_some()).then_some(n)
 }
 
 /// Decodes the escape after a backslash: the character and the bytes used.
@@ -819,6 +850,74 @@ mod tests {
         p.elem().unwrap();
         assert!(p.string().is_err());
         assert!(matches!(p.failed(), Some(Kind::Syntax("invalid UTF-8 in string", _))));
+    }
+
+    /// `utf8_len` accepts exactly what `core::str::from_utf8` does: every
+    /// string of up to three bytes, and four-byte ones around each edge.
+    #[test]
+    fn utf8_as_core() {
+        fn ours(s: &[u8]) -> bool {
+            let mut i = 0;
+            while let Some(&c) = s.get(i) {
+                i += if c < 0x80 { 1 } else { match utf8_len(&s[i..]) { Some(n) => n, None => return false } };
+            }
+            true
+        }
+        let edges = [0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff];
+        let mut checked = 0;
+        let mut check = |s: &[u8]| {
+            assert_eq!(ours(s), core::str::from_utf8(s).is_ok(), "{s:x?}");
+            checked += 1;
+        };
+        for a in 0..=255u8 {
+            check(&[a]);
+            for b in 0..=255u8 {
+                check(&[a, b]);
+                for c in 0..=255u8 {
+                    if a >= 0x80 {
+                        check(&[a, b, c]);
+                    }
+                }
+                for &c in &edges {
+                    for &d in &edges {
+                        check(&[a, b, c, d]);
+                    }
+                }
+            }
+        }
+        assert!(checked > 8_000_000);
+    }
+
+    /// `fold_match` on bytes is the match of the characters it stands for.
+    #[test]
+    fn folds_as_chars() {
+        fn by_chars(key: &str, name: &[u8]) -> Fold {
+            let folded: Option<Vec<u8>> = key
+                .chars()
+                .map(|c| match c {
+                    '\u{212a}' => Some(b'k'),
+                    '\u{17f}' => Some(b's'),
+                    '\u{130}' | '\u{131}' => Some(b'i'),
+                    c if c.is_ascii() => Some(c as u8),
+                    _ => None,
+                })
+                .collect();
+            match folded {
+                Some(f) if f.eq_ignore_ascii_case(name) => if key.is_ascii() { Fold::Ascii } else { Fold::Unicode },
+                _ => Fold::No,
+            }
+        }
+        let names: [&[u8]; 5] = [b"seccomp", b"maskedPaths", b"capabilities", b"k", b""];
+        let keys = [
+            "seccomp", "SECCOMP", "\u{17f}eccomp", "\u{17f}ecComp", "mas\u{212a}edPaths", "MAS\u{212a}EDPATHS", "capab\u{130}lities",
+            "capabil\u{131}ties", "capab\u{131}l\u{130}ties", "\u{212a}", "K", "k", "", "\u{e9}", "s\u{e9}ccomp", "seccom", "seccompp",
+            "\u{17e}eccomp", "\u{212b}", "\u{132}", "\u{17f}\u{17f}", "masKedPaths\u{212a}",
+        ];
+        for key in keys {
+            for name in names {
+                assert_eq!(fold_match(key.as_bytes(), name), by_chars(key, name), "{key:?} {:?}", String::from_utf8_lossy(name));
+            }
+        }
     }
 
     #[test]
