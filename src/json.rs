@@ -550,41 +550,44 @@ impl<'a> Parser<'a> {
         Ok(tok)
     }
 
-    /// An unsigned integer (no sign, fraction or exponent) that fits in u64.
-    pub fn u64(&mut self) -> Result<u64> {
+    /// An integer, signed (as i64's bits) or not (u64): one body for both,
+    /// whose only differences are the sign and the range.
+    fn integer(&mut self, signed: bool) -> Result<u64> {
+        let (what, range) = if signed {
+            ("expected an integer", "out of the 64-bit range")
+        } else {
+            ("expected a non-negative integer", "larger than 18446744073709551615")
+        };
         if !matches!(self.peek(), Some(b'-' | b'0'..=b'9')) {
-            return Err(self.type_error("expected a non-negative integer"));
-        }
-        let tok = self.number()?;
-        if tok.iter().any(|c| !c.is_ascii_digit()) {
-            return Err(self.fail(Kind::Type("expected a non-negative integer")));
-        }
-        match tok.iter().try_fold(0u64, |n, d| n.checked_mul(10)?.checked_add((d - b'0') as u64)) {
-            Some(v) => Ok(v),
-            None => Err(self.fail(Kind::Range("larger than 18446744073709551615"))),
-        }
-    }
-
-    /// A signed integer that fits in i64.
-    pub fn i64(&mut self) -> Result<i64> {
-        if !matches!(self.peek(), Some(b'-' | b'0'..=b'9')) {
-            return Err(self.type_error("expected an integer"));
+            return Err(self.type_error(what));
         }
         let tok = self.number()?;
         let (neg, digits) = match tok.split_first() {
             Some((b'-', d)) => (true, d),
             _ => (false, tok),
         };
-        if digits.iter().any(|c| !c.is_ascii_digit()) {
-            return Err(self.fail(Kind::Type("expected an integer")));
+        // A fraction or an exponent, or a sign where none may be.
+        if (neg && !signed) || digits.iter().any(|c| !c.is_ascii_digit()) {
+            return Err(self.fail(Kind::Type(what)));
         }
-        // Accumulate negatively so i64::MIN fits.
-        let v = digits.iter().try_fold(0i64, |n, d| n.checked_mul(10)?.checked_sub((d - b'0') as i64));
-        let v = v.and_then(|v| if neg { Some(v) } else { v.checked_neg() });
-        match v {
-            Some(v) => Ok(v),
-            None => Err(self.fail(Kind::Range("out of the 64-bit range"))),
-        }
+        let m = digits.iter().try_fold(0u64, |n, d| n.checked_mul(10)?.checked_add((d - b'0') as u64));
+        // Signed: down to -2^63 (i64::MIN fits), up to 2^63 - 1.
+        let v = m.and_then(|m| match (signed, neg) {
+            (false, _) => Some(m),
+            (true, true) => 0i64.checked_sub_unsigned(m).map(|v| v as u64),
+            (true, false) => i64::try_from(m).ok().map(|v| v as u64),
+        });
+        v.ok_or_else(|| self.fail(Kind::Range(range)))
+    }
+
+    /// An unsigned integer (no sign, fraction or exponent) that fits in u64.
+    pub fn u64(&mut self) -> Result<u64> {
+        self.integer(false)
+    }
+
+    /// A signed integer that fits in i64.
+    pub fn i64(&mut self) -> Result<i64> {
+        self.integer(true).map(|v| v as i64)
     }
 
     /// A u32 (ids, modes).
@@ -922,24 +925,45 @@ mod tests {
 
     #[test]
     fn numbers() {
-        let rows: &[(&str, std::result::Result<u64, ()>)] = &[
-            ("0", Ok(0)),
-            ("18446744073709551615", Ok(u64::MAX)),
-            ("18446744073709551616", Err(())),
-            ("-1", Err(())),
-            ("1.0", Err(())),
-            ("1e3", Err(())),
-            ("01", Err(())),
-            ("\"1\"", Err(())),
-        ];
-        for (doc, want) in rows {
-            let mut b = doc.as_bytes().to_vec();
-            let got = Parser::new(&mut b).u64().map_err(|_| ());
-            assert_eq!(&got, want, "{doc}");
+        const U: &str = "expected a non-negative integer";
+        const I: &str = "expected an integer";
+        const BIG: &str = "larger than 18446744073709551615";
+        const R64: &str = "out of the 64-bit range";
+        type Want<T> = std::result::Result<T, Option<Kind<'static>>>;
+        fn syntax<T>(at: usize) -> Want<T> {
+            Err(Some(Kind::Syntax("invalid number", at)))
         }
-        for (doc, want) in [("-9223372036854775808", Some(i64::MIN)), ("9223372036854775807", Some(i64::MAX)), ("9223372036854775808", None), ("-0", Some(0)), ("-", None)] {
+        let rows: &[(&str, Want<u64>, Want<i64>)] = &[
+            ("0", Ok(0), Ok(0)),
+            ("-0", Err(Some(Kind::Type(U))), Ok(0)),
+            ("  7", Ok(7), Ok(7)),
+            ("18446744073709551615", Ok(u64::MAX), Err(Some(Kind::Range(R64)))),
+            ("18446744073709551616", Err(Some(Kind::Range(BIG))), Err(Some(Kind::Range(R64)))),
+            ("9223372036854775807", Ok(i64::MAX as u64), Ok(i64::MAX)),
+            ("9223372036854775808", Ok(1 << 63), Err(Some(Kind::Range(R64)))),
+            ("-9223372036854775808", Err(Some(Kind::Type(U))), Ok(i64::MIN)),
+            ("-9223372036854775809", Err(Some(Kind::Type(U))), Err(Some(Kind::Range(R64)))),
+            ("-18446744073709551616", Err(Some(Kind::Type(U))), Err(Some(Kind::Range(R64)))),
+            ("-1", Err(Some(Kind::Type(U))), Ok(-1)),
+            ("1.0", Err(Some(Kind::Type(U))), Err(Some(Kind::Type(I)))),
+            ("-1.5", Err(Some(Kind::Type(U))), Err(Some(Kind::Type(I)))),
+            ("1e3", Err(Some(Kind::Type(U))), Err(Some(Kind::Type(I)))),
+            ("-1E+3", Err(Some(Kind::Type(U))), Err(Some(Kind::Type(I)))),
+            ("01", syntax(0), syntax(0)),
+            ("-", syntax(0), syntax(0)),
+            (" 1.", syntax(1), syntax(1)),
+            ("\"1\"", Err(Some(Kind::Type(U))), Err(Some(Kind::Type(I)))),
+            ("true", Err(Some(Kind::Type(U))), Err(Some(Kind::Type(I)))),
+            ("x", Err(Some(Kind::Syntax("expected a JSON value", 0))), Err(Some(Kind::Syntax("expected a JSON value", 0)))),
+            ("", Err(Some(Kind::Syntax("unexpected end of input", 0))), Err(Some(Kind::Syntax("unexpected end of input", 0)))),
+        ];
+        for (doc, want_u, want_i) in rows {
             let mut b = doc.as_bytes().to_vec();
-            assert_eq!(Parser::new(&mut b).i64().ok(), want, "{doc}");
+            let mut p = Parser::new(&mut b);
+            assert_eq!(p.u64().map_err(|_| p.failed()), *want_u, "u64 {doc}");
+            let mut b = doc.as_bytes().to_vec();
+            let mut p = Parser::new(&mut b);
+            assert_eq!(p.i64().map_err(|_| p.failed()), *want_i, "i64 {doc}");
         }
     }
 
