@@ -265,6 +265,24 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// An optional object: false for null, else true once it is open
+    /// (then call `next_field`).
+    pub fn object_or_null(&mut self) -> Result<bool> {
+        if self.null()? {
+            return Ok(false);
+        }
+        self.object().map(|_| true)
+    }
+
+    /// An optional array: false for null, else true once it is open (then
+    /// call `elem`).
+    pub fn array_or_null(&mut self) -> Result<bool> {
+        if self.null()? {
+            return Ok(false);
+        }
+        self.array().map(|_| true)
+    }
+
     /// Starts reading an object; then call `key` until it returns None.
     pub fn object(&mut self) -> Result<()> {
         if self.peek() != Some(b'{') {
@@ -375,6 +393,21 @@ impl<'a> Parser<'a> {
             *seen |= bit;
         }
         Ok(Some(i))
+    }
+
+    /// The next key of the current object that names one of `names` (the
+    /// fields the caller reads; matched by `field`): its index, the path
+    /// pointing at its value. The value of any other key is skipped. None
+    /// at the closing brace. One call per field where the schema walk's
+    /// every object inlined `key`, `field` and `skip`.
+    pub fn next_field(&mut self, names: &[&'static [u8]]) -> Result<Option<usize>> {
+        while self.key()?.is_some() {
+            if let Some(i) = self.field(names)? {
+                return Ok(Some(i));
+            }
+            self.skip()?;
+        }
+        Ok(None)
     }
 
     /// Starts reading an array; then call `elem` until it returns false.
