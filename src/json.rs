@@ -193,9 +193,15 @@ impl<'a> Parser<'a> {
         self.failed
     }
 
-    /// Replaces what failed (to say it better, e.g. which limit).
-    pub fn refail(&mut self, f: impl FnOnce(Kind<'a>) -> Kind<'a>) {
-        self.failed = self.failed.map(f);
+    /// When what failed is a list's limit, says what the limit counts: a
+    /// pool shared by several lists ("syscall names in all rules"). Once,
+    /// out of line: inlined, each caller copied the whole `Kind` twice.
+    #[cold]
+    #[inline(never)]
+    pub fn in_all(&mut self, what: &'static str) {
+        if let Some(Kind::TooMany(n)) = self.failed {
+            self.failed = Some(Kind::TooManyInAll(n, what));
+        }
     }
 
     /// The failure of the walk, placed at the current path.
