@@ -5,7 +5,7 @@
 
 use super::*;
 use crate::caps;
-use crate::json::{Error, Kind, Parser, Result};
+use crate::json::{Error, Fail, Kind, Parser, Result};
 use crate::mount::options::{self, Word};
 use crate::rlimits;
 use crate::seccomp::{self, ActionKind, Op};
@@ -128,9 +128,49 @@ fn document<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
     p.finish()
 }
 
+// The failures of the walk, one per kind, out of line: each site passes
+// its message in registers where it built the whole `Kind` on the stack
+// (push, generic over the limit, built one per list).
+
+#[cold]
+#[inline(never)]
+fn missing(p: &mut Parser, field: &'static str) -> Fail {
+    p.fail(Kind::Missing(field))
+}
+
+#[cold]
+#[inline(never)]
+fn invalid(p: &mut Parser, why: &'static str) -> Fail {
+    p.fail(Kind::Invalid(why))
+}
+
+#[cold]
+#[inline(never)]
+fn range(p: &mut Parser, why: &'static str) -> Fail {
+    p.fail(Kind::Range(why))
+}
+
+#[cold]
+#[inline(never)]
+fn unsupported(p: &mut Parser, why: &'static str) -> Fail {
+    p.fail(Kind::Unsupported(why))
+}
+
+#[cold]
+#[inline(never)]
+fn too_many(p: &mut Parser, limit: usize) -> Fail {
+    p.fail(Kind::TooMany(limit))
+}
+
+#[cold]
+#[inline(never)]
+fn unknown<'a>(p: &mut Parser<'a>, what: &'static str, value: &'a [u8]) -> Fail {
+    p.fail(Kind::Unknown(what, value))
+}
+
 /// Pushes onto a bounded list, or fails naming the limit.
 fn push<T, const N: usize>(p: &mut Parser, v: &mut Vec<T, N>, x: T) -> Result<()> {
-    v.push(x).map_err(|_| p.fail(Kind::TooMany(N)))
+    v.push(x).map_err(|_| too_many(p, N))
 }
 
 /// A full pool shared by several lists: the failure says what it counts.
@@ -163,7 +203,7 @@ fn strings<'a, const N: usize>(
     while p.elem()? {
         let (s, bytes) = p.string_and_bytes()?;
         if let Some(why) = check(bytes) {
-            return Err(p.fail(Kind::Invalid(why)));
+            return Err(invalid(p, why));
         }
         push(p, out, s)?;
     }
@@ -204,20 +244,20 @@ fn env_entry(s: &[u8]) -> Option<&'static str> {
 /// Refuses a non-empty string: confinement nsinit cannot apply.
 fn refuse_nonempty<'a>(p: &mut Parser<'a>, why: &'static str) -> Result<()> {
     match opt_string(p)? {
-        Some(s) if !s.is_empty() => Err(p.fail(Kind::Unsupported(why))),
+        Some(s) if !s.is_empty() => Err(unsupported(p, why)),
         _ => Ok(()),
     }
 }
 
 /// Refuses any value but null: an effect nsinit does not apply.
 fn refuse_present<'a>(p: &mut Parser<'a>, why: &'static str) -> Result<()> {
-    if p.null()? { Ok(()) } else { Err(p.fail(Kind::Unsupported(why))) }
+    if p.null()? { Ok(()) } else { Err(unsupported(p, why)) }
 }
 
 fn hostname<'a>(p: &mut Parser<'a>) -> Result<Option<Str<'a>>> {
     let s = opt_string(p)?;
     if s.is_some_and(|s| s.to_bytes().len() > MAX_HOSTNAME) {
-        return Err(p.fail(Kind::Invalid("longer than 64 bytes")));
+        return Err(invalid(p, "longer than 64 bytes"));
     }
     Ok(s)
 }
@@ -231,13 +271,13 @@ fn root<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
         b"path" => {
             let s = p.string()?;
             if s.is_empty() {
-                return Err(p.fail(Kind::Invalid("empty path")));
+                return Err(invalid(p, "empty path"));
             }
             path = Some(s);
         },
         b"readonly" => readonly = opt_bool(p)?,
     });
-    let path = path.ok_or_else(|| p.fail(Kind::Missing("path")))?;
+    let path = path.ok_or_else(|| missing(p, "path"))?;
     spec.root = Root { path: Some(path), readonly };
     Ok(())
 }
@@ -255,7 +295,7 @@ fn mounts<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
             b"destination" => {
                 let s = p.string()?;
                 if let Some(why) = absolute(s.to_bytes()) {
-                    return Err(p.fail(Kind::Invalid(why)));
+                    return Err(invalid(p, why));
                 }
                 destination = Some(s);
             },
@@ -266,7 +306,7 @@ fn mounts<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
             // ownership nsinit cannot apply.
             b"uidMappings" | b"gidMappings" => refuse_present(p, "id-mapped mounts are not supported")?,
         });
-        let destination = destination.ok_or_else(|| p.fail(Kind::Missing("destination")))?;
+        let destination = destination.ok_or_else(|| missing(p, "destination"))?;
         let len = spec.mount_data.len() - start;
         let m = Mount { destination, fstype, source, options: opts, data: (start as u16, len as u16) };
         push(p, &mut spec.mounts, m)?;
@@ -281,8 +321,8 @@ fn mount_options<'a>(p: &mut Parser<'a>, opts: &mut MountOptions, data: &mut Vec
     while p.elem()? {
         let w = p.string()?;
         match options::parse_word(w.to_bytes()) {
-            Word::Unknown => return Err(p.fail(Kind::Unknown("unknown option", w.to_bytes()))),
-            Word::Unsupported(why) => return Err(p.fail(Kind::Unsupported(why))),
+            Word::Unknown => return Err(unknown(p, "unknown option", w.to_bytes())),
+            Word::Unsupported(why) => return Err(unsupported(p, why)),
             Word::Data => {
                 let r = push(p, data, w);
                 in_all(p, r, "mount data words in all mounts")?
@@ -304,7 +344,7 @@ fn process<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
         b"args" => {
             strings(p, &mut pr.args, any)?;
             if pr.args.first().is_some_and(|a| a.is_empty()) {
-                return Err(p.fail(Kind::Invalid("the program name (args[0]) is empty")));
+                return Err(invalid(p, "the program name (args[0]) is empty"));
             }
         },
         b"env" => {
@@ -317,7 +357,7 @@ fn process<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
         b"cwd" => {
             let s = opt_string(p)?;
             if let Some(why) = s.and_then(|s| absolute(s.to_bytes())) {
-                return Err(p.fail(Kind::Invalid(why)));
+                return Err(invalid(p, why));
             }
             pr.cwd = s;
         },
@@ -329,7 +369,7 @@ fn process<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
             if !p.null()? {
                 let v = p.i64()?;
                 if !(-1000..=1000).contains(&v) {
-                    return Err(p.fail(Kind::Range("must be between -1000 and 1000")));
+                    return Err(range(p, "must be between -1000 and 1000"));
                 }
                 pr.oom_score_adj = Opt::some(v as i32);
             }
@@ -357,7 +397,7 @@ fn user<'a>(p: &mut Parser<'a>, u: &mut User) -> Result<()> {
             if !p.null()? {
                 let m = p.u32()?;
                 if m > 0o777 {
-                    return Err(p.fail(Kind::Range("must be at most 0777 (511)")));
+                    return Err(range(p, "must be at most 0777 (511)"));
                 }
                 u.umask = Opt::some(m);
             }
@@ -382,7 +422,7 @@ fn id<'a>(p: &mut Parser<'a>) -> Result<u32> {
     let v = p.u64()?;
     match u32::try_from(v) {
         Ok(v) if v <= i32::MAX as u32 => Ok(v),
-        _ => Err(p.fail(Kind::Range("must be at most 2147483647"))),
+        _ => Err(range(p, "must be at most 2147483647")),
     }
 }
 
@@ -433,20 +473,20 @@ fn rlimit_list<'a>(p: &mut Parser<'a>, out: &mut Vec<Rlimit, MAX_RLIMITS>) -> Re
         fields!(p, {
             b"type" => {
                 let t = p.string_and_bytes()?.1;
-                let r = rlimits::from_name(t).ok_or_else(|| p.fail(Kind::Unknown("unknown resource", t)))?;
+                let r = rlimits::from_name(t).ok_or_else(|| unknown(p, "unknown resource", t))?;
                 if out.iter().any(|l| l.resource == r) {
-                    return Err(p.fail(Kind::Unknown("duplicate resource", t)));
+                    return Err(unknown(p, "duplicate resource", t));
                 }
                 resource = Some(r);
             },
             b"soft" => soft = Some(p.u64()?),
             b"hard" => hard = Some(p.u64()?),
         });
-        let resource = resource.ok_or_else(|| p.fail(Kind::Missing("type")))?;
-        let soft = soft.ok_or_else(|| p.fail(Kind::Missing("soft")))?;
-        let hard = hard.ok_or_else(|| p.fail(Kind::Missing("hard")))?;
+        let resource = resource.ok_or_else(|| missing(p, "type"))?;
+        let soft = soft.ok_or_else(|| missing(p, "soft"))?;
+        let hard = hard.ok_or_else(|| missing(p, "hard"))?;
         if soft > hard {
-            return Err(p.fail(Kind::Invalid("soft limit above the hard limit")));
+            return Err(invalid(p, "soft limit above the hard limit"));
         }
         push(p, out, Rlimit { resource, soft, hard })?;
     }
@@ -463,7 +503,7 @@ fn linux<'a>(p: &mut Parser<'a>, spec: &mut Spec<'a>) -> Result<()> {
         b"rootfsPropagation" => {
             if let Some(s) = opt_string(p)?.filter(|s| !s.is_empty()) {
                 let prop = options::parse_propagation(s.to_bytes())
-                    .ok_or_else(|| p.fail(Kind::Unknown("unknown propagation", s.to_bytes())))?;
+                    .ok_or_else(|| unknown(p, "unknown propagation", s.to_bytes()))?;
                 l.rootfs_propagation = Opt::some(prop);
             }
         },
@@ -509,15 +549,15 @@ fn namespaces<'a>(p: &mut Parser<'a>, l: &mut Linux<'a>) -> Result<()> {
         fields!(p, {
             b"type" => {
                 let t = p.string_and_bytes()?.1;
-                let f = namespace_flag(t).ok_or_else(|| p.fail(Kind::Unknown("unknown namespace type", t)))? as u32;
+                let f = namespace_flag(t).ok_or_else(|| unknown(p, "unknown namespace type", t))? as u32;
                 if l.namespaces & f != 0 {
-                    return Err(p.fail(Kind::Unknown("duplicate namespace type", t)));
+                    return Err(unknown(p, "duplicate namespace type", t));
                 }
                 flag = Some(f);
             },
             b"path" => joined = opt_string(p)?.is_some_and(|s| !s.is_empty()),
         });
-        let f = flag.ok_or_else(|| p.fail(Kind::Missing("type")))?;
+        let f = flag.ok_or_else(|| missing(p, "type"))?;
         l.namespaces |= f;
         if !joined {
             l.new_namespaces |= f;
@@ -538,7 +578,7 @@ fn devices<'a>(p: &mut Parser<'a>, out: &mut Vec<Device<'a>, MAX_DEVICES>) -> Re
             b"path" => {
                 let s = p.string()?;
                 if let Some(why) = absolute(s.to_bytes()) {
-                    return Err(p.fail(Kind::Invalid(why)));
+                    return Err(invalid(p, why));
                 }
                 path = Some(s);
             },
@@ -548,7 +588,7 @@ fn devices<'a>(p: &mut Parser<'a>, out: &mut Vec<Device<'a>, MAX_DEVICES>) -> Re
                     b"c" | b"u" => libc::S_IFCHR,
                     b"b" => libc::S_IFBLK,
                     b"p" => libc::S_IFIFO,
-                    _ => return Err(p.fail(Kind::Unknown("unknown device type", t))),
+                    _ => return Err(unknown(p, "unknown device type", t)),
                 });
             },
             b"major" => major = if p.null()? { None } else { Some(dev_number(p)?) },
@@ -557,7 +597,7 @@ fn devices<'a>(p: &mut Parser<'a>, out: &mut Vec<Device<'a>, MAX_DEVICES>) -> Re
                 if !p.null()? {
                     let m = p.u32()?;
                     if m > 0o7777 {
-                        return Err(p.fail(Kind::Range("must be at most 07777 (4095)")));
+                        return Err(range(p, "must be at most 07777 (4095)"));
                     }
                     file_mode = Some(m);
                 }
@@ -565,13 +605,13 @@ fn devices<'a>(p: &mut Parser<'a>, out: &mut Vec<Device<'a>, MAX_DEVICES>) -> Re
             b"uid" => uid = if p.null()? { None } else { Some(id(p)?) },
             b"gid" => gid = if p.null()? { None } else { Some(id(p)?) },
         });
-        let path = path.ok_or_else(|| p.fail(Kind::Missing("path")))?;
-        let kind = kind.ok_or_else(|| p.fail(Kind::Missing("type")))?;
+        let path = path.ok_or_else(|| missing(p, "path"))?;
+        let kind = kind.ok_or_else(|| missing(p, "type"))?;
         // A FIFO has no numbers; character and block devices need both.
         let (major, minor) = if kind == libc::S_IFIFO {
             (major.unwrap_or(0), minor.unwrap_or(0))
         } else {
-            (major.ok_or_else(|| p.fail(Kind::Missing("major")))?, minor.ok_or_else(|| p.fail(Kind::Missing("minor")))?)
+            (major.ok_or_else(|| missing(p, "major"))?, minor.ok_or_else(|| missing(p, "minor"))?)
         };
         push(p, out, Device { path, kind, major, minor, file_mode, uid, gid })?;
     }
@@ -581,7 +621,7 @@ fn devices<'a>(p: &mut Parser<'a>, out: &mut Vec<Device<'a>, MAX_DEVICES>) -> Re
 /// A device number: major and minor are 32-bit in the kernel's dev_t.
 fn dev_number<'a>(p: &mut Parser<'a>) -> Result<u64> {
     let v = p.i64()?;
-    u32::try_from(v).map(u64::from).map_err(|_| p.fail(Kind::Range("must be between 0 and 4294967295")))
+    u32::try_from(v).map(u64::from).map_err(|_| range(p, "must be between 0 and 4294967295"))
 }
 
 fn sysctl<'a>(p: &mut Parser<'a>, out: &mut Vec<(Str<'a>, Str<'a>), MAX_SYSCTL>) -> Result<()> {
@@ -596,7 +636,7 @@ fn sysctl<'a>(p: &mut Parser<'a>, out: &mut Vec<(Str<'a>, Str<'a>), MAX_SYSCTL>)
         // "..", no "/" that would step out.
         let bad = name.is_empty() || name.split(|&c| c == b'.' || c == b'/').any(|c| c.is_empty() || c == b"..");
         if bad {
-            return Err(p.fail(Kind::Unknown("invalid sysctl name", name)));
+            return Err(unknown(p, "invalid sysctl name", name));
         }
         let v = p.string()?;
         push(p, out, (k, v))?;
@@ -618,7 +658,7 @@ fn seccomp<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<()> {
             if p.array_or_null()? {
                 while p.elem()? {
                     let a = p.string_and_bytes()?.1;
-                    let bit = seccomp::arch_from_name(a).ok_or_else(|| p.fail(Kind::Unknown("unknown architecture", a)))?;
+                    let bit = seccomp::arch_from_name(a).ok_or_else(|| unknown(p, "unknown architecture", a))?;
                     s.architectures |= bit;
                 }
             }
@@ -627,24 +667,24 @@ fn seccomp<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<()> {
             if p.array_or_null()? {
                 while p.elem()? {
                     let f = p.string_and_bytes()?.1;
-                    s.flags |= seccomp::flag_from_name(f).ok_or_else(|| p.fail(Kind::Unknown("unknown flag", f)))?;
+                    s.flags |= seccomp::flag_from_name(f).ok_or_else(|| unknown(p, "unknown flag", f))?;
                 }
             }
         },
         b"listenerPath" => refuse_nonempty(p, "seccomp notify listeners are not supported")?,
         b"syscalls" => syscall_rules(p, s)?,
     });
-    let default = default.ok_or_else(|| p.fail(Kind::Missing("defaultAction")))?;
-    s.default_action = default.with_data(default_errno).ok_or_else(|| p.fail(Kind::Unsupported("SCMP_ACT_NOTIFY is not supported")))?;
+    let default = default.ok_or_else(|| missing(p, "defaultAction"))?;
+    s.default_action = default.with_data(default_errno).ok_or_else(|| unsupported(p, "SCMP_ACT_NOTIFY is not supported"))?;
     s.present = true;
     Ok(())
 }
 
 fn action_kind<'a>(p: &mut Parser<'a>) -> Result<ActionKind> {
     let a = p.string_and_bytes()?.1;
-    let kind = seccomp::Action::kind_from_name(a).ok_or_else(|| p.fail(Kind::Unknown("unknown action", a)))?;
+    let kind = seccomp::Action::kind_from_name(a).ok_or_else(|| unknown(p, "unknown action", a))?;
     if kind == ActionKind::Notify {
-        return Err(p.fail(Kind::Unsupported("SCMP_ACT_NOTIFY is not supported")));
+        return Err(unsupported(p, "SCMP_ACT_NOTIFY is not supported"));
     }
     Ok(kind)
 }
@@ -657,7 +697,7 @@ fn errno_ret<'a>(p: &mut Parser<'a>) -> Result<Option<u16>> {
         return Ok(None);
     }
     let v = p.u64()?;
-    u16::try_from(v).map(Some).map_err(|_| p.fail(Kind::Range("must be at most 65535")))
+    u16::try_from(v).map(Some).map_err(|_| range(p, "must be at most 65535"))
 }
 
 fn syscall_rules<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<()> {
@@ -682,9 +722,9 @@ fn syscall_rules<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> Result<()> {
             },
         });
         let action = kind
-            .ok_or_else(|| p.fail(Kind::Missing("action")))?
+            .ok_or_else(|| missing(p, "action"))?
             .with_data(errno)
-            .ok_or_else(|| p.fail(Kind::Unsupported("SCMP_ACT_NOTIFY is not supported")))?;
+            .ok_or_else(|| unsupported(p, "SCMP_ACT_NOTIFY is not supported"))?;
         let names = (names_start as u16, (s.names.len() - names_start) as u16);
         let args = (args_start as u16, (s.args.len() - args_start) as u16);
         push(p, &mut s.rules, Rule { action, names, args })?;
@@ -703,7 +743,7 @@ fn syscall_args<'a>(p: &mut Parser<'a>, out: &mut Vec<crate::seccomp::ArgCmp, MA
             b"index" => {
                 let i = p.u64()?;
                 if i > 5 {
-                    return Err(p.fail(Kind::Range("must be between 0 and 5")));
+                    return Err(range(p, "must be between 0 and 5"));
                 }
                 index = Some(i as u8);
             },
@@ -711,12 +751,12 @@ fn syscall_args<'a>(p: &mut Parser<'a>, out: &mut Vec<crate::seccomp::ArgCmp, MA
             b"valueTwo" => value_two = if p.null()? { 0 } else { p.u64()? },
             b"op" => {
                 let o = p.string_and_bytes()?.1;
-                op = Some(Op::from_name(o).ok_or_else(|| p.fail(Kind::Unknown("unknown operator", o)))?);
+                op = Some(Op::from_name(o).ok_or_else(|| unknown(p, "unknown operator", o))?);
             },
         });
-        let index = index.ok_or_else(|| p.fail(Kind::Missing("index")))?;
-        let value = value.ok_or_else(|| p.fail(Kind::Missing("value")))?;
-        let op = op.ok_or_else(|| p.fail(Kind::Missing("op")))?;
+        let index = index.ok_or_else(|| missing(p, "index"))?;
+        let value = value.ok_or_else(|| missing(p, "value"))?;
+        let op = op.ok_or_else(|| missing(p, "op"))?;
         push(p, out, crate::seccomp::ArgCmp { index, op, value, value_two })?;
     }
     Ok(())
