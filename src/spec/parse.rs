@@ -9,6 +9,7 @@ use crate::json::{Error, Fail, Kind, Parser, Result};
 use crate::mount::options::{self, Word};
 use crate::rlimits;
 use crate::seccomp::{self, ActionKind, Op};
+use heapless::VecView;
 
 /// Reads the fields of the object just opened: a `match` on each key
 /// that names one, whose arms' names are the fields nsinit reads;
@@ -168,9 +169,11 @@ fn unknown<'a>(p: &mut Parser<'a>, what: &'static str, value: &'a [u8]) -> Fail 
     p.fail(Kind::Unknown(what, value))
 }
 
-/// Pushes onto a bounded list, or fails naming the limit.
-fn push<T, const N: usize>(p: &mut Parser, v: &mut Vec<T, N>, x: T) -> Result<()> {
-    v.push(x).map_err(|_| too_many(p, N))
+/// Pushes onto a bounded list, or fails naming the limit. A view of the
+/// list, so that one copy serves lists of every capacity.
+fn push<T>(p: &mut Parser, v: &mut VecView<T>, x: T) -> Result<()> {
+    let limit = v.capacity();
+    v.push(x).map_err(|_| too_many(p, limit))
 }
 
 /// A full pool shared by several lists: the failure says what it counts.
@@ -192,9 +195,9 @@ fn opt_bool<'a>(p: &mut Parser<'a>) -> Result<bool> {
 }
 
 /// A list of strings, each checked by `check`; null is an empty list.
-fn strings<'a, const N: usize>(
+fn strings<'a>(
     p: &mut Parser<'a>,
-    out: &mut Vec<Str<'a>, N>,
+    out: &mut VecView<Str<'a>>,
     check: fn(&[u8]) -> Option<&'static str>,
 ) -> Result<()> {
     if !p.array_or_null()? {
