@@ -793,34 +793,27 @@ fn utf8_len(s: &[u8]) -> Option<usize> {
 
 /// Decodes the escape after a backslash: the character and the bytes used.
 fn unescape(s: &[u8]) -> Option<(char, usize)> {
-    let simple = match *s.first()? {
-        b'"' => '"',
-        b'\\' => '\\',
-        b'/' => '/',
-        b'b' => '\u{8}',
-        b'f' => '\u{c}',
-        b'n' => '\n',
-        b'r' => '\r',
-        b't' => '\t',
-        b'u' => {
-            let hi = hex4(s.get(1..5)?)?;
-            if (0xD800..0xDC00).contains(&hi) {
-                // A high surrogate must be followed by an escaped low one.
-                if s.get(5..7)? != b"\\u" {
-                    return None;
-                }
-                let lo = hex4(s.get(7..11)?)?;
-                if !(0xDC00..0xE000).contains(&lo) {
-                    return None;
-                }
-                let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-                return Some((char::from_u32(cp)?, 11));
+    let c = *s.first()?;
+    if c == b'u' {
+        let hi = hex4(s.get(1..5)?)?;
+        if (0xD800..0xDC00).contains(&hi) {
+            // A high surrogate must be followed by an escaped low one.
+            if s.get(5..7)? != b"\\u" {
+                return None;
             }
-            return Some((char::from_u32(hi)?, 5));
+            let lo = hex4(s.get(7..11)?)?;
+            if !(0xDC00..0xE000).contains(&lo) {
+                return None;
+            }
+            let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+            return Some((char::from_u32(cp)?, 11));
         }
-        _ => return None,
-    };
-    Some((simple, 1))
+        return Some((char::from_u32(hi)?, 5));
+    }
+    // The one-letter escapes and what each stands for, as two rows: smaller
+    // than a match's jump table.
+    let i = b"\"\\/bfnrt".iter().position(|&e| e == c)?;
+    Some((char::from(*b"\"\\/\x08\x0c\n\r\t".get(i)?), 1))
 }
 
 fn hex4(s: &[u8]) -> Option<u32> {
