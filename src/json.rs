@@ -363,20 +363,39 @@ impl<'a> Parser<'a> {
     /// for `k`, the long s for `s`, dotted and dotless i): Go versions
     /// differ on those, and nsinit must never confine less than runc.
     /// Keys of maps (sysctl names) are matched with no names: exactly.
-    pub fn field(&mut self, names: &[&'static [u8]]) -> Result<Option<usize>> {
+    /// `names` is packed (`pack`).
+    pub fn field(&mut self, names: &[u8]) -> Result<Option<usize>> {
         let key = self.last_key();
-        let found = match names.iter().position(|n| *n == key) {
-            Some(i) => Some(i),
-            None => match names.iter().position(|n| fold_match(key, n) == Fold::Ascii) {
-                Some(i) => Some(i),
-                None => {
-                    if names.iter().any(|n| fold_match(key, n) == Fold::Unicode) {
-                        return Err(self.fail(Kind::Unknown("key matches a field only by Unicode case folding", key)));
+        // The name equal to the key; else the first equal but for ASCII
+        // case; failing both, one equal only through Unicode folding is
+        // an error. Two passes of one loop over the packed names.
+        let (mut found, mut unicode) = (None, false);
+        'passes: for exact in [true, false] {
+            let (mut rest, mut i) = (names, 0);
+            while let Some((&len, r)) = rest.split_first() {
+                let Some((n, r)) = r.split_at_checked(len as usize) else { break };
+                let fold = if !exact {
+                    fold_match(key, n)
+                } else if n.len() == key.len() && n == key {
+                    Fold::Ascii
+                } else {
+                    Fold::No
+                };
+                match fold {
+                    Fold::Ascii => {
+                        found = Some(i);
+                        break 'passes;
                     }
-                    None
+                    Fold::Unicode => unicode = true,
+                    Fold::No => {}
                 }
-            },
-        };
+                rest = r;
+                i += 1;
+            }
+        }
+        if found.is_none() && unicode {
+            return Err(self.fail(Kind::Unknown("key matches a field only by Unicode case folding", key)));
+        }
         let depth = self.path.len.saturating_sub(1);
         let Some(i) = found else {
             // A key of no known field: compared with the others before it.
@@ -406,7 +425,7 @@ impl<'a> Parser<'a> {
     /// pointing at its value. The value of any other key is skipped. None
     /// at the closing brace. One call per field where the schema walk's
     /// every object inlined `key`, `field` and `skip`.
-    pub fn next_field(&mut self, names: &[&'static [u8]]) -> Result<Option<usize>> {
+    pub fn next_field(&mut self, names: &[u8]) -> Result<Option<usize>> {
         while self.key()?.is_some() {
             if let Some(i) = self.field(names)? {
                 return Ok(Some(i));
@@ -731,6 +750,49 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// Field names packed one after the other, each after its length byte:
+/// the schema walk's ~75 names as one byte each of overhead, where a list
+/// of `&[u8]` spent 16 bytes of .rodata on each. `packed_len` and `pack`
+/// run at compile time (`spec::parse`'s `fields!`).
+// Evaluated at compile time only (an index out of bounds fails the build).
+#[allow(clippy::indexing_slicing)]
+pub const fn packed_len(names: &[&[u8]]) -> usize {
+    let (mut len, mut i) = (0, 0);
+    while i < names.len() {
+        len += 1 + names[i].len();
+        i += 1;
+    }
+    len
+}
+
+/// `names` packed; `N` is `packed_len(names)`.
+// Evaluated at compile time only: an index out of bounds, or the panic,
+// fails the build.
+#[allow(clippy::indexing_slicing, clippy::panic)]
+pub const fn pack<const N: usize>(names: &[&[u8]]) -> [u8; N] {
+    let mut out = [0u8; N];
+    let (mut at, mut i) = (0, 0);
+    while i < names.len() {
+        let n = names[i];
+        if n.len() > 255 {
+            panic!("pack: a name longer than 255 bytes");
+        }
+        out[at] = n.len() as u8;
+        at += 1;
+        let mut j = 0;
+        while j < n.len() {
+            out[at] = n[j];
+            at += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    if at != N {
+        panic!("pack: N is not packed_len(names)");
+    }
+    out
+}
+
 /// How a key matches a field name (ASCII, as every field name is).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Fold {
@@ -921,6 +983,24 @@ mod tests {
             }
         }
         assert!(checked > 8_000_000);
+    }
+
+    /// Packed names: each after its length byte; `field` finds them by
+    /// index, exactly first, then ignoring ASCII case.
+    #[test]
+    fn packed_names() {
+        const NAMES: &[&[u8]] = &[b"ab", b"", b"type", b"Type"];
+        const P: [u8; packed_len(NAMES)] = pack(NAMES);
+        assert_eq!(&P, b"\x02ab\x00\x04type\x04Type");
+        let rows: &[(&str, Option<usize>)] =
+            &[("ab", Some(0)), ("", Some(1)), ("type", Some(2)), ("Type", Some(3)), ("TYPE", Some(2)), ("AB", Some(0)), ("typ", None), ("types", None)];
+        for (key, want) in rows {
+            let mut b = format!("{{\"{key}\": 1}}").into_bytes();
+            let mut p = Parser::new(&mut b);
+            p.object().unwrap();
+            p.key().unwrap();
+            assert_eq!(p.field(&P).ok(), Some(*want), "{key}");
+        }
     }
 
     /// `fold_match` on bytes is the match of the characters it stands for.

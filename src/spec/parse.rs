@@ -22,12 +22,21 @@ use heapless::VecView;
 macro_rules! fields {
     ($p:ident, { $($($name:literal)|+ => $body:expr),+ $(,)? }) => {{
         const NAMES: &[&[u8]] = &[$($($name),+),+];
-        while let Some(i) = $p.next_field(NAMES)? {
+        while let Some(i) = $p.next_field(packed!(NAMES))? {
             match i {
                 $(i if $(i == const { index_of(NAMES, $name) })||+ => $body,)+
                 _ => {}
             }
         }
+    }};
+}
+
+/// `names` packed for `Parser::field`, a 'static constant.
+macro_rules! packed {
+    ($names:expr) => {{
+        const LEN: usize = crate::json::packed_len($names);
+        const PACKED: [u8; LEN] = crate::json::pack($names);
+        &PACKED
     }};
 }
 
@@ -440,7 +449,7 @@ fn capabilities<'a>(
     // The five sets, in the order of their names.
     const NAMES: &[&[u8]] = &[b"bounding", b"effective", b"inheritable", b"permitted", b"ambient"];
     let mut sets = [0u64; 5];
-    while let Some(i) = p.next_field(NAMES)? {
+    while let Some(i) = p.next_field(packed!(NAMES))? {
         let mut set = 0;
         if !p.array_or_null()? {
             continue;
@@ -633,7 +642,7 @@ fn sysctl<'a>(p: &mut Parser<'a>, out: &mut Vec<(Str<'a>, Str<'a>), MAX_SYSCTL>)
     }
     while let Some(k) = p.key()? {
         // Exactly (a map's keys are data), each once.
-        p.field(&[])?;
+        p.field(b"")?;
         let name = p.last_key();
         // A key must name a file under /proc/sys: no empty component, no
         // "..", no "/" that would step out.
