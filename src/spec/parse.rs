@@ -99,11 +99,17 @@ fn check_sysctls<'a>(spec: &Spec<'a>) -> core::result::Result<(), Error<'a>> {
     let starts = |a: &[u8], p: &[u8]| a.get(..p.len()).is_some_and(|h| same(h, p));
     for (k, _) in &spec.linux.sysctl {
         let key = k.to_bytes();
-        const IPC: [&[u8]; 8] = [
+        // Packed (`json::pack`): a byte each where a list of `&[u8]` took 16.
+        let mut ipc: &[u8] = packed!(&[
             b"kernel.msgmax", b"kernel.msgmnb", b"kernel.msgmni", b"kernel.sem",
             b"kernel.shmall", b"kernel.shmmax", b"kernel.shmmni", b"kernel.shm_rmid_forced",
-        ];
-        let needs = if IPC.iter().any(|i| same(key, i)) || starts(key, b"fs.mqueue.") {
+        ]);
+        let mut is_ipc = starts(key, b"fs.mqueue.");
+        while let Some((n, rest)) = ipc.split_first().and_then(|(&len, r)| r.split_at_checked(len as usize)) {
+            is_ipc |= same(key, n);
+            ipc = rest;
+        }
+        let needs = if is_ipc {
             Some((libc::CLONE_NEWIPC, "needs an ipc namespace"))
         } else if starts(key, b"net.") {
             Some((libc::CLONE_NEWNET, "needs a network namespace"))
