@@ -222,7 +222,14 @@ impl<'a> Parser<'a> {
     }
 
     fn syntax(&mut self, what: &'static str) -> Fail {
-        let at = self.off;
+        self.syntax_at(what, self.off)
+    }
+
+    /// A syntax error at byte `at`, its arguments in registers where each
+    /// site built the whole `Kind`.
+    #[cold]
+    #[inline(never)]
+    fn syntax_at(&mut self, what: &'static str, at: usize) -> Fail {
         self.fail(Kind::Syntax(what, at))
     }
 
@@ -495,7 +502,6 @@ impl<'a> Parser<'a> {
         self.advance(1); // the opening quote
         let start = self.off;
         let buf = core::mem::take(&mut self.rest);
-        let bad = |what, at: usize| Kind::Syntax(what, start + at);
         // Up to the first quote, backslash, control or non-ASCII byte
         // nothing moves and nothing needs a closer look: most strings end
         // there.
@@ -504,7 +510,7 @@ impl<'a> Parser<'a> {
         let (mut nul, mut utf8) = (false, true);
         loop {
             let Some(&c) = buf.get(r) else {
-                return Err(self.fail(bad("unterminated string", r)));
+                return Err(self.syntax_at("unterminated string", start + r));
             };
             // The bytes to write at w, and how many were read at r.
             let mut out = [0u8; 4];
@@ -512,12 +518,12 @@ impl<'a> Parser<'a> {
                 b'"' => break,
                 b'\\' => {
                     let Some((ch, used)) = unescape(buf.get(r + 1..).unwrap_or(&[])) else {
-                        return Err(self.fail(bad("invalid escape", r)));
+                        return Err(self.syntax_at("invalid escape", start + r));
                     };
                     nul |= ch == '\0';
                     (ch.encode_utf8(&mut out).len(), 1 + used)
                 }
-                0..=0x1f => return Err(self.fail(bad("control character in string", r))),
+                0..=0x1f => return Err(self.syntax_at("control character in string", start + r)),
                 // Raw UTF-8 is checked as it is copied: an escape is a whole
                 // character, so the raw sequences are valid exactly when
                 // the unescaped text is. An invalid byte is kept and said
@@ -552,7 +558,7 @@ impl<'a> Parser<'a> {
         let s: &'a [u8] = s;
         let text = s.get(..w).unwrap_or(&[]);
         if !utf8 {
-            return Err(self.fail(bad("invalid UTF-8 in string", 0)));
+            return Err(self.syntax_at("invalid UTF-8 in string", start));
         }
         // Raw control bytes were refused above: only `\u0000` makes a NUL.
         if nul {
