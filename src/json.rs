@@ -188,6 +188,27 @@ impl<'a> Parser<'a> {
         Fail
     }
 
+    // Failures of one kind each, out of line: a site passes its message
+    // in registers where it built the whole `Kind`.
+
+    #[cold]
+    #[inline(never)]
+    fn invalid(&mut self, why: &'static str) -> Fail {
+        self.fail(Kind::Invalid(why))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn type_fail(&mut self, what: &'static str) -> Fail {
+        self.fail(Kind::Type(what))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn range(&mut self, why: &'static str) -> Fail {
+        self.fail(Kind::Range(why))
+    }
+
     /// What failed, if something has.
     pub fn failed(&self) -> Option<Kind<'a>> {
         self.failed
@@ -303,7 +324,7 @@ impl<'a> Parser<'a> {
         }
         self.advance(1);
         if !self.path.push(Seg::Key(b"")) {
-            return Err(self.fail(Kind::Invalid("nested too deep")));
+            return Err(self.invalid("nested too deep"));
         }
         let depth = self.path.len.saturating_sub(1);
         if let Some(n) = self.seen_len.get_mut(depth) {
@@ -449,7 +470,7 @@ impl<'a> Parser<'a> {
         }
         self.advance(1);
         if !self.path.push(Seg::Index(u32::MAX)) {
-            return Err(self.fail(Kind::Invalid("nested too deep")));
+            return Err(self.invalid("nested too deep"));
         }
         self.opened = true;
         Ok(())
@@ -477,7 +498,7 @@ impl<'a> Parser<'a> {
     /// A type error, unless the next token is not a JSON value at all.
     fn type_error(&mut self, what: &'static str) -> Fail {
         match self.peek() {
-            Some(b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => self.fail(Kind::Type(what)),
+            Some(b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => self.type_fail(what),
             None => self.syntax("unexpected end of input"),
             _ => self.syntax("expected a JSON value"),
         }
@@ -562,11 +583,11 @@ impl<'a> Parser<'a> {
         }
         // Raw control bytes were refused above: only `\u0000` makes a NUL.
         if nul {
-            return Err(self.fail(Kind::Invalid("string holds a NUL character")));
+            return Err(self.invalid("string holds a NUL character"));
         }
         match Str::from_nul_terminated(s.get(..=w).unwrap_or(&[])) {
             Some(c) => Ok((c, text)),
-            None => Err(self.fail(Kind::Invalid("string holds a NUL character"))),
+            None => Err(self.invalid("string holds a NUL character")),
         }
     }
 
@@ -632,7 +653,7 @@ impl<'a> Parser<'a> {
         };
         // A fraction or an exponent, or a sign where none may be.
         if (neg && !signed) || digits.iter().any(|c| !c.is_ascii_digit()) {
-            return Err(self.fail(Kind::Type(what)));
+            return Err(self.type_fail(what));
         }
         let m = digits.iter().try_fold(0u64, |n, d| n.checked_mul(10)?.checked_add((d - b'0') as u64));
         // Signed: down to -2^63 (i64::MIN fits), up to 2^63 - 1.
@@ -641,7 +662,7 @@ impl<'a> Parser<'a> {
             (true, true) => 0i64.checked_sub_unsigned(m).map(|v| v as u64),
             (true, false) => i64::try_from(m).ok().map(|v| v as u64),
         });
-        v.ok_or_else(|| self.fail(Kind::Range(range)))
+        v.ok_or_else(|| self.range(range))
     }
 
     /// An unsigned integer (no sign, fraction or exponent) that fits in u64.
@@ -657,7 +678,7 @@ impl<'a> Parser<'a> {
     /// A u32 (ids, modes).
     pub fn u32(&mut self) -> Result<u32> {
         let v = self.u64()?;
-        u32::try_from(v).map_err(|_| self.fail(Kind::Range("larger than 4294967295")))
+        u32::try_from(v).map_err(|_| self.range("larger than 4294967295"))
     }
 
     pub fn bool(&mut self) -> Result<bool> {
@@ -680,7 +701,7 @@ impl<'a> Parser<'a> {
                 Some(c @ (b'{' | b'[')) => {
                     // Before the empty-container shortcut: `[]` is a level too.
                     if depth >= MAX_SKIP_DEPTH {
-                        return Err(self.fail(Kind::Invalid("nested deeper than 128 levels")));
+                        return Err(self.invalid("nested deeper than 128 levels"));
                     }
                     self.advance(1);
                     let close = if c == b'{' { b'}' } else { b']' };
