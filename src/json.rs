@@ -188,14 +188,41 @@ impl<'a> Parser<'a> {
         Fail
     }
 
+    // Failures of one kind each, out of line: a site passes its message
+    // in registers where it built the whole `Kind`.
+
+    #[cold]
+    #[inline(never)]
+    fn invalid(&mut self, why: &'static str) -> Fail {
+        self.fail(Kind::Invalid(why))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn type_fail(&mut self, what: &'static str) -> Fail {
+        self.fail(Kind::Type(what))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn range(&mut self, why: &'static str) -> Fail {
+        self.fail(Kind::Range(why))
+    }
+
     /// What failed, if something has.
     pub fn failed(&self) -> Option<Kind<'a>> {
         self.failed
     }
 
-    /// Replaces what failed (to say it better, e.g. which limit).
-    pub fn refail(&mut self, f: impl FnOnce(Kind<'a>) -> Kind<'a>) {
-        self.failed = self.failed.map(f);
+    /// When what failed is a list's limit, says what the limit counts: a
+    /// pool shared by several lists ("syscall names in all rules"). Once,
+    /// out of line: inlined, each caller copied the whole `Kind` twice.
+    #[cold]
+    #[inline(never)]
+    pub fn in_all(&mut self, what: &'static str) {
+        if let Some(Kind::TooMany(n)) = self.failed {
+            self.failed = Some(Kind::TooManyInAll(n, what));
+        }
     }
 
     /// The failure of the walk, placed at the current path.
@@ -216,7 +243,14 @@ impl<'a> Parser<'a> {
     }
 
     fn syntax(&mut self, what: &'static str) -> Fail {
-        let at = self.off;
+        self.syntax_at(what, self.off)
+    }
+
+    /// A syntax error at byte `at`, its arguments in registers where each
+    /// site built the whole `Kind`.
+    #[cold]
+    #[inline(never)]
+    fn syntax_at(&mut self, what: &'static str, at: usize) -> Fail {
         self.fail(Kind::Syntax(what, at))
     }
 
@@ -265,6 +299,24 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// An optional object: false for null, else true once it is open
+    /// (then call `next_field`).
+    pub fn object_or_null(&mut self) -> Result<bool> {
+        if self.null()? {
+            return Ok(false);
+        }
+        self.object().map(|_| true)
+    }
+
+    /// An optional array: false for null, else true once it is open (then
+    /// call `elem`).
+    pub fn array_or_null(&mut self) -> Result<bool> {
+        if self.null()? {
+            return Ok(false);
+        }
+        self.array().map(|_| true)
+    }
+
     /// Starts reading an object; then call `key` until it returns None.
     pub fn object(&mut self) -> Result<()> {
         if self.peek() != Some(b'{') {
@@ -272,7 +324,7 @@ impl<'a> Parser<'a> {
         }
         self.advance(1);
         if !self.path.push(Seg::Key(b"")) {
-            return Err(self.fail(Kind::Invalid("nested too deep")));
+            return Err(self.invalid("nested too deep"));
         }
         let depth = self.path.len.saturating_sub(1);
         if let Some(n) = self.seen_len.get_mut(depth) {
@@ -339,20 +391,39 @@ impl<'a> Parser<'a> {
     /// for `k`, the long s for `s`, dotted and dotless i): Go versions
     /// differ on those, and nsinit must never confine less than runc.
     /// Keys of maps (sysctl names) are matched with no names: exactly.
-    pub fn field(&mut self, names: &[&'static [u8]]) -> Result<Option<usize>> {
+    /// `names` is packed (`pack`).
+    pub fn field(&mut self, names: &[u8]) -> Result<Option<usize>> {
         let key = self.last_key();
-        let found = match names.iter().position(|n| *n == key) {
-            Some(i) => Some(i),
-            None => match names.iter().position(|n| fold_match(key, n) == Fold::Ascii) {
-                Some(i) => Some(i),
-                None => {
-                    if names.iter().any(|n| fold_match(key, n) == Fold::Unicode) {
-                        return Err(self.fail(Kind::Unknown("key matches a field only by Unicode case folding", key)));
+        // The name equal to the key; else the first equal but for ASCII
+        // case; failing both, one equal only through Unicode folding is
+        // an error. Two passes of one loop over the packed names.
+        let (mut found, mut unicode) = (None, false);
+        'passes: for exact in [true, false] {
+            let (mut rest, mut i) = (names, 0);
+            while let Some((&len, r)) = rest.split_first() {
+                let Some((n, r)) = r.split_at_checked(len as usize) else { break };
+                let fold = if !exact {
+                    fold_match(key, n)
+                } else if n.len() == key.len() && n == key {
+                    Fold::Ascii
+                } else {
+                    Fold::No
+                };
+                match fold {
+                    Fold::Ascii => {
+                        found = Some(i);
+                        break 'passes;
                     }
-                    None
+                    Fold::Unicode => unicode = true,
+                    Fold::No => {}
                 }
-            },
-        };
+                rest = r;
+                i += 1;
+            }
+        }
+        if found.is_none() && unicode {
+            return Err(self.fail(Kind::Unknown("key matches a field only by Unicode case folding", key)));
+        }
         let depth = self.path.len.saturating_sub(1);
         let Some(i) = found else {
             // A key of no known field: compared with the others before it.
@@ -377,6 +448,21 @@ impl<'a> Parser<'a> {
         Ok(Some(i))
     }
 
+    /// The next key of the current object that names one of `names` (the
+    /// fields the caller reads; matched by `field`): its index, the path
+    /// pointing at its value. The value of any other key is skipped. None
+    /// at the closing brace. One call per field where the schema walk's
+    /// every object inlined `key`, `field` and `skip`.
+    pub fn next_field(&mut self, names: &[u8]) -> Result<Option<usize>> {
+        while self.key()?.is_some() {
+            if let Some(i) = self.field(names)? {
+                return Ok(Some(i));
+            }
+            self.skip()?;
+        }
+        Ok(None)
+    }
+
     /// Starts reading an array; then call `elem` until it returns false.
     pub fn array(&mut self) -> Result<()> {
         if self.peek() != Some(b'[') {
@@ -384,7 +470,7 @@ impl<'a> Parser<'a> {
         }
         self.advance(1);
         if !self.path.push(Seg::Index(u32::MAX)) {
-            return Err(self.fail(Kind::Invalid("nested too deep")));
+            return Err(self.invalid("nested too deep"));
         }
         self.opened = true;
         Ok(())
@@ -412,7 +498,7 @@ impl<'a> Parser<'a> {
     /// A type error, unless the next token is not a JSON value at all.
     fn type_error(&mut self, what: &'static str) -> Fail {
         match self.peek() {
-            Some(b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => self.fail(Kind::Type(what)),
+            Some(b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => self.type_fail(what),
             None => self.syntax("unexpected end of input"),
             _ => self.syntax("expected a JSON value"),
         }
@@ -437,44 +523,51 @@ impl<'a> Parser<'a> {
         self.advance(1); // the opening quote
         let start = self.off;
         let buf = core::mem::take(&mut self.rest);
-        let bad = |what, at: usize| Kind::Syntax(what, start + at);
-        // Up to the first quote, backslash or control byte nothing moves:
-        // most strings end there.
-        let first = buf.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).unwrap_or(buf.len());
+        // Up to the first quote, backslash, control or non-ASCII byte
+        // nothing moves and nothing needs a closer look: most strings end
+        // there.
+        let first = buf.iter().position(|&c| c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c)).unwrap_or(buf.len());
         let (mut r, mut w) = (first, first);
-        let mut nul = false;
+        let (mut nul, mut utf8) = (false, true);
         loop {
             let Some(&c) = buf.get(r) else {
-                return Err(self.fail(bad("unterminated string", r)));
+                return Err(self.syntax_at("unterminated string", start + r));
             };
-            match c {
+            // The bytes to write at w, and how many were read at r.
+            let mut out = [0u8; 4];
+            let (len, used) = match c {
                 b'"' => break,
                 b'\\' => {
                     let Some((ch, used)) = unescape(buf.get(r + 1..).unwrap_or(&[])) else {
-                        return Err(self.fail(bad("invalid escape", r)));
+                        return Err(self.syntax_at("invalid escape", start + r));
                     };
                     nul |= ch == '\0';
-                    let mut utf8 = [0u8; 4];
-                    let enc = ch.encode_utf8(&mut utf8).as_bytes();
-                    // An escape is at least two bytes and its UTF-8 at most
-                    // as long, so w + enc.len() <= r + 1 + used: in bounds.
-                    for (i, b) in enc.iter().enumerate() {
-                        if let Some(slot) = buf.get_mut(w + i) {
-                            *slot = *b;
-                        }
-                    }
-                    w += enc.len();
-                    r += 1 + used;
+                    (ch.encode_utf8(&mut out).len(), 1 + used)
                 }
-                0..=0x1f => return Err(self.fail(bad("control character in string", r))),
+                0..=0x1f => return Err(self.syntax_at("control character in string", start + r)),
+                // Raw UTF-8 is checked as it is copied: an escape is a whole
+                // character, so the raw sequences are valid exactly when
+                // the unescaped text is. An invalid byte is kept and said
+                // once the string's end is known, as from the whole text.
                 _ => {
-                    if let Some(slot) = buf.get_mut(w) {
-                        *slot = c;
+                    let n = if c < 0x80 { Some(1) } else { utf8_len(buf.get(r..).unwrap_or(&[])) };
+                    utf8 &= n.is_some();
+                    let n = n.unwrap_or(1);
+                    for (i, o) in out.iter_mut().enumerate().take(n) {
+                        *o = buf.get(r + i).copied().unwrap_or(0);
                     }
-                    w += 1;
-                    r += 1;
+                    (n, n)
+                }
+            };
+            // An escape is at least two bytes and its UTF-8 at most as
+            // long, so w + len <= r + used: in bounds.
+            for (i, b) in out.iter().enumerate().take(len) {
+                if let Some(slot) = buf.get_mut(w + i) {
+                    *slot = *b;
                 }
             }
+            w += len;
+            r += used;
         }
         // buf[r] is the closing quote and w <= r: the NUL fits.
         if let Some(slot) = buf.get_mut(w) {
@@ -485,16 +578,16 @@ impl<'a> Parser<'a> {
         self.off = start + r + 1;
         let s: &'a [u8] = s;
         let text = s.get(..w).unwrap_or(&[]);
-        if !text.is_ascii() && core::str::from_utf8(text).is_err() {
-            return Err(self.fail(bad("invalid UTF-8 in string", 0)));
+        if !utf8 {
+            return Err(self.syntax_at("invalid UTF-8 in string", start));
         }
         // Raw control bytes were refused above: only `\u0000` makes a NUL.
         if nul {
-            return Err(self.fail(Kind::Invalid("string holds a NUL character")));
+            return Err(self.invalid("string holds a NUL character"));
         }
         match Str::from_nul_terminated(s.get(..=w).unwrap_or(&[])) {
             Some(c) => Ok((c, text)),
-            None => Err(self.fail(Kind::Invalid("string holds a NUL character"))),
+            None => Err(self.invalid("string holds a NUL character")),
         }
     }
 
@@ -542,47 +635,50 @@ impl<'a> Parser<'a> {
         Ok(tok)
     }
 
-    /// An unsigned integer (no sign, fraction or exponent) that fits in u64.
-    pub fn u64(&mut self) -> Result<u64> {
+    /// An integer, signed (as i64's bits) or not (u64): one body for both,
+    /// whose only differences are the sign and the range.
+    fn integer(&mut self, signed: bool) -> Result<u64> {
+        let (what, range) = if signed {
+            ("expected an integer", "out of the 64-bit range")
+        } else {
+            ("expected a non-negative integer", "larger than 18446744073709551615")
+        };
         if !matches!(self.peek(), Some(b'-' | b'0'..=b'9')) {
-            return Err(self.type_error("expected a non-negative integer"));
-        }
-        let tok = self.number()?;
-        if tok.iter().any(|c| !c.is_ascii_digit()) {
-            return Err(self.fail(Kind::Type("expected a non-negative integer")));
-        }
-        match tok.iter().try_fold(0u64, |n, d| n.checked_mul(10)?.checked_add((d - b'0') as u64)) {
-            Some(v) => Ok(v),
-            None => Err(self.fail(Kind::Range("larger than 18446744073709551615"))),
-        }
-    }
-
-    /// A signed integer that fits in i64.
-    pub fn i64(&mut self) -> Result<i64> {
-        if !matches!(self.peek(), Some(b'-' | b'0'..=b'9')) {
-            return Err(self.type_error("expected an integer"));
+            return Err(self.type_error(what));
         }
         let tok = self.number()?;
         let (neg, digits) = match tok.split_first() {
             Some((b'-', d)) => (true, d),
             _ => (false, tok),
         };
-        if digits.iter().any(|c| !c.is_ascii_digit()) {
-            return Err(self.fail(Kind::Type("expected an integer")));
+        // A fraction or an exponent, or a sign where none may be.
+        if (neg && !signed) || digits.iter().any(|c| !c.is_ascii_digit()) {
+            return Err(self.type_fail(what));
         }
-        // Accumulate negatively so i64::MIN fits.
-        let v = digits.iter().try_fold(0i64, |n, d| n.checked_mul(10)?.checked_sub((d - b'0') as i64));
-        let v = v.and_then(|v| if neg { Some(v) } else { v.checked_neg() });
-        match v {
-            Some(v) => Ok(v),
-            None => Err(self.fail(Kind::Range("out of the 64-bit range"))),
-        }
+        let m = digits.iter().try_fold(0u64, |n, d| n.checked_mul(10)?.checked_add((d - b'0') as u64));
+        // Signed: down to -2^63 (i64::MIN fits), up to 2^63 - 1.
+        let v = m.and_then(|m| match (signed, neg) {
+            (false, _) => Some(m),
+            (true, true) => 0i64.checked_sub_unsigned(m).map(|v| v as u64),
+            (true, false) => i64::try_from(m).ok().map(|v| v as u64),
+        });
+        v.ok_or_else(|| self.range(range))
+    }
+
+    /// An unsigned integer (no sign, fraction or exponent) that fits in u64.
+    pub fn u64(&mut self) -> Result<u64> {
+        self.integer(false)
+    }
+
+    /// A signed integer that fits in i64.
+    pub fn i64(&mut self) -> Result<i64> {
+        self.integer(true).map(|v| v as i64)
     }
 
     /// A u32 (ids, modes).
     pub fn u32(&mut self) -> Result<u32> {
         let v = self.u64()?;
-        u32::try_from(v).map_err(|_| self.fail(Kind::Range("larger than 4294967295")))
+        u32::try_from(v).map_err(|_| self.range("larger than 4294967295"))
     }
 
     pub fn bool(&mut self) -> Result<bool> {
@@ -605,7 +701,7 @@ impl<'a> Parser<'a> {
                 Some(c @ (b'{' | b'[')) => {
                     // Before the empty-container shortcut: `[]` is a level too.
                     if depth >= MAX_SKIP_DEPTH {
-                        return Err(self.fail(Kind::Invalid("nested deeper than 128 levels")));
+                        return Err(self.invalid("nested deeper than 128 levels"));
                     }
                     self.advance(1);
                     let close = if c == b'{' { b'}' } else { b']' };
@@ -681,6 +777,49 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// Field names packed one after the other, each after its length byte:
+/// the schema walk's ~75 names as one byte each of overhead, where a list
+/// of `&[u8]` spent 16 bytes of .rodata on each. `packed_len` and `pack`
+/// run at compile time (`spec::parse`'s `fields!`).
+// Evaluated at compile time only (an index out of bounds fails the build).
+#[allow(clippy::indexing_slicing)]
+pub const fn packed_len(names: &[&[u8]]) -> usize {
+    let (mut len, mut i) = (0, 0);
+    while i < names.len() {
+        len += 1 + names[i].len();
+        i += 1;
+    }
+    len
+}
+
+/// `names` packed; `N` is `packed_len(names)`.
+// Evaluated at compile time only: an index out of bounds, or the panic,
+// fails the build.
+#[allow(clippy::indexing_slicing, clippy::panic)]
+pub const fn pack<const N: usize>(names: &[&[u8]]) -> [u8; N] {
+    let mut out = [0u8; N];
+    let (mut at, mut i) = (0, 0);
+    while i < names.len() {
+        let n = names[i];
+        if n.len() > 255 {
+            panic!("pack: a name longer than 255 bytes");
+        }
+        out[at] = n.len() as u8;
+        at += 1;
+        let mut j = 0;
+        while j < n.len() {
+            out[at] = n[j];
+            at += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    if at != N {
+        panic!("pack: N is not packed_len(names)");
+    }
+    out
+}
+
 /// How a key matches a field name (ASCII, as every field name is).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Fold {
@@ -693,23 +832,26 @@ enum Fold {
     Unicode,
 }
 
+/// `key` is valid UTF-8 (`string_raw` checked it): the folded characters
+/// are matched by their encodings, U+212A E2 84 AA, U+017F C5 BF, U+0130
+/// C4 B0, U+0131 C4 B1; any other non-ASCII character matches nothing.
 fn fold_match(key: &[u8], name: &[u8]) -> Fold {
-    let Ok(key) = core::str::from_utf8(key) else { return Fold::No };
-    let mut name = name.iter();
+    let (mut key, mut name) = (key, name.iter());
     let mut unicode = false;
-    for c in key.chars() {
+    while let Some((&c, rest)) = key.split_first() {
         let Some(&n) = name.next() else { return Fold::No };
-        let folded = match c {
-            '\u{212a}' => b'k',
-            '\u{17f}' => b's',
-            '\u{130}' | '\u{131}' => b'i',
-            c if c.is_ascii() => c as u8,
+        let (folded, rest) = match (c, rest) {
+            (0..0x80, _) => (c, rest),
+            (0xe2, [0x84, 0xaa, r @ ..]) => (b'k', r),
+            (0xc5, [0xbf, r @ ..]) => (b's', r),
+            (0xc4, [0xb0 | 0xb1, r @ ..]) => (b'i', r),
             _ => return Fold::No,
         };
-        unicode |= !c.is_ascii();
+        unicode |= c >= 0x80;
         if !folded.eq_ignore_ascii_case(&n) {
             return Fold::No;
         }
+        key = rest;
     }
     match (name.next(), unicode) {
         (Some(_), _) => Fold::No,
@@ -718,36 +860,49 @@ fn fold_match(key: &[u8], name: &[u8]) -> Fold {
     }
 }
 
-/// Decodes the escape after a backslash: the character and the bytes used.
-fn unescape(s: &[u8]) -> Option<(char, usize)> {
-    let simple = match *s.first()? {
-        b'"' => '"',
-        b'\\' => '\\',
-        b'/' => '/',
-        b'b' => '\u{8}',
-        b'f' => '\u{c}',
-        b'n' => '\n',
-        b'r' => '\r',
-        b't' => '\t',
-        b'u' => {
-            let hi = hex4(s.get(1..5)?)?;
-            if (0xD800..0xDC00).contains(&hi) {
-                // A high surrogate must be followed by an escaped low one.
-                if s.get(5..7)? != b"\\u" {
-                    return None;
-                }
-                let lo = hex4(s.get(7..11)?)?;
-                if !(0xDC00..0xE000).contains(&lo) {
-                    return None;
-                }
-                let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-                return Some((char::from_u32(cp)?, 11));
-            }
-            return Some((char::from_u32(hi)?, 5));
-        }
+/// The length of the valid UTF-8 sequence `s` starts with (its first byte
+/// is not ASCII), as `core::str::from_utf8` accepts it: no overlong form,
+/// no surrogate, nothing above U+10FFFF.
+fn utf8_len(s: &[u8]) -> Option<usize> {
+    let (n, min) = match *s.first()? {
+        0xc2..=0xdf => (2, 0x80),
+        0xe0..=0xef => (3, 0x800),
+        0xf0..=0xf4 => (4, 0x10000),
         _ => return None,
     };
-    Some((simple, 1))
+    let mut cp = u32::from(*s.first()?) & (0x7f >> n);
+    for &b in s.get(1..n)? {
+        if b & 0xc0 != 0x80 {
+            return None;
+        }
+        cp = cp << 6 | u32::from(b & 0x3f);
+    }
+    (cp >= min && char::from_u32(cp).is_some()).then_some(n)
+}
+
+/// Decodes the escape after a backslash: the character and the bytes used.
+fn unescape(s: &[u8]) -> Option<(char, usize)> {
+    let c = *s.first()?;
+    if c == b'u' {
+        let hi = hex4(s.get(1..5)?)?;
+        if (0xD800..0xDC00).contains(&hi) {
+            // A high surrogate must be followed by an escaped low one.
+            if s.get(5..7)? != b"\\u" {
+                return None;
+            }
+            let lo = hex4(s.get(7..11)?)?;
+            if !(0xDC00..0xE000).contains(&lo) {
+                return None;
+            }
+            let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+            return Some((char::from_u32(cp)?, 11));
+        }
+        return Some((char::from_u32(hi)?, 5));
+    }
+    // The one-letter escapes and what each stands for, as two rows: smaller
+    // than a match's jump table.
+    let i = b"\"\\/bfnrt".iter().position(|&e| e == c)?;
+    Some((char::from(*b"\"\\/\x08\x0c\n\r\t".get(i)?), 1))
 }
 
 fn hex4(s: &[u8]) -> Option<u32> {
@@ -821,26 +976,133 @@ mod tests {
         assert!(matches!(p.failed(), Some(Kind::Syntax("invalid UTF-8 in string", _))));
     }
 
+    /// `utf8_len` accepts exactly what `core::str::from_utf8` does: every
+    /// string of up to three bytes, and four-byte ones around each edge.
+    #[test]
+    fn utf8_as_core() {
+        fn ours(s: &[u8]) -> bool {
+            let mut i = 0;
+            while let Some(&c) = s.get(i) {
+                i += if c < 0x80 { 1 } else { match utf8_len(&s[i..]) { Some(n) => n, None => return false } };
+            }
+            true
+        }
+        let edges = [0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff];
+        let mut checked = 0;
+        let mut check = |s: &[u8]| {
+            assert_eq!(ours(s), core::str::from_utf8(s).is_ok(), "{s:x?}");
+            checked += 1;
+        };
+        for a in 0..=255u8 {
+            check(&[a]);
+            for b in 0..=255u8 {
+                check(&[a, b]);
+                for c in 0..=255u8 {
+                    if a >= 0x80 {
+                        check(&[a, b, c]);
+                    }
+                }
+                for &c in &edges {
+                    for &d in &edges {
+                        check(&[a, b, c, d]);
+                    }
+                }
+            }
+        }
+        assert!(checked > 8_000_000);
+    }
+
+    /// Packed names: each after its length byte; `field` finds them by
+    /// index, exactly first, then ignoring ASCII case.
+    #[test]
+    fn packed_names() {
+        const NAMES: &[&[u8]] = &[b"ab", b"", b"type", b"Type"];
+        const P: [u8; packed_len(NAMES)] = pack(NAMES);
+        assert_eq!(&P, b"\x02ab\x00\x04type\x04Type");
+        let rows: &[(&str, Option<usize>)] =
+            &[("ab", Some(0)), ("", Some(1)), ("type", Some(2)), ("Type", Some(3)), ("TYPE", Some(2)), ("AB", Some(0)), ("typ", None), ("types", None)];
+        for (key, want) in rows {
+            let mut b = format!("{{\"{key}\": 1}}").into_bytes();
+            let mut p = Parser::new(&mut b);
+            p.object().unwrap();
+            p.key().unwrap();
+            assert_eq!(p.field(&P).ok(), Some(*want), "{key}");
+        }
+    }
+
+    /// `fold_match` on bytes is the match of the characters it stands for.
+    #[test]
+    fn folds_as_chars() {
+        fn by_chars(key: &str, name: &[u8]) -> Fold {
+            let folded: Option<Vec<u8>> = key
+                .chars()
+                .map(|c| match c {
+                    '\u{212a}' => Some(b'k'),
+                    '\u{17f}' => Some(b's'),
+                    '\u{130}' | '\u{131}' => Some(b'i'),
+                    c if c.is_ascii() => Some(c as u8),
+                    _ => None,
+                })
+                .collect();
+            match folded {
+                Some(f) if f.eq_ignore_ascii_case(name) => if key.is_ascii() { Fold::Ascii } else { Fold::Unicode },
+                _ => Fold::No,
+            }
+        }
+        let names: [&[u8]; 5] = [b"seccomp", b"maskedPaths", b"capabilities", b"k", b""];
+        let keys = [
+            "seccomp", "SECCOMP", "\u{17f}eccomp", "\u{17f}ecComp", "mas\u{212a}edPaths", "MAS\u{212a}EDPATHS", "capab\u{130}lities",
+            "capabil\u{131}ties", "capab\u{131}l\u{130}ties", "\u{212a}", "K", "k", "", "\u{e9}", "s\u{e9}ccomp", "seccom", "seccompp",
+            "\u{17e}eccomp", "\u{212b}", "\u{132}", "\u{17f}\u{17f}", "masKedPaths\u{212a}",
+        ];
+        for key in keys {
+            for name in names {
+                assert_eq!(fold_match(key.as_bytes(), name), by_chars(key, name), "{key:?} {:?}", String::from_utf8_lossy(name));
+            }
+        }
+    }
+
     #[test]
     fn numbers() {
-        let rows: &[(&str, std::result::Result<u64, ()>)] = &[
-            ("0", Ok(0)),
-            ("18446744073709551615", Ok(u64::MAX)),
-            ("18446744073709551616", Err(())),
-            ("-1", Err(())),
-            ("1.0", Err(())),
-            ("1e3", Err(())),
-            ("01", Err(())),
-            ("\"1\"", Err(())),
-        ];
-        for (doc, want) in rows {
-            let mut b = doc.as_bytes().to_vec();
-            let got = Parser::new(&mut b).u64().map_err(|_| ());
-            assert_eq!(&got, want, "{doc}");
+        const U: &str = "expected a non-negative integer";
+        const I: &str = "expected an integer";
+        const BIG: &str = "larger than 18446744073709551615";
+        const R64: &str = "out of the 64-bit range";
+        type Want<T> = std::result::Result<T, Option<Kind<'static>>>;
+        fn syntax<T>(at: usize) -> Want<T> {
+            Err(Some(Kind::Syntax("invalid number", at)))
         }
-        for (doc, want) in [("-9223372036854775808", Some(i64::MIN)), ("9223372036854775807", Some(i64::MAX)), ("9223372036854775808", None), ("-0", Some(0)), ("-", None)] {
+        let rows: &[(&str, Want<u64>, Want<i64>)] = &[
+            ("0", Ok(0), Ok(0)),
+            ("-0", Err(Some(Kind::Type(U))), Ok(0)),
+            ("  7", Ok(7), Ok(7)),
+            ("18446744073709551615", Ok(u64::MAX), Err(Some(Kind::Range(R64)))),
+            ("18446744073709551616", Err(Some(Kind::Range(BIG))), Err(Some(Kind::Range(R64)))),
+            ("9223372036854775807", Ok(i64::MAX as u64), Ok(i64::MAX)),
+            ("9223372036854775808", Ok(1 << 63), Err(Some(Kind::Range(R64)))),
+            ("-9223372036854775808", Err(Some(Kind::Type(U))), Ok(i64::MIN)),
+            ("-9223372036854775809", Err(Some(Kind::Type(U))), Err(Some(Kind::Range(R64)))),
+            ("-18446744073709551616", Err(Some(Kind::Type(U))), Err(Some(Kind::Range(R64)))),
+            ("-1", Err(Some(Kind::Type(U))), Ok(-1)),
+            ("1.0", Err(Some(Kind::Type(U))), Err(Some(Kind::Type(I)))),
+            ("-1.5", Err(Some(Kind::Type(U))), Err(Some(Kind::Type(I)))),
+            ("1e3", Err(Some(Kind::Type(U))), Err(Some(Kind::Type(I)))),
+            ("-1E+3", Err(Some(Kind::Type(U))), Err(Some(Kind::Type(I)))),
+            ("01", syntax(0), syntax(0)),
+            ("-", syntax(0), syntax(0)),
+            (" 1.", syntax(1), syntax(1)),
+            ("\"1\"", Err(Some(Kind::Type(U))), Err(Some(Kind::Type(I)))),
+            ("true", Err(Some(Kind::Type(U))), Err(Some(Kind::Type(I)))),
+            ("x", Err(Some(Kind::Syntax("expected a JSON value", 0))), Err(Some(Kind::Syntax("expected a JSON value", 0)))),
+            ("", Err(Some(Kind::Syntax("unexpected end of input", 0))), Err(Some(Kind::Syntax("unexpected end of input", 0)))),
+        ];
+        for (doc, want_u, want_i) in rows {
             let mut b = doc.as_bytes().to_vec();
-            assert_eq!(Parser::new(&mut b).i64().ok(), want, "{doc}");
+            let mut p = Parser::new(&mut b);
+            assert_eq!(p.u64().map_err(|_| p.failed()), *want_u, "u64 {doc}");
+            let mut b = doc.as_bytes().to_vec();
+            let mut p = Parser::new(&mut b);
+            assert_eq!(p.i64().map_err(|_| p.failed()), *want_i, "i64 {doc}");
         }
     }
 
