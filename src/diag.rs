@@ -79,7 +79,7 @@ impl Line {
     /// `EPERM: operation not permitted`.
     pub fn errno(&mut self, e: Errno) -> &mut Self {
         match sys::errno::describe(e) {
-            Some((name, text)) => self.str(name).push(b": ").str(text),
+            Some(text) => self.push(text),
             None => self.push(b"errno ").num(e.into_raw() as u64),
         }
     }
