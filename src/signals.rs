@@ -16,7 +16,7 @@ pub fn parse(s: &[u8]) -> Option<i32> {
         return (1..=SIGMAX).contains(&n).then_some(n);
     }
     let bare = s.strip_prefix(b"SIG").unwrap_or(s);
-    NAMES.split(|&c| c == b' ').position(|n| n == bare).map(|i| i as i32 + 1)
+    crate::text::word_index(NAMES, bare).map(|i| i as i32 + 1)
 }
 
 #[cfg(test)]
