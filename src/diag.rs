@@ -293,20 +293,18 @@ pub fn trace(step: &str, object: Object) {
     }
     let now = sys::monotonic_us();
     let mut l = Line::new();
-    l.push(b"trace: +").num(now.saturating_sub(start)).push(b"us ").str(step);
-    match object {
-        Object::None => {}
-        Object::Name(n) => {
-            l.push(b" ").push(n);
-        }
-        Object::Typed(n, t) => {
-            l.push(b" ").push(n).push(b" (").push(t).push(b")");
-        }
-        Object::Num(prefix, n) => {
-            l.push(b" ").str(prefix).num(n);
-        }
-    }
+    write_trace(&mut l, now.saturating_sub(start), step, object);
     l.emit(STDERR);
+}
+
+/// `trace: +123us step object`: the object as in an error line, without
+/// its `: ` (shared with `write_object`).
+fn write_trace(l: &mut Line, us: u64, step: &str, object: Object) {
+    l.push(b"trace: +").num(us).push(b"us ").str(step);
+    if !matches!(object, Object::None) {
+        l.push(b" ");
+        write_object(l, object);
+    }
 }
 
 #[cfg(test)]
@@ -350,6 +348,21 @@ mod tests {
         for (e, want) in spec_rows {
             let mut l = Line::new();
             write_spec(e, &mut l);
+            assert_eq!(String::from_utf8(l.as_bytes().to_vec()).unwrap(), *want);
+        }
+    }
+
+    #[test]
+    fn formats_traces() {
+        let rows: &[(Object, &str)] = &[
+            (Object::None, "nsinit: trace: +12us mount"),
+            (Object::Name(b"/proc"), "nsinit: trace: +12us mount /proc"),
+            (Object::Typed(b"/proc", b"proc"), "nsinit: trace: +12us mount /proc (proc)"),
+            (Object::Num("pid ", 7), "nsinit: trace: +12us mount pid 7"),
+        ];
+        for (o, want) in rows {
+            let mut l = Line::new();
+            write_trace(&mut l, 12, "mount", *o);
             assert_eq!(String::from_utf8(l.as_bytes().to_vec()).unwrap(), *want);
         }
     }
