@@ -63,6 +63,29 @@ impl Line {
         self.push(b"0x").push(crate::text::hex(n, &mut d))
     }
 
+    /// `template` with each `#` replaced by the next of `nums` in decimal
+    /// and each `%` by the next in hex (`0x1f`): one call instead of a
+    /// push and a num per field (the --check summary).
+    pub fn fill(&mut self, template: &[u8], nums: &[u64]) -> &mut Self {
+        let mut nums = nums.iter().copied();
+        for c in template {
+            let base = match c {
+                b'#' => 10,
+                b'%' => {
+                    self.push(b"0x");
+                    16
+                }
+                _ => {
+                    self.push(core::slice::from_ref(c));
+                    continue;
+                }
+            };
+            let mut d = [0u8; 20];
+            self.push(crate::text::digits(nums.next().unwrap_or(0), base, &mut d));
+        }
+        self
+    }
+
     /// A value in double quotes; control bytes shown as `?`, long values cut.
     pub fn quoted(&mut self, v: &[u8]) -> &mut Self {
         const MAX: usize = 96;
@@ -372,6 +395,9 @@ mod tests {
         let mut l = Line::bare();
         l.quoted(b"a\nb").push(b" ").hex(0x1f).push(b" ").signed(-5).push(b" ").num(0);
         assert_eq!(l.as_bytes(), b"\"a?b\" 0x1f -5 0");
+        let mut l = Line::bare();
+        l.fill(b"a # b % c#", &[7, 0x1f, 12]).fill(b"#", &[]);
+        assert_eq!(l.as_bytes(), b"a 7 b 0x1f c120");
         let mut l = Line::bare();
         l.quoted(&[b'x'; 200]);
         assert_eq!(l.as_bytes().len(), 96 + 2 + 3);

@@ -12,7 +12,8 @@ pub fn hex(n: u64, buf: &mut [u8; 20]) -> &[u8] {
     digits(n, 16, buf)
 }
 
-fn digits(mut n: u64, base: u64, buf: &mut [u8; 20]) -> &[u8] {
+/// `n` in `base` (2 to 16), as `decimal` and `hex`.
+pub fn digits(mut n: u64, base: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut i = buf.len();
     for slot in buf.iter_mut().rev() {
         *slot = b"0123456789abcdef".get((n % base) as usize).copied().unwrap_or(b'?');
