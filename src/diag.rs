@@ -317,7 +317,37 @@ pub fn tracing() -> bool {
 }
 
 /// `nsinit: trace: +123us step object` when tracing is on.
+///
+/// Inlined into a call of one function per kind of object, with the
+/// object's parts in registers: an `Object` passed as such goes through
+/// memory (40 bytes), built on the stack at every call site.
+#[inline(always)]
 pub fn trace(step: &str, object: Object) {
+    match object {
+        Object::None => trace_name(step, None),
+        Object::Name(n) => trace_name(step, Some(n)),
+        Object::Typed(n, t) => trace_typed(step, n, t),
+        Object::Num(prefix, n) => trace_num(step, prefix, n),
+    }
+}
+
+#[inline(never)]
+fn trace_name(step: &str, name: Option<&[u8]>) {
+    trace_object(step, name.map_or(Object::None, Object::Name));
+}
+
+#[inline(never)]
+fn trace_typed(step: &str, name: &[u8], ty: &[u8]) {
+    trace_object(step, Object::Typed(name, ty));
+}
+
+#[inline(never)]
+fn trace_num(step: &str, prefix: &'static str, n: u64) {
+    trace_object(step, Object::Num(prefix, n));
+}
+
+#[inline(never)]
+fn trace_object(step: &str, object: Object) {
     let start = TRACE_START.load(Ordering::Relaxed);
     if start == 0 {
         return;
