@@ -230,16 +230,15 @@ pub fn write_spec(e: &json::Error, l: &mut Line) {
 fn write_kind(l: &mut Line, k: &Kind) {
     match *k {
         Kind::Syntax(what, at) => {
-            l.push(b"invalid JSON at byte ").num(at as u64).push(b": ").str(what);
+            l.fill(b"invalid JSON at byte #: ", &[at as u64]).str(what);
         }
         Kind::Type(what) | Kind::Range(what) | Kind::Invalid(what) | Kind::Unsupported(what) => {
             l.str(what);
         }
-        Kind::TooMany(n) => {
-            l.push(b"more than ").num(n as u64).push(b" entries (nsinit's limit)");
-        }
-        Kind::TooManyInAll(n, what) => {
-            l.push(b"more than ").num(n as u64).push(b" ").str(what).push(b" (nsinit's limit)");
+        // One line for both: "more than N entries", "more than N <what>".
+        Kind::TooMany(n) | Kind::TooManyInAll(n, _) => {
+            let what = if let Kind::TooManyInAll(_, what) = *k { what } else { "entries" };
+            l.fill(b"more than # ", &[n as u64]).str(what).push(b" (nsinit's limit)");
         }
         Kind::Missing(field) => {
             l.push(b"required field \"").str(field).push(b"\" is missing");
@@ -405,6 +404,12 @@ mod tests {
                 "nsinit: spec: process.env: more than 1024 entries (nsinit's limit)",
             ),
             (json::Error { path: Path::root(), kind: Kind::Syntax("expected ':'", 17) }, "nsinit: spec: invalid JSON at byte 17: expected ':'"),
+            (
+                json::Error { path: Path::of(&[Seg::Key(b"mounts"), Seg::Index(3)]), kind: Kind::TooManyInAll(64, "mount options in all") },
+                "nsinit: spec: mounts: more than 64 mount options in all (nsinit's limit)",
+            ),
+            (json::Error { path: Path::of(&[Seg::Key(b"process")]), kind: Kind::Missing("args") }, "nsinit: spec: process: required field \"args\" is missing"),
+            (json::Error { path: Path::root(), kind: Kind::Unknown("unknown field", b"x\ny") }, "nsinit: spec: unknown field \"x?y\""),
         ];
         for (e, want) in spec_rows {
             let mut l = Line::new();
