@@ -67,9 +67,33 @@ fn err<'a, T>(arg: &'a [u8], why: &'static str) -> Result<T, CliError<'a>> {
     Err(CliError { arg, why })
 }
 
-/// The long options, and the environment variables read, by name: one
-/// string of names each (`text::word_index`) and the meaning of each name
-/// in the same order.
+/// The short options by letter, the long options and the environment
+/// variables read by name: one string of letters or names each
+/// (`text::word_index`) and the meaning of each in the same order. (A match
+/// on the letters themselves compiles to a jump table spanning 'e' to 'w'.)
+#[derive(Clone, Copy)]
+enum Short {
+    Subreaper,
+    Group,
+    Help,
+    Licence,
+    WarnReap,
+    Verbose,
+    Pdeathsig,
+    Expect,
+}
+const SHORT_LETTERS: &[u8] = b"sghlwvpe";
+const SHORT: [Short; 8] = [
+    Short::Subreaper,
+    Short::Group,
+    Short::Help,
+    Short::Licence,
+    Short::WarnReap,
+    Short::Verbose,
+    Short::Pdeathsig,
+    Short::Expect,
+];
+
 #[derive(Clone, Copy)]
 enum Long {
     SpecFd,
@@ -202,19 +226,19 @@ pub fn parse<'a>(
             j += 1;
             // A value attached to this letter starts at byte 1 + j of the word.
             let attached = (j < shorts.len()).then_some(1 + j);
-            match c {
-                b's' => o.subreaper = true,
-                b'g' => o.group = true,
-                b'h' => o.mode = Mode::Help,
-                b'l' => o.mode = Mode::Licence,
-                b'w' => o.warn_reap = true,
-                b'v' => verbose_flags = Some(verbose_flags.unwrap_or(0).saturating_add(1)),
-                b'p' => {
+            match SHORT_LETTERS.iter().position(|&s| s == c).and_then(|i| SHORT.get(i)) {
+                Some(Short::Subreaper) => o.subreaper = true,
+                Some(Short::Group) => o.group = true,
+                Some(Short::Help) => o.mode = Mode::Help,
+                Some(Short::Licence) => o.mode = Mode::Licence,
+                Some(Short::WarnReap) => o.warn_reap = true,
+                Some(Short::Verbose) => verbose_flags = Some(verbose_flags.unwrap_or(0).saturating_add(1)),
+                Some(Short::Pdeathsig) => {
                     let v = value(attached)?.to_bytes();
                     o.pdeathsig = Some(signals::parse(v).ok_or(CliError { arg: v, why: "unknown signal" })?);
                     break;
                 }
-                b'e' => {
+                Some(Short::Expect) => {
                     let v = value(attached)?.to_bytes();
                     let code = text::parse_u32(v).filter(|&c| c <= 255).ok_or(CliError { arg: v, why: "exit status must be 0 to 255" })?;
                     if let Some(w) = o.expect.get_mut((code / 64) as usize) {
@@ -485,6 +509,7 @@ mod tests {
 
     #[test]
     fn name_tables_line_up() {
+        assert_eq!(SHORT_LETTERS.len(), SHORT.len());
         assert_eq!(LONG_NAMES.split(|&c| c == b' ').count(), LONG.len());
         assert_eq!(ENV_NAMES.split(|&c| c == b' ').count(), ENV.len());
         // Each long option by its name: a flag or one taking a value.
