@@ -9,7 +9,7 @@
 //! run --init` and `podman run --init` pass the init no flags and operators
 //! set tini's variables instead (tini's `parse_args`/`parse_env`).
 
-use crate::signals;
+use crate::{signals, text};
 use core::ffi::CStr;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +67,70 @@ fn err<'a, T>(arg: &'a [u8], why: &'static str) -> Result<T, CliError<'a>> {
     Err(CliError { arg, why })
 }
 
+/// The short options by letter, the long options and the environment
+/// variables read by name: one string of letters or names each
+/// (`text::word_index`) and the meaning of each in the same order. (A match
+/// on the letters themselves compiles to a jump table spanning 'e' to 'w'.)
+#[derive(Clone, Copy)]
+enum Short {
+    Subreaper,
+    Group,
+    Help,
+    Licence,
+    WarnReap,
+    Verbose,
+    Pdeathsig,
+    Expect,
+}
+const SHORT_LETTERS: &[u8] = b"sghlwvpe";
+const SHORT: [Short; 8] = [
+    Short::Subreaper,
+    Short::Group,
+    Short::Help,
+    Short::Licence,
+    Short::WarnReap,
+    Short::Verbose,
+    Short::Pdeathsig,
+    Short::Expect,
+];
+
+#[derive(Clone, Copy)]
+enum Long {
+    SpecFd,
+    Spec,
+    Enter,
+    Check,
+    Version,
+    Help,
+    Trace,
+}
+const LONG_NAMES: &[u8] = b"spec-fd spec enter check version help trace";
+const LONG: [Long; 7] = [Long::SpecFd, Long::Spec, Long::Enter, Long::Check, Long::Version, Long::Help, Long::Trace];
+
+#[derive(Clone, Copy)]
+enum Env {
+    SpecFd,
+    Subreaper,
+    KillProcessGroup,
+    Trace,
+    TiniSubreaper,
+    TiniKillProcessGroup,
+    Verbosity,
+    TiniVerbosity,
+}
+const ENV_NAMES: &[u8] = b"NSINIT_SPEC_FD NSINIT_SUBREAPER NSINIT_KILL_PROCESS_GROUP NSINIT_TRACE \
+TINI_SUBREAPER TINI_KILL_PROCESS_GROUP NSINIT_VERBOSITY TINI_VERBOSITY";
+const ENV: [Env; 8] = [
+    Env::SpecFd,
+    Env::Subreaper,
+    Env::KillProcessGroup,
+    Env::Trace,
+    Env::TiniSubreaper,
+    Env::TiniKillProcessGroup,
+    Env::Verbosity,
+    Env::TiniVerbosity,
+];
+
 /// Parses argv (argv[0] included) and the environment.
 pub fn parse<'a>(
     argv: impl Iterator<Item = &'a CStr>,
@@ -120,13 +184,13 @@ pub fn parse<'a>(
                 o.mode = mode;
                 Ok(())
             };
-            match name {
-                b"spec-fd" => {
+            match text::word_index(LONG_NAMES, name).and_then(|i| LONG.get(i)) {
+                Some(Long::SpecFd) => {
                     let v = value(attached)?.to_bytes();
                     o.spec = SpecSource::Fd(parse_fd(v).ok_or(CliError { arg: v, why: "not a file descriptor" })?);
                     spec_given = true;
                 }
-                b"spec" => {
+                Some(Long::Spec) => {
                     let v = value(attached)?;
                     if v.is_empty() {
                         return err(a, "needs a path");
@@ -134,21 +198,21 @@ pub fn parse<'a>(
                     o.spec = SpecSource::Path(v);
                     spec_given = true;
                 }
-                b"enter" => {
+                Some(Long::Enter) => {
                     let v = value(attached)?.to_bytes();
-                    let pid = crate::text::parse_u32(v).and_then(|n| i32::try_from(n).ok()).filter(|&n| n > 0);
+                    let pid = text::parse_u32(v).and_then(|n| i32::try_from(n).ok()).filter(|&n| n > 0);
                     o.enter = Some(pid.ok_or(CliError { arg: v, why: "not a process id" })?);
                 }
-                b"check" => flag(&mut o, Mode::Check)?,
-                b"version" => flag(&mut o, Mode::Version)?,
-                b"help" => flag(&mut o, Mode::Help)?,
-                b"trace" => {
+                Some(Long::Check) => flag(&mut o, Mode::Check)?,
+                Some(Long::Version) => flag(&mut o, Mode::Version)?,
+                Some(Long::Help) => flag(&mut o, Mode::Help)?,
+                Some(Long::Trace) => {
                     if attached.is_some() {
                         return err(a, "takes no value");
                     }
                     o.trace = true;
                 }
-                _ => return err(a, "unknown option"),
+                None => return err(a, "unknown option"),
             }
             continue;
         }
@@ -162,21 +226,21 @@ pub fn parse<'a>(
             j += 1;
             // A value attached to this letter starts at byte 1 + j of the word.
             let attached = (j < shorts.len()).then_some(1 + j);
-            match c {
-                b's' => o.subreaper = true,
-                b'g' => o.group = true,
-                b'h' => o.mode = Mode::Help,
-                b'l' => o.mode = Mode::Licence,
-                b'w' => o.warn_reap = true,
-                b'v' => verbose_flags = Some(verbose_flags.unwrap_or(0).saturating_add(1)),
-                b'p' => {
+            match SHORT_LETTERS.iter().position(|&s| s == c).and_then(|i| SHORT.get(i)) {
+                Some(Short::Subreaper) => o.subreaper = true,
+                Some(Short::Group) => o.group = true,
+                Some(Short::Help) => o.mode = Mode::Help,
+                Some(Short::Licence) => o.mode = Mode::Licence,
+                Some(Short::WarnReap) => o.warn_reap = true,
+                Some(Short::Verbose) => verbose_flags = Some(verbose_flags.unwrap_or(0).saturating_add(1)),
+                Some(Short::Pdeathsig) => {
                     let v = value(attached)?.to_bytes();
                     o.pdeathsig = Some(signals::parse(v).ok_or(CliError { arg: v, why: "unknown signal" })?);
                     break;
                 }
-                b'e' => {
+                Some(Short::Expect) => {
                     let v = value(attached)?.to_bytes();
-                    let code = crate::text::parse_u32(v).filter(|&c| c <= 255).ok_or(CliError { arg: v, why: "exit status must be 0 to 255" })?;
+                    let code = text::parse_u32(v).filter(|&c| c <= 255).ok_or(CliError { arg: v, why: "exit status must be 0 to 255" })?;
                     if let Some(w) = o.expect.get_mut((code / 64) as usize) {
                         *w |= 1 << (code % 64);
                     }
@@ -193,25 +257,23 @@ pub fn parse<'a>(
         // NSINIT_* switches are on unless empty or 0; tini's are on when set
         // at all (`getenv(...) != NULL` in tini's parse_env), even empty.
         let on = |v: &[u8]| !v.is_empty() && v != b"0";
-        if let Some(v) = e.strip_prefix(b"NSINIT_SPEC_FD=") {
-            env_spec = !spec_given;
-            if !spec_given {
-                o.spec = SpecSource::Fd(parse_fd(v).ok_or(CliError { arg: e, why: "not a file descriptor" })?);
+        let Some(eq) = e.iter().position(|&c| c == b'=') else { continue };
+        let (name, v) = (e.get(..eq).unwrap_or(&[]), e.get(eq + 1..).unwrap_or(&[]));
+        match text::word_index(ENV_NAMES, name).and_then(|i| ENV.get(i)) {
+            Some(Env::SpecFd) => {
+                env_spec = !spec_given;
+                if !spec_given {
+                    o.spec = SpecSource::Fd(parse_fd(v).ok_or(CliError { arg: e, why: "not a file descriptor" })?);
+                }
             }
-        } else if let Some(v) = e.strip_prefix(b"NSINIT_SUBREAPER=") {
-            o.subreaper |= on(v);
-        } else if let Some(v) = e.strip_prefix(b"NSINIT_KILL_PROCESS_GROUP=") {
-            o.group |= on(v);
-        } else if let Some(v) = e.strip_prefix(b"NSINIT_TRACE=") {
-            o.trace |= on(v);
-        } else if e.starts_with(b"TINI_SUBREAPER=") {
-            o.subreaper = true;
-        } else if e.starts_with(b"TINI_KILL_PROCESS_GROUP=") {
-            o.group = true;
-        } else if let Some(v) = e.strip_prefix(b"NSINIT_VERBOSITY=") {
-            nsinit_verbosity = parse_verbosity(e, v)?.or(nsinit_verbosity);
-        } else if let Some(v) = e.strip_prefix(b"TINI_VERBOSITY=") {
-            tini_verbosity = parse_verbosity(e, v)?.or(tini_verbosity);
+            Some(Env::Subreaper) => o.subreaper |= on(v),
+            Some(Env::KillProcessGroup) => o.group |= on(v),
+            Some(Env::Trace) => o.trace |= on(v),
+            Some(Env::TiniSubreaper) => o.subreaper = true,
+            Some(Env::TiniKillProcessGroup) => o.group = true,
+            Some(Env::Verbosity) => nsinit_verbosity = parse_verbosity(e, v)?.or(nsinit_verbosity),
+            Some(Env::TiniVerbosity) => tini_verbosity = parse_verbosity(e, v)?.or(tini_verbosity),
+            None => {}
         }
     }
     // The command entered runs with the spec's confinement: there is no
@@ -233,12 +295,12 @@ fn parse_verbosity<'a>(e: &'a [u8], v: &[u8]) -> Result<Option<u8>, CliError<'a>
     if v.is_empty() {
         return Ok(None);
     }
-    let n = crate::text::parse_u32(v).ok_or(CliError { arg: e, why: "verbosity must be a number" })?;
+    let n = text::parse_u32(v).ok_or(CliError { arg: e, why: "verbosity must be a number" })?;
     Ok(Some(u8::try_from(n).unwrap_or(u8::MAX)))
 }
 
 fn parse_fd(v: &[u8]) -> Option<i32> {
-    crate::text::parse_u32(v).and_then(|n| i32::try_from(n).ok())
+    text::parse_u32(v).and_then(|n| i32::try_from(n).ok())
 }
 
 pub const HELP: &str = "\
@@ -442,6 +504,24 @@ mod tests {
         ];
         for (args, want) in rows {
             assert_eq!(run(args, &[]).unwrap_err(), *want, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn name_tables_line_up() {
+        assert_eq!(SHORT_LETTERS.len(), SHORT.len());
+        assert_eq!(LONG_NAMES.split(|&c| c == b' ').count(), LONG.len());
+        assert_eq!(ENV_NAMES.split(|&c| c == b' ').count(), ENV.len());
+        // Each long option by its name: a flag or one taking a value.
+        for (name, mode) in [("check", Mode::Check), ("version", Mode::Version), ("help", Mode::Help)] {
+            assert_eq!(run(&[&format!("--{name}")], &[]).unwrap().mode, mode);
+        }
+        // Only the whole name: neither a prefix nor the name with more.
+        for bad in ["--spec-", "--spe", "--tracex", "--trace-"] {
+            assert_eq!(run(&[bad], &[]).unwrap_err(), format!("{bad}: unknown option"));
+        }
+        for env in ["NSINIT_TRACEX=1", "XNSINIT_TRACE=1", "NSINIT_TRACE"] {
+            assert!(!run(&["--", "x"], &[env]).unwrap().trace, "{env}");
         }
     }
 

@@ -63,6 +63,29 @@ impl Line {
         self.push(b"0x").push(crate::text::hex(n, &mut d))
     }
 
+    /// `template` with each `#` replaced by the next of `nums` in decimal
+    /// and each `%` by the next in hex (`0x1f`): one call instead of a
+    /// push and a num per field (the --check summary).
+    pub fn fill(&mut self, template: &[u8], nums: &[u64]) -> &mut Self {
+        let mut nums = nums.iter().copied();
+        for c in template {
+            let base = match c {
+                b'#' => 10,
+                b'%' => {
+                    self.push(b"0x");
+                    16
+                }
+                _ => {
+                    self.push(core::slice::from_ref(c));
+                    continue;
+                }
+            };
+            let mut d = [0u8; 20];
+            self.push(crate::text::digits(nums.next().unwrap_or(0), base, &mut d));
+        }
+        self
+    }
+
     /// A value in double quotes; control bytes shown as `?`, long values cut.
     pub fn quoted(&mut self, v: &[u8]) -> &mut Self {
         const MAX: usize = 96;
@@ -79,7 +102,7 @@ impl Line {
     /// `EPERM: operation not permitted`.
     pub fn errno(&mut self, e: Errno) -> &mut Self {
         match sys::errno::describe(e) {
-            Some((name, text)) => self.str(name).push(b": ").str(text),
+            Some(text) => self.push(text),
             None => self.push(b"errno ").num(e.into_raw() as u64),
         }
     }
@@ -107,7 +130,14 @@ impl Line {
 }
 
 /// What a failed step was working on.
+///
+/// `repr(u8)` here and on `Reason`: each error site stores the tags as
+/// bytes (`movb`, 3-4 bytes of code) instead of as the 8-byte words the
+/// default layout picks for them (`movq`, 8); with some 100 error sites
+/// inlined across the steps that is ~1 KiB of code, for 8 bytes more of
+/// `Error` on the stack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Object<'a> {
     None,
     /// A path, a name, an option.
@@ -119,6 +149,7 @@ pub enum Object<'a> {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Reason {
     Errno(Errno),
     Text(&'static str),
@@ -199,16 +230,15 @@ pub fn write_spec(e: &json::Error, l: &mut Line) {
 fn write_kind(l: &mut Line, k: &Kind) {
     match *k {
         Kind::Syntax(what, at) => {
-            l.push(b"invalid JSON at byte ").num(at as u64).push(b": ").str(what);
+            l.fill(b"invalid JSON at byte #: ", &[at as u64]).str(what);
         }
         Kind::Type(what) | Kind::Range(what) | Kind::Invalid(what) | Kind::Unsupported(what) => {
             l.str(what);
         }
-        Kind::TooMany(n) => {
-            l.push(b"more than ").num(n as u64).push(b" entries (nsinit's limit)");
-        }
-        Kind::TooManyInAll(n, what) => {
-            l.push(b"more than ").num(n as u64).push(b" ").str(what).push(b" (nsinit's limit)");
+        // One line for both: "more than N entries", "more than N <what>".
+        Kind::TooMany(n) | Kind::TooManyInAll(n, _) => {
+            let what = if let Kind::TooManyInAll(_, what) = *k { what } else { "entries" };
+            l.fill(b"more than # ", &[n as u64]).str(what).push(b" (nsinit's limit)");
         }
         Kind::Missing(field) => {
             l.push(b"required field \"").str(field).push(b"\" is missing");
@@ -286,27 +316,55 @@ pub fn tracing() -> bool {
 }
 
 /// `nsinit: trace: +123us step object` when tracing is on.
+///
+/// Inlined into a call of one function per kind of object, with the
+/// object's parts in registers: an `Object` passed as such goes through
+/// memory (40 bytes), built on the stack at every call site.
+#[inline(always)]
 pub fn trace(step: &str, object: Object) {
+    match object {
+        Object::None => trace_name(step, None),
+        Object::Name(n) => trace_name(step, Some(n)),
+        Object::Typed(n, t) => trace_typed(step, n, t),
+        Object::Num(prefix, n) => trace_num(step, prefix, n),
+    }
+}
+
+#[inline(never)]
+fn trace_name(step: &str, name: Option<&[u8]>) {
+    trace_object(step, name.map_or(Object::None, Object::Name));
+}
+
+#[inline(never)]
+fn trace_typed(step: &str, name: &[u8], ty: &[u8]) {
+    trace_object(step, Object::Typed(name, ty));
+}
+
+#[inline(never)]
+fn trace_num(step: &str, prefix: &'static str, n: u64) {
+    trace_object(step, Object::Num(prefix, n));
+}
+
+#[inline(never)]
+fn trace_object(step: &str, object: Object) {
     let start = TRACE_START.load(Ordering::Relaxed);
     if start == 0 {
         return;
     }
     let now = sys::monotonic_us();
     let mut l = Line::new();
-    l.push(b"trace: +").num(now.saturating_sub(start)).push(b"us ").str(step);
-    match object {
-        Object::None => {}
-        Object::Name(n) => {
-            l.push(b" ").push(n);
-        }
-        Object::Typed(n, t) => {
-            l.push(b" ").push(n).push(b" (").push(t).push(b")");
-        }
-        Object::Num(prefix, n) => {
-            l.push(b" ").str(prefix).num(n);
-        }
-    }
+    write_trace(&mut l, now.saturating_sub(start), step, object);
     l.emit(STDERR);
+}
+
+/// `trace: +123us step object`: the object as in an error line, without
+/// its `: ` (shared with `write_object`).
+fn write_trace(l: &mut Line, us: u64, step: &str, object: Object) {
+    l.push(b"trace: +").num(us).push(b"us ").str(step);
+    if !matches!(object, Object::None) {
+        l.push(b" ");
+        write_object(l, object);
+    }
 }
 
 #[cfg(test)]
@@ -346,6 +404,12 @@ mod tests {
                 "nsinit: spec: process.env: more than 1024 entries (nsinit's limit)",
             ),
             (json::Error { path: Path::root(), kind: Kind::Syntax("expected ':'", 17) }, "nsinit: spec: invalid JSON at byte 17: expected ':'"),
+            (
+                json::Error { path: Path::of(&[Seg::Key(b"mounts"), Seg::Index(3)]), kind: Kind::TooManyInAll(64, "mount options in all") },
+                "nsinit: spec: mounts: more than 64 mount options in all (nsinit's limit)",
+            ),
+            (json::Error { path: Path::of(&[Seg::Key(b"process")]), kind: Kind::Missing("args") }, "nsinit: spec: process: required field \"args\" is missing"),
+            (json::Error { path: Path::root(), kind: Kind::Unknown("unknown field", b"x\ny") }, "nsinit: spec: unknown field \"x?y\""),
         ];
         for (e, want) in spec_rows {
             let mut l = Line::new();
@@ -355,10 +419,28 @@ mod tests {
     }
 
     #[test]
+    fn formats_traces() {
+        let rows: &[(Object, &str)] = &[
+            (Object::None, "nsinit: trace: +12us mount"),
+            (Object::Name(b"/proc"), "nsinit: trace: +12us mount /proc"),
+            (Object::Typed(b"/proc", b"proc"), "nsinit: trace: +12us mount /proc (proc)"),
+            (Object::Num("pid ", 7), "nsinit: trace: +12us mount pid 7"),
+        ];
+        for (o, want) in rows {
+            let mut l = Line::new();
+            write_trace(&mut l, 12, "mount", *o);
+            assert_eq!(String::from_utf8(l.as_bytes().to_vec()).unwrap(), *want);
+        }
+    }
+
+    #[test]
     fn quoting_and_numbers() {
         let mut l = Line::bare();
         l.quoted(b"a\nb").push(b" ").hex(0x1f).push(b" ").signed(-5).push(b" ").num(0);
         assert_eq!(l.as_bytes(), b"\"a?b\" 0x1f -5 0");
+        let mut l = Line::bare();
+        l.fill(b"a # b % c#", &[7, 0x1f, 12]).fill(b"#", &[]);
+        assert_eq!(l.as_bytes(), b"a 7 b 0x1f c120");
         let mut l = Line::bare();
         l.quoted(&[b'x'; 200]);
         assert_eq!(l.as_bytes().len(), 96 + 2 + 3);

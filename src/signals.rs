@@ -1,12 +1,10 @@
 //! Signal names for `-p SIGNAL` (pure).
 
-/// Standard signals by number (1..=31), as the kernel numbers them on x86_64.
-const NAMES: [&str; 31] = [
-    "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1",
-    "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP",
-    "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH",
-    "SIGIO", "SIGPWR", "SIGSYS",
-];
+/// Standard signals by number (1..=31), as the kernel numbers them on
+/// x86_64, without their `SIG`: one string, not a table of `&str`s (whose
+/// pointers and lengths weigh more than the names).
+const NAMES: &[u8] = b"HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP \
+TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS";
 
 /// Highest signal number (SIGRTMAX on Linux).
 pub const SIGMAX: i32 = 64;
@@ -18,7 +16,7 @@ pub fn parse(s: &[u8]) -> Option<i32> {
         return (1..=SIGMAX).contains(&n).then_some(n);
     }
     let bare = s.strip_prefix(b"SIG").unwrap_or(s);
-    NAMES.iter().position(|n| n.as_bytes().get(3..) == Some(bare)).map(|i| i as i32 + 1)
+    crate::text::word_index(NAMES, bare).map(|i| i as i32 + 1)
 }
 
 #[cfg(test)]
@@ -34,6 +32,11 @@ mod tests {
             ("SIGHUP", Some(1)),
             ("SIGSYS", Some(31)),
             ("SIGUSR1", Some(10)),
+            ("SIGSTKFLT", Some(16)),
+            ("SIGTSTP", Some(20)),
+            ("WINCH", Some(28)),
+            ("SIGHUP INT", None),
+            ("HUP ", None),
             ("9", Some(9)),
             ("64", Some(64)),
             ("65", None),

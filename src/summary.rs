@@ -21,44 +21,40 @@ pub fn write(l: &mut Line, opts: &Options, spec: Option<&Spec>) {
             l.push(b"root: none (already inside the container: no mounts, no pivot_root)");
         }
     }
-    l.push(b"\nmounts: ").num(s.mounts.len() as u64);
-    l.push(b", masked paths: ").num(s.linux.masked_paths.len() as u64);
-    l.push(b", read-only paths: ").num(s.linux.readonly_paths.len() as u64);
-    l.push(b", devices: ").num(s.linux.devices.len() as u64);
-    l.push(b"\nworkload: ");
+    l.fill(
+        b"\nmounts: #, masked paths: #, read-only paths: #, devices: #\nworkload: ",
+        &[s.mounts.len() as u64, s.linux.masked_paths.len() as u64, s.linux.readonly_paths.len() as u64, s.linux.devices.len() as u64],
+    );
     match (opts.cmd, s.process.args.first()) {
         (Some(_), _) => {
             l.push(b"CMD from the command line");
         }
         (None, Some(a)) => {
-            l.push(a.to_bytes()).push(b" (").num(s.process.args.len() as u64).push(b" args)");
+            l.push(a.to_bytes()).fill(b" (# args)", &[s.process.args.len() as u64]);
         }
         (None, None) => {
             l.push(b"none");
         }
     }
-    l.push(b", env: ").num(s.process.env.len() as u64);
+    l.fill(b", env: #", &[s.process.env.len() as u64]);
     if let Some(cwd) = s.process.cwd {
         l.push(b", cwd: ").push(cwd.to_bytes());
     }
     let u = &s.process.user;
-    l.push(b"\nuser: uid ").num(u.uid as u64).push(b" gid ").num(u.gid as u64);
+    l.fill(b"\nuser: uid # gid #", &[u.uid as u64, u.gid as u64]);
     if u.gids_given {
-        l.push(b", ").num(u.additional_gids.len() as u64).push(b" additional groups");
+        l.fill(b", # additional groups", &[u.additional_gids.len() as u64]);
     }
     let c = &s.process.capabilities;
-    l.push(b"\ncapabilities: bounding ").hex(c.bounding);
-    l.push(b" effective ").hex(c.effective);
-    l.push(b" permitted ").hex(c.permitted);
-    l.push(b" inheritable ").hex(c.inheritable);
-    l.push(b" ambient ").hex(c.ambient);
-    l.push(b"\nno_new_privs: ").push(if s.process.no_new_privileges { b"yes" } else { b"no" });
-    l.push(b", rlimits: ").num(s.process.rlimits.len() as u64);
-    l.push(b", sysctls: ").num(s.linux.sysctl.len() as u64);
+    l.fill(
+        b"\ncapabilities: bounding % effective % permitted % inheritable % ambient %\nno_new_privs: ",
+        &[c.bounding, c.effective, c.permitted, c.inheritable, c.ambient],
+    );
+    l.push(if s.process.no_new_privileges { b"yes" } else { b"no" });
+    l.fill(b", rlimits: #, sysctls: #", &[s.process.rlimits.len() as u64, s.linux.sysctl.len() as u64]);
     match Some(&s.linux.seccomp).filter(|sc| sc.present) {
         Some(sc) => {
-            l.push(b"\nseccomp: ").num(sc.rules.len() as u64).push(b" rules over ");
-            l.num(sc.names.len() as u64).push(b" syscall names");
+            l.fill(b"\nseccomp: # rules over # syscall names", &[sc.rules.len() as u64, sc.names.len() as u64]);
         }
         None => {
             l.push(b"\nseccomp: none");

@@ -1,7 +1,7 @@
 //! The container's system identity: loopback up, hostname and domainname,
 //! sysctls, and the OOM score.
 
-use crate::diag::{self, At, Error, Object, Reason, Result};
+use crate::diag::{self, At, Object, Result};
 use crate::resolve::{self, cpath};
 use crate::spec::Spec;
 use crate::sys::{self, Errno, OwnedFd};
@@ -12,8 +12,12 @@ pub fn loopback_up<'a>(spec: &Spec<'a>) -> Result<'a, ()> {
         return Ok(());
     }
     diag::trace("loopback", Object::Name(b"lo"));
-    let s = OwnedFd::new(sys::socket(libc::AF_INET, libc::SOCK_DGRAM, 0).at("loopback", Object::Name(b"lo"))?);
-    sys::if_set_flags(s.fd(), b"lo", libc::IFF_UP as i16).at("loopback", Object::Name(b"lo"))
+    // One error site for both calls (each `.at` is an inlined copy).
+    let up = || {
+        let s = OwnedFd::new(sys::socket(libc::AF_INET, libc::SOCK_DGRAM, 0)?);
+        sys::if_set_flags(s.fd(), b"lo", libc::IFF_UP as i16)
+    };
+    up().at("loopback", Object::Name(b"lo"))
 }
 
 pub fn names<'a>(spec: &Spec<'a>) -> Result<'a, ()> {
@@ -38,14 +42,18 @@ pub fn sysctls<'a>(spec: &Spec<'a>) -> Result<'a, ()> {
     for (k, v) in &spec.linux.sysctl {
         let key = k.to_bytes();
         diag::trace("sysctl", Object::Name(key));
-        let at = |e: Errno| Error::new("sysctl", Object::Name(key), Reason::Errno(e));
-        let mut pbuf = [0u8; 512];
-        let path = sysctl_path(key, &mut pbuf).map_err(at)?;
-        let mut cbuf = [0u8; 512];
-        let fd = resolve::open_rw(slash.fd(), cpath(&mut cbuf, path).map_err(at)?, libc::O_WRONLY | libc::O_TRUNC).map_err(at)?;
-        sys::write_all(fd.fd(), v.to_bytes()).map_err(at)?;
+        write_sysctl(slash.fd(), key, v.to_bytes()).at("sysctl", Object::Name(key))?;
     }
     Ok(())
+}
+
+/// Writes one sysctl's value through the container's `/` (`slash`).
+fn write_sysctl(slash: sys::Fd, key: &[u8], value: &[u8]) -> core::result::Result<(), Errno> {
+    let mut pbuf = [0u8; 512];
+    let path = sysctl_path(key, &mut pbuf)?;
+    let mut cbuf = [0u8; 512];
+    let fd = resolve::open_rw(slash, cpath(&mut cbuf, path)?, libc::O_WRONLY | libc::O_TRUNC)?;
+    sys::write_all(fd.fd(), value)
 }
 
 /// `/proc/sys/` + the key with dots as slashes (runc's mapping).
@@ -66,11 +74,13 @@ pub fn sysctl_path<'b>(key: &[u8], buf: &'b mut [u8]) -> core::result::Result<&'
 pub fn oom_score<'a>(spec: &Spec<'a>) -> Result<'a, ()> {
     let Some(v) = spec.process.oom_score_adj.get() else { return Ok(()) };
     diag::trace("oom_score_adj", Object::None);
-    let obj = Object::Name(b"/proc/self/oom_score_adj");
-    let fd = OwnedFd::new(sys::openat(sys::AT_FDCWD, c"/proc/self/oom_score_adj", libc::O_WRONLY, 0).at("oom_score_adj", obj)?);
-    let mut l = diag::Line::bare();
-    l.signed(v as i64);
-    sys::write_all(fd.fd(), l.as_bytes()).at("oom_score_adj", obj)
+    let write = || {
+        let fd = OwnedFd::new(sys::openat(sys::AT_FDCWD, c"/proc/self/oom_score_adj", libc::O_WRONLY, 0)?);
+        let mut l = diag::Line::bare();
+        l.signed(v as i64);
+        sys::write_all(fd.fd(), l.as_bytes())
+    };
+    write().at("oom_score_adj", Object::Name(b"/proc/self/oom_score_adj"))
 }
 
 #[cfg(test)]

@@ -12,7 +12,8 @@ pub fn hex(n: u64, buf: &mut [u8; 20]) -> &[u8] {
     digits(n, 16, buf)
 }
 
-fn digits(mut n: u64, base: u64, buf: &mut [u8; 20]) -> &[u8] {
+/// `n` in `base` (2 to 16), as `decimal` and `hex`.
+pub fn digits(mut n: u64, base: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut i = buf.len();
     for slot in buf.iter_mut().rev() {
         *slot = b"0123456789abcdef".get((n % base) as usize).copied().unwrap_or(b'?');
@@ -33,6 +34,13 @@ pub fn parse_u32(v: &[u8]) -> Option<u32> {
     v.iter().try_fold(0u32, |n, d| if d.is_ascii_digit() { n.checked_mul(10)?.checked_add((d - b'0') as u32) } else { None })
 }
 
+/// The position of `word` in a space-separated list of words: names kept
+/// as one string instead of a table of `&str`s (whose pointers and lengths
+/// weigh more than the names), and one search loop for every table.
+pub fn word_index(list: &[u8], word: &[u8]) -> Option<usize> {
+    list.split(|&c| c == b' ').position(|w| w == word)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,6 +54,14 @@ mod tests {
         assert_eq!(hex(0, &mut b), b"0");
         assert_eq!(hex(0x20000420, &mut b), b"20000420");
         assert_eq!(hex(u64::MAX, &mut b), b"ffffffffffffffff");
+    }
+
+    #[test]
+    fn words() {
+        let rows: &[(&str, Option<usize>)] = &[("a", Some(0)), ("bc", Some(1)), ("d", Some(2)), ("b", None), ("", None), ("a bc", None)];
+        for (w, want) in rows {
+            assert_eq!(word_index(b"a bc d", w.as_bytes()), *want, "{w}");
+        }
     }
 
     #[test]

@@ -45,12 +45,15 @@ impl OwnedFd {
         let prefix = b"/proc/self/fd/";
         let mut d = [0u8; 20];
         let digits = crate::text::decimal(self.0.max(0) as u64, &mut d);
-        // 14 + at most 10 digits + NUL fits in 32 bytes.
-        let len = prefix.len() + digits.len();
-        for (dst, src) in buf.iter_mut().zip(prefix.iter().chain(digits).chain(&[0u8])) {
-            *dst = *src;
+        // 14 + at most 10 digits + NUL fits in 32 bytes (and the buffer is
+        // zeroed past the digits: the NUL).
+        *buf = [0; 32];
+        let (p, rest) = buf.split_at_mut(prefix.len());
+        p.copy_from_slice(prefix);
+        if let Some(dst) = rest.get_mut(..digits.len()) {
+            dst.copy_from_slice(digits);
         }
-        buf.get(..=len).and_then(|b| CStr::from_bytes_with_nul(b).ok()).unwrap_or(c"/proc/self/fd/")
+        buf.get(..=prefix.len() + digits.len()).and_then(|b| CStr::from_bytes_with_nul(b).ok()).unwrap_or(c"/proc/self/fd/")
     }
 }
 
@@ -840,4 +843,23 @@ pub fn pidfd_alive(pidfd: Fd) -> Result<()> {
 pub fn setns(fd: Fd, nstype: u32) -> Result<()> {
     // SAFETY: touches no memory.
     unsafe { syscall!(Sysno::setns, fd, nstype) }.map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proc_paths() {
+        let rows: &[(Fd, &str)] =
+            &[(0, "/proc/self/fd/0"), (42, "/proc/self/fd/42"), (Fd::MAX, "/proc/self/fd/2147483647"), (-5, "/proc/self/fd/0")];
+        for &(fd, want) in rows {
+            let f = OwnedFd::new(fd);
+            // A used buffer: the NUL must be written, not found.
+            let mut b = [0xffu8; 32];
+            assert_eq!(f.proc_path(&mut b).to_bytes(), want.as_bytes());
+            // Not ours to close.
+            core::mem::forget(f);
+        }
+    }
 }
