@@ -248,6 +248,11 @@ fn path_of<'e>(envp: &CArray<'e, { MAX_ENV + 1 }>) -> &'e [u8] {
 /// the working directory). Stops at the first error other than "not here"
 /// (ENOENT, ENOTDIR, EACCES); after the loop, EACCES wins over ENOENT.
 pub fn search(file: &CStr, path: &[u8], mut try_exec: impl FnMut(&CStr) -> Errno) -> Errno {
+    search_dyn(file, path, &mut try_exec)
+}
+
+/// `search` for any `try_exec`: one copy of the walk for its three callers.
+fn search_dyn(file: &CStr, path: &[u8], try_exec: &mut dyn FnMut(&CStr) -> Errno) -> Errno {
     let name = file.to_bytes();
     if name.contains(&b'/') {
         return try_exec(file);
@@ -262,7 +267,7 @@ pub fn search(file: &CStr, path: &[u8], mut try_exec: impl FnMut(&CStr) -> Errno
 /// is only on the stack when a search happens (a frame's pages are touched,
 /// and faulted in, on entry).
 #[inline(never)]
-fn search_path(name: &[u8], path: &[u8], mut try_exec: impl FnMut(&CStr) -> Errno) -> Errno {
+fn search_path(name: &[u8], path: &[u8], try_exec: &mut dyn FnMut(&CStr) -> Errno) -> Errno {
     let mut seen_eacces = false;
     let mut buf = [0u8; libc::PATH_MAX as usize];
     for dir in path.split(|&c| c == b':') {
