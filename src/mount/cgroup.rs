@@ -51,65 +51,63 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
         Err(_) => false,
     };
     let mut pbuf = [0u8; 32];
+    let cgroupns = spec.linux.new_namespaces & libc::CLONE_NEWCGROUP as u32 != 0;
     // The mount made at the destination, for the flags at the end: the
     // tmpfs holding the v1 hierarchies, or (unified) opened once mounted.
-    let made = if unified {
-        if spec.linux.new_namespaces & libc::CLONE_NEWCGROUP as u32 != 0 {
-            let f = flags | if ro { MS_RDONLY } else { 0 };
-            sys::mount(Some(c"cgroup2"), target.proc_path(&mut pbuf), Some(c"cgroup2"), f, None).map_err(at)?;
-        } else {
-            // Our cgroup (the `0::` line) below the root of the mount at
-            // /sys/fs/cgroup, which is not `/` when that is itself a bind
-            // of a cgroup (nsinit or systemd-nspawn without a cgroup
-            // namespace, one level up): the topmost mount there.
-            let mountinfo = read_proc(c"/proc/self/mountinfo", &mut files.mountinfo).map_err(at)?;
-            let cgroup = read_proc(c"/proc/self/cgroup", &mut files.cgroup).map_err(at)?;
-            let own = own_path(cgroup, b"").ok_or(at(Errno::ENOENT))?;
-            let top = hierarchies(mountinfo).filter(|h| h.mount_point == HOST_CGROUP).last();
-            bind_hierarchy(HOST_CGROUP, top.map_or(&b"/"[..], |h| h.root), own, target.fd(), c"").map_err(at)?;
-            crate::sys::cell::release(&mut files.mountinfo);
-            crate::sys::cell::release(&mut files.cgroup);
-        }
+    let made = if unified && cgroupns {
+        let f = flags | if ro { MS_RDONLY } else { 0 };
+        sys::mount(Some(c"cgroup2"), target.proc_path(&mut pbuf), Some(c"cgroup2"), f, None).map_err(at)?;
         None
     } else {
         let mountinfo = read_proc(c"/proc/self/mountinfo", &mut files.mountinfo).map_err(at)?;
         let cgroup = read_proc(c"/proc/self/cgroup", &mut files.cgroup).map_err(at)?;
-        sys::mount(Some(c"tmpfs"), target.proc_path(&mut pbuf), Some(c"tmpfs"), flags, Some(c"mode=755")).map_err(at)?;
-        let tmpfs = resolve::open(root, m.destination.get(), Kind::Dir).map_err(at)?;
-        let cgroupns = spec.linux.new_namespaces & libc::CLONE_NEWCGROUP as u32 != 0;
-        for h in hierarchies(mountinfo) {
-            let name = h.name();
-            let (ctrls, own) = own_line(cgroup, h.controllers()).ok_or(at(Errno::ENOENT))?;
-            let mut nbuf = [0u8; 256];
-            let cname = cpath(&mut nbuf, name).map_err(at)?;
-            match sys::mkdirat(tmpfs.fd(), cname, 0o755) {
-                Ok(()) | Err(Errno::EEXIST) => {}
-                Err(e) => return Err(at(e)),
-            }
-            // `cname` is one component (the last of a mount point), looked
-            // up in the fresh tmpfs only nsinit has written to; move_mount
-            // follows no symlink there (no MOVE_MOUNT_T_SYMLINKS).
-            if cgroupns {
-                mount_fresh(&h, ctrls, tmpfs.fd(), cname, flags).map_err(at)?;
-            } else {
-                bind_hierarchy(h.mount_point, h.root, own, tmpfs.fd(), cname).map_err(at)?;
-            }
-            // Co-mounted controllers (`cpu,cpuacct`) get a link per name.
-            if name.contains(&b',') {
-                for part in name.split(|&c| c == b',') {
-                    let mut lbuf = [0u8; 256];
-                    if let Ok(link) = cpath(&mut lbuf, part) {
-                        match sys::symlinkat(cname, tmpfs.fd(), link) {
-                            Ok(()) | Err(Errno::EEXIST) => {}
-                            Err(e) => return Err(at(e)),
+        let made = if unified {
+            // Our cgroup (the `0::` line) below the root of the mount at
+            // /sys/fs/cgroup, which is not `/` when that is itself a bind
+            // of a cgroup (nsinit or systemd-nspawn without a cgroup
+            // namespace, one level up): the topmost mount there.
+            let own = own_path(cgroup, b"").ok_or(at(Errno::ENOENT))?;
+            let top = hierarchies(mountinfo).filter(|h| h.mount_point == HOST_CGROUP).last();
+            bind_hierarchy(HOST_CGROUP, top.map_or(&b"/"[..], |h| h.root), own, target.fd(), c"").map_err(at)?;
+            None
+        } else {
+            sys::mount(Some(c"tmpfs"), target.proc_path(&mut pbuf), Some(c"tmpfs"), flags, Some(c"mode=755")).map_err(at)?;
+            let tmpfs = resolve::open(root, m.destination.get(), Kind::Dir).map_err(at)?;
+            for h in hierarchies(mountinfo) {
+                let name = h.name();
+                let (ctrls, own) = own_line(cgroup, h.controllers()).ok_or(at(Errno::ENOENT))?;
+                let mut nbuf = [0u8; 256];
+                let cname = cpath(&mut nbuf, name).map_err(at)?;
+                match sys::mkdirat(tmpfs.fd(), cname, 0o755) {
+                    Ok(()) | Err(Errno::EEXIST) => {}
+                    Err(e) => return Err(at(e)),
+                }
+                // `cname` is one component (the last of a mount point), looked
+                // up in the fresh tmpfs only nsinit has written to; move_mount
+                // follows no symlink there (no MOVE_MOUNT_T_SYMLINKS).
+                if cgroupns {
+                    mount_fresh(&h, ctrls, tmpfs.fd(), cname, flags).map_err(at)?;
+                } else {
+                    bind_hierarchy(h.mount_point, h.root, own, tmpfs.fd(), cname).map_err(at)?;
+                }
+                // Co-mounted controllers (`cpu,cpuacct`) get a link per name.
+                if name.contains(&b',') {
+                    for part in name.split(|&c| c == b',') {
+                        let mut lbuf = [0u8; 256];
+                        if let Ok(link) = cpath(&mut lbuf, part) {
+                            match sys::symlinkat(cname, tmpfs.fd(), link) {
+                                Ok(()) | Err(Errno::EEXIST) => {}
+                                Err(e) => return Err(at(e)),
+                            }
                         }
                     }
                 }
             }
-        }
+            Some(tmpfs)
+        };
         crate::sys::cell::release(&mut files.mountinfo);
         crate::sys::cell::release(&mut files.cgroup);
-        Some(tmpfs)
+        made
     };
     // The mount flags (nosuid, nodev, noexec, ro, atime) on the whole tree at
     // once: binds ignore them, and one recursive mount_setattr replaces a
