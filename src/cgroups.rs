@@ -3,7 +3,7 @@
 //! mount (`mount::cgroup`) and for joining a container's cgroups
 //! (`--enter`, as `runc exec` does).
 
-use crate::resolve;
+use crate::resolve::{self, concat};
 use crate::sys::{self, Errno, OwnedFd};
 
 pub const CGROUP2_SUPER_MAGIC: u64 = 0x6367_7270;
@@ -151,17 +151,6 @@ pub fn join(pid: i32) -> Result<(), (&'static [u8], Errno)> {
         }
     }
     Ok(())
-}
-
-/// The parts joined, NUL-terminated in `buf`.
-pub fn concat<'b>(buf: &'b mut [u8], parts: &[&[u8]]) -> Result<&'b core::ffi::CStr, Errno> {
-    let mut len = 0;
-    for part in parts {
-        buf.get_mut(len..len + part.len()).ok_or(Errno::ENAMETOOLONG)?.copy_from_slice(part);
-        len += part.len();
-    }
-    *buf.get_mut(len).ok_or(Errno::ENAMETOOLONG)? = 0;
-    core::ffi::CStr::from_bytes_with_nul(buf.get(..=len).unwrap_or(&[])).map_err(|_| Errno::EINVAL)
 }
 
 /// `<mount point>/<target below the mount's root>/cgroup.procs` in `buf`.

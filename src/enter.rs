@@ -127,19 +127,9 @@ fn one_by_one(pid: i32, pidfd: sys::Fd, flags: u32) -> core::result::Result<(), 
 
 /// `/proc/<pid>/ns/<name>`, or `/proc/self/ns/<name>` for pid 0.
 fn ns_path<'b>(buf: &'b mut [u8; 64], pid: i32, name: &str) -> core::result::Result<&'b CStr, Errno> {
-    proc_path(buf, pid, &[b"ns/", name.as_bytes()])
-}
-
-/// `/proc/<pid>/<tail...>` (`self` for pid 0), NUL-terminated in `buf`.
-fn proc_path<'b>(buf: &'b mut [u8; 64], pid: i32, tail: &[&[u8]]) -> core::result::Result<&'b CStr, Errno> {
     let mut d = [0u8; 20];
     let who: &[u8] = if pid == 0 { b"self" } else { crate::text::decimal(pid as u64, &mut d) };
-    let mut len = 0;
-    for p in [&b"/proc/"[..], who, b"/"].iter().chain(tail).chain(&[&b"\0"[..]]) {
-        buf.get_mut(len..len + p.len()).ok_or(Errno::ENAMETOOLONG)?.copy_from_slice(p);
-        len += p.len();
-    }
-    CStr::from_bytes_with_nul(buf.get(..len).unwrap_or(&[])).map_err(|_| Errno::EINVAL)
+    crate::resolve::concat(buf, &[b"/proc/", who, b"/ns/", name.as_bytes()])
 }
 
 #[cfg(test)]
@@ -151,7 +141,7 @@ mod tests {
         let mut b = [0u8; 64];
         assert_eq!(ns_path(&mut b, 42, "user").unwrap().to_bytes(), b"/proc/42/ns/user");
         assert_eq!(ns_path(&mut b, 0, "pid_for_children").unwrap().to_bytes(), b"/proc/self/ns/pid_for_children");
-        assert_eq!(proc_path(&mut b, 2147483647, &[b"ns/", b"mnt"]).unwrap().to_bytes(), b"/proc/2147483647/ns/mnt");
+        assert_eq!(ns_path(&mut b, 2147483647, "mnt").unwrap().to_bytes(), b"/proc/2147483647/ns/mnt");
     }
 
     #[test]

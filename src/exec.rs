@@ -284,16 +284,7 @@ fn search_path(name: &[u8], path: &[u8], try_exec: &mut dyn FnMut(&CStr) -> Errn
 
 /// `dir/name` NUL-terminated in buf, or None when it does not fit.
 fn join<'b>(buf: &'b mut [u8], dir: &[u8], name: &[u8]) -> Option<&'b CStr> {
-    let total = dir.len() + 1 + name.len();
-    let out = buf.get_mut(..total + 1)?;
-    let (d, rest) = out.split_at_mut(dir.len());
-    d.copy_from_slice(dir);
-    let (slash, rest) = rest.split_first_mut()?;
-    *slash = b'/';
-    let (n, nul) = rest.split_at_mut(name.len());
-    n.copy_from_slice(name);
-    *nul.first_mut()? = 0;
-    CStr::from_bytes_with_nul(out).ok()
+    resolve::concat(buf, &[dir, b"/", name]).ok()
 }
 
 /// execvp: returns only on failure, with the errno to report. Runs in the
@@ -353,14 +344,8 @@ pub fn refuse_own_binary(c: &Command, own: (u64, u64), cwd: Option<&CStr>) -> Re
 
 /// `LISTEN_PID=<pid>` NUL-terminated in buf.
 fn listen_pid_entry(pid: i32, buf: &mut [u8; 32]) -> Option<&CStr> {
-    let prefix = b"LISTEN_PID=";
     let mut d = [0u8; 20];
-    let digits = crate::text::decimal(pid.max(0) as u64, &mut d);
-    let len = prefix.len() + digits.len();
-    buf.get_mut(..prefix.len())?.copy_from_slice(prefix);
-    buf.get_mut(prefix.len()..len)?.copy_from_slice(digits);
-    *buf.get_mut(len)? = 0;
-    CStr::from_bytes_with_nul(buf.get(..=len)?).ok()
+    resolve::concat(buf, &[b"LISTEN_PID=", crate::text::decimal(pid.max(0) as u64, &mut d)]).ok()
 }
 
 /// The exit status for a failed execve: 127 when not found, else 126.

@@ -20,8 +20,8 @@ use super::{AT_RECURSIVE, MOVE_MOUNT_F_EMPTY_PATH, MOVE_MOUNT_T_EMPTY_PATH, OPEN
 use core::ffi::CStr;
 use super::options::flags_to_attrs;
 use crate::diag::{self, Error, Object, Reason};
-use crate::cgroups::{Hierarchy, concat, hierarchies, own_line, own_path, read_proc};
-use crate::resolve::{self, Kind, cpath};
+use crate::cgroups::{Hierarchy, hierarchies, own_line, own_path, read_proc};
+use crate::resolve::{self, Kind, concat, cpath};
 use crate::spec::{Mount, Spec};
 use crate::sys::{self, Errno, Fd, OwnedFd, cell::Once};
 use libc::{MS_BIND, MS_RDONLY, MS_REC};
