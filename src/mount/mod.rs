@@ -33,7 +33,6 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
     if fstype == b"cgroup" && !bind {
         return cgroup::apply(root, spec, m);
     }
-    let at = |e: Errno| Error::new("mount", obj, Reason::Errno(e));
     // A file bind mount needs a file to mount on.
     let kind = match (bind, m.source) {
         (true, Some(src)) => match sys::fstatat(sys::AT_FDCWD, src.get(), 0) {
@@ -44,6 +43,14 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
         (true, None) => return Err(Error::new("mount", obj, Reason::Text("a bind mount needs a source"))),
         (false, _) => Kind::Dir,
     };
+    // Every later failure is this mount's: one error, built here.
+    mount_at(root, spec, m, fstype, bind, kind).map_err(|r| Error::new("mount", obj, r))
+}
+
+/// `apply` once the mount's kind is known.
+fn mount_at(root: Fd, spec: &Spec, m: &Mount, fstype: &[u8], bind: bool, kind: Kind) -> Result<(), Reason> {
+    let dest = m.destination.to_bytes();
+    let at = Reason::Errno;
     // runc refuses proc and sysfs on a symlink (CVE-2019-19921 and its
     // kin): a planted `/proc -> /` would cover the container's root.
     // Usually the directory is there: one open without symlinks both
@@ -51,7 +58,7 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
     let kernfs = matches!(fstype, b"proc" | b"sysfs") && !bind;
     let plain = if kernfs { resolve::openat2(root, m.destination.get(), libc::O_PATH | libc::O_DIRECTORY, 0, resolve::IN_ROOT | 0x04) } else { Err(Errno::ENOENT) };
     if plain == Err(Errno::ELOOP) || (plain.is_err() && kernfs && resolve::is_symlinked(root, m.destination.get())) {
-        return Err(Error::new("mount", obj, Reason::Text("a symlink in the rootfs: proc and sysfs are never mounted through one")));
+        return Err(Reason::Text("a symlink in the rootfs: proc and sysfs are never mounted through one"));
     }
     let target = match plain {
         Ok(fd) => OwnedFd::new(fd),
