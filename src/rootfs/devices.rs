@@ -51,22 +51,26 @@ pub fn create<'a>(root: Fd, spec: &Spec<'a>) -> Result<'a, ()> {
     let old = sys::umask_get_set(0);
     let r = make_all(root, spec, defaults);
     sys::umask(old);
-    r
+    // One error line, built here: `device: PATH: ERRNO` or `dev symlink: NAME: ERRNO`.
+    r.map_err(|(step, name, e)| Error::new(step, Object::Name(name), Reason::Errno(e)))
 }
 
-fn make_all<'a>(root: Fd, spec: &Spec<'a>, defaults: bool) -> Result<'a, ()> {
+/// What failed: the step, the path or name, the errno.
+type Failed<'a> = (&'static str, &'a [u8], Errno);
+
+fn make_all<'a>(root: Fd, spec: &Spec<'a>, defaults: bool) -> core::result::Result<(), Failed<'a>> {
     for d in &spec.linux.devices {
-        make(root, d).map_err(|e| Error::new("device", Object::Name(d.path.to_bytes()), Reason::Errno(e)))?;
+        make(root, d).map_err(|e| ("device", d.path.to_bytes(), e))?;
     }
     if !defaults {
         return Ok(());
     }
-    let dev = resolve::ensure(root, b"/dev", Kind::Dir).map_err(|e| Error::new("device", Object::Name(b"/dev"), Reason::Errno(e)))?;
+    let dev = resolve::ensure(root, b"/dev", Kind::Dir).map_err(|e| ("device", &b"/dev"[..], e))?;
     for (path, major, minor) in DEFAULTS {
         if spec.linux.devices.iter().any(|d| d.path.to_bytes() == path.as_bytes()) {
             continue;
         }
-        let err = |e| Error::new("device", Object::Name(path.as_bytes()), Reason::Errno(e));
+        let err = |e| ("device", path.as_bytes(), e);
         let mut buf = [0u8; 32];
         let p = cpath(&mut buf, path.as_bytes()).map_err(err)?;
         let d = Device { path: Str::new(p), kind: libc::S_IFCHR, major, minor, file_mode: Some(0o666), uid: None, gid: None };
@@ -74,8 +78,7 @@ fn make_all<'a>(root: Fd, spec: &Spec<'a>, defaults: bool) -> Result<'a, ()> {
     }
     for (name, target) in LINKS {
         let (mut nb, mut tb) = ([0u8; 16], [0u8; 32]);
-        let obj = Object::Name(name.as_bytes());
-        let err = |e| Error::new("dev symlink", obj, Reason::Errno(e));
+        let err = |e| ("dev symlink", name.as_bytes(), e);
         let (n, t) = (cpath(&mut nb, name.as_bytes()).map_err(err)?, cpath(&mut tb, target.as_bytes()).map_err(err)?);
         if name == "ptmx" {
             // A ptmx node from the image would bypass the devpts instance.
@@ -90,7 +93,7 @@ fn make_all<'a>(root: Fd, spec: &Spec<'a>, defaults: bool) -> Result<'a, ()> {
         }
     }
     if spec.process.terminal && sys::isatty(0) {
-        console(root).map_err(|e| Error::new("device", Object::Name(b"/dev/console"), Reason::Errno(e)))?;
+        console(root).map_err(|e| ("device", &b"/dev/console"[..], e))?;
     }
     Ok(())
 }
