@@ -55,13 +55,12 @@ fn mount_tree(root: Fd, spec: &Spec, m: &Mount, files: &mut ProcFiles) -> Result
         Ok(h) => sys::fstatfs(h.fd())?.fs_type == CGROUP2_SUPER_MAGIC,
         Err(_) => false,
     };
-    let mut pbuf = [0u8; 32];
     let cgroupns = spec.linux.new_namespaces & libc::CLONE_NEWCGROUP as u32 != 0;
     // The mount made at the destination, for the flags at the end: the
     // tmpfs holding the v1 hierarchies, or (unified) opened once mounted.
     let made = if unified && cgroupns {
         let f = flags | if ro { MS_RDONLY } else { 0 };
-        sys::mount(Some(c"cgroup2"), target.proc_path(&mut pbuf), Some(c"cgroup2"), f, None)?;
+        super::mount_on(Some(c"cgroup2"), &target, Some(c"cgroup2"), f, None)?;
         None
     } else {
         let mountinfo = read_proc(c"/proc/self/mountinfo", &mut files.mountinfo)?;
@@ -76,7 +75,7 @@ fn mount_tree(root: Fd, spec: &Spec, m: &Mount, files: &mut ProcFiles) -> Result
             bind_hierarchy(HOST_CGROUP, top.map_or(&b"/"[..], |h| h.root), own, target.fd(), c"")?;
             None
         } else {
-            sys::mount(Some(c"tmpfs"), target.proc_path(&mut pbuf), Some(c"tmpfs"), flags, Some(c"mode=755"))?;
+            super::mount_on(Some(c"tmpfs"), &target, Some(c"tmpfs"), flags, Some(c"mode=755"))?;
             let tmpfs = resolve::open(root, m.destination.get(), Kind::Dir)?;
             for h in hierarchies(mountinfo) {
                 let name = h.name();
@@ -138,15 +137,13 @@ fn mount_tree(root: Fd, spec: &Spec, m: &Mount, files: &mut ProcFiles) -> Result
 /// its source is `systemd` for that one, `cgroup` otherwise, as runc's.
 fn mount_fresh(h: &Hierarchy, ctrls: &[u8], dir: Fd, name: &CStr, flags: u64) -> Result<(), Errno> {
     let target = OwnedFd::new(sys::openat(dir, name, libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC, 0)?);
-    let mut pbuf = [0u8; 32];
-    let path = target.proc_path(&mut pbuf);
     if h.fstype == b"cgroup2" {
-        return sys::mount(Some(c"cgroup2"), path, Some(c"cgroup2"), flags, None);
+        return super::mount_on(Some(c"cgroup2"), &target, Some(c"cgroup2"), flags, None);
     }
     let mut dbuf = [0u8; 256];
     let data = cpath(&mut dbuf, ctrls)?;
     let source = if ctrls == b"name=systemd" { c"systemd" } else { c"cgroup" };
-    sys::mount(Some(source), path, Some(c"cgroup"), flags, Some(data))
+    super::mount_on(Some(source), &target, Some(c"cgroup"), flags, Some(data))
 }
 
 /// Binds `mount_point + (own - root)` of the host at `name` in `dir` (at

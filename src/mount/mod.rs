@@ -64,17 +64,16 @@ fn mount_at(root: Fd, spec: &Spec, m: &Mount, fstype: &[u8], bind: bool, kind: K
         Ok(fd) => OwnedFd::new(fd),
         Err(_) => resolve::ensure(root, dest, kind).map_err(at)?,
     };
-    let mut pbuf = [0u8; 32];
     let flags = m.options.flags;
     if bind {
         let src = m.source.map(Str::get);
-        sys::mount(src, target.proc_path(&mut pbuf), None, flags & (MS_BIND | MS_REC), None).map_err(at)?;
+        mount_on(src, &target, None, flags & (MS_BIND | MS_REC), None).map_err(at)?;
     } else {
         let mut dbuf = [0u8; 4096];
         let data = join_data(spec.data_of(m), &mut dbuf).map_err(at)?;
         let source = m.source.or(m.fstype).map(Str::get);
         let fs = m.fstype.map(Str::get);
-        sys::mount(source, target.proc_path(&mut pbuf), fs, flags & !(MS_BIND | MS_REC), data).map_err(at)?;
+        mount_on(source, &target, fs, flags & !(MS_BIND | MS_REC), data).map_err(at)?;
     }
     let remount_flags = bind && flags & !(MS_BIND | MS_REC) != 0;
     let o = &m.options;
@@ -98,10 +97,10 @@ pub fn remount(mounted: &OwnedFd, flags: u64) -> Result<(), Errno> {
     let mut pbuf = [0u8; 32];
     let target = mounted.proc_path(&mut pbuf);
     let want = (flags & !MS_REC) | MS_BIND | MS_REMOUNT;
-    match sys::mount(None, target, None, want, None) {
+    match mount(None, target, None, want, None) {
         Err(Errno::EPERM) => {
             let locked = sys::fstatfs(mounted.fd())?.flags & LOCKED;
-            sys::mount(None, target, None, want | locked, None)
+            mount(None, target, None, want | locked, None)
         }
         r => r,
     }
@@ -110,8 +109,7 @@ pub fn remount(mounted: &OwnedFd, flags: u64) -> Result<(), Errno> {
 /// Propagation and recursive attributes of a fresh mount.
 pub fn finish(mounted: &OwnedFd, propagation: u64, rec_set: u64, rec_clr: u64) -> Result<(), Errno> {
     if propagation != 0 {
-        let mut pbuf = [0u8; 32];
-        sys::mount(None, mounted.proc_path(&mut pbuf), None, propagation, None)?;
+        mount_on(None, mounted, None, propagation, None)?;
     }
     if rec_set | rec_clr != 0 {
         sys::mount_setattr(mounted.fd(), c"", (libc::AT_EMPTY_PATH | libc::AT_RECURSIVE) as u32, rec_set, rec_clr)?;
@@ -146,10 +144,22 @@ pub fn open_root(path: &CStr) -> Result<OwnedFd, Errno> {
     sys::openat(sys::AT_FDCWD, path, libc::O_PATH | libc::O_DIRECTORY, 0).map(OwnedFd::new)
 }
 
+/// `mount(2)`, out of line: one copy of the call for the mounts made here.
+#[inline(never)]
+pub fn mount(source: Option<&CStr>, target: &CStr, fstype: Option<&CStr>, flags: u64, data: Option<&CStr>) -> Result<(), Errno> {
+    sys::mount(source, target, fstype, flags, data)
+}
+
+/// `mount(2)` on a descriptor's `/proc/self/fd/N`.
+#[inline(never)]
+pub fn mount_on(source: Option<&CStr>, target: &OwnedFd, fstype: Option<&CStr>, flags: u64, data: Option<&CStr>) -> Result<(), Errno> {
+    let mut pbuf = [0u8; 32];
+    mount(source, target.proc_path(&mut pbuf), fstype, flags, data)
+}
+
 /// `mount(src, dst, NULL, MS_BIND)` for paths already resolved to fds.
 pub fn bind_fd(src: &CStr, target: &OwnedFd, flags: u64) -> Result<(), Errno> {
-    let mut pbuf = [0u8; 32];
-    sys::mount(Some(src), target.proc_path(&mut pbuf), None, MS_BIND | (flags & MS_REC), None)
+    mount_on(Some(src), target, None, MS_BIND | (flags & MS_REC), None)
 }
 
 #[cfg(test)]
