@@ -87,19 +87,28 @@ pub fn own_path<'b>(cgroup: &'b [u8], controllers: &[u8]) -> Option<&'b [u8]> {
 pub fn own_line<'b>(cgroup: &'b [u8], controllers: &[u8]) -> Option<(&'b [u8], &'b [u8])> {
     let mut best: Option<(usize, &'b [u8], &'b [u8])> = None;
     for line in cgroup.split(|&c| c == b'\n') {
-        let mut f = line.splitn(3, |&c| c == b':');
-        let (Some(_id), Some(ctrls), Some(path)) = (f.next(), f.next(), f.next()) else { continue };
-        let n = if ctrls.is_empty() { 0 } else { ctrls.split(|&c| c == b',').count() };
-        let matches = if controllers.is_empty() {
-            ctrls.is_empty()
-        } else {
-            n > 0 && ctrls.split(|&c| c == b',').all(|c| controllers.split(|&o| o == b',').any(|o| o == c))
-        };
+        // `id:controllers:path`; the path may hold colons.
+        let Some((ctrls, path)) = cut(line, b':').and_then(|(_id, rest)| cut(rest, b':')) else { continue };
+        // How many names the line lists, and whether all are among ours.
+        let (mut n, mut all) = (0, true);
+        if !ctrls.is_empty() {
+            for c in ctrls.split(|&c| c == b',') {
+                n += 1;
+                all &= controllers.split(|&o| o == b',').any(|o| o == c);
+            }
+        }
+        let matches = if controllers.is_empty() { n == 0 } else { n > 0 && all };
         if matches && best.is_none_or(|(m, _, _)| n > m) {
             best = Some((n, ctrls, path));
         }
     }
     best.map(|(_, c, p)| (c, p))
+}
+
+/// `s` split at its first `sep`.
+fn cut(s: &[u8], sep: u8) -> Option<(&[u8], &[u8])> {
+    let i = s.iter().position(|&c| c == sep)?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
 }
 
 /// /proc/self/mountinfo, /proc/self/cgroup and /proc/PID/cgroup, read once,
@@ -231,5 +240,9 @@ mod tests {
         assert_eq!(own_path(c, b"rw,cpu"), Some(&b"/x"[..]));
         assert_eq!(own_path(c, b""), Some(&b"/unified/path"[..]));
         assert_eq!(own_path(c, b"rw,pids"), None);
+        // A path may hold colons; a line of fewer than three fields is skipped.
+        assert_eq!(own_path(b"garbage\n3:pids\n0::/a:b\n", b""), Some(&b"/a:b"[..]));
+        assert_eq!(own_path(b"3:pids\n5:pids:/p:q\n", b"rw,pids"), Some(&b"/p:q"[..]));
+        assert_eq!(own_line(b"2:cpu,cpuacct:/x\n", b"rw,cpu,cpuacct"), Some((&b"cpu,cpuacct"[..], &b"/x"[..])));
     }
 }
