@@ -58,15 +58,22 @@ impl<'b> Hierarchy<'b> {
 /// a cgroup2 mount at /sys/fs/cgroup itself: a unified host).
 pub fn hierarchies(mountinfo: &[u8]) -> impl Iterator<Item = Hierarchy<'_>> {
     mountinfo.split(|&c| c == b'\n').filter_map(|line| {
-        let mut f = line.split(|&c| c == b' ');
-        let root = f.nth(3)?;
-        let mount_point = f.next()?;
-        // Optional fields end at "-".
-        let mut rest = f.skip_while(|x| *x != b"-");
-        rest.next()?;
-        let fstype = rest.next()?;
-        let _source = rest.next()?;
-        let options = rest.next()?;
+        // `id parent dev root mount_point options [optional...] - fstype source super_options`
+        let (mut i, mut dash) = (0, usize::MAX);
+        let (mut root, mut mount_point, mut fstype, mut options): (&[u8], &[u8], &[u8], Option<&[u8]>) = (b"", b"", b"", None);
+        for f in line.split(|&c| c == b' ') {
+            match i {
+                3 => root = f,
+                4 => mount_point = f,
+                // Optional fields end at "-".
+                _ if i >= 5 && dash == usize::MAX && f == b"-" => dash = i,
+                _ if dash != usize::MAX && i == dash + 1 => fstype = f,
+                _ if dash != usize::MAX && i == dash + 3 => options = Some(f),
+                _ => {}
+            }
+            i += 1;
+        }
+        let options = options?;
         let parent = resolve::split_last(mount_point).0;
         let cg = fstype == b"cgroup" || fstype == b"cgroup2";
         let unified_host = fstype == b"cgroup2" && mount_point == HOST_CGROUP;
@@ -203,6 +210,10 @@ mod tests {
         assert_eq!(names, ["cpu", "cpu,cpuacct", "systemd", "unified"]);
         assert_eq!(hs[1].root, b"/docker");
         assert_eq!(hs[3].controllers(), b"");
+        // Several optional fields; a line cut before the super options is none.
+        let mi = "33 31 0:30 /d /sys/fs/cgroup/pids rw shared:5 master:2 - cgroup cgroup rw,pids\n34 31 0:31 / /sys/fs/cgroup/cpu rw - cgroup cgroup\n";
+        let hs: Vec<_> = hierarchies(mi.as_bytes()).collect();
+        assert_eq!(hs, [Hierarchy { mount_point: b"/sys/fs/cgroup/pids", root: b"/d", fstype: b"cgroup", options: b"rw,pids" }]);
     }
 
     #[test]
