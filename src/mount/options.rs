@@ -122,9 +122,9 @@ const TABLE: &[(&str, Word)] = &[
     ("rnostrictatime", rclr(MOUNT_ATTR_STRICTATIME)),
     ("rnosymfollow", rset(MOUNT_ATTR_NOSYMFOLLOW)),
     ("rsymfollow", rclr(MOUNT_ATTR_NOSYMFOLLOW)),
-    ("idmap", Word::Unsupported("id-mapped mounts are not supported")),
-    ("ridmap", Word::Unsupported("id-mapped mounts are not supported")),
-    ("tmpcopyup", Word::Unsupported("tmpcopyup is not supported")),
+    ("idmap", Word::Unsupported(IDMAP)),
+    ("ridmap", Word::Unsupported(IDMAP)),
+    ("tmpcopyup", Word::Unsupported(TMPCOPYUP)),
 ];
 
 /// Bare words that filesystems take as data (not mount(2) flags): devpts,
@@ -167,15 +167,132 @@ const DATA_WORDS: &[&str] = &[
     "none",
 ];
 
-/// Classifies one option word.
+/// Classifies one option word: `TABLE`'s meaning, else data for the data
+/// words and `k=v`, else unknown.
 pub fn parse_word(w: &[u8]) -> Word {
-    if let Some((_, word)) = TABLE.iter().find(|(n, _)| n.as_bytes() == w) {
-        return *word;
+    let mut rest = &WORDS[..];
+    for &p in &PACKED {
+        let Some(end) = rest.iter().position(|&c| c == 0) else { break };
+        if rest.get(..end) == Some(w) {
+            return unpack(p);
+        }
+        rest = rest.get(end + 1..).unwrap_or(&[]);
     }
-    if w.contains(&b'=') || DATA_WORDS.iter().any(|d| d.as_bytes() == w) {
-        return Word::Data;
+    if w.contains(&b'=') { Word::Data } else { Word::Unknown }
+}
+
+// `TABLE` and `DATA_WORDS` are read at compile time only: the binary holds
+// their words NUL-separated (`WORDS`) and their meanings as one u64 each
+// (`PACKED`), 8 bytes a word instead of a 40-byte entry and a 16-byte
+// string slice.
+
+/// Every word of `TABLE`, then of `DATA_WORDS`, each followed by a NUL.
+static WORDS: [u8; words_len()] = words();
+/// What each word of `WORDS` means (`pack`).
+static PACKED: [u64; TABLE.len() + DATA_WORDS.len()] = packed();
+
+/// Field width in a packed word: every flag and attribute is below 2^30.
+const BITS: u32 = 30;
+const FIELD: u64 = (1 << BITS) - 1;
+const IDMAP: &str = "id-mapped mounts are not supported";
+const TMPCOPYUP: &str = "tmpcopyup is not supported";
+
+/// A word's meaning as `kind << 60 | b << 30 | a`.
+// Evaluated at compile time only: a value that does not fit, or an
+// unsupported reason without a code, fails the build.
+#[allow(clippy::panic)]
+const fn pack(w: Word) -> u64 {
+    let (kind, a, b) = match w {
+        Word::Flag { flag, clear } => (0, flag, clear as u64),
+        Word::Propagation(p) => (1, p, 0),
+        Word::Recursive { set, clr } => (2, set, clr),
+        Word::Data => (3, 0, 0),
+        Word::Unsupported(why) if same(why.as_bytes(), IDMAP.as_bytes()) => (4, 0, 0),
+        Word::Unsupported(why) if same(why.as_bytes(), TMPCOPYUP.as_bytes()) => (5, 0, 0),
+        Word::Unsupported(_) => panic!("an unsupported reason without a code"),
+        Word::Unknown => (6, 0, 0),
+    };
+    if a > FIELD || b > FIELD {
+        panic!("a mount flag past 2^30");
     }
-    Word::Unknown
+    kind << 60 | b << BITS | a
+}
+
+fn unpack(p: u64) -> Word {
+    let (a, b) = (p & FIELD, (p >> BITS) & FIELD);
+    match p >> 60 {
+        0 => Word::Flag { flag: a, clear: b != 0 },
+        1 => Word::Propagation(a),
+        2 => Word::Recursive { set: a, clr: b },
+        3 => Word::Data,
+        4 => Word::Unsupported(IDMAP),
+        5 => Word::Unsupported(TMPCOPYUP),
+        _ => Word::Unknown,
+    }
+}
+
+// Evaluated at compile time only: an index out of bounds fails the build.
+#[allow(clippy::indexing_slicing)]
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The word at `i` of `TABLE` then `DATA_WORDS`, with its meaning.
+// Evaluated at compile time only: an index out of bounds fails the build.
+#[allow(clippy::indexing_slicing)]
+const fn word(i: usize) -> (&'static str, Word) {
+    if i < TABLE.len() { TABLE[i] } else { (DATA_WORDS[i - TABLE.len()], Word::Data) }
+}
+
+const fn words_len() -> usize {
+    let (mut i, mut n) = (0, 0);
+    while i < TABLE.len() + DATA_WORDS.len() {
+        n += word(i).0.len() + 1;
+        i += 1;
+    }
+    n
+}
+
+// Evaluated at compile time only: an index out of bounds fails the build.
+#[allow(clippy::indexing_slicing)]
+const fn words() -> [u8; words_len()] {
+    let mut out = [0u8; words_len()];
+    let (mut i, mut at) = (0, 0);
+    while i < TABLE.len() + DATA_WORDS.len() {
+        let w = word(i).0.as_bytes();
+        let mut j = 0;
+        while j < w.len() {
+            out[at] = w[j];
+            at += 1;
+            j += 1;
+        }
+        // The NUL after the word: `out` starts zeroed.
+        at += 1;
+        i += 1;
+    }
+    out
+}
+
+// Evaluated at compile time only: an index out of bounds fails the build.
+#[allow(clippy::indexing_slicing)]
+const fn packed() -> [u64; TABLE.len() + DATA_WORDS.len()] {
+    let mut out = [0u64; TABLE.len() + DATA_WORDS.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = pack(word(i).1);
+        i += 1;
+    }
+    out
 }
 
 /// The flags, propagation and recursive attributes of one mount, folded from
