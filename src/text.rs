@@ -33,6 +33,57 @@ pub fn parse_u32(v: &[u8]) -> Option<u32> {
     v.iter().try_fold(0u32, |n, d| if d.is_ascii_digit() { n.checked_mul(10)?.checked_add((d - b'0') as u32) } else { None })
 }
 
+/// A list of names as the binary holds it: each name's length (one byte),
+/// then its bytes. A `[&str; N]` costs 16 bytes a name more (its slice);
+/// a lookup still skips a name in one step. Built at compile time
+/// (`pack_names`), read with `names`.
+// Evaluated at compile time only: an index out of bounds fails the build.
+#[allow(clippy::indexing_slicing)]
+pub const fn names_len(names: &[&str]) -> usize {
+    let (mut i, mut n) = (0, 0);
+    while i < names.len() {
+        n += 1 + names[i].len();
+        i += 1;
+    }
+    n
+}
+
+/// `names` packed (see `names_len`, which gives `N`).
+// Evaluated at compile time only: an index out of bounds, or the panic,
+// fails the build.
+#[allow(clippy::indexing_slicing, clippy::panic)]
+pub const fn pack_names<const N: usize>(names: &[&str]) -> [u8; N] {
+    let mut out = [0u8; N];
+    let (mut i, mut at) = (0, 0);
+    while i < names.len() {
+        let w = names[i].as_bytes();
+        if w.len() > 255 {
+            panic!("a name longer than 255 bytes");
+        }
+        out[at] = w.len() as u8;
+        at += 1;
+        let mut j = 0;
+        while j < w.len() {
+            out[at] = w[j];
+            at += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The names of a packed list, in order.
+pub fn names(packed: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = packed;
+    core::iter::from_fn(move || {
+        let (&len, tail) = rest.split_first()?;
+        let (name, tail) = tail.split_at_checked(len as usize)?;
+        rest = tail;
+        Some(name)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +106,14 @@ mod tests {
         for (s, want) in rows {
             assert_eq!(parse_u32(s.as_bytes()), *want, "{s}");
         }
+    }
+
+    #[test]
+    fn packed_names() {
+        const LIST: [&str; 3] = ["a", "", "xyz"];
+        static PACKED: [u8; names_len(&LIST)] = pack_names(&LIST);
+        assert_eq!(PACKED, *b"\x01a\x00\x03xyz");
+        assert_eq!(names(&PACKED).collect::<Vec<_>>(), [&b"a"[..], b"", b"xyz"]);
+        assert_eq!(names(b"\x02a").count(), 0);
     }
 }

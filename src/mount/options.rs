@@ -170,23 +170,19 @@ const DATA_WORDS: &[&str] = &[
 /// Classifies one option word: `TABLE`'s meaning, else data for the data
 /// words and `k=v`, else unknown.
 pub fn parse_word(w: &[u8]) -> Word {
-    let mut rest = &WORDS[..];
-    for &p in &PACKED {
-        let Some(end) = rest.iter().position(|&c| c == 0) else { break };
-        if rest.get(..end) == Some(w) {
-            return unpack(p);
-        }
-        rest = rest.get(end + 1..).unwrap_or(&[]);
+    match crate::text::names(&WORDS).position(|n| n == w).and_then(|i| PACKED.get(i)) {
+        Some(&p) => unpack(p),
+        None if w.contains(&b'=') => Word::Data,
+        None => Word::Unknown,
     }
-    if w.contains(&b'=') { Word::Data } else { Word::Unknown }
 }
 
 // `TABLE` and `DATA_WORDS` are read at compile time only: the binary holds
-// their words NUL-separated (`WORDS`) and their meanings as one u64 each
-// (`PACKED`), 8 bytes a word instead of a 40-byte entry and a 16-byte
-// string slice.
+// their words packed (`WORDS`, as `text::names_len` says) and their
+// meanings as one u64 each (`PACKED`), 8 bytes a word instead of a 40-byte
+// entry and a 16-byte string slice.
 
-/// Every word of `TABLE`, then of `DATA_WORDS`, each followed by a NUL.
+/// Every word of `TABLE`, then of `DATA_WORDS`, each its length and bytes.
 static WORDS: [u8; words_len()] = words();
 /// What each word of `WORDS` means (`pack`).
 static PACKED: [u64; TABLE.len() + DATA_WORDS.len()] = packed();
@@ -263,21 +259,25 @@ const fn words_len() -> usize {
     n
 }
 
-// Evaluated at compile time only: an index out of bounds fails the build.
-#[allow(clippy::indexing_slicing)]
+// Evaluated at compile time only: an index out of bounds, or the panic,
+// fails the build.
+#[allow(clippy::indexing_slicing, clippy::panic)]
 const fn words() -> [u8; words_len()] {
     let mut out = [0u8; words_len()];
     let (mut i, mut at) = (0, 0);
     while i < TABLE.len() + DATA_WORDS.len() {
         let w = word(i).0.as_bytes();
+        if w.len() > 255 {
+            panic!("an option word longer than 255 bytes");
+        }
+        out[at] = w.len() as u8;
+        at += 1;
         let mut j = 0;
         while j < w.len() {
             out[at] = w[j];
             at += 1;
             j += 1;
         }
-        // The NUL after the word: `out` starts zeroed.
-        at += 1;
         i += 1;
     }
     out
