@@ -179,50 +179,62 @@ pub fn parse_word(w: &[u8]) -> Word {
 
 // `TABLE` and `DATA_WORDS` are read at compile time only: the binary holds
 // their words packed (`WORDS`, as `text::names_len` says) and their
-// meanings as one u64 each (`PACKED`), 8 bytes a word instead of a 40-byte
+// meanings as one u32 each (`PACKED`), 4 bytes a word instead of a 40-byte
 // entry and a 16-byte string slice.
 
 /// Every word of `TABLE`, then of `DATA_WORDS`, each its length and bytes.
 static WORDS: [u8; words_len()] = words();
 /// What each word of `WORDS` means (`pack`).
-static PACKED: [u64; TABLE.len() + DATA_WORDS.len()] = packed();
+static PACKED: [u32; TABLE.len() + DATA_WORDS.len()] = packed();
 
-/// Field width in a packed word: every flag and attribute is below 2^30.
-const BITS: u32 = 30;
-const FIELD: u64 = (1 << BITS) - 1;
 const IDMAP: &str = "id-mapped mounts are not supported";
 const TMPCOPYUP: &str = "tmpcopyup is not supported";
 
-/// A word's meaning as `kind << 60 | b << 30 | a`.
+/// A word's meaning in 32 bits: the kind in the top 3, then for a flag or
+/// a propagation its mount(2) bits (all below 2^29), for recursive
+/// attributes the bits to clear and to set, 9 each (`attr9`).
 // Evaluated at compile time only: a value that does not fit, or an
 // unsupported reason without a code, fails the build.
 #[allow(clippy::panic)]
-const fn pack(w: Word) -> u64 {
-    let (kind, a, b) = match w {
-        Word::Flag { flag, clear } => (0, flag, clear as u64),
-        Word::Propagation(p) => (1, p, 0),
-        Word::Recursive { set, clr } => (2, set, clr),
-        Word::Data => (3, 0, 0),
-        Word::Unsupported(why) if same(why.as_bytes(), IDMAP.as_bytes()) => (4, 0, 0),
-        Word::Unsupported(why) if same(why.as_bytes(), TMPCOPYUP.as_bytes()) => (5, 0, 0),
+const fn pack(w: Word) -> u32 {
+    let (kind, v) = match w {
+        Word::Flag { flag, clear } => (clear as u32, flag),
+        Word::Propagation(p) => (2, p),
+        Word::Recursive { set, clr } => (3, attr9(clr) << 9 | attr9(set)),
+        Word::Data => (4, 0),
+        Word::Unsupported(why) if same(why.as_bytes(), IDMAP.as_bytes()) => (5, 0),
+        Word::Unsupported(why) if same(why.as_bytes(), TMPCOPYUP.as_bytes()) => (6, 0),
         Word::Unsupported(_) => panic!("an unsupported reason without a code"),
-        Word::Unknown => (6, 0, 0),
+        Word::Unknown => (7, 0),
     };
-    if a > FIELD || b > FIELD {
-        panic!("a mount flag past 2^30");
+    if v >= 1 << 29 {
+        panic!("a mount flag past 2^29");
     }
-    kind << 60 | b << BITS | a
+    kind << 29 | v as u32
 }
 
-fn unpack(p: u64) -> Word {
-    let (a, b) = (p & FIELD, (p >> BITS) & FIELD);
-    match p >> 60 {
-        0 => Word::Flag { flag: a, clear: b != 0 },
-        1 => Word::Propagation(a),
-        2 => Word::Recursive { set: a, clr: b },
-        3 => Word::Data,
-        4 => Word::Unsupported(IDMAP),
-        5 => Word::Unsupported(TMPCOPYUP),
+/// A mount attribute in 9 bits: the low 8 as they are, MOUNT_ATTR_NOSYMFOLLOW
+/// (the only one above) as the 9th.
+// Evaluated at compile time only: the panic fails the build.
+#[allow(clippy::panic)]
+const fn attr9(attr: u64) -> u64 {
+    if attr & !(0xff | MOUNT_ATTR_NOSYMFOLLOW) != 0 {
+        panic!("a recursive attribute past 9 bits");
+    }
+    (attr & 0xff) | if attr & MOUNT_ATTR_NOSYMFOLLOW != 0 { 0x100 } else { 0 }
+}
+
+fn unpack(p: u32) -> Word {
+    let v = u64::from(p & ((1 << 29) - 1));
+    let attr = |a: u64| (a & 0xff) | if a & 0x100 != 0 { MOUNT_ATTR_NOSYMFOLLOW } else { 0 };
+    match p >> 29 {
+        0 => Word::Flag { flag: v, clear: false },
+        1 => Word::Flag { flag: v, clear: true },
+        2 => Word::Propagation(v),
+        3 => Word::Recursive { set: attr(v & 0x1ff), clr: attr(v >> 9) },
+        4 => Word::Data,
+        5 => Word::Unsupported(IDMAP),
+        6 => Word::Unsupported(TMPCOPYUP),
         _ => Word::Unknown,
     }
 }
@@ -285,8 +297,8 @@ const fn words() -> [u8; words_len()] {
 
 // Evaluated at compile time only: an index out of bounds fails the build.
 #[allow(clippy::indexing_slicing)]
-const fn packed() -> [u64; TABLE.len() + DATA_WORDS.len()] {
-    let mut out = [0u64; TABLE.len() + DATA_WORDS.len()];
+const fn packed() -> [u32; TABLE.len() + DATA_WORDS.len()] {
+    let mut out = [0u32; TABLE.len() + DATA_WORDS.len()];
     let mut i = 0;
     while i < out.len() {
         out[i] = pack(word(i).1);
