@@ -25,18 +25,20 @@ use core::ffi::CStr;
 /// CLONE_NEWTIME (linux/sched.h), not in every libc.
 const CLONE_NEWTIME: i32 = 0x80;
 
-/// The namespaces, user first: (name in /proc/PID/ns, the name of ours it
-/// replaces, CLONE_NEW* flag). pid and time are joined for the children.
-const NAMESPACES: [(&str, &str, i32); 8] = [
-    ("user", "user", libc::CLONE_NEWUSER),
-    ("mnt", "mnt", libc::CLONE_NEWNS),
-    ("pid", "pid_for_children", libc::CLONE_NEWPID),
-    ("net", "net", libc::CLONE_NEWNET),
-    ("ipc", "ipc", libc::CLONE_NEWIPC),
-    ("uts", "uts", libc::CLONE_NEWUTS),
-    ("cgroup", "cgroup", libc::CLONE_NEWCGROUP),
-    ("time", "time_for_children", CLONE_NEWTIME),
+/// The namespaces, user first: (name in /proc/PID/ns, CLONE_NEW* flag). pid and time are joined for the children: the one of
+/// ours each replaces is `pid_for_children`, `time_for_children`
+/// (`FOR_CHILDREN`).
+const NAMESPACES: [(&str, i32); 8] = [
+    ("user", libc::CLONE_NEWUSER),
+    ("mnt", libc::CLONE_NEWNS),
+    ("pid", libc::CLONE_NEWPID),
+    ("net", libc::CLONE_NEWNET),
+    ("ipc", libc::CLONE_NEWIPC),
+    ("uts", libc::CLONE_NEWUTS),
+    ("cgroup", libc::CLONE_NEWCGROUP),
+    ("time", CLONE_NEWTIME),
 ];
+const FOR_CHILDREN: i32 = libc::CLONE_NEWPID | CLONE_NEWTIME;
 
 /// Closes every descriptor but 0-2: whatever the caller leaked must not
 /// follow nsinit into the container.
@@ -88,13 +90,15 @@ pub fn join<'a>(pid: i32) -> Result<'a, ()> {
 /// entering what is left of it would run the command outside (ESRCH).
 fn differing(pid: i32) -> core::result::Result<u32, Errno> {
     let mut flags = 0u32;
-    for (theirs, ours, flag) in NAMESPACES {
+    for (name, flag) in NAMESPACES {
+        let name = name.as_bytes();
         let (mut tb, mut ob) = ([0u8; 64], [0u8; 64]);
-        let o = match sys::fstatat(sys::AT_FDCWD, ns_path(&mut ob, 0, ours)?, 0) {
+        let ours: &[u8] = if flag & FOR_CHILDREN != 0 { b"_for_children" } else { b"" };
+        let o = match sys::fstatat(sys::AT_FDCWD, ns_path(&mut ob, 0, name, ours)?, 0) {
             Err(Errno::ENOENT) => continue,
             r => r?,
         };
-        let t = match sys::fstatat(sys::AT_FDCWD, ns_path(&mut tb, pid, theirs)?, 0) {
+        let t = match sys::fstatat(sys::AT_FDCWD, ns_path(&mut tb, pid, name, b"")?, 0) {
             Err(Errno::ENOENT) => return Err(Errno::ESRCH),
             r => r?,
         };
@@ -110,14 +114,14 @@ fn differing(pid: i32) -> core::result::Result<u32, Errno> {
 /// opened while PID still ran (the pid number is reused once it is reaped).
 fn one_by_one(pid: i32, pidfd: sys::Fd, flags: u32) -> core::result::Result<(), Errno> {
     let mut fds: [Option<OwnedFd>; 8] = Default::default();
-    for (slot, (theirs, _, flag)) in fds.iter_mut().zip(NAMESPACES) {
+    for (slot, (name, flag)) in fds.iter_mut().zip(NAMESPACES) {
         if flags & flag as u32 != 0 {
             let mut b = [0u8; 64];
-            *slot = Some(OwnedFd::new(sys::openat(sys::AT_FDCWD, ns_path(&mut b, pid, theirs)?, libc::O_RDONLY, 0)?));
+            *slot = Some(OwnedFd::new(sys::openat(sys::AT_FDCWD, ns_path(&mut b, pid, name.as_bytes(), b"")?, libc::O_RDONLY, 0)?));
         }
     }
     sys::pidfd_alive(pidfd)?;
-    for (fd, (_, _, flag)) in fds.iter().zip(NAMESPACES) {
+    for (fd, (_, flag)) in fds.iter().zip(NAMESPACES) {
         if let Some(fd) = fd {
             sys::setns(fd.fd(), flag as u32)?;
         }
@@ -125,11 +129,11 @@ fn one_by_one(pid: i32, pidfd: sys::Fd, flags: u32) -> core::result::Result<(), 
     Ok(())
 }
 
-/// `/proc/<pid>/ns/<name>`, or `/proc/self/ns/<name>` for pid 0.
-fn ns_path<'b>(buf: &'b mut [u8; 64], pid: i32, name: &str) -> core::result::Result<&'b CStr, Errno> {
+/// `/proc/<pid>/ns/<name><suffix>`, or `/proc/self/ns/...` for pid 0.
+fn ns_path<'b>(buf: &'b mut [u8; 64], pid: i32, name: &[u8], suffix: &[u8]) -> core::result::Result<&'b CStr, Errno> {
     let mut d = [0u8; 20];
     let who: &[u8] = if pid == 0 { b"self" } else { crate::text::decimal(pid as u64, &mut d) };
-    crate::resolve::concat(buf, &[b"/proc/", who, b"/ns/", name.as_bytes()])
+    crate::resolve::concat(buf, &[b"/proc/", who, b"/ns/", name, suffix])
 }
 
 #[cfg(test)]
@@ -139,15 +143,21 @@ mod tests {
     #[test]
     fn proc_paths() {
         let mut b = [0u8; 64];
-        assert_eq!(ns_path(&mut b, 42, "user").unwrap().to_bytes(), b"/proc/42/ns/user");
-        assert_eq!(ns_path(&mut b, 0, "pid_for_children").unwrap().to_bytes(), b"/proc/self/ns/pid_for_children");
-        assert_eq!(ns_path(&mut b, 2147483647, "mnt").unwrap().to_bytes(), b"/proc/2147483647/ns/mnt");
+        assert_eq!(ns_path(&mut b, 42, b"user", b"").unwrap().to_bytes(), b"/proc/42/ns/user");
+        assert_eq!(ns_path(&mut b, 0, b"pid", b"_for_children").unwrap().to_bytes(), b"/proc/self/ns/pid_for_children");
+        assert_eq!(ns_path(&mut b, 2147483647, b"mnt", b"").unwrap().to_bytes(), b"/proc/2147483647/ns/mnt");
     }
 
     #[test]
     fn the_user_namespace_comes_first() {
-        assert_eq!(NAMESPACES[0].2, libc::CLONE_NEWUSER);
-        let all = NAMESPACES.iter().fold(0, |a, n| a | n.2);
+        let ns: Vec<_> = NAMESPACES.iter().map(|&(n, f)| (n.as_bytes(), f)).collect();
+        assert_eq!(ns[0], (&b"user"[..], libc::CLONE_NEWUSER));
+        assert_eq!(ns[2], (&b"pid"[..], libc::CLONE_NEWPID));
+        assert_eq!(ns[7], (&b"time"[..], CLONE_NEWTIME));
+        let all = ns.iter().fold(0, |a, n| a | n.1);
         assert_eq!(all.count_ones(), 8);
+        // Only pid and time are joined for the children.
+        let later: Vec<_> = ns.iter().filter(|n| n.1 & FOR_CHILDREN != 0).map(|n| n.0).collect();
+        assert_eq!(later, [&b"pid"[..], b"time"]);
     }
 }
