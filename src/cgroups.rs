@@ -50,7 +50,13 @@ impl<'b> Hierarchy<'b> {
     /// What identifies it in /proc/self/cgroup: the controllers (and
     /// `name=`) of a v1 hierarchy; empty for cgroup2.
     pub fn controllers(&self) -> &'b [u8] {
-        if self.fstype == b"cgroup2" { b"" } else { self.options }
+        if self.is_v2() { b"" } else { self.options }
+    }
+
+    /// A cgroup2 hierarchy. Out of line: one copy of the comparison.
+    #[inline(never)]
+    pub fn is_v2(&self) -> bool {
+        self.fstype == b"cgroup2"
     }
 }
 

@@ -137,7 +137,7 @@ fn mount_tree(root: Fd, spec: &Spec, m: &Mount, files: &mut ProcFiles) -> Result
 /// its source is `systemd` for that one, `cgroup` otherwise, as runc's.
 fn mount_fresh(h: &Hierarchy, ctrls: &[u8], dir: Fd, name: &CStr, flags: u64) -> Result<(), Errno> {
     let target = OwnedFd::new(sys::openat(dir, name, libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC, 0)?);
-    if h.fstype == b"cgroup2" {
+    if h.is_v2() {
         return super::mount_on(Some(c"cgroup2"), &target, Some(c"cgroup2"), flags, None);
     }
     let mut dbuf = [0u8; 256];
