@@ -63,7 +63,7 @@ pub const LAST_CAP: u32 = NAMES.len() as u32 - 1;
 /// The capability number of a name such as `CAP_SYS_ADMIN` (exact spelling,
 /// as runc accepts it).
 pub fn from_name(name: &[u8]) -> Option<u32> {
-    text::names(&PACKED).position(|n| n == name).map(|i| i as u32)
+    text::find_name(&PACKED, name).map(|i| i as u32)
 }
 
 /// `NAMES` as the binary holds them (`text::names_len`).
@@ -159,7 +159,7 @@ pub fn warn_skipped_ambient(skipped: u64) {
 
 /// The name of a capability number, for messages.
 pub fn name(cap: u32) -> &'static str {
-    let name = text::names(&PACKED).nth(cap as usize);
+    let name = text::nth_name(&PACKED, cap as usize);
     name.and_then(|n| core::str::from_utf8(n).ok()).unwrap_or("capabilities")
 }
 

@@ -1,6 +1,6 @@
 //! Resource limits: the name table (pure) and applying `process.rlimits`.
 
-use crate::text::{names, names_len, pack_names};
+use crate::text::{find_name, names_len, nth_name, pack_names};
 
 /// `RLIMIT_*` names by resource number (asm-generic/resource.h).
 const NAMES: [&str; 16] = [
@@ -24,7 +24,7 @@ const NAMES: [&str; 16] = [
 
 /// The resource number of `RLIMIT_NOFILE` etc.
 pub fn from_name(name: &[u8]) -> Option<u32> {
-    names(&PACKED).position(|n| n == name).map(|i| i as u32)
+    find_name(&PACKED, name).map(|i| i as u32)
 }
 
 /// `NAMES` as the binary holds them (`text::names_len`).
@@ -40,7 +40,7 @@ pub fn apply(limits: &[crate::spec::Rlimit]) -> Result<(), (u32, crate::sys::Err
 
 /// The name of a resource number.
 pub fn name(resource: u32) -> &'static str {
-    let name = names(&PACKED).nth(resource as usize);
+    let name = nth_name(&PACKED, resource as usize);
     name.and_then(|n| core::str::from_utf8(n).ok()).unwrap_or("RLIMIT_?")
 }
 

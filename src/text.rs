@@ -36,7 +36,7 @@ pub fn parse_u32(v: &[u8]) -> Option<u32> {
 /// A list of names as the binary holds it: each name's length (one byte),
 /// then its bytes. A `[&str; N]` costs 16 bytes a name more (its slice);
 /// a lookup still skips a name in one step. Built at compile time
-/// (`pack_names`), read with `names`.
+/// (`pack_names`), read with `find_name` and `nth_name`.
 // Evaluated at compile time only: an index out of bounds fails the build.
 #[allow(clippy::indexing_slicing)]
 pub const fn names_len(names: &[&str]) -> usize {
@@ -73,15 +73,30 @@ pub const fn pack_names<const N: usize>(names: &[&str]) -> [u8; N] {
     out
 }
 
-/// The names of a packed list, in order.
-pub fn names(packed: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut rest = packed;
-    core::iter::from_fn(move || {
-        let (&len, tail) = rest.split_first()?;
-        let (name, tail) = tail.split_at_checked(len as usize)?;
+/// The index of `name` in a packed list. A plain loop, lengths compared
+/// first: a spec looks up every capability and mount option it names.
+pub fn find_name(packed: &[u8], name: &[u8]) -> Option<usize> {
+    let (mut rest, mut i) = (packed, 0);
+    while let Some((&len, tail)) = rest.split_first() {
+        let (n, tail) = tail.split_at_checked(len as usize)?;
+        if len as usize == name.len() && n == name {
+            return Some(i);
+        }
         rest = tail;
-        Some(name)
-    })
+        i += 1;
+    }
+    None
+}
+
+/// The name at `index` in a packed list.
+pub fn nth_name(packed: &[u8], index: usize) -> Option<&[u8]> {
+    let mut rest = packed;
+    for _ in 0..index {
+        let (&len, tail) = rest.split_first()?;
+        rest = tail.get(len as usize..)?;
+    }
+    let (&len, tail) = rest.split_first()?;
+    tail.get(..len as usize)
 }
 
 #[cfg(test)]
@@ -113,7 +128,14 @@ mod tests {
         const LIST: [&str; 3] = ["a", "", "xyz"];
         static PACKED: [u8; names_len(&LIST)] = pack_names(&LIST);
         assert_eq!(PACKED, *b"\x01a\x00\x03xyz");
-        assert_eq!(names(&PACKED).collect::<Vec<_>>(), [&b"a"[..], b"", b"xyz"]);
-        assert_eq!(names(b"\x02a").count(), 0);
+        for (i, n) in LIST.iter().enumerate() {
+            assert_eq!(find_name(&PACKED, n.as_bytes()), Some(i));
+            assert_eq!(nth_name(&PACKED, i), Some(n.as_bytes()));
+        }
+        assert_eq!(find_name(&PACKED, b"xy"), None);
+        assert_eq!(nth_name(&PACKED, 3), None);
+        // A list cut short ends it.
+        assert_eq!(find_name(b"\x02a", b"a"), None);
+        assert_eq!(nth_name(b"\x02a", 0), None);
     }
 }

@@ -170,7 +170,7 @@ const DATA_WORDS: &[&str] = &[
 /// Classifies one option word: `TABLE`'s meaning, else data for the data
 /// words and `k=v`, else unknown.
 pub fn parse_word(w: &[u8]) -> Word {
-    match crate::text::names(&WORDS).position(|n| n == w).and_then(|i| PACKED.get(i)) {
+    match crate::text::find_name(&WORDS, w).and_then(|i| PACKED.get(i)) {
         Some(&p) => unpack(p),
         None if w.contains(&b'=') => Word::Data,
         None => Word::Unknown,
