@@ -66,7 +66,8 @@ pub fn hierarchies(mountinfo: &[u8]) -> impl Iterator<Item = Hierarchy<'_>> {
     mountinfo.split(|&c| c == b'\n').filter_map(|line| {
         // `id parent dev root mount_point options [optional...] - fstype source super_options`
         let (mut i, mut dash) = (0, usize::MAX);
-        let (mut root, mut mount_point, mut fstype, mut options): (&[u8], &[u8], &[u8], Option<&[u8]>) = (b"", b"", b"", None);
+        let (mut root, mut mount_point, mut fstype): (&[u8], &[u8], &[u8]) = (b"", b"", b"");
+        let mut options = None;
         for f in line.split(|&c| c == b' ') {
             match i {
                 3 => root = f,
