@@ -50,37 +50,65 @@ pub fn close_inherited<'a>() -> Result<'a, ()> {
 /// Out of line: its path buffers are on the stack only when entering.
 #[inline(never)]
 pub fn join<'a>(pid: i32) -> Result<'a, ()> {
-    let obj = Object::Num("pid ", pid as u64);
-    let at = |e: Errno| Error::new("enter", obj, Reason::Errno(e));
+    // The error line, built once for every step.
+    let (object, reason) = match join_steps(pid) {
+        Ok(()) => return Ok(()),
+        Err(Failed::Pid(e)) => (Object::Num("pid ", pid as u64), Reason::Errno(e)),
+        Err(Failed::Host) => (Object::Num("pid ", pid as u64), Reason::Text("not in a container: its mount and pid namespaces are nsinit's own")),
+        Err(Failed::Cgroup(path, e)) => (Object::Typed(path, b"cgroup"), Reason::Errno(e)),
+        Err(Failed::Root(e)) => (Object::Name(b"/"), Reason::Errno(e)),
+    };
+    Err(Error::new("enter", object, reason))
+}
+
+/// What failed in `join_steps`.
+enum Failed {
+    /// A step on PID (`enter: pid N: ERRNO`).
+    Pid(Errno),
+    /// PID is not in a container.
+    Host,
+    /// Joining a cgroup: the file named.
+    Cgroup(&'static [u8], Errno),
+    /// The move to the container's `/`.
+    Root(Errno),
+}
+
+impl From<Errno> for Failed {
+    fn from(e: Errno) -> Failed {
+        Failed::Pid(e)
+    }
+}
+
+fn join_steps(pid: i32) -> core::result::Result<(), Failed> {
     if pid <= 0 {
-        return Err(at(Errno::ESRCH));
+        return Err(Failed::Pid(Errno::ESRCH));
     }
     // The pidfd first: whatever is read from /proc/PID afterwards is
     // checked to be still that process's before it counts (running, not a
     // zombie: a zombie's /proc/PID/cgroup shows the root cgroups).
-    let pidfd = OwnedFd::new(sys::pidfd_open(pid).map_err(at)?);
-    let flags = differing(pid).map_err(at)?;
+    let pidfd = OwnedFd::new(sys::pidfd_open(pid)?);
+    let flags = differing(pid)?;
     // A PID in both nsinit's mount and pid namespaces is a host process —
     // say the number of an init that has ended, reused: "entering" it would
     // run the command on the host, its cwd the host's root. A container has
     // a mount or a pid namespace of its own (scripts/run, runc and crun
     // give it both; runc accepts a config without the mount one).
     if flags & (libc::CLONE_NEWNS | libc::CLONE_NEWPID) as u32 == 0 {
-        return Err(Error::new("enter", obj, Reason::Text("not in a container: its mount and pid namespaces are nsinit's own")));
+        return Err(Failed::Host);
     }
-    cgroups::join(pid).map_err(|(path, e)| Error::new("enter", Object::Typed(path, b"cgroup"), Reason::Errno(e)))?;
-    sys::pidfd_alive(pidfd.fd()).map_err(at)?;
+    cgroups::join(pid).map_err(|(path, e)| Failed::Cgroup(path, e))?;
+    sys::pidfd_alive(pidfd.fd())?;
     if flags != 0 {
         match sys::setns(pidfd.fd(), flags) {
             Ok(()) => {}
             // Before Linux 5.8 setns takes no pidfd: one namespace at a time.
-            Err(Errno::EINVAL) => one_by_one(pid, pidfd.fd(), flags).map_err(at)?,
-            Err(e) => return Err(at(e)),
+            Err(Errno::EINVAL) => one_by_one(pid, pidfd.fd(), flags)?,
+            Err(e) => return Err(Failed::Pid(e)),
         }
     }
     // The container's root (setns into a mount namespace moves there too;
     // without one, nsinit's own root): never a host directory.
-    sys::chdir(c"/").map_err(|e| Error::new("enter", Object::Name(b"/"), Reason::Errno(e)))
+    sys::chdir(c"/").map_err(Failed::Root)
 }
 
 /// The CLONE_NEW* flags of PID's namespaces that are not nsinit's own
