@@ -39,6 +39,7 @@ pub fn apply(limits: &[crate::spec::Rlimit]) -> Result<(), (u32, crate::sys::Err
 }
 
 /// The name of a resource number.
+#[inline(never)]
 pub fn name(resource: u32) -> &'static str {
     let name = nth_name(&PACKED, resource as usize);
     name.and_then(|n| core::str::from_utf8(n).ok()).unwrap_or("RLIMIT_?")

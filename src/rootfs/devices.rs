@@ -20,7 +20,7 @@ use crate::spec::{Device, Spec, Str};
 use crate::sys::{self, Errno, Fd, OwnedFd};
 
 /// The default devices (runc's `DefaultSimpleDevices` plus tty).
-const DEFAULTS: [(&str, u64, u64); 6] =
+const DEFAULTS: [(&str, u32, u32); 6] =
     [("/dev/null", 1, 3), ("/dev/zero", 1, 5), ("/dev/full", 1, 7), ("/dev/random", 1, 8), ("/dev/urandom", 1, 9), ("/dev/tty", 5, 0)];
 
 /// Links in /dev: (name, target).
@@ -73,7 +73,7 @@ fn make_all<'a>(root: Fd, spec: &Spec<'a>, defaults: bool) -> core::result::Resu
         let err = |e| ("device", path.as_bytes(), e);
         let mut buf = [0u8; 32];
         let p = cpath(&mut buf, path.as_bytes()).map_err(err)?;
-        let d = Device { path: Str::new(p), kind: libc::S_IFCHR, major, minor, file_mode: Some(0o666), uid: None, gid: None };
+        let d = Device { path: Str::new(p), kind: libc::S_IFCHR, major: major.into(), minor: minor.into(), file_mode: Some(0o666), uid: None, gid: None };
         make_in(root, &dev, split_last(path.as_bytes()).1, &d).map_err(err)?;
     }
     for (name, target) in LINKS {
