@@ -18,18 +18,19 @@ use super::{MOVE_MOUNT_F_EMPTY_PATH, OPEN_TREE_CLONE};
 use crate::diag::{self, Error, Object, Reason, Result};
 use crate::spec::{Device, Spec, Str};
 use crate::sys::{self, Errno, Fd, OwnedFd};
+use core::ffi::CStr;
 
 /// The default devices (runc's `DefaultSimpleDevices` plus tty).
-const DEFAULTS: [(&str, u32, u32); 6] =
-    [("/dev/null", 1, 3), ("/dev/zero", 1, 5), ("/dev/full", 1, 7), ("/dev/random", 1, 8), ("/dev/urandom", 1, 9), ("/dev/tty", 5, 0)];
+const DEFAULTS: [(&CStr, u32, u32); 6] =
+    [(c"/dev/null", 1, 3), (c"/dev/zero", 1, 5), (c"/dev/full", 1, 7), (c"/dev/random", 1, 8), (c"/dev/urandom", 1, 9), (c"/dev/tty", 5, 0)];
 
 /// Links in /dev: (name, target).
-const LINKS: [(&str, &str); 5] = [
-    ("fd", "/proc/self/fd"),
-    ("stdin", "/proc/self/fd/0"),
-    ("stdout", "/proc/self/fd/1"),
-    ("stderr", "/proc/self/fd/2"),
-    ("ptmx", "pts/ptmx"),
+const LINKS: [(&CStr, &CStr); 5] = [
+    (c"fd", c"/proc/self/fd"),
+    (c"stdin", c"/proc/self/fd/0"),
+    (c"stdout", c"/proc/self/fd/1"),
+    (c"stderr", c"/proc/self/fd/2"),
+    (c"ptmx", c"pts/ptmx"),
 ];
 
 pub fn create<'a>(root: Fd, spec: &Spec<'a>) -> Result<'a, ()> {
@@ -67,20 +68,16 @@ fn make_all<'a>(root: Fd, spec: &Spec<'a>, defaults: bool) -> core::result::Resu
     }
     let dev = resolve::ensure(root, b"/dev", Kind::Dir).map_err(|e| ("device", &b"/dev"[..], e))?;
     for (path, major, minor) in DEFAULTS {
-        if spec.linux.devices.iter().any(|d| d.path.to_bytes() == path.as_bytes()) {
+        let path_bytes = path.to_bytes();
+        if spec.linux.devices.iter().any(|d| d.path.to_bytes() == path_bytes) {
             continue;
         }
-        let err = |e| ("device", path.as_bytes(), e);
-        let mut buf = [0u8; 32];
-        let p = cpath(&mut buf, path.as_bytes()).map_err(err)?;
-        let d = Device { path: Str::new(p), kind: libc::S_IFCHR, major: major.into(), minor: minor.into(), file_mode: Some(0o666), uid: None, gid: None };
-        make_in(root, &dev, split_last(path.as_bytes()).1, &d).map_err(err)?;
+        let d = Device { path: Str::new(path), kind: libc::S_IFCHR, major: major.into(), minor: minor.into(), file_mode: Some(0o666), uid: None, gid: None };
+        make_in(root, &dev, split_last(path_bytes).1, &d).map_err(|e| ("device", path_bytes, e))?;
     }
-    for (name, target) in LINKS {
-        let (mut nb, mut tb) = ([0u8; 16], [0u8; 32]);
-        let err = |e| ("dev symlink", name.as_bytes(), e);
-        let (n, t) = (cpath(&mut nb, name.as_bytes()).map_err(err)?, cpath(&mut tb, target.as_bytes()).map_err(err)?);
-        if name == "ptmx" {
+    for (n, t) in LINKS {
+        let err = |e| ("dev symlink", n.to_bytes(), e);
+        if n == c"ptmx" {
             // A ptmx node from the image would bypass the devpts instance.
             match sys::unlinkat(dev.fd(), n, 0) {
                 Ok(()) | Err(Errno::ENOENT) => {}
