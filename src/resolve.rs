@@ -70,7 +70,8 @@ const MAX_HOPS: u32 = 8;
 
 fn ensure_hops(root: Fd, path: &[u8], kind: Kind, hops: u32) -> Result<OwnedFd, Errno> {
     let mut buf = [0u8; libc::PATH_MAX as usize];
-    match open(root, cpath(&mut buf, path)?, kind) {
+    let full = cpath(&mut buf, path)?;
+    match open(root, full, kind) {
         Err(Errno::ENOENT) => {}
         other => return other,
     }
@@ -81,7 +82,7 @@ fn ensure_hops(root: Fd, path: &[u8], kind: Kind, hops: u32) -> Result<OwnedFd, 
         if let Ok(parent) = open(root, cpath(&mut dbuf, dir)?, Kind::Dir) {
             let mut nbuf = [0u8; 256];
             create(&parent, cpath(&mut nbuf, name)?, kind)?;
-            match open(root, cpath(&mut buf, path)?, kind) {
+            match open(root, full, kind) {
                 // A dangling symlink: the walk below follows it.
                 Err(Errno::ENOENT) => {}
                 other => return other,
