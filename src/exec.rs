@@ -305,11 +305,14 @@ fn execvp_listen(c: &Command, file: &CStr) -> Errno {
     let mut buf = [0u8; 32];
     let Some(pid_entry) = listen_pid_entry(sys::getpid(), &mut buf) else { return Errno::EINVAL };
     let mut env: CArray<'_, { MAX_ENV + 1 }> = CArray::new();
-    let others = c.envp.iter().filter(|e| !e.to_bytes().starts_with(b"LISTEN_PID="));
-    for e in core::iter::once(pid_entry).chain(others) {
-        if env.push(e).is_err() {
-            return Errno::E2BIG;
+    let mut full = env.push(pid_entry).is_err();
+    for e in c.envp.iter() {
+        if !e.to_bytes().starts_with(b"LISTEN_PID=") {
+            full |= env.push(e).is_err();
         }
+    }
+    if full {
+        return Errno::E2BIG;
     }
     search(file, path_of(&env), |p| sys::execve(p, &c.argv, &env))
 }
