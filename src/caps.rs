@@ -4,6 +4,7 @@
 
 use crate::spec::Capabilities;
 use crate::sys::{self, CapSets, Errno};
+use crate::text;
 
 /// Every capability the kernel knows, indexed by its number
 /// (linux/capability.h, up to CAP_CHECKPOINT_RESTORE = 40).
@@ -62,8 +63,11 @@ pub const LAST_CAP: u32 = NAMES.len() as u32 - 1;
 /// The capability number of a name such as `CAP_SYS_ADMIN` (exact spelling,
 /// as runc accepts it).
 pub fn from_name(name: &[u8]) -> Option<u32> {
-    NAMES.iter().position(|n| n.as_bytes() == name).map(|i| i as u32)
+    text::find_name(&PACKED, name).map(|i| i as u32)
 }
+
+/// `NAMES` as the binary holds them (`text::names_len`).
+static PACKED: [u8; text::names_len(&NAMES)] = text::pack_names(&NAMES);
 
 /// The bit of a capability in a 64-bit set.
 pub const fn bit(cap: u32) -> u64 {
@@ -155,7 +159,8 @@ pub fn warn_skipped_ambient(skipped: u64) {
 
 /// The name of a capability number, for messages.
 pub fn name(cap: u32) -> &'static str {
-    NAMES.get(cap as usize).copied().unwrap_or("capabilities")
+    let name = text::nth_name(&PACKED, cap as usize);
+    name.and_then(|n| core::str::from_utf8(n).ok()).unwrap_or("capabilities")
 }
 
 #[cfg(test)]

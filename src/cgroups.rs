@@ -3,7 +3,7 @@
 //! mount (`mount::cgroup`) and for joining a container's cgroups
 //! (`--enter`, as `runc exec` does).
 
-use crate::resolve;
+use crate::resolve::{self, concat};
 use crate::sys::{self, Errno, OwnedFd};
 
 pub const CGROUP2_SUPER_MAGIC: u64 = 0x6367_7270;
@@ -50,7 +50,13 @@ impl<'b> Hierarchy<'b> {
     /// What identifies it in /proc/self/cgroup: the controllers (and
     /// `name=`) of a v1 hierarchy; empty for cgroup2.
     pub fn controllers(&self) -> &'b [u8] {
-        if self.fstype == b"cgroup2" { b"" } else { self.options }
+        if self.is_v2() { b"" } else { self.options }
+    }
+
+    /// A cgroup2 hierarchy. Out of line: one copy of the comparison.
+    #[inline(never)]
+    pub fn is_v2(&self) -> bool {
+        self.fstype == b"cgroup2"
     }
 }
 
@@ -58,15 +64,23 @@ impl<'b> Hierarchy<'b> {
 /// a cgroup2 mount at /sys/fs/cgroup itself: a unified host).
 pub fn hierarchies(mountinfo: &[u8]) -> impl Iterator<Item = Hierarchy<'_>> {
     mountinfo.split(|&c| c == b'\n').filter_map(|line| {
-        let mut f = line.split(|&c| c == b' ');
-        let root = f.nth(3)?;
-        let mount_point = f.next()?;
-        // Optional fields end at "-".
-        let mut rest = f.skip_while(|x| *x != b"-");
-        rest.next()?;
-        let fstype = rest.next()?;
-        let _source = rest.next()?;
-        let options = rest.next()?;
+        // `id parent dev root mount_point options [optional...] - fstype source super_options`
+        let (mut i, mut dash) = (0, usize::MAX);
+        let (mut root, mut mount_point, mut fstype): (&[u8], &[u8], &[u8]) = (b"", b"", b"");
+        let mut options = None;
+        for f in line.split(|&c| c == b' ') {
+            match i {
+                3 => root = f,
+                4 => mount_point = f,
+                // Optional fields end at "-".
+                _ if i >= 5 && dash == usize::MAX && f == b"-" => dash = i,
+                _ if dash != usize::MAX && i == dash + 1 => fstype = f,
+                _ if dash != usize::MAX && i == dash + 3 => options = Some(f),
+                _ => {}
+            }
+            i += 1;
+        }
+        let options = options?;
         let parent = resolve::split_last(mount_point).0;
         let cg = fstype == b"cgroup" || fstype == b"cgroup2";
         let unified_host = fstype == b"cgroup2" && mount_point == HOST_CGROUP;
@@ -87,19 +101,28 @@ pub fn own_path<'b>(cgroup: &'b [u8], controllers: &[u8]) -> Option<&'b [u8]> {
 pub fn own_line<'b>(cgroup: &'b [u8], controllers: &[u8]) -> Option<(&'b [u8], &'b [u8])> {
     let mut best: Option<(usize, &'b [u8], &'b [u8])> = None;
     for line in cgroup.split(|&c| c == b'\n') {
-        let mut f = line.splitn(3, |&c| c == b':');
-        let (Some(_id), Some(ctrls), Some(path)) = (f.next(), f.next(), f.next()) else { continue };
-        let n = if ctrls.is_empty() { 0 } else { ctrls.split(|&c| c == b',').count() };
-        let matches = if controllers.is_empty() {
-            ctrls.is_empty()
-        } else {
-            n > 0 && ctrls.split(|&c| c == b',').all(|c| controllers.split(|&o| o == b',').any(|o| o == c))
-        };
+        // `id:controllers:path`; the path may hold colons.
+        let Some((ctrls, path)) = cut(line, b':').and_then(|(_id, rest)| cut(rest, b':')) else { continue };
+        // How many names the line lists, and whether all are among ours.
+        let (mut n, mut all) = (0, true);
+        if !ctrls.is_empty() {
+            for c in ctrls.split(|&c| c == b',') {
+                n += 1;
+                all &= controllers.split(|&o| o == b',').any(|o| o == c);
+            }
+        }
+        let matches = if controllers.is_empty() { n == 0 } else { n > 0 && all };
         if matches && best.is_none_or(|(m, _, _)| n > m) {
             best = Some((n, ctrls, path));
         }
     }
     best.map(|(_, c, p)| (c, p))
+}
+
+/// `s` split at its first `sep`.
+fn cut(s: &[u8], sep: u8) -> Option<(&[u8], &[u8])> {
+    let i = s.iter().position(|&c| c == sep)?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
 }
 
 /// /proc/self/mountinfo, /proc/self/cgroup and /proc/PID/cgroup, read once,
@@ -153,17 +176,6 @@ pub fn join(pid: i32) -> Result<(), (&'static [u8], Errno)> {
     Ok(())
 }
 
-/// The parts joined, NUL-terminated in `buf`.
-pub fn concat<'b>(buf: &'b mut [u8], parts: &[&[u8]]) -> Result<&'b core::ffi::CStr, Errno> {
-    let mut len = 0;
-    for part in parts {
-        buf.get_mut(len..len + part.len()).ok_or(Errno::ENAMETOOLONG)?.copy_from_slice(part);
-        len += part.len();
-    }
-    *buf.get_mut(len).ok_or(Errno::ENAMETOOLONG)? = 0;
-    core::ffi::CStr::from_bytes_with_nul(buf.get(..=len).unwrap_or(&[])).map_err(|_| Errno::EINVAL)
-}
-
 /// `<mount point>/<target below the mount's root>/cgroup.procs` in `buf`.
 pub fn procs_path<'b>(buf: &'b mut [u8], h: Hierarchy, target: &[u8]) -> Result<&'b core::ffi::CStr, Errno> {
     let root = h.root.strip_suffix(b"/").unwrap_or(h.root);
@@ -205,6 +217,10 @@ mod tests {
         assert_eq!(names, ["cpu", "cpu,cpuacct", "systemd", "unified"]);
         assert_eq!(hs[1].root, b"/docker");
         assert_eq!(hs[3].controllers(), b"");
+        // Several optional fields; a line cut before the super options is none.
+        let mi = "33 31 0:30 /d /sys/fs/cgroup/pids rw shared:5 master:2 - cgroup cgroup rw,pids\n34 31 0:31 / /sys/fs/cgroup/cpu rw - cgroup cgroup\n";
+        let hs: Vec<_> = hierarchies(mi.as_bytes()).collect();
+        assert_eq!(hs, [Hierarchy { mount_point: b"/sys/fs/cgroup/pids", root: b"/d", fstype: b"cgroup", options: b"rw,pids" }]);
     }
 
     #[test]
@@ -242,5 +258,9 @@ mod tests {
         assert_eq!(own_path(c, b"rw,cpu"), Some(&b"/x"[..]));
         assert_eq!(own_path(c, b""), Some(&b"/unified/path"[..]));
         assert_eq!(own_path(c, b"rw,pids"), None);
+        // A path may hold colons; a line of fewer than three fields is skipped.
+        assert_eq!(own_path(b"garbage\n3:pids\n0::/a:b\n", b""), Some(&b"/a:b"[..]));
+        assert_eq!(own_path(b"3:pids\n5:pids:/p:q\n", b"rw,pids"), Some(&b"/p:q"[..]));
+        assert_eq!(own_line(b"2:cpu,cpuacct:/x\n", b"rw,cpu,cpuacct"), Some((&b"cpu,cpuacct"[..], &b"/x"[..])));
     }
 }

@@ -230,28 +230,49 @@ fn identity(p: &Process<'static>, last: u32) -> diag::Result<'static, u64> {
 /// them with many values. Kept next to `identity` and `steps`, which make
 /// these calls.
 pub fn early_filter_path(p: &Process, last: u32, listen_fds: u32, mut f: impl FnMut(Sysno, [u64; 6], u8, bool) -> bool) {
-    let (u, g) = (p.user.uid as u64, p.user.gid as u64);
-    let ambient = |op: i32, a: u64| (Sysno::prctl, [libc::PR_CAP_AMBIENT as u64, op as u64, a, 0, 0, 0], 0);
-    let mut calls = heapless::Vec::<(Sysno, [u64; 6], u8), 8>::new();
-    let _ = calls.push((Sysno::setgroups, [p.user.additional_gids.len() as u64, 0, 0, 0, 0, 0], 0b10));
-    let _ = calls.push((Sysno::setresgid, [g, g, g, 0, 0, 0], 0));
-    let _ = calls.push((Sysno::setresuid, [u, u, u, 0, 0, 0], 0));
-    if p.cwd.is_some() {
-        let _ = calls.push((Sysno::chdir, [0; 6], 0b1));
-    }
-    let _ = calls.push((Sysno::capset, [0; 6], 0b11));
-    let _ = calls.push(ambient(libc::PR_CAP_AMBIENT_CLEAR_ALL, 0));
-    let raise = (0..=last).filter(|&cap| caps::raisable_ambient(&p.capabilities) & caps::bit(cap) != 0);
-    let raise = raise.map(|cap| ambient(libc::PR_CAP_AMBIENT_RAISE, cap.into()));
-    // getpid only serves socket activation (LISTEN_PID).
-    let pid = (listen_fds > 0).then_some((Sysno::getpid, [0; 6], 0));
-    let exec = (Sysno::execve, [0; 6], 0b111);
-    let must = calls.into_iter().map(|c| (c, false));
-    let then = pid.into_iter().chain([exec]).map(|c| (c, false));
-    for ((nr, args, ptrs), skippable) in must.chain(raise.map(|c| (c, true))).chain(then) {
+    // One call of `f` (the caller's check, inlined once), fed by a cursor
+    // over the list rather than a chain of iterators, each inlined apart.
+    let mut step = 0;
+    while let Some((nr, args, ptrs, skippable)) = early_call(p, last, listen_fds, &mut step) {
         if !f(nr, args, ptrs, skippable) {
             return;
         }
+    }
+}
+
+/// The call at `*step` of `early_filter_path`'s list, the cursor moved past
+/// it (and past those that do not apply): setgroups, setresgid, setresuid,
+/// chdir with a `cwd`, capset, clearing the ambient set, one raise per
+/// raisable capability up to `last` (skippable), getpid with socket
+/// activation, execve; then None.
+fn early_call(p: &Process, last: u32, listen_fds: u32, step: &mut u32) -> Option<(Sysno, [u64; 6], u8, bool)> {
+    let (u, g) = (p.user.uid as u64, p.user.gid as u64);
+    let ambient = |op: i32, a: u64| [libc::PR_CAP_AMBIENT as u64, op as u64, a, 0, 0, 0];
+    loop {
+        let s = *step;
+        *step += 1;
+        // The raises are steps 6 ..= 6 + last; getpid and execve follow.
+        let (nr, args, ptrs) = match s {
+            0 => (Sysno::setgroups, [p.user.additional_gids.len() as u64, 0, 0, 0, 0, 0], 0b10),
+            1 => (Sysno::setresgid, [g, g, g, 0, 0, 0], 0),
+            2 => (Sysno::setresuid, [u, u, u, 0, 0, 0], 0),
+            3 if p.cwd.is_some() => (Sysno::chdir, [0; 6], 0b1),
+            4 => (Sysno::capset, [0; 6], 0b11),
+            5 => (Sysno::prctl, ambient(libc::PR_CAP_AMBIENT_CLEAR_ALL, 0), 0),
+            _ if s >= 6 && s - 6 <= last => {
+                let cap = s - 6;
+                if caps::raisable_ambient(&p.capabilities) & caps::bit(cap) != 0 {
+                    return Some((Sysno::prctl, ambient(libc::PR_CAP_AMBIENT_RAISE, cap.into()), 0, true));
+                }
+                continue;
+            }
+            // getpid only serves socket activation (LISTEN_PID).
+            _ if s == last + 7 && listen_fds > 0 => (Sysno::getpid, [0; 6], 0),
+            _ if s == last + 8 => (Sysno::execve, [0; 6], 0b111),
+            _ if s > last + 8 => return None,
+            _ => continue,
+        };
+        return Some((nr, args, ptrs, false));
     }
 }
 
@@ -291,5 +312,73 @@ fn load_filter(plan: &Plan) -> diag::Result<'static, ()> {
             sys::seccomp_set_filter(f.flags, f.program).at("seccomp", Object::Name(b"load filter"))
         }
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Str;
+
+    type Call = (Sysno, [u64; 6], u8, bool);
+
+    /// The list as it was written before the cursor: the reference.
+    fn reference(p: &Process, last: u32, listen_fds: u32) -> Vec<Call> {
+        let (u, g) = (p.user.uid as u64, p.user.gid as u64);
+        let ambient = |op: i32, a: u64| (Sysno::prctl, [libc::PR_CAP_AMBIENT as u64, op as u64, a, 0, 0, 0], 0, false);
+        let mut v = vec![
+            (Sysno::setgroups, [p.user.additional_gids.len() as u64, 0, 0, 0, 0, 0], 0b10, false),
+            (Sysno::setresgid, [g, g, g, 0, 0, 0], 0, false),
+            (Sysno::setresuid, [u, u, u, 0, 0, 0], 0, false),
+        ];
+        if p.cwd.is_some() {
+            v.push((Sysno::chdir, [0; 6], 0b1, false));
+        }
+        v.push((Sysno::capset, [0; 6], 0b11, false));
+        v.push(ambient(libc::PR_CAP_AMBIENT_CLEAR_ALL, 0));
+        for cap in (0..=last).filter(|&cap| caps::raisable_ambient(&p.capabilities) & caps::bit(cap) != 0) {
+            let (nr, args, ptrs, _) = ambient(libc::PR_CAP_AMBIENT_RAISE, cap.into());
+            v.push((nr, args, ptrs, true));
+        }
+        if listen_fds > 0 {
+            v.push((Sysno::getpid, [0; 6], 0, false));
+        }
+        v.push((Sysno::execve, [0; 6], 0b111, false));
+        v
+    }
+
+    #[test]
+    fn early_filter_path_lists_runcs_calls_in_order() {
+        let all = crate::caps::mask_upto(40);
+        let caps = [(0, 0, 0), (all, all, all), (0b1011 | 1 << 40, all, all), (1 << 21 | 1 << 5, 1 << 21, all)];
+        for cwd in [None, Some(Str::new(c"/w"))] {
+            for (ambient, permitted, inheritable) in caps {
+                for (last, listen) in [(40, 0), (40, 2), (5, 0), (0, 1)] {
+                    let mut p = Process { cwd, ..Default::default() };
+                    p.user.uid = 1000;
+                    p.user.gid = 100;
+                    let _ = p.user.additional_gids.push(7);
+                    p.capabilities.ambient = ambient;
+                    p.capabilities.permitted = permitted;
+                    p.capabilities.inheritable = inheritable;
+                    let want = reference(&p, last, listen);
+                    let mut got = Vec::new();
+                    early_filter_path(&p, last, listen, |nr, args, ptrs, s| {
+                        got.push((nr, args, ptrs, s));
+                        true
+                    });
+                    assert_eq!(got, want, "cwd {cwd:?} ambient {ambient:x} last {last} listen {listen}");
+                    // `f` saying stop ends the list there.
+                    for stop in 0..want.len() {
+                        let mut seen = 0;
+                        early_filter_path(&p, last, listen, |_, _, _, _| {
+                            seen += 1;
+                            seen <= stop
+                        });
+                        assert_eq!(seen, stop + 1);
+                    }
+                }
+            }
+        }
     }
 }

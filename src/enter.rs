@@ -25,18 +25,20 @@ use core::ffi::CStr;
 /// CLONE_NEWTIME (linux/sched.h), not in every libc.
 const CLONE_NEWTIME: i32 = 0x80;
 
-/// The namespaces, user first: (name in /proc/PID/ns, the name of ours it
-/// replaces, CLONE_NEW* flag). pid and time are joined for the children.
-const NAMESPACES: [(&str, &str, i32); 8] = [
-    ("user", "user", libc::CLONE_NEWUSER),
-    ("mnt", "mnt", libc::CLONE_NEWNS),
-    ("pid", "pid_for_children", libc::CLONE_NEWPID),
-    ("net", "net", libc::CLONE_NEWNET),
-    ("ipc", "ipc", libc::CLONE_NEWIPC),
-    ("uts", "uts", libc::CLONE_NEWUTS),
-    ("cgroup", "cgroup", libc::CLONE_NEWCGROUP),
-    ("time", "time_for_children", CLONE_NEWTIME),
+/// The namespaces, user first: (name in /proc/PID/ns, CLONE_NEW* flag). pid and time are joined for the children: the one of
+/// ours each replaces is `pid_for_children`, `time_for_children`
+/// (`FOR_CHILDREN`).
+const NAMESPACES: [(&str, i32); 8] = [
+    ("user", libc::CLONE_NEWUSER),
+    ("mnt", libc::CLONE_NEWNS),
+    ("pid", libc::CLONE_NEWPID),
+    ("net", libc::CLONE_NEWNET),
+    ("ipc", libc::CLONE_NEWIPC),
+    ("uts", libc::CLONE_NEWUTS),
+    ("cgroup", libc::CLONE_NEWCGROUP),
+    ("time", CLONE_NEWTIME),
 ];
+const FOR_CHILDREN: i32 = libc::CLONE_NEWPID | CLONE_NEWTIME;
 
 /// Closes every descriptor but 0-2: whatever the caller leaked must not
 /// follow nsinit into the container.
@@ -48,37 +50,65 @@ pub fn close_inherited<'a>() -> Result<'a, ()> {
 /// Out of line: its path buffers are on the stack only when entering.
 #[inline(never)]
 pub fn join<'a>(pid: i32) -> Result<'a, ()> {
-    let obj = Object::Num("pid ", pid as u64);
-    let at = |e: Errno| Error::new("enter", obj, Reason::Errno(e));
+    // The error line, built once for every step.
+    let (object, reason) = match join_steps(pid) {
+        Ok(()) => return Ok(()),
+        Err(Failed::Pid(e)) => (Object::Num("pid ", pid as u64), Reason::Errno(e)),
+        Err(Failed::Host) => (Object::Num("pid ", pid as u64), Reason::Text("not in a container: its mount and pid namespaces are nsinit's own")),
+        Err(Failed::Cgroup(path, e)) => (Object::Typed(path, b"cgroup"), Reason::Errno(e)),
+        Err(Failed::Root(e)) => (Object::Name(b"/"), Reason::Errno(e)),
+    };
+    Err(Error::new("enter", object, reason))
+}
+
+/// What failed in `join_steps`.
+enum Failed {
+    /// A step on PID (`enter: pid N: ERRNO`).
+    Pid(Errno),
+    /// PID is not in a container.
+    Host,
+    /// Joining a cgroup: the file named.
+    Cgroup(&'static [u8], Errno),
+    /// The move to the container's `/`.
+    Root(Errno),
+}
+
+impl From<Errno> for Failed {
+    fn from(e: Errno) -> Failed {
+        Failed::Pid(e)
+    }
+}
+
+fn join_steps(pid: i32) -> core::result::Result<(), Failed> {
     if pid <= 0 {
-        return Err(at(Errno::ESRCH));
+        return Err(Failed::Pid(Errno::ESRCH));
     }
     // The pidfd first: whatever is read from /proc/PID afterwards is
     // checked to be still that process's before it counts (running, not a
     // zombie: a zombie's /proc/PID/cgroup shows the root cgroups).
-    let pidfd = OwnedFd::new(sys::pidfd_open(pid).map_err(at)?);
-    let flags = differing(pid).map_err(at)?;
+    let pidfd = OwnedFd::new(sys::pidfd_open(pid)?);
+    let flags = differing(pid)?;
     // A PID in both nsinit's mount and pid namespaces is a host process —
     // say the number of an init that has ended, reused: "entering" it would
     // run the command on the host, its cwd the host's root. A container has
     // a mount or a pid namespace of its own (scripts/run, runc and crun
     // give it both; runc accepts a config without the mount one).
     if flags & (libc::CLONE_NEWNS | libc::CLONE_NEWPID) as u32 == 0 {
-        return Err(Error::new("enter", obj, Reason::Text("not in a container: its mount and pid namespaces are nsinit's own")));
+        return Err(Failed::Host);
     }
-    cgroups::join(pid).map_err(|(path, e)| Error::new("enter", Object::Typed(path, b"cgroup"), Reason::Errno(e)))?;
-    sys::pidfd_alive(pidfd.fd()).map_err(at)?;
+    cgroups::join(pid).map_err(|(path, e)| Failed::Cgroup(path, e))?;
+    sys::pidfd_alive(pidfd.fd())?;
     if flags != 0 {
         match sys::setns(pidfd.fd(), flags) {
             Ok(()) => {}
             // Before Linux 5.8 setns takes no pidfd: one namespace at a time.
-            Err(Errno::EINVAL) => one_by_one(pid, pidfd.fd(), flags).map_err(at)?,
-            Err(e) => return Err(at(e)),
+            Err(Errno::EINVAL) => one_by_one(pid, pidfd.fd(), flags)?,
+            Err(e) => return Err(Failed::Pid(e)),
         }
     }
     // The container's root (setns into a mount namespace moves there too;
     // without one, nsinit's own root): never a host directory.
-    sys::chdir(c"/").map_err(|e| Error::new("enter", Object::Name(b"/"), Reason::Errno(e)))
+    sys::chdir(c"/").map_err(Failed::Root)
 }
 
 /// The CLONE_NEW* flags of PID's namespaces that are not nsinit's own
@@ -88,13 +118,15 @@ pub fn join<'a>(pid: i32) -> Result<'a, ()> {
 /// entering what is left of it would run the command outside (ESRCH).
 fn differing(pid: i32) -> core::result::Result<u32, Errno> {
     let mut flags = 0u32;
-    for (theirs, ours, flag) in NAMESPACES {
+    for (name, flag) in NAMESPACES {
+        let name = name.as_bytes();
         let (mut tb, mut ob) = ([0u8; 64], [0u8; 64]);
-        let o = match sys::fstatat(sys::AT_FDCWD, ns_path(&mut ob, 0, ours)?, 0) {
+        let ours: &[u8] = if flag & FOR_CHILDREN != 0 { b"_for_children" } else { b"" };
+        let o = match sys::fstatat(sys::AT_FDCWD, ns_path(&mut ob, 0, name, ours)?, 0) {
             Err(Errno::ENOENT) => continue,
             r => r?,
         };
-        let t = match sys::fstatat(sys::AT_FDCWD, ns_path(&mut tb, pid, theirs)?, 0) {
+        let t = match sys::fstatat(sys::AT_FDCWD, ns_path(&mut tb, pid, name, b"")?, 0) {
             Err(Errno::ENOENT) => return Err(Errno::ESRCH),
             r => r?,
         };
@@ -110,14 +142,14 @@ fn differing(pid: i32) -> core::result::Result<u32, Errno> {
 /// opened while PID still ran (the pid number is reused once it is reaped).
 fn one_by_one(pid: i32, pidfd: sys::Fd, flags: u32) -> core::result::Result<(), Errno> {
     let mut fds: [Option<OwnedFd>; 8] = Default::default();
-    for (slot, (theirs, _, flag)) in fds.iter_mut().zip(NAMESPACES) {
+    for (slot, (name, flag)) in fds.iter_mut().zip(NAMESPACES) {
         if flags & flag as u32 != 0 {
             let mut b = [0u8; 64];
-            *slot = Some(OwnedFd::new(sys::openat(sys::AT_FDCWD, ns_path(&mut b, pid, theirs)?, libc::O_RDONLY, 0)?));
+            *slot = Some(OwnedFd::new(sys::openat(sys::AT_FDCWD, ns_path(&mut b, pid, name.as_bytes(), b"")?, libc::O_RDONLY, 0)?));
         }
     }
     sys::pidfd_alive(pidfd)?;
-    for (fd, (_, _, flag)) in fds.iter().zip(NAMESPACES) {
+    for (fd, (_, flag)) in fds.iter().zip(NAMESPACES) {
         if let Some(fd) = fd {
             sys::setns(fd.fd(), flag as u32)?;
         }
@@ -125,21 +157,11 @@ fn one_by_one(pid: i32, pidfd: sys::Fd, flags: u32) -> core::result::Result<(), 
     Ok(())
 }
 
-/// `/proc/<pid>/ns/<name>`, or `/proc/self/ns/<name>` for pid 0.
-fn ns_path<'b>(buf: &'b mut [u8; 64], pid: i32, name: &str) -> core::result::Result<&'b CStr, Errno> {
-    proc_path(buf, pid, &[b"ns/", name.as_bytes()])
-}
-
-/// `/proc/<pid>/<tail...>` (`self` for pid 0), NUL-terminated in `buf`.
-fn proc_path<'b>(buf: &'b mut [u8; 64], pid: i32, tail: &[&[u8]]) -> core::result::Result<&'b CStr, Errno> {
+/// `/proc/<pid>/ns/<name><suffix>`, or `/proc/self/ns/...` for pid 0.
+fn ns_path<'b>(buf: &'b mut [u8; 64], pid: i32, name: &[u8], suffix: &[u8]) -> core::result::Result<&'b CStr, Errno> {
     let mut d = [0u8; 20];
     let who: &[u8] = if pid == 0 { b"self" } else { crate::text::decimal(pid as u64, &mut d) };
-    let mut len = 0;
-    for p in [&b"/proc/"[..], who, b"/"].iter().chain(tail).chain(&[&b"\0"[..]]) {
-        buf.get_mut(len..len + p.len()).ok_or(Errno::ENAMETOOLONG)?.copy_from_slice(p);
-        len += p.len();
-    }
-    CStr::from_bytes_with_nul(buf.get(..len).unwrap_or(&[])).map_err(|_| Errno::EINVAL)
+    crate::resolve::concat(buf, &[b"/proc/", who, b"/ns/", name, suffix])
 }
 
 #[cfg(test)]
@@ -149,15 +171,21 @@ mod tests {
     #[test]
     fn proc_paths() {
         let mut b = [0u8; 64];
-        assert_eq!(ns_path(&mut b, 42, "user").unwrap().to_bytes(), b"/proc/42/ns/user");
-        assert_eq!(ns_path(&mut b, 0, "pid_for_children").unwrap().to_bytes(), b"/proc/self/ns/pid_for_children");
-        assert_eq!(proc_path(&mut b, 2147483647, &[b"ns/", b"mnt"]).unwrap().to_bytes(), b"/proc/2147483647/ns/mnt");
+        assert_eq!(ns_path(&mut b, 42, b"user", b"").unwrap().to_bytes(), b"/proc/42/ns/user");
+        assert_eq!(ns_path(&mut b, 0, b"pid", b"_for_children").unwrap().to_bytes(), b"/proc/self/ns/pid_for_children");
+        assert_eq!(ns_path(&mut b, 2147483647, b"mnt", b"").unwrap().to_bytes(), b"/proc/2147483647/ns/mnt");
     }
 
     #[test]
     fn the_user_namespace_comes_first() {
-        assert_eq!(NAMESPACES[0].2, libc::CLONE_NEWUSER);
-        let all = NAMESPACES.iter().fold(0, |a, n| a | n.2);
+        let ns: Vec<_> = NAMESPACES.iter().map(|&(n, f)| (n.as_bytes(), f)).collect();
+        assert_eq!(ns[0], (&b"user"[..], libc::CLONE_NEWUSER));
+        assert_eq!(ns[2], (&b"pid"[..], libc::CLONE_NEWPID));
+        assert_eq!(ns[7], (&b"time"[..], CLONE_NEWTIME));
+        let all = ns.iter().fold(0, |a, n| a | n.1);
         assert_eq!(all.count_ones(), 8);
+        // Only pid and time are joined for the children.
+        let later: Vec<_> = ns.iter().filter(|n| n.1 & FOR_CHILDREN != 0).map(|n| n.0).collect();
+        assert_eq!(later, [&b"pid"[..], b"time"]);
     }
 }

@@ -248,6 +248,11 @@ fn path_of<'e>(envp: &CArray<'e, { MAX_ENV + 1 }>) -> &'e [u8] {
 /// the working directory). Stops at the first error other than "not here"
 /// (ENOENT, ENOTDIR, EACCES); after the loop, EACCES wins over ENOENT.
 pub fn search(file: &CStr, path: &[u8], mut try_exec: impl FnMut(&CStr) -> Errno) -> Errno {
+    search_dyn(file, path, &mut try_exec)
+}
+
+/// `search` for any `try_exec`: one copy of the walk for its three callers.
+fn search_dyn(file: &CStr, path: &[u8], try_exec: &mut dyn FnMut(&CStr) -> Errno) -> Errno {
     let name = file.to_bytes();
     if name.contains(&b'/') {
         return try_exec(file);
@@ -262,7 +267,7 @@ pub fn search(file: &CStr, path: &[u8], mut try_exec: impl FnMut(&CStr) -> Errno
 /// is only on the stack when a search happens (a frame's pages are touched,
 /// and faulted in, on entry).
 #[inline(never)]
-fn search_path(name: &[u8], path: &[u8], mut try_exec: impl FnMut(&CStr) -> Errno) -> Errno {
+fn search_path(name: &[u8], path: &[u8], try_exec: &mut dyn FnMut(&CStr) -> Errno) -> Errno {
     let mut seen_eacces = false;
     let mut buf = [0u8; libc::PATH_MAX as usize];
     for dir in path.split(|&c| c == b':') {
@@ -279,16 +284,7 @@ fn search_path(name: &[u8], path: &[u8], mut try_exec: impl FnMut(&CStr) -> Errn
 
 /// `dir/name` NUL-terminated in buf, or None when it does not fit.
 fn join<'b>(buf: &'b mut [u8], dir: &[u8], name: &[u8]) -> Option<&'b CStr> {
-    let total = dir.len() + 1 + name.len();
-    let out = buf.get_mut(..total + 1)?;
-    let (d, rest) = out.split_at_mut(dir.len());
-    d.copy_from_slice(dir);
-    let (slash, rest) = rest.split_first_mut()?;
-    *slash = b'/';
-    let (n, nul) = rest.split_at_mut(name.len());
-    n.copy_from_slice(name);
-    *nul.first_mut()? = 0;
-    CStr::from_bytes_with_nul(out).ok()
+    resolve::concat(buf, &[dir, b"/", name]).ok()
 }
 
 /// execvp: returns only on failure, with the errno to report. Runs in the
@@ -309,11 +305,14 @@ fn execvp_listen(c: &Command, file: &CStr) -> Errno {
     let mut buf = [0u8; 32];
     let Some(pid_entry) = listen_pid_entry(sys::getpid(), &mut buf) else { return Errno::EINVAL };
     let mut env: CArray<'_, { MAX_ENV + 1 }> = CArray::new();
-    let others = c.envp.iter().filter(|e| !e.to_bytes().starts_with(b"LISTEN_PID="));
-    for e in core::iter::once(pid_entry).chain(others) {
-        if env.push(e).is_err() {
-            return Errno::E2BIG;
+    let mut full = env.push(pid_entry).is_err();
+    for e in c.envp.iter() {
+        if !e.to_bytes().starts_with(b"LISTEN_PID=") {
+            full |= env.push(e).is_err();
         }
+    }
+    if full {
+        return Errno::E2BIG;
     }
     search(file, path_of(&env), |p| sys::execve(p, &c.argv, &env))
 }
@@ -348,14 +347,8 @@ pub fn refuse_own_binary(c: &Command, own: (u64, u64), cwd: Option<&CStr>) -> Re
 
 /// `LISTEN_PID=<pid>` NUL-terminated in buf.
 fn listen_pid_entry(pid: i32, buf: &mut [u8; 32]) -> Option<&CStr> {
-    let prefix = b"LISTEN_PID=";
     let mut d = [0u8; 20];
-    let digits = crate::text::decimal(pid.max(0) as u64, &mut d);
-    let len = prefix.len() + digits.len();
-    buf.get_mut(..prefix.len())?.copy_from_slice(prefix);
-    buf.get_mut(prefix.len()..len)?.copy_from_slice(digits);
-    *buf.get_mut(len)? = 0;
-    CStr::from_bytes_with_nul(buf.get(..=len)?).ok()
+    resolve::concat(buf, &[b"LISTEN_PID=", crate::text::decimal(pid.max(0) as u64, &mut d)]).ok()
 }
 
 /// The exit status for a failed execve: 127 when not found, else 126.

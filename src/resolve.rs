@@ -70,7 +70,8 @@ const MAX_HOPS: u32 = 8;
 
 fn ensure_hops(root: Fd, path: &[u8], kind: Kind, hops: u32) -> Result<OwnedFd, Errno> {
     let mut buf = [0u8; libc::PATH_MAX as usize];
-    match open(root, cpath(&mut buf, path)?, kind) {
+    let full = cpath(&mut buf, path)?;
+    match open(root, full, kind) {
         Err(Errno::ENOENT) => {}
         other => return other,
     }
@@ -81,7 +82,7 @@ fn ensure_hops(root: Fd, path: &[u8], kind: Kind, hops: u32) -> Result<OwnedFd, 
         if let Ok(parent) = open(root, cpath(&mut dbuf, dir)?, Kind::Dir) {
             let mut nbuf = [0u8; 256];
             create(&parent, cpath(&mut nbuf, name)?, kind)?;
-            match open(root, cpath(&mut buf, path)?, kind) {
+            match open(root, full, kind) {
                 // A dangling symlink: the walk below follows it.
                 Err(Errno::ENOENT) => {}
                 other => return other,
@@ -169,11 +170,19 @@ fn create(parent: &OwnedFd, name: &CStr, kind: Kind) -> Result<(), Errno> {
 /// Copies `path` into `buf` NUL-terminated; interior NULs cannot occur (spec
 /// strings are C strings) but are refused anyway.
 pub fn cpath<'b>(buf: &'b mut [u8], path: &[u8]) -> Result<&'b CStr, Errno> {
-    let out = buf.get_mut(..path.len() + 1).ok_or(Errno::ENAMETOOLONG)?;
-    let (body, nul) = out.split_at_mut(path.len());
-    body.copy_from_slice(path);
-    *nul.first_mut().ok_or(Errno::ENAMETOOLONG)? = 0;
-    CStr::from_bytes_with_nul(out).map_err(|_| Errno::EINVAL)
+    concat(buf, &[path])
+}
+
+/// The parts joined, NUL-terminated in `buf` (ENAMETOOLONG when they do not
+/// fit, EINVAL for an interior NUL): every path nsinit builds.
+pub fn concat<'b>(buf: &'b mut [u8], parts: &[&[u8]]) -> Result<&'b CStr, Errno> {
+    let mut len = 0;
+    for part in parts {
+        buf.get_mut(len..len + part.len()).ok_or(Errno::ENAMETOOLONG)?.copy_from_slice(part);
+        len += part.len();
+    }
+    *buf.get_mut(len).ok_or(Errno::ENAMETOOLONG)? = 0;
+    CStr::from_bytes_with_nul(buf.get(..=len).unwrap_or(&[])).map_err(|_| Errno::EINVAL)
 }
 
 /// Splits `/a/b/c` into (`/a/b`, `c`); the parent of `/c` is `/`.
@@ -215,5 +224,10 @@ mod tests {
         assert_eq!(cpath(&mut b, b"/dev").unwrap().to_bytes(), b"/dev");
         assert_eq!(cpath(&mut b, b"/1234567"), Err(Errno::ENAMETOOLONG));
         assert_eq!(cpath(&mut b, b"a\0b"), Err(Errno::EINVAL));
+        assert_eq!(concat(&mut b, &[b"/a", b"/", b"bcd"]).unwrap().to_bytes(), b"/a/bcd");
+        assert_eq!(concat(&mut b, &[b"/a", b"/", b"bcde"]).unwrap().to_bytes(), b"/a/bcde");
+        assert_eq!(concat(&mut b, &[b"/a", b"/", b"bcdef"]), Err(Errno::ENAMETOOLONG));
+        assert_eq!(concat(&mut b, &[b"/a", b"\0", b"b"]), Err(Errno::EINVAL));
+        assert_eq!(concat(&mut b, &[]).unwrap().to_bytes(), b"");
     }
 }

@@ -1,5 +1,7 @@
 //! Resource limits: the name table (pure) and applying `process.rlimits`.
 
+use crate::text::{find_name, names_len, nth_name, pack_names};
+
 /// `RLIMIT_*` names by resource number (asm-generic/resource.h).
 const NAMES: [&str; 16] = [
     "RLIMIT_CPU",
@@ -22,8 +24,11 @@ const NAMES: [&str; 16] = [
 
 /// The resource number of `RLIMIT_NOFILE` etc.
 pub fn from_name(name: &[u8]) -> Option<u32> {
-    NAMES.iter().position(|n| n.as_bytes() == name).map(|i| i as u32)
+    find_name(&PACKED, name).map(|i| i as u32)
 }
+
+/// `NAMES` as the binary holds them (`text::names_len`).
+static PACKED: [u8; names_len(&NAMES)] = pack_names(&NAMES);
 
 /// Sets every `process.rlimits` entry; returns the one that failed.
 pub fn apply(limits: &[crate::spec::Rlimit]) -> Result<(), (u32, crate::sys::Errno)> {
@@ -34,8 +39,10 @@ pub fn apply(limits: &[crate::spec::Rlimit]) -> Result<(), (u32, crate::sys::Err
 }
 
 /// The name of a resource number.
+#[inline(never)]
 pub fn name(resource: u32) -> &'static str {
-    NAMES.get(resource as usize).copied().unwrap_or("RLIMIT_?")
+    let name = nth_name(&PACKED, resource as usize);
+    name.and_then(|n| core::str::from_utf8(n).ok()).unwrap_or("RLIMIT_?")
 }
 
 #[cfg(test)]

@@ -41,6 +41,72 @@ pub fn word_index(list: &[u8], word: &[u8]) -> Option<usize> {
     list.split(|&c| c == b' ').position(|w| w == word)
 }
 
+/// A list of names as the binary holds it: each name's length (one byte),
+/// then its bytes. A `[&str; N]` costs 16 bytes a name more (its slice);
+/// a lookup still skips a name in one step. Built at compile time
+/// (`pack_names`), read with `find_name` and `nth_name`.
+// Evaluated at compile time only: an index out of bounds fails the build.
+#[allow(clippy::indexing_slicing)]
+pub const fn names_len(names: &[&str]) -> usize {
+    let (mut i, mut n) = (0, 0);
+    while i < names.len() {
+        n += 1 + names[i].len();
+        i += 1;
+    }
+    n
+}
+
+/// `names` packed (see `names_len`, which gives `N`).
+// Evaluated at compile time only: an index out of bounds, or the panic,
+// fails the build.
+#[allow(clippy::indexing_slicing, clippy::panic)]
+pub const fn pack_names<const N: usize>(names: &[&str]) -> [u8; N] {
+    let mut out = [0u8; N];
+    let (mut i, mut at) = (0, 0);
+    while i < names.len() {
+        let w = names[i].as_bytes();
+        if w.len() > 255 {
+            panic!("a name longer than 255 bytes");
+        }
+        out[at] = w.len() as u8;
+        at += 1;
+        let mut j = 0;
+        while j < w.len() {
+            out[at] = w[j];
+            at += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The index of `name` in a packed list. A plain loop, lengths compared
+/// first: a spec looks up every capability and mount option it names.
+pub fn find_name(packed: &[u8], name: &[u8]) -> Option<usize> {
+    let (mut rest, mut i) = (packed, 0);
+    while let Some((&len, tail)) = rest.split_first() {
+        let (n, tail) = tail.split_at_checked(len as usize)?;
+        if len as usize == name.len() && n == name {
+            return Some(i);
+        }
+        rest = tail;
+        i += 1;
+    }
+    None
+}
+
+/// The name at `index` in a packed list.
+pub fn nth_name(packed: &[u8], index: usize) -> Option<&[u8]> {
+    let mut rest = packed;
+    for _ in 0..index {
+        let (&len, tail) = rest.split_first()?;
+        rest = tail.get(len as usize..)?;
+    }
+    let (&len, tail) = rest.split_first()?;
+    tail.get(..len as usize)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +137,21 @@ mod tests {
         for (s, want) in rows {
             assert_eq!(parse_u32(s.as_bytes()), *want, "{s}");
         }
+    }
+
+    #[test]
+    fn packed_names() {
+        const LIST: [&str; 3] = ["a", "", "xyz"];
+        static PACKED: [u8; names_len(&LIST)] = pack_names(&LIST);
+        assert_eq!(PACKED, *b"\x01a\x00\x03xyz");
+        for (i, n) in LIST.iter().enumerate() {
+            assert_eq!(find_name(&PACKED, n.as_bytes()), Some(i));
+            assert_eq!(nth_name(&PACKED, i), Some(n.as_bytes()));
+        }
+        assert_eq!(find_name(&PACKED, b"xy"), None);
+        assert_eq!(nth_name(&PACKED, 3), None);
+        // A list cut short ends it.
+        assert_eq!(find_name(b"\x02a", b"a"), None);
+        assert_eq!(nth_name(b"\x02a", 0), None);
     }
 }

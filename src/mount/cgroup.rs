@@ -20,8 +20,8 @@ use super::{AT_RECURSIVE, MOVE_MOUNT_F_EMPTY_PATH, MOVE_MOUNT_T_EMPTY_PATH, OPEN
 use core::ffi::CStr;
 use super::options::flags_to_attrs;
 use crate::diag::{self, Error, Object, Reason};
-use crate::cgroups::{Hierarchy, concat, hierarchies, own_line, own_path, read_proc};
-use crate::resolve::{self, Kind, cpath};
+use crate::cgroups::{Hierarchy, hierarchies, own_line, own_path, read_proc};
+use crate::resolve::{self, Kind, concat, cpath};
 use crate::spec::{Mount, Spec};
 use crate::sys::{self, Errno, Fd, OwnedFd, cell::Once};
 use libc::{MS_BIND, MS_RDONLY, MS_REC};
@@ -36,91 +36,93 @@ struct ProcFiles {
 static PROC: Once<ProcFiles> = Once::new(ProcFiles { mountinfo: [0; 64 * 1024], cgroup: [0; 8 * 1024] });
 
 pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, ()> {
-    let dest = m.destination.to_bytes();
-    let obj = Object::Typed(dest, b"cgroup");
-    let at = |e: Errno| Error::new("mount", obj, Reason::Errno(e));
+    let obj = Object::Typed(m.destination.to_bytes(), b"cgroup");
     let files = PROC.take().ok_or(Error::new("mount", obj, Reason::Text("only one cgroup mount is supported")))?;
+    // Every failure below is this mount's: one error, built here.
+    mount_tree(root, spec, m, files).map_err(|e| Error::new("mount", obj, Reason::Errno(e)))
+}
+
+/// The hierarchy at `m`'s destination (see the module's comment).
+fn mount_tree(root: Fd, spec: &Spec, m: &Mount, files: &mut ProcFiles) -> Result<(), Errno> {
+    let dest = m.destination.to_bytes();
     let ro = m.options.flags & MS_RDONLY != 0;
     // nosuid, nodev, noexec and the like apply to every mount made here; the
     // tmpfs is mounted writable to be filled, and made read-only at the end.
     let flags = m.options.flags & !(MS_BIND | MS_REC | MS_RDONLY);
-    let target = resolve::ensure(root, dest, Kind::Dir).map_err(at)?;
+    let target = resolve::ensure(root, dest, Kind::Dir)?;
     let host = sys::openat(sys::AT_FDCWD, c"/sys/fs/cgroup", libc::O_PATH | libc::O_DIRECTORY, 0).map(OwnedFd::new);
     let unified = match &host {
-        Ok(h) => sys::fstatfs(h.fd()).map_err(at)?.fs_type == CGROUP2_SUPER_MAGIC,
+        Ok(h) => sys::fstatfs(h.fd())?.fs_type == CGROUP2_SUPER_MAGIC,
         Err(_) => false,
     };
-    let mut pbuf = [0u8; 32];
+    let cgroupns = spec.linux.new_namespaces & libc::CLONE_NEWCGROUP as u32 != 0;
     // The mount made at the destination, for the flags at the end: the
     // tmpfs holding the v1 hierarchies, or (unified) opened once mounted.
-    let made = if unified {
-        if spec.linux.new_namespaces & libc::CLONE_NEWCGROUP as u32 != 0 {
-            let f = flags | if ro { MS_RDONLY } else { 0 };
-            sys::mount(Some(c"cgroup2"), target.proc_path(&mut pbuf), Some(c"cgroup2"), f, None).map_err(at)?;
-        } else {
+    let made = if unified && cgroupns {
+        let f = flags | if ro { MS_RDONLY } else { 0 };
+        super::mount_on(Some(c"cgroup2"), &target, Some(c"cgroup2"), f, None)?;
+        None
+    } else {
+        let mountinfo = read_proc(c"/proc/self/mountinfo", &mut files.mountinfo)?;
+        let cgroup = read_proc(c"/proc/self/cgroup", &mut files.cgroup)?;
+        let made = if unified {
             // Our cgroup (the `0::` line) below the root of the mount at
             // /sys/fs/cgroup, which is not `/` when that is itself a bind
             // of a cgroup (nsinit or systemd-nspawn without a cgroup
             // namespace, one level up): the topmost mount there.
-            let mountinfo = read_proc(c"/proc/self/mountinfo", &mut files.mountinfo).map_err(at)?;
-            let cgroup = read_proc(c"/proc/self/cgroup", &mut files.cgroup).map_err(at)?;
-            let own = own_path(cgroup, b"").ok_or(at(Errno::ENOENT))?;
+            let own = own_path(cgroup, b"").ok_or(Errno::ENOENT)?;
             let top = hierarchies(mountinfo).filter(|h| h.mount_point == HOST_CGROUP).last();
-            bind_hierarchy(HOST_CGROUP, top.map_or(&b"/"[..], |h| h.root), own, target.fd(), c"").map_err(at)?;
-            crate::sys::cell::release(&mut files.mountinfo);
-            crate::sys::cell::release(&mut files.cgroup);
-        }
-        None
-    } else {
-        let mountinfo = read_proc(c"/proc/self/mountinfo", &mut files.mountinfo).map_err(at)?;
-        let cgroup = read_proc(c"/proc/self/cgroup", &mut files.cgroup).map_err(at)?;
-        sys::mount(Some(c"tmpfs"), target.proc_path(&mut pbuf), Some(c"tmpfs"), flags, Some(c"mode=755")).map_err(at)?;
-        let tmpfs = resolve::open(root, m.destination.get(), Kind::Dir).map_err(at)?;
-        let cgroupns = spec.linux.new_namespaces & libc::CLONE_NEWCGROUP as u32 != 0;
-        for h in hierarchies(mountinfo) {
-            let name = h.name();
-            let (ctrls, own) = own_line(cgroup, h.controllers()).ok_or(at(Errno::ENOENT))?;
-            let mut nbuf = [0u8; 256];
-            let cname = cpath(&mut nbuf, name).map_err(at)?;
-            match sys::mkdirat(tmpfs.fd(), cname, 0o755) {
-                Ok(()) | Err(Errno::EEXIST) => {}
-                Err(e) => return Err(at(e)),
-            }
-            // `cname` is one component (the last of a mount point), looked
-            // up in the fresh tmpfs only nsinit has written to; move_mount
-            // follows no symlink there (no MOVE_MOUNT_T_SYMLINKS).
-            if cgroupns {
-                mount_fresh(&h, ctrls, tmpfs.fd(), cname, flags).map_err(at)?;
-            } else {
-                bind_hierarchy(h.mount_point, h.root, own, tmpfs.fd(), cname).map_err(at)?;
-            }
-            // Co-mounted controllers (`cpu,cpuacct`) get a link per name.
-            if name.contains(&b',') {
-                for part in name.split(|&c| c == b',') {
-                    let mut lbuf = [0u8; 256];
-                    if let Ok(link) = cpath(&mut lbuf, part) {
-                        match sys::symlinkat(cname, tmpfs.fd(), link) {
-                            Ok(()) | Err(Errno::EEXIST) => {}
-                            Err(e) => return Err(at(e)),
+            bind_hierarchy(HOST_CGROUP, top.map_or(&b"/"[..], |h| h.root), own, target.fd(), c"")?;
+            None
+        } else {
+            super::mount_on(Some(c"tmpfs"), &target, Some(c"tmpfs"), flags, Some(c"mode=755"))?;
+            let tmpfs = resolve::open(root, m.destination.get(), Kind::Dir)?;
+            for h in hierarchies(mountinfo) {
+                let name = h.name();
+                let (ctrls, own) = own_line(cgroup, h.controllers()).ok_or(Errno::ENOENT)?;
+                let mut nbuf = [0u8; 256];
+                let cname = cpath(&mut nbuf, name)?;
+                match sys::mkdirat(tmpfs.fd(), cname, 0o755) {
+                    Ok(()) | Err(Errno::EEXIST) => {}
+                    Err(e) => return Err(e),
+                }
+                // `cname` is one component (the last of a mount point), looked
+                // up in the fresh tmpfs only nsinit has written to; move_mount
+                // follows no symlink there (no MOVE_MOUNT_T_SYMLINKS).
+                if cgroupns {
+                    mount_fresh(&h, ctrls, tmpfs.fd(), cname, flags)?;
+                } else {
+                    bind_hierarchy(h.mount_point, h.root, own, tmpfs.fd(), cname)?;
+                }
+                // Co-mounted controllers (`cpu,cpuacct`) get a link per name.
+                if name.contains(&b',') {
+                    for part in name.split(|&c| c == b',') {
+                        let mut lbuf = [0u8; 256];
+                        if let Ok(link) = cpath(&mut lbuf, part) {
+                            match sys::symlinkat(cname, tmpfs.fd(), link) {
+                                Ok(()) | Err(Errno::EEXIST) => {}
+                                Err(e) => return Err(e),
+                            }
                         }
                     }
                 }
             }
-        }
+            Some(tmpfs)
+        };
         crate::sys::cell::release(&mut files.mountinfo);
         crate::sys::cell::release(&mut files.cgroup);
-        Some(tmpfs)
+        made
     };
     // The mount flags (nosuid, nodev, noexec, ro, atime) on the whole tree at
     // once: binds ignore them, and one recursive mount_setattr replaces a
     // remount per hierarchy.
     let mounted = match made {
         Some(fd) => fd,
-        None => resolve::open(root, m.destination.get(), Kind::Dir).map_err(at)?,
+        None => resolve::open(root, m.destination.get(), Kind::Dir)?,
     };
     let (set, clr) = flags_to_attrs(flags | if ro { MS_RDONLY } else { 0 });
-    sys::mount_setattr(mounted.fd(), c"", (libc::AT_EMPTY_PATH | libc::AT_RECURSIVE) as u32, set, clr).map_err(at)?;
-    finish(&mounted, m.options.propagation, m.options.rec_set, m.options.rec_clr).map_err(at)
+    sys::mount_setattr(mounted.fd(), c"", (libc::AT_EMPTY_PATH | libc::AT_RECURSIVE) as u32, set, clr)?;
+    finish(&mounted, m.options.propagation, m.options.rec_set, m.options.rec_clr)
 }
 
 /// In a new cgroup namespace, hierarchy `h` mounted afresh at `name` in
@@ -135,15 +137,13 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
 /// its source is `systemd` for that one, `cgroup` otherwise, as runc's.
 fn mount_fresh(h: &Hierarchy, ctrls: &[u8], dir: Fd, name: &CStr, flags: u64) -> Result<(), Errno> {
     let target = OwnedFd::new(sys::openat(dir, name, libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC, 0)?);
-    let mut pbuf = [0u8; 32];
-    let path = target.proc_path(&mut pbuf);
-    if h.fstype == b"cgroup2" {
-        return sys::mount(Some(c"cgroup2"), path, Some(c"cgroup2"), flags, None);
+    if h.is_v2() {
+        return super::mount_on(Some(c"cgroup2"), &target, Some(c"cgroup2"), flags, None);
     }
     let mut dbuf = [0u8; 256];
     let data = cpath(&mut dbuf, ctrls)?;
     let source = if ctrls == b"name=systemd" { c"systemd" } else { c"cgroup" };
-    sys::mount(Some(source), path, Some(c"cgroup"), flags, Some(data))
+    super::mount_on(Some(source), &target, Some(c"cgroup"), flags, Some(data))
 }
 
 /// Binds `mount_point + (own - root)` of the host at `name` in `dir` (at

@@ -33,7 +33,6 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
     if fstype == b"cgroup" && !bind {
         return cgroup::apply(root, spec, m);
     }
-    let at = |e: Errno| Error::new("mount", obj, Reason::Errno(e));
     // A file bind mount needs a file to mount on.
     let kind = match (bind, m.source) {
         (true, Some(src)) => match sys::fstatat(sys::AT_FDCWD, src.get(), 0) {
@@ -44,6 +43,14 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
         (true, None) => return Err(Error::new("mount", obj, Reason::Text("a bind mount needs a source"))),
         (false, _) => Kind::Dir,
     };
+    // Every later failure is this mount's: one error, built here.
+    mount_at(root, spec, m, fstype, bind, kind).map_err(|r| Error::new("mount", obj, r))
+}
+
+/// `apply` once the mount's kind is known.
+fn mount_at(root: Fd, spec: &Spec, m: &Mount, fstype: &[u8], bind: bool, kind: Kind) -> Result<(), Reason> {
+    let dest = m.destination.to_bytes();
+    let at = Reason::Errno;
     // runc refuses proc and sysfs on a symlink (CVE-2019-19921 and its
     // kin): a planted `/proc -> /` would cover the container's root.
     // Usually the directory is there: one open without symlinks both
@@ -51,23 +58,22 @@ pub fn apply<'a>(root: Fd, spec: &Spec<'a>, m: &Mount<'a>) -> diag::Result<'a, (
     let kernfs = matches!(fstype, b"proc" | b"sysfs") && !bind;
     let plain = if kernfs { resolve::openat2(root, m.destination.get(), libc::O_PATH | libc::O_DIRECTORY, 0, resolve::IN_ROOT | 0x04) } else { Err(Errno::ENOENT) };
     if plain == Err(Errno::ELOOP) || (plain.is_err() && kernfs && resolve::is_symlinked(root, m.destination.get())) {
-        return Err(Error::new("mount", obj, Reason::Text("a symlink in the rootfs: proc and sysfs are never mounted through one")));
+        return Err(Reason::Text("a symlink in the rootfs: proc and sysfs are never mounted through one"));
     }
     let target = match plain {
         Ok(fd) => OwnedFd::new(fd),
         Err(_) => resolve::ensure(root, dest, kind).map_err(at)?,
     };
-    let mut pbuf = [0u8; 32];
     let flags = m.options.flags;
     if bind {
         let src = m.source.map(Str::get);
-        sys::mount(src, target.proc_path(&mut pbuf), None, flags & (MS_BIND | MS_REC), None).map_err(at)?;
+        mount_on(src, &target, None, flags & (MS_BIND | MS_REC), None).map_err(at)?;
     } else {
         let mut dbuf = [0u8; 4096];
         let data = join_data(spec.data_of(m), &mut dbuf).map_err(at)?;
         let source = m.source.or(m.fstype).map(Str::get);
         let fs = m.fstype.map(Str::get);
-        sys::mount(source, target.proc_path(&mut pbuf), fs, flags & !(MS_BIND | MS_REC), data).map_err(at)?;
+        mount_on(source, &target, fs, flags & !(MS_BIND | MS_REC), data).map_err(at)?;
     }
     let remount_flags = bind && flags & !(MS_BIND | MS_REC) != 0;
     let o = &m.options;
@@ -91,10 +97,10 @@ pub fn remount(mounted: &OwnedFd, flags: u64) -> Result<(), Errno> {
     let mut pbuf = [0u8; 32];
     let target = mounted.proc_path(&mut pbuf);
     let want = (flags & !MS_REC) | MS_BIND | MS_REMOUNT;
-    match sys::mount(None, target, None, want, None) {
+    match mount(None, target, None, want, None) {
         Err(Errno::EPERM) => {
             let locked = sys::fstatfs(mounted.fd())?.flags & LOCKED;
-            sys::mount(None, target, None, want | locked, None)
+            mount(None, target, None, want | locked, None)
         }
         r => r,
     }
@@ -103,8 +109,7 @@ pub fn remount(mounted: &OwnedFd, flags: u64) -> Result<(), Errno> {
 /// Propagation and recursive attributes of a fresh mount.
 pub fn finish(mounted: &OwnedFd, propagation: u64, rec_set: u64, rec_clr: u64) -> Result<(), Errno> {
     if propagation != 0 {
-        let mut pbuf = [0u8; 32];
-        sys::mount(None, mounted.proc_path(&mut pbuf), None, propagation, None)?;
+        mount_on(None, mounted, None, propagation, None)?;
     }
     if rec_set | rec_clr != 0 {
         sys::mount_setattr(mounted.fd(), c"", (libc::AT_EMPTY_PATH | libc::AT_RECURSIVE) as u32, rec_set, rec_clr)?;
@@ -139,10 +144,22 @@ pub fn open_root(path: &CStr) -> Result<OwnedFd, Errno> {
     sys::openat(sys::AT_FDCWD, path, libc::O_PATH | libc::O_DIRECTORY, 0).map(OwnedFd::new)
 }
 
+/// `mount(2)`, out of line: one copy of the call for the mounts made here.
+#[inline(never)]
+pub fn mount(source: Option<&CStr>, target: &CStr, fstype: Option<&CStr>, flags: u64, data: Option<&CStr>) -> Result<(), Errno> {
+    sys::mount(source, target, fstype, flags, data)
+}
+
+/// `mount(2)` on a descriptor's `/proc/self/fd/N`.
+#[inline(never)]
+pub fn mount_on(source: Option<&CStr>, target: &OwnedFd, fstype: Option<&CStr>, flags: u64, data: Option<&CStr>) -> Result<(), Errno> {
+    let mut pbuf = [0u8; 32];
+    mount(source, target.proc_path(&mut pbuf), fstype, flags, data)
+}
+
 /// `mount(src, dst, NULL, MS_BIND)` for paths already resolved to fds.
 pub fn bind_fd(src: &CStr, target: &OwnedFd, flags: u64) -> Result<(), Errno> {
-    let mut pbuf = [0u8; 32];
-    sys::mount(Some(src), target.proc_path(&mut pbuf), None, MS_BIND | (flags & MS_REC), None)
+    mount_on(Some(src), target, None, MS_BIND | (flags & MS_REC), None)
 }
 
 #[cfg(test)]

@@ -122,9 +122,9 @@ const TABLE: &[(&str, Word)] = &[
     ("rnostrictatime", rclr(MOUNT_ATTR_STRICTATIME)),
     ("rnosymfollow", rset(MOUNT_ATTR_NOSYMFOLLOW)),
     ("rsymfollow", rclr(MOUNT_ATTR_NOSYMFOLLOW)),
-    ("idmap", Word::Unsupported("id-mapped mounts are not supported")),
-    ("ridmap", Word::Unsupported("id-mapped mounts are not supported")),
-    ("tmpcopyup", Word::Unsupported("tmpcopyup is not supported")),
+    ("idmap", Word::Unsupported(IDMAP)),
+    ("ridmap", Word::Unsupported(IDMAP)),
+    ("tmpcopyup", Word::Unsupported(TMPCOPYUP)),
 ];
 
 /// Bare words that filesystems take as data (not mount(2) flags): devpts,
@@ -167,15 +167,144 @@ const DATA_WORDS: &[&str] = &[
     "none",
 ];
 
-/// Classifies one option word.
+/// Classifies one option word: `TABLE`'s meaning, else data for the data
+/// words and `k=v`, else unknown.
 pub fn parse_word(w: &[u8]) -> Word {
-    if let Some((_, word)) = TABLE.iter().find(|(n, _)| n.as_bytes() == w) {
-        return *word;
+    match crate::text::find_name(&WORDS, w).and_then(|i| PACKED.get(i)) {
+        Some(&p) => unpack(p),
+        None if w.contains(&b'=') => Word::Data,
+        None => Word::Unknown,
     }
-    if w.contains(&b'=') || DATA_WORDS.iter().any(|d| d.as_bytes() == w) {
-        return Word::Data;
+}
+
+// `TABLE` and `DATA_WORDS` are read at compile time only: the binary holds
+// their words packed (`WORDS`, as `text::names_len` says) and their
+// meanings as one u32 each (`PACKED`), 4 bytes a word instead of a 40-byte
+// entry and a 16-byte string slice.
+
+/// Every word of `TABLE`, then of `DATA_WORDS`, each its length and bytes.
+static WORDS: [u8; words_len()] = words();
+/// What each word of `WORDS` means (`pack`).
+static PACKED: [u32; TABLE.len() + DATA_WORDS.len()] = packed();
+
+const IDMAP: &str = "id-mapped mounts are not supported";
+const TMPCOPYUP: &str = "tmpcopyup is not supported";
+
+/// A word's meaning in 32 bits: the kind in the top 3, then for a flag or
+/// a propagation its mount(2) bits (all below 2^29), for recursive
+/// attributes the bits to clear and to set, 9 each (`attr9`).
+// Evaluated at compile time only: a value that does not fit, or an
+// unsupported reason without a code, fails the build.
+#[allow(clippy::panic)]
+const fn pack(w: Word) -> u32 {
+    let (kind, v) = match w {
+        Word::Flag { flag, clear } => (clear as u32, flag),
+        Word::Propagation(p) => (2, p),
+        Word::Recursive { set, clr } => (3, attr9(clr) << 9 | attr9(set)),
+        Word::Data => (4, 0),
+        Word::Unsupported(why) if same(why.as_bytes(), IDMAP.as_bytes()) => (5, 0),
+        Word::Unsupported(why) if same(why.as_bytes(), TMPCOPYUP.as_bytes()) => (6, 0),
+        Word::Unsupported(_) => panic!("an unsupported reason without a code"),
+        Word::Unknown => (7, 0),
+    };
+    if v >= 1 << 29 {
+        panic!("a mount flag past 2^29");
     }
-    Word::Unknown
+    kind << 29 | v as u32
+}
+
+/// A mount attribute in 9 bits: the low 8 as they are, MOUNT_ATTR_NOSYMFOLLOW
+/// (the only one above) as the 9th.
+// Evaluated at compile time only: the panic fails the build.
+#[allow(clippy::panic)]
+const fn attr9(attr: u64) -> u64 {
+    if attr & !(0xff | MOUNT_ATTR_NOSYMFOLLOW) != 0 {
+        panic!("a recursive attribute past 9 bits");
+    }
+    (attr & 0xff) | if attr & MOUNT_ATTR_NOSYMFOLLOW != 0 { 0x100 } else { 0 }
+}
+
+fn unpack(p: u32) -> Word {
+    let v = u64::from(p & ((1 << 29) - 1));
+    let attr = |a: u64| (a & 0xff) | if a & 0x100 != 0 { MOUNT_ATTR_NOSYMFOLLOW } else { 0 };
+    match p >> 29 {
+        0 => Word::Flag { flag: v, clear: false },
+        1 => Word::Flag { flag: v, clear: true },
+        2 => Word::Propagation(v),
+        3 => Word::Recursive { set: attr(v & 0x1ff), clr: attr(v >> 9) },
+        4 => Word::Data,
+        5 => Word::Unsupported(IDMAP),
+        6 => Word::Unsupported(TMPCOPYUP),
+        _ => Word::Unknown,
+    }
+}
+
+// Evaluated at compile time only: an index out of bounds fails the build.
+#[allow(clippy::indexing_slicing)]
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The word at `i` of `TABLE` then `DATA_WORDS`, with its meaning.
+// Evaluated at compile time only: an index out of bounds fails the build.
+#[allow(clippy::indexing_slicing)]
+const fn word(i: usize) -> (&'static str, Word) {
+    if i < TABLE.len() { TABLE[i] } else { (DATA_WORDS[i - TABLE.len()], Word::Data) }
+}
+
+const fn words_len() -> usize {
+    let (mut i, mut n) = (0, 0);
+    while i < TABLE.len() + DATA_WORDS.len() {
+        n += word(i).0.len() + 1;
+        i += 1;
+    }
+    n
+}
+
+// Evaluated at compile time only: an index out of bounds, or the panic,
+// fails the build.
+#[allow(clippy::indexing_slicing, clippy::panic)]
+const fn words() -> [u8; words_len()] {
+    let mut out = [0u8; words_len()];
+    let (mut i, mut at) = (0, 0);
+    while i < TABLE.len() + DATA_WORDS.len() {
+        let w = word(i).0.as_bytes();
+        if w.len() > 255 {
+            panic!("an option word longer than 255 bytes");
+        }
+        out[at] = w.len() as u8;
+        at += 1;
+        let mut j = 0;
+        while j < w.len() {
+            out[at] = w[j];
+            at += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
+// Evaluated at compile time only: an index out of bounds fails the build.
+#[allow(clippy::indexing_slicing)]
+const fn packed() -> [u32; TABLE.len() + DATA_WORDS.len()] {
+    let mut out = [0u32; TABLE.len() + DATA_WORDS.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = pack(word(i).1);
+        i += 1;
+    }
+    out
 }
 
 /// The flags, propagation and recursive attributes of one mount, folded from

@@ -18,18 +18,19 @@ use super::{MOVE_MOUNT_F_EMPTY_PATH, OPEN_TREE_CLONE};
 use crate::diag::{self, Error, Object, Reason, Result};
 use crate::spec::{Device, Spec, Str};
 use crate::sys::{self, Errno, Fd, OwnedFd};
+use core::ffi::CStr;
 
 /// The default devices (runc's `DefaultSimpleDevices` plus tty).
-const DEFAULTS: [(&str, u64, u64); 6] =
-    [("/dev/null", 1, 3), ("/dev/zero", 1, 5), ("/dev/full", 1, 7), ("/dev/random", 1, 8), ("/dev/urandom", 1, 9), ("/dev/tty", 5, 0)];
+const DEFAULTS: [(&CStr, u32, u32); 6] =
+    [(c"/dev/null", 1, 3), (c"/dev/zero", 1, 5), (c"/dev/full", 1, 7), (c"/dev/random", 1, 8), (c"/dev/urandom", 1, 9), (c"/dev/tty", 5, 0)];
 
 /// Links in /dev: (name, target).
-const LINKS: [(&str, &str); 5] = [
-    ("fd", "/proc/self/fd"),
-    ("stdin", "/proc/self/fd/0"),
-    ("stdout", "/proc/self/fd/1"),
-    ("stderr", "/proc/self/fd/2"),
-    ("ptmx", "pts/ptmx"),
+const LINKS: [(&CStr, &CStr); 5] = [
+    (c"fd", c"/proc/self/fd"),
+    (c"stdin", c"/proc/self/fd/0"),
+    (c"stdout", c"/proc/self/fd/1"),
+    (c"stderr", c"/proc/self/fd/2"),
+    (c"ptmx", c"pts/ptmx"),
 ];
 
 pub fn create<'a>(root: Fd, spec: &Spec<'a>) -> Result<'a, ()> {
@@ -51,33 +52,32 @@ pub fn create<'a>(root: Fd, spec: &Spec<'a>) -> Result<'a, ()> {
     let old = sys::umask_get_set(0);
     let r = make_all(root, spec, defaults);
     sys::umask(old);
-    r
+    // One error line, built here: `device: PATH: ERRNO` or `dev symlink: NAME: ERRNO`.
+    r.map_err(|(step, name, e)| Error::new(step, Object::Name(name), Reason::Errno(e)))
 }
 
-fn make_all<'a>(root: Fd, spec: &Spec<'a>, defaults: bool) -> Result<'a, ()> {
+/// What failed: the step, the path or name, the errno.
+type Failed<'a> = (&'static str, &'a [u8], Errno);
+
+fn make_all<'a>(root: Fd, spec: &Spec<'a>, defaults: bool) -> core::result::Result<(), Failed<'a>> {
     for d in &spec.linux.devices {
-        make(root, d).map_err(|e| Error::new("device", Object::Name(d.path.to_bytes()), Reason::Errno(e)))?;
+        make(root, d).map_err(|e| ("device", d.path.to_bytes(), e))?;
     }
     if !defaults {
         return Ok(());
     }
-    let dev = resolve::ensure(root, b"/dev", Kind::Dir).map_err(|e| Error::new("device", Object::Name(b"/dev"), Reason::Errno(e)))?;
+    let dev = resolve::ensure(root, b"/dev", Kind::Dir).map_err(|e| ("device", &b"/dev"[..], e))?;
     for (path, major, minor) in DEFAULTS {
-        if spec.linux.devices.iter().any(|d| d.path.to_bytes() == path.as_bytes()) {
+        let path_bytes = path.to_bytes();
+        if spec.linux.devices.iter().any(|d| d.path.to_bytes() == path_bytes) {
             continue;
         }
-        let err = |e| Error::new("device", Object::Name(path.as_bytes()), Reason::Errno(e));
-        let mut buf = [0u8; 32];
-        let p = cpath(&mut buf, path.as_bytes()).map_err(err)?;
-        let d = Device { path: Str::new(p), kind: libc::S_IFCHR, major, minor, file_mode: Some(0o666), uid: None, gid: None };
-        make_in(root, &dev, split_last(path.as_bytes()).1, &d).map_err(err)?;
+        let d = Device { path: Str::new(path), kind: libc::S_IFCHR, major: major.into(), minor: minor.into(), file_mode: Some(0o666), uid: None, gid: None };
+        make_in(root, &dev, split_last(path_bytes).1, &d).map_err(|e| ("device", path_bytes, e))?;
     }
-    for (name, target) in LINKS {
-        let (mut nb, mut tb) = ([0u8; 16], [0u8; 32]);
-        let obj = Object::Name(name.as_bytes());
-        let err = |e| Error::new("dev symlink", obj, Reason::Errno(e));
-        let (n, t) = (cpath(&mut nb, name.as_bytes()).map_err(err)?, cpath(&mut tb, target.as_bytes()).map_err(err)?);
-        if name == "ptmx" {
+    for (n, t) in LINKS {
+        let err = |e| ("dev symlink", n.to_bytes(), e);
+        if n == c"ptmx" {
             // A ptmx node from the image would bypass the devpts instance.
             match sys::unlinkat(dev.fd(), n, 0) {
                 Ok(()) | Err(Errno::ENOENT) => {}
@@ -90,7 +90,7 @@ fn make_all<'a>(root: Fd, spec: &Spec<'a>, defaults: bool) -> Result<'a, ()> {
         }
     }
     if spec.process.terminal && sys::isatty(0) {
-        console(root).map_err(|e| Error::new("device", Object::Name(b"/dev/console"), Reason::Errno(e)))?;
+        console(root).map_err(|e| ("device", &b"/dev/console"[..], e))?;
     }
     Ok(())
 }

@@ -51,18 +51,18 @@ pub fn enter<'a>(spec: &Spec<'a>) -> Result<'a, Option<OldRoot>> {
     // (a systemd host) passing the container's mounts back to the parent.
     let asked = spec.linux.rootfs_propagation.get();
     diag::trace("propagation", Object::Name(b"/"));
-    sys::mount(None, c"/", None, MS_SLAVE | MS_REC, None).at("rootfs propagation", Object::Name(b"/"))?;
+    mount::mount(None, c"/", None, MS_SLAVE | MS_REC, None).at("rootfs propagation", Object::Name(b"/"))?;
     let before = match asked {
         Some(p) if p & (MS_SHARED | MS_UNBINDABLE) == 0 => {
             if p != MS_SLAVE | MS_REC {
-                sys::mount(None, c"/", None, p, None).at("rootfs propagation", Object::Name(b"/"))?;
+                mount::mount(None, c"/", None, p, None).at("rootfs propagation", Object::Name(b"/"))?;
             }
             p
         }
         _ => MS_SLAVE | MS_REC,
     };
     // pivot_root needs the new root to be a mount point.
-    sys::mount(Some(root), root, None, MS_BIND | MS_REC, None).at("root", obj)?;
+    mount::mount(Some(root), root, None, MS_BIND | MS_REC, None).at("root", obj)?;
     build(spec, root)?;
     diag::trace("pivot_root", obj);
     let mut old = pivot(root).map_err(|e| Error::new("pivot_root", obj, Reason::Errno(e)))?;
@@ -72,7 +72,7 @@ pub fn enter<'a>(spec: &Spec<'a>) -> Result<'a, Option<OldRoot>> {
         if let Some(o) = old.take() {
             o.detach().map_err(|e| Error::new("pivot_root", obj, Reason::Errno(e)))?;
         }
-        sys::mount(None, c"/", None, p, None).at("rootfs propagation", Object::Name(b"/"))?;
+        mount::mount(None, c"/", None, p, None).at("rootfs propagation", Object::Name(b"/"))?;
     }
     if spec.root.readonly {
         diag::trace("readonly root", Object::None);
@@ -114,7 +114,7 @@ fn pivot(root: &CStr) -> core::result::Result<Option<OldRoot>, Errno> {
     match sys::pivot_root(c".", c".") {
         Ok(()) => {}
         Err(Errno::EINVAL) => {
-            sys::mount(Some(c"."), c"/", None, libc::MS_MOVE, None)?;
+            mount::mount(Some(c"."), c"/", None, libc::MS_MOVE, None)?;
             sys::chroot(c".")?;
             return sys::chdir(c"/").map(|()| None);
         }
@@ -173,7 +173,7 @@ fn mask_path(p: &CStr) -> core::result::Result<(), Reason> {
         r => r.map_err(Reason::Errno)?,
     };
     if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
-        return sys::mount(Some(c"tmpfs"), p, Some(c"tmpfs"), libc::MS_RDONLY, Some(c"size=0k")).map_err(Reason::Errno);
+        return mount::mount(Some(c"tmpfs"), p, Some(c"tmpfs"), libc::MS_RDONLY, Some(c"size=0k")).map_err(Reason::Errno);
     }
     let nofollow = libc::AT_SYMLINK_NOFOLLOW as u32;
     let null = OwnedFd::new(sys::open_tree(sys::AT_FDCWD, c"/dev/null", OPEN_TREE_CLONE | nofollow).map_err(Reason::Errno)?);
