@@ -262,6 +262,7 @@ const RULE: Link = 0x8000;
 /// index); with `call`, the x86 socketcall/ipc form of a rule (see
 /// `arch::x86_multiplexed`).
 #[derive(Clone, Copy)]
+#[repr(C, align(8))]
 struct Key {
     rule: u16,
     name: u16,
