@@ -260,16 +260,46 @@ const RULE: Link = 0x8000;
 
 /// A (rule, name) of a branch whose rule can hold or not (or repeats an
 /// index); with `call`, the x86 socketcall/ipc form of a rule (see
-/// `arch::x86_multiplexed`).
+/// `arch::x86_multiplexed`); and the next link of its number's list.
+/// One word (rule, name, call, split and next from the low bits up):
+/// `collect` writes one per conditional (rule, name) and ABI, in four
+/// inlined copies of `add`, each a single store.
 #[derive(Clone, Copy)]
-#[repr(C, align(8))]
-struct Key {
-    rule: u16,
-    name: u16,
-    call: u8,
-    /// The rule repeats an index: one unit per condition.
-    split: bool,
-    next: Link,
+struct Key(u64);
+
+impl Key {
+    /// `split`: the rule repeats an index: one unit per condition.
+    fn new(rule: u16, name: u16, split: bool) -> Key {
+        Key(u64::from(rule) | u64::from(name) << 16 | u64::from(split) << 40 | u64::from(END) << 48)
+    }
+
+    fn rule(self) -> u16 {
+        self.0 as u16
+    }
+
+    fn name(self) -> u16 {
+        (self.0 >> 16) as u16
+    }
+
+    fn call(self) -> u8 {
+        (self.0 >> 32) as u8
+    }
+
+    fn split(self) -> bool {
+        self.0 >> 40 & 1 != 0
+    }
+
+    fn next(self) -> Link {
+        (self.0 >> 48) as Link
+    }
+
+    fn with_call(self, call: u8) -> Key {
+        Key(self.0 & !(0xFF << 32) | u64::from(call) << 32)
+    }
+
+    fn with_next(self, next: Link) -> Key {
+        Key(self.0 & !(0xFFFF << 48) | u64::from(next) << 48)
+    }
 }
 
 /// At most four keys per name of the spec: one per ABI, and on x86 the
@@ -902,11 +932,11 @@ impl Compiler {
                 _ => WAITS,
             });
             for (ni, name) in pool(&s.names, rule.names)?.iter().enumerate().rev() {
-                let key = Key { rule: ri as u16, name: ni as u16, call: 0, split: facts & SPLIT != 0, next: END };
+                let key = Key::new(ri as u16, ni as u16, facts & SPLIT != 0);
                 let name = name.to_bytes();
                 if name.is_empty() {
                     // The first one in profile order is the error.
-                    refused = Err(CompileError::EmptyName { rule: key.rule, name: key.name });
+                    refused = Err(CompileError::EmptyName { rule: key.rule(), name: key.name() });
                     continue;
                 }
                 let Some(name) = Name::of(name) else { continue };
@@ -935,7 +965,7 @@ impl Compiler {
                         }
                     }
                     if let (false, Some((nr, call))) = (skip, x86_multiplexed(name)) {
-                        self.add(Abi::X86 as usize, nr, Key { call: call as u8, ..key }, WAITS)?;
+                        self.add(Abi::X86 as usize, nr, key.with_call(call as u8), WAITS)?;
                     }
                 }
             }
@@ -956,10 +986,10 @@ impl Compiler {
         let next = if *named & bit == 0 { END } else { *slot };
         *named |= bit;
         *slot = if kind == DECIDES {
-            RULE | key.rule
+            RULE | key.rule()
         } else {
             let k = self.n_keys;
-            *down_mut(&mut self.keys, k).ok_or(CompileError::Malformed)? = Key { next: if kind == ENDS { END } else { next }, ..key };
+            *down_mut(&mut self.keys, k).ok_or(CompileError::Malformed)? = key.with_next(if kind == ENDS { END } else { next });
             self.n_keys = k + 1;
             k as Link
         };
@@ -971,7 +1001,7 @@ impl Compiler {
     fn key(&self, link: Link) -> Result<Option<Key>> {
         Ok(match link {
             END => None,
-            l if l & RULE != 0 => Some(Key { rule: l & !RULE, name: 0, call: 0, split: false, next: END }),
+            l if l & RULE != 0 => Some(Key::new(l & !RULE, 0, false)),
             l => Some(down(&self.keys, usize::from(l)).copied().ok_or(CompileError::Malformed)?),
         })
     }
@@ -1119,12 +1149,12 @@ impl Compiler {
                 for a in 0..n {
                     let range = unit(&rule, n, a);
                     if build {
-                        let chain = conds.chain(range, k.call)?;
+                        let chain = conds.chain(range, k.call())?;
                         if chain.len == 0 {
                             return Ok(Out::Ret(ret));
                         }
                         self.keep(cx, Kept { chain, seq: 0, ret }, k, at)?;
-                    } else if k.call == 0 && conds.always(range)? {
+                    } else if k.call() == 0 && conds.always(range)? {
                         if mixed {
                             continue 'pass;
                         }
@@ -1133,7 +1163,7 @@ impl Compiler {
                         mixed |= *first.get_or_insert(ret) != ret;
                     }
                 }
-                link = k.next;
+                link = k.next();
             }
         }
         // Only rules with different actions need libseccomp's order.
@@ -1174,8 +1204,8 @@ impl Compiler {
 
     /// The rule of key `k`, and how many units it makes.
     fn units_of(&self, cx: Cx, k: Key) -> Result<(Rule, u16)> {
-        let rule = cx.rule(k.rule)?;
-        Ok((rule, if k.split { rule.args.1 } else { 1 }))
+        let rule = cx.rule(k.rule())?;
+        Ok((rule, if k.split() { rule.args.1 } else { 1 }))
     }
 
     /// Adds a conditional rule to the kept set `units[first..n_units]`,
@@ -1208,7 +1238,7 @@ impl Compiler {
         }
         // _db_tree_add: equal chains must agree; a kept prefix wins; a kept
         // rule this one is a prefix of is replaced if the actions agree.
-        let conflict = CompileError::Conflict { rule: k.rule, name: k.name };
+        let conflict = CompileError::Conflict { rule: k.rule(), name: k.name() };
         let mut replaced = false;
         for r in first..self.n_units {
             let kept = self.units.get(r).copied().ok_or(CompileError::Malformed)?;
