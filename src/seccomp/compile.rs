@@ -1139,8 +1139,8 @@ impl Compiler {
         // A conflict needs two conditional rules with different actions
         // before the first unconditional one; without them, that one
         // decides alone, and the first pass need not build the set.
-        let (mut first, mut mixed) = (None, false);
-        'pass: for build in [false, true] {
+        let (mut first, mut mixed, mut build) = (None, false, false);
+        'pass: loop {
             self.n_units = at;
             let mut link = rules;
             while let Some(k) = self.key(link)? {
@@ -1156,6 +1156,7 @@ impl Compiler {
                         self.keep(cx, Kept { chain, seq: 0, ret }, k, at)?;
                     } else if k.call() == 0 && conds.always(range)? {
                         if mixed {
+                            build = true;
                             continue 'pass;
                         }
                         return Ok(Out::Ret(ret));
@@ -1165,6 +1166,10 @@ impl Compiler {
                 }
                 link = k.next();
             }
+            if build {
+                break;
+            }
+            build = true;
         }
         // Only rules with different actions need libseccomp's order.
         if mixed {
