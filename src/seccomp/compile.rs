@@ -909,7 +909,8 @@ impl Compiler {
     /// default action; returns the highest number named by any rule, per
     /// ABI.
     fn collect(&mut self, s: &Seccomp<'_>) -> Result<[Option<u32>; 3]> {
-        let listed = [Abi::X86_64, Abi::X32, Abi::X86].map(|abi| abi == Abi::X86_64 || s.architectures & abi.bit() != 0);
+        // x86_64 always (the contract); x32 and x86 when listed.
+        let listed = [true, s.architectures & ARCH_X32 != 0, s.architectures & ARCH_X86 != 0];
         for n in &mut self.numbers {
             n.named = [0; NR_LIMIT / 64];
         }
@@ -926,11 +927,14 @@ impl Compiler {
             }
             let skip = rule.action == s.default_action;
             let facts = facts(pool(&s.args, rule.args)?)?;
-            let kinds = [ALWAYS_64, ALWAYS_32, ALWAYS_32].map(|always| match facts & (SPLIT | always) {
+            let kind = |always: u8| match facts & (SPLIT | always) {
                 f if f == always => DECIDES,
                 f if f & always != 0 => ENDS,
                 _ => WAITS,
-            });
+            };
+            // By `Abi as usize`: x32 and x86 compare 32-bit arguments.
+            let (k64, k32) = (kind(ALWAYS_64), kind(ALWAYS_32));
+            let kinds = [k64, k32, k32];
             for (ni, name) in pool(&s.names, rule.names)?.iter().enumerate().rev() {
                 let key = Key::new(ri as u16, ni as u16, facts & SPLIT != 0);
                 let name = name.to_bytes();
