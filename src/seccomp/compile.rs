@@ -768,9 +768,15 @@ struct Emit<'p> {
 
 impl Emit<'_> {
     /// Not inlined: a dozen call sites each grew by its bounds-checked
-    /// store, and a call per instruction written costs nothing measurable.
+    /// store. The conditional jump, most of a program, writes with
+    /// `emit_here` instead.
     #[inline(never)]
     fn emit(&mut self, insn: sock_filter) -> usize {
+        self.emit_here(insn)
+    }
+
+    #[inline(always)]
+    fn emit_here(&mut self, insn: sock_filter) -> usize {
         self.len += 1;
         if let Some(slot) = MAX_INSNS.checked_sub(self.len).and_then(|i| self.p.insns.get_mut(i)) {
             *slot = insn;
@@ -816,7 +822,7 @@ impl Emit<'_> {
             } else if df > MAX_COND_JUMP {
                 jf = self.emit(bpf::ja(df as u32));
             } else {
-                return self.emit(bpf::jump(BPF_JMP | op | BPF_K, k, dt as u8, df as u8));
+                return self.emit_here(bpf::jump(BPF_JMP | op | BPF_K, k, dt as u8, df as u8));
             }
         }
     }
