@@ -1031,9 +1031,9 @@ impl Compiler {
         // `prev`: the rule that decided number `next - 1` alone.
         let (mut next, mut prev) = (0u32, END);
         let abi = cx.abi as usize;
-        let named = self.numbers.get(abi).map_or([0; NR_LIMIT / 64], |n| n.named);
-        for (w, &bits) in named.iter().enumerate() {
-            let mut bits = bits;
+        for w in 0..NR_LIMIT / 64 {
+            // A word at a time, not a copy of the bitmap.
+            let mut bits = self.numbers.get(abi).and_then(|n| n.named.get(w)).copied().unwrap_or(0);
             while bits != 0 {
                 let i = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
