@@ -1117,7 +1117,6 @@ impl Compiler {
     }
 
     /// Segment `i` alone.
-    #[inline(always)]
     fn leaf(&self, cx: Cx, e: &mut Emit, i: usize) -> Target {
         match down(&self.segs, i) {
             Some(seg) if seg.count == 0 => Target::ret(seg.ret),
