@@ -15,7 +15,7 @@ use super::bpf::X32_SYSCALL_BIT;
 use super::{ARCH_X32, ARCH_X86, ARCH_X86_64};
 
 /// A name of the table, looked up once: its numbers on each ABI and its
-/// x86 multiplexed form, packed as in `Names::nrs`.
+/// x86 multiplexed form, as `Names::nrs` packs them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Name(u32);
 
@@ -30,7 +30,7 @@ impl Name {
     #[inline(always)]
     pub fn numbers(self) -> [u32; 3] {
         let x86_64 = self.0 & NONE;
-        let x32 = match self.0 >> X32_SHIFT {
+        let x32 = match self.pair() >> PAIR_X32 {
             _ if x86_64 == NONE => NONE,
             0 => x86_64,
             X32_NONE => NONE,
@@ -38,6 +38,12 @@ impl Name {
         };
         let some = |nr: u32| if nr == NONE { u32::MAX } else { nr };
         [some(x86_64), some(x32), some(self.0 >> NR_BITS & NONE)]
+    }
+
+    /// Its `MUX` code and where its x32 number comes from (`Names::pairs`).
+    #[inline(always)]
+    fn pair(self) -> u32 {
+        NAMES.pairs.get((self.0 >> PAIR_SHIFT) as usize & (PAIRS - 1)).map_or(0, |&p| u32::from(p))
     }
 }
 
@@ -50,8 +56,11 @@ pub fn x86_64_name(nr: u32) -> Option<&'static [u8]> {
     }
     (1..=MAX_NAME).find_map(|l| {
         let first = usize::from(*NAMES.starts.get(l)?);
-        let nrs = NAMES.nrs.get(first..)?;
-        NAMES.of_len(l).chunks_exact(l).zip(nrs).find_map(|(name, &p)| (p & NONE == nr).then_some(name))
+        let mut i = first;
+        NAMES.of_len(l).chunks_exact(l).find_map(|name| {
+            i += 1;
+            (NAMES.entry(i - 1)? & NONE == nr).then_some(name)
+        })
     })
 }
 
@@ -112,7 +121,7 @@ impl Abi {
 /// would let `socketcall(SYS_SOCKET, ...)` through.
 #[inline(always)]
 pub fn x86_multiplexed(name: Name) -> Option<(u32, u32)> {
-    match name.0 >> MUX_SHIFT & 0x3F {
+    match name.pair() & 0x3F {
         0 => None,
         c if c & IPC != 0 => Some((117, c & !IPC)),
         c => Some((102, c)),
@@ -182,15 +191,20 @@ const X86_64_ONLY: [u16; 11] = [134, 156, 174, 177, 178, 180, 205, 211, 214, 215
 /// The longest syscall name the table holds.
 const MAX_NAME: usize = 31;
 
-/// Bits of a syscall number in `Names::nrs` (the tables' highest is 547).
-const NR_BITS: u32 = 10;
+/// Bits of an x86_64 or x86 number in `Names::nrs` (their highest is 471;
+/// the x32 twins above 511 come from `Names::pairs`).
+const NR_BITS: u32 = 9;
 /// The number of a name on an ABI that lacks it.
 const NONE: u32 = (1 << NR_BITS) - 1;
-/// Where `Names::nrs` keeps the `MUX` code (6 bits).
-const MUX_SHIFT: u32 = 2 * NR_BITS;
-/// Where `Names::nrs` keeps the x32 number (6 bits): 0 for the x86_64
-/// number, `X32_NONE` for none, else `X32_TWINS` index + 1.
-const X32_SHIFT: u32 = MUX_SHIFT + 6;
+/// Where `Names::nrs` keeps the index of the name's pair in `Names::pairs`
+/// (6 bits).
+const PAIR_SHIFT: u32 = 2 * NR_BITS;
+/// `Names::pairs`: the distinct (`MUX` code, x32 source) of the names.
+const PAIRS: usize = 1 << (24 - PAIR_SHIFT);
+/// Where a pair keeps where the x32 number comes from (6 bits, above the
+/// `MUX` code): 0 for the x86_64 number, `X32_NONE` for none, else
+/// `X32_TWINS` index + 1.
+const PAIR_X32: u32 = 6;
 const X32_NONE: u32 = 0x3F;
 /// The x32 number of `X32_TWINS[0]`.
 const X32_TWIN_FIRST: u32 = 512;
@@ -199,18 +213,22 @@ const _: () = assert!(X32_TWINS.len() < X32_NONE as usize && X32_TWIN_FIRST as u
 /// The syscall names of x86_64 and x86 and the x86 multiplexed calls, each
 /// once, grouped by length: the `l`-byte names are `names[offs[l]..offs[l + 1]]`,
 /// back to back, and their indexes `starts[l]..starts[l + 1]`.
-/// `nrs[i]` packs name `i`'s x86_64 number, its x86 number `<< NR_BITS`
-/// (`NONE` for none), its `MUX` code (0 for none) `<< MUX_SHIFT`, and where
-/// its x32 number comes from `<< X32_SHIFT`.
+/// `nrs[3 * i..3 * i + 3]` packs name `i`'s numbers in 24 bits,
+/// little-endian: its x86_64 number, its x86 number `<< NR_BITS` (`NONE`
+/// for none), and `<< PAIR_SHIFT` the index in `pairs` of its `MUX` code
+/// (0 for none) and where its x32 number comes from `<< PAIR_X32`. Most
+/// names share the pair (0, 0); the 63 pairs cost less than a fourth byte
+/// per name. A byte after the last entry lets `entry` read four.
 ///
 /// Within a length, the names are in `hash` buckets: with `g` names of
 /// length `l`, bucket `j < g` holds the names whose `bucket(hash, g)` is
 /// `j`, at positions `buckets[k + j]..buckets[k + j + 1]` of the length
 /// (`k = starts[l] + l`). A lookup hashes the name once and compares it
 /// with the one or two names of its bucket.
-pub struct Names<const B: usize, const N: usize, const K: usize> {
+pub struct Names<const B: usize, const R: usize, const K: usize> {
     names: [u8; B],
-    nrs: [u32; N],
+    nrs: [u8; R],
+    pairs: [u16; PAIRS],
     buckets: [u8; K],
     starts: [u16; MAX_NAME + 2],
     offs: [u16; MAX_NAME + 2],
@@ -245,7 +263,7 @@ const fn bucket(hash: u32, g: usize) -> usize {
     ((hash as u64 * g as u64) >> 32) as usize
 }
 
-impl<const B: usize, const N: usize, const K: usize> Names<B, N, K> {
+impl<const B: usize, const R: usize, const K: usize> Names<B, R, K> {
     /// The packed numbers of `name`.
     fn find(&self, name: &[u8]) -> Option<u32> {
         let len = name.len();
@@ -262,11 +280,18 @@ impl<const B: usize, const N: usize, const K: usize> Names<B, N, K> {
         while i < usize::from(hi) {
             let at = self.names.get(off + i * len..off + (i + 1) * len)?;
             if words(at) == w && (len <= 16 || at.get(8..len - 8) == middle) {
-                return self.nrs.get(first + i).copied();
+                return self.entry(first + i);
             }
             i += 1;
         }
         None
+    }
+
+    /// The packed numbers of name `i` (one load).
+    #[inline(always)]
+    fn entry(&self, i: usize) -> Option<u32> {
+        let bytes = self.nrs.get(3 * i..)?.first_chunk::<4>()?;
+        Some(u32::from_le_bytes(*bytes) & 0xFF_FFFF)
     }
 
     /// Reads the table once, front to back, a cache line at a time. In a
@@ -278,8 +303,8 @@ impl<const B: usize, const N: usize, const K: usize> Names<B, N, K> {
         for b in self.names.iter().step_by(64) {
             acc ^= u32::from(*b);
         }
-        for n in self.nrs.iter().step_by(16) {
-            acc ^= *n;
+        for b in self.nrs.iter().step_by(64) {
+            acc ^= u32::from(*b);
         }
         for b in self.buckets.iter().step_by(64) {
             acc ^= u32::from(*b);
@@ -301,8 +326,8 @@ impl<const B: usize, const N: usize, const K: usize> Names<B, N, K> {
             let (names, first) = (self.of_len(l), self.starts.get(l).map_or(0, |&s| usize::from(s)));
             let mut sorted: [(&[u8], u32); 64] = [(&[], 0); 64];
             let g = names.len() / l;
-            for ((slot, name), &packed) in sorted.iter_mut().zip(names.chunks_exact(l)).zip(self.nrs.iter().skip(first)) {
-                *slot = (name, packed);
+            for ((slot, name), i) in sorted.iter_mut().zip(names.chunks_exact(l)).zip(first..) {
+                *slot = (name, self.entry(i).unwrap_or(0));
             }
             let sorted_g = sorted.get_mut(..g).unwrap_or(&mut []);
             sorted_g.sort_unstable_by_key(|&(name, _)| name);
@@ -314,10 +339,11 @@ impl<const B: usize, const N: usize, const K: usize> Names<B, N, K> {
 /// `NAMES`, built at compile time from the `syscalls` crate.
 // Evaluated at compile time only: an index out of bounds fails the build.
 #[allow(clippy::indexing_slicing)]
-pub static NAMES: Names<{ ALL.b }, { ALL.n }, { ALL.n + MAX_NAME + 1 }> = {
+pub static NAMES: Names<{ ALL.b }, { 3 * ALL.n + 1 }, { ALL.n + MAX_NAME + 1 }> = {
     let mut t = Names {
         names: [0; ALL.b],
-        nrs: [0; ALL.n],
+        nrs: [0; 3 * ALL.n + 1],
+        pairs: [0; PAIRS],
         buckets: [0; ALL.n + MAX_NAME + 1],
         starts: ALL.starts,
         offs: ALL.offs,
@@ -327,10 +353,21 @@ pub static NAMES: Names<{ ALL.b }, { ALL.n }, { ALL.n + MAX_NAME + 1 }> = {
         t.names[i] = ALL.names[i];
         i += 1;
     }
-    let mut i = 0;
+    let (mut i, mut pairs) = (0, 1);
     while i < ALL.n {
         let [x86_64, x86] = ALL.nrs[i];
-        t.nrs[i] = x86_64 as u32 | (x86 as u32) << NR_BITS | (ALL.mux[i] as u32) << MUX_SHIFT | x32(x86_64) << X32_SHIFT;
+        let pair = ALL.mux[i] as u32 | x32(x86_64) << PAIR_X32;
+        let mut p = 0;
+        while p < pairs && t.pairs[p] as u32 != pair {
+            p += 1;
+        }
+        if p == pairs {
+            assert!(pairs < PAIRS, "more (MUX, x32) pairs than PAIRS");
+            t.pairs[p] = pair as u16;
+            pairs += 1;
+        }
+        let e = stored(x86_64) | stored(x86) << NR_BITS | (p as u32) << PAIR_SHIFT;
+        (t.nrs[3 * i], t.nrs[3 * i + 1], t.nrs[3 * i + 2]) = (e as u8, (e >> 8) as u8, (e >> 16) as u8);
         i += 1;
     }
     let mut i = 0;
@@ -340,6 +377,12 @@ pub static NAMES: Names<{ ALL.b }, { ALL.n }, { ALL.n + MAX_NAME + 1 }> = {
     }
     t
 };
+
+/// A number of `Build::nrs`, checked to fit `NR_BITS`.
+const fn stored(nr: u16) -> u32 {
+    assert!(nr as u32 <= NONE, "a syscall number above NR_BITS");
+    nr as u32
+}
 
 /// Where the x32 number of the syscall with x86_64 number `nr` comes from
 /// (`X32_SHIFT`).

@@ -260,15 +260,46 @@ const RULE: Link = 0x8000;
 
 /// A (rule, name) of a branch whose rule can hold or not (or repeats an
 /// index); with `call`, the x86 socketcall/ipc form of a rule (see
-/// `arch::x86_multiplexed`).
+/// `arch::x86_multiplexed`); and the next link of its number's list.
+/// One word (rule, name, call, split and next from the low bits up):
+/// `collect` writes one per conditional (rule, name) and ABI, in four
+/// inlined copies of `add`, each a single store.
 #[derive(Clone, Copy)]
-struct Key {
-    rule: u16,
-    name: u16,
-    call: u8,
-    /// The rule repeats an index: one unit per condition.
-    split: bool,
-    next: Link,
+struct Key(u64);
+
+impl Key {
+    /// `split`: the rule repeats an index: one unit per condition.
+    fn new(rule: u16, name: u16, split: bool) -> Key {
+        Key(u64::from(rule) | u64::from(name) << 16 | u64::from(split) << 40 | u64::from(END) << 48)
+    }
+
+    fn rule(self) -> u16 {
+        self.0 as u16
+    }
+
+    fn name(self) -> u16 {
+        (self.0 >> 16) as u16
+    }
+
+    fn call(self) -> u8 {
+        (self.0 >> 32) as u8
+    }
+
+    fn split(self) -> bool {
+        self.0 >> 40 & 1 != 0
+    }
+
+    fn next(self) -> Link {
+        (self.0 >> 48) as Link
+    }
+
+    fn with_call(self, call: u8) -> Key {
+        Key(self.0 & !(0xFF << 32) | u64::from(call) << 32)
+    }
+
+    fn with_next(self, next: Link) -> Key {
+        Key(self.0 & !(0xFFFF << 48) | u64::from(next) << 48)
+    }
 }
 
 /// At most four keys per name of the spec: one per ABI, and on x86 the
@@ -736,7 +767,16 @@ struct Emit<'p> {
 }
 
 impl Emit<'_> {
+    /// Not inlined: a dozen call sites each grew by its bounds-checked
+    /// store. The conditional jump, most of a program, writes with
+    /// `emit_here` instead.
+    #[inline(never)]
     fn emit(&mut self, insn: sock_filter) -> usize {
+        self.emit_here(insn)
+    }
+
+    #[inline(always)]
+    fn emit_here(&mut self, insn: sock_filter) -> usize {
         self.len += 1;
         if let Some(slot) = MAX_INSNS.checked_sub(self.len).and_then(|i| self.p.insns.get_mut(i)) {
             *slot = insn;
@@ -782,7 +822,7 @@ impl Emit<'_> {
             } else if df > MAX_COND_JUMP {
                 jf = self.emit(bpf::ja(df as u32));
             } else {
-                return self.emit(bpf::jump(BPF_JMP | op | BPF_K, k, dt as u8, df as u8));
+                return self.emit_here(bpf::jump(BPF_JMP | op | BPF_K, k, dt as u8, df as u8));
             }
         }
     }
@@ -878,7 +918,8 @@ impl Compiler {
     /// default action; returns the highest number named by any rule, per
     /// ABI.
     fn collect(&mut self, s: &Seccomp<'_>) -> Result<[Option<u32>; 3]> {
-        let listed = [Abi::X86_64, Abi::X32, Abi::X86].map(|abi| abi == Abi::X86_64 || s.architectures & abi.bit() != 0);
+        // x86_64 always (the contract); x32 and x86 when listed.
+        let listed = [true, s.architectures & ARCH_X32 != 0, s.architectures & ARCH_X86 != 0];
         for n in &mut self.numbers {
             n.named = [0; NR_LIMIT / 64];
         }
@@ -895,17 +936,20 @@ impl Compiler {
             }
             let skip = rule.action == s.default_action;
             let facts = facts(pool(&s.args, rule.args)?)?;
-            let kinds = [ALWAYS_64, ALWAYS_32, ALWAYS_32].map(|always| match facts & (SPLIT | always) {
+            let kind = |always: u8| match facts & (SPLIT | always) {
                 f if f == always => DECIDES,
                 f if f & always != 0 => ENDS,
                 _ => WAITS,
-            });
+            };
+            // By `Abi as usize`: x32 and x86 compare 32-bit arguments.
+            let (k64, k32) = (kind(ALWAYS_64), kind(ALWAYS_32));
+            let kinds = [k64, k32, k32];
             for (ni, name) in pool(&s.names, rule.names)?.iter().enumerate().rev() {
-                let key = Key { rule: ri as u16, name: ni as u16, call: 0, split: facts & SPLIT != 0, next: END };
+                let key = Key::new(ri as u16, ni as u16, facts & SPLIT != 0);
                 let name = name.to_bytes();
                 if name.is_empty() {
                     // The first one in profile order is the error.
-                    refused = Err(CompileError::EmptyName { rule: key.rule, name: key.name });
+                    refused = Err(CompileError::EmptyName { rule: key.rule(), name: key.name() });
                     continue;
                 }
                 let Some(name) = Name::of(name) else { continue };
@@ -934,7 +978,7 @@ impl Compiler {
                         }
                     }
                     if let (false, Some((nr, call))) = (skip, x86_multiplexed(name)) {
-                        self.add(Abi::X86 as usize, nr, Key { call: call as u8, ..key }, WAITS)?;
+                        self.add(Abi::X86 as usize, nr, key.with_call(call as u8), WAITS)?;
                     }
                 }
             }
@@ -955,10 +999,10 @@ impl Compiler {
         let next = if *named & bit == 0 { END } else { *slot };
         *named |= bit;
         *slot = if kind == DECIDES {
-            RULE | key.rule
+            RULE | key.rule()
         } else {
             let k = self.n_keys;
-            *down_mut(&mut self.keys, k).ok_or(CompileError::Malformed)? = Key { next: if kind == ENDS { END } else { next }, ..key };
+            *down_mut(&mut self.keys, k).ok_or(CompileError::Malformed)? = key.with_next(if kind == ENDS { END } else { next });
             self.n_keys = k + 1;
             k as Link
         };
@@ -970,7 +1014,7 @@ impl Compiler {
     fn key(&self, link: Link) -> Result<Option<Key>> {
         Ok(match link {
             END => None,
-            l if l & RULE != 0 => Some(Key { rule: l & !RULE, name: 0, call: 0, split: false, next: END }),
+            l if l & RULE != 0 => Some(Key::new(l & !RULE, 0, false)),
             l => Some(down(&self.keys, usize::from(l)).copied().ok_or(CompileError::Malformed)?),
         })
     }
@@ -987,9 +1031,9 @@ impl Compiler {
         // `prev`: the rule that decided number `next - 1` alone.
         let (mut next, mut prev) = (0u32, END);
         let abi = cx.abi as usize;
-        let named = self.numbers.get(abi).map_or([0; NR_LIMIT / 64], |n| n.named);
-        for (w, &bits) in named.iter().enumerate() {
-            let mut bits = bits;
+        for w in 0..NR_LIMIT / 64 {
+            // A word at a time, not a copy of the bitmap.
+            let mut bits = self.numbers.get(abi).and_then(|n| n.named.get(w)).copied().unwrap_or(0);
             while bits != 0 {
                 let i = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
@@ -1073,7 +1117,6 @@ impl Compiler {
     }
 
     /// Segment `i` alone.
-    #[inline(always)]
     fn leaf(&self, cx: Cx, e: &mut Emit, i: usize) -> Target {
         match down(&self.segs, i) {
             Some(seg) if seg.count == 0 => Target::ret(seg.ret),
@@ -1108,8 +1151,8 @@ impl Compiler {
         // A conflict needs two conditional rules with different actions
         // before the first unconditional one; without them, that one
         // decides alone, and the first pass need not build the set.
-        let (mut first, mut mixed) = (None, false);
-        'pass: for build in [false, true] {
+        let (mut first, mut mixed, mut build) = (None, false, false);
+        'pass: loop {
             self.n_units = at;
             let mut link = rules;
             while let Some(k) = self.key(link)? {
@@ -1118,13 +1161,14 @@ impl Compiler {
                 for a in 0..n {
                     let range = unit(&rule, n, a);
                     if build {
-                        let chain = conds.chain(range, k.call)?;
+                        let chain = conds.chain(range, k.call())?;
                         if chain.len == 0 {
                             return Ok(Out::Ret(ret));
                         }
                         self.keep(cx, Kept { chain, seq: 0, ret }, k, at)?;
-                    } else if k.call == 0 && conds.always(range)? {
+                    } else if k.call() == 0 && conds.always(range)? {
                         if mixed {
+                            build = true;
                             continue 'pass;
                         }
                         return Ok(Out::Ret(ret));
@@ -1132,8 +1176,12 @@ impl Compiler {
                         mixed |= *first.get_or_insert(ret) != ret;
                     }
                 }
-                link = k.next;
+                link = k.next();
             }
+            if build {
+                break;
+            }
+            build = true;
         }
         // Only rules with different actions need libseccomp's order.
         if mixed {
@@ -1173,8 +1221,8 @@ impl Compiler {
 
     /// The rule of key `k`, and how many units it makes.
     fn units_of(&self, cx: Cx, k: Key) -> Result<(Rule, u16)> {
-        let rule = cx.rule(k.rule)?;
-        Ok((rule, if k.split { rule.args.1 } else { 1 }))
+        let rule = cx.rule(k.rule())?;
+        Ok((rule, if k.split() { rule.args.1 } else { 1 }))
     }
 
     /// Adds a conditional rule to the kept set `units[first..n_units]`,
@@ -1207,7 +1255,7 @@ impl Compiler {
         }
         // _db_tree_add: equal chains must agree; a kept prefix wins; a kept
         // rule this one is a prefix of is replaced if the actions agree.
-        let conflict = CompileError::Conflict { rule: k.rule, name: k.name };
+        let conflict = CompileError::Conflict { rule: k.rule(), name: k.name() };
         let mut replaced = false;
         for r in first..self.n_units {
             let kept = self.units.get(r).copied().ok_or(CompileError::Malformed)?;

@@ -18,9 +18,6 @@ pub fn compile<'a>(s: &Seccomp<'a>) -> Result<Option<&'static Program>, Error<'a
         return Ok(None);
     }
     let base = [Seg::Key(b"linux"), Seg::Key(b"seccomp")];
-    let at = |rule: u16, name: u16| {
-        Path::of(&[base[0], base[1], Seg::Key(b"syscalls"), Seg::Index(rule.into()), Seg::Key(b"names"), Seg::Index(name.into())])
-    };
     let (compiler, program) = match (COMPILER.take(), PROGRAM.take()) {
         (Some(c), Some(p)) => (c, p),
         _ => return Err(Error { path: Path::of(&base), kind: Kind::Invalid("compiled twice") }),
@@ -30,15 +27,18 @@ pub fn compile<'a>(s: &Seccomp<'a>) -> Result<Option<&'static Program>, Error<'a
     // The compiler's scratch is not needed again: give its pages back.
     crate::sys::cell::release(compiler);
     compiled.map_err(|e| {
-        let path = match e {
-            CompileError::Conflict { rule, name } | CompileError::EmptyName { rule, name } => at(rule, name),
-            CompileError::ErrnoRet { rule } => {
-                Path::of(&[base[0], base[1], Seg::Key(b"syscalls"), Seg::Index(rule.into()), Seg::Key(b"errnoRet")])
-            }
-            CompileError::DefaultErrnoRet => Path::of(&[base[0], base[1], Seg::Key(b"defaultErrnoRet")]),
-            CompileError::TooLong | CompileError::Malformed => Path::of(&base),
+        // linux.seccomp, then: syscalls[rule].names[name],
+        // syscalls[rule].errnoRet, defaultErrnoRet, or nothing more. One
+        // path of up to six segments, cut to length (one copy of the code).
+        let (rule, name, fifth, len) = match e {
+            CompileError::Conflict { rule, name } | CompileError::EmptyName { rule, name } => (rule, name, &b"names"[..], 6),
+            CompileError::ErrnoRet { rule } => (rule, 0, &b"errnoRet"[..], 5),
+            CompileError::DefaultErrnoRet => (0, 0, &[][..], 3),
+            CompileError::TooLong | CompileError::Malformed => (0, 0, &[][..], 2),
         };
-        Error { path, kind: Kind::Invalid(e.why()) }
+        let third: &[u8] = if len == 3 { b"defaultErrnoRet" } else { b"syscalls" };
+        let segs = [base[0], base[1], Seg::Key(third), Seg::Index(rule.into()), Seg::Key(fifth), Seg::Index(name.into())];
+        Error { path: Path::of(segs.get(..len).unwrap_or(&segs)), kind: Kind::Invalid(e.why()) }
     })?;
     Ok(Some(program))
 }
