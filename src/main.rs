@@ -39,10 +39,12 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     // environ or exe for anyone else of the container, even while nsinit
     // blocks reading a spec (a workload that re-executes nsinit's binary is
     // refused, but the first defence is here).
-    sys::set_dumpable(false).at("harden", Object::Name(b"dumpable"))?;
+    sys::set_dumpable(false).at("harden", Object::Name(b"dumpable")).or_fail();
     // 1. The command line; nothing has changed yet.
-    let opts = cli::parse(argv.iter(), envp.iter())
-        .map_err(|e| Error::new("cli", Object::Name(e.arg), Reason::Text(e.why)))?;
+    let opts = match cli::parse(argv.iter(), envp.iter()) {
+        Ok(o) => o,
+        Err(e) => fail(&Error::new("cli", Object::Name(e.arg), Reason::Text(e.why))),
+    };
     if opts.trace {
         diag::trace_on(start);
     }
@@ -60,7 +62,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     // 2. Read and validate the whole spec before anything changes.
     // Not entered without a spec: the parser's frame (some 9 KiB, each
     // page touched on entry) is for spec mode alone.
-    let loaded = if opts.spec == SpecSource::None { Ok(None) } else { load_spec(&opts)? };
+    let loaded = if opts.spec == SpecSource::None { Ok(None) } else { load_spec(&opts).or_fail() };
     let spec = match loaded {
         Ok(spec) => spec,
         Err(e) => {
@@ -83,12 +85,12 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     }
     // Entering: nothing the caller leaked may follow into the container.
     if opts.enter.is_some() {
-        enter::close_inherited()?;
-        nsinit::pump::fill_closed_stdio().at("enter", Object::Name(b"/dev/null on a closed 0-2"))?;
+        enter::close_inherited().or_fail();
+        nsinit::pump::fill_closed_stdio().at("enter", Object::Name(b"/dev/null on a closed 0-2")).or_fail();
     }
     // 3. PID 1's own set-up: signals, subreaper, parent-death signal.
-    let signals = reaper::block()?;
-    become_reaper(&opts)?;
+    let signals = reaper::block().or_fail();
+    become_reaper(&opts).or_fail();
     // nsinit's own file, asked while the parent's /proc is still there.
     let own = spec.and_then(|_| exec::own_binary());
     // 4. The container, from the inside; or (--enter) joined: its cgroups
@@ -96,10 +98,10 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     let mut old_root = None;
     match (spec, opts.enter) {
         (Some(spec), Some(pid)) => {
-            system::oom_score(spec)?;
-            enter::join(pid)?;
+            system::oom_score(spec).or_fail();
+            enter::join(pid).or_fail();
         }
-        (Some(spec), None) => old_root = container(spec)?,
+        (Some(spec), None) => old_root = container(spec).or_fail(),
         (None, _) => {}
     }
     // 5. The workload: argv, env, then clone → child steps → execve.
@@ -186,6 +188,31 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     }
     // 6. PID 1: forward signals, reap zombies, exit with the workload's status.
     reaper::run_to_exit(signals.fd, pid, opts.group, opts.warn_reap, pipes, |c| opts.expects(c))
+}
+
+/// Reports a failed step and exits 125, as `main` does with `run`'s
+/// error, but at the failing call: each `?` there copied its ~80-byte
+/// `Error` out into `run`'s result. Only where nothing that closes on drop
+/// is held (the same syscalls, in the same order, as returning the error).
+#[inline(never)]
+fn fail(e: &Error) -> ! {
+    diag::report(e);
+    sys::exit_group(e.exit_code())
+}
+
+trait OrFail<T> {
+    /// The value, or `fail` with the error.
+    fn or_fail(self) -> T;
+}
+
+impl<T> OrFail<T> for Result<'_, T> {
+    #[inline(always)]
+    fn or_fail(self) -> T {
+        match self {
+            Ok(v) => v,
+            Err(e) => fail(&e),
+        }
+    }
 }
 
 /// The container from the inside: oom score, the new root, names,
