@@ -20,21 +20,38 @@ impl RawArray {
         RawArray { ptr }
     }
 
-    pub fn iter(self) -> impl Iterator<Item = &'static CStr> + Clone {
-        let ptr = self.ptr;
-        (0usize..).map_while(move |i| {
-            if ptr.is_null() {
-                return None;
-            }
-            // SAFETY: from_raw's contract: entries up to the NULL are valid.
-            let s = unsafe { *ptr.add(i) };
-            if s.is_null() {
-                None
-            } else {
-                // SAFETY: a non-NULL entry is a NUL-terminated static string.
-                Some(unsafe { CStr::from_ptr(s) })
-            }
-        })
+    pub fn iter(self) -> RawIter {
+        RawIter { ptr: self.ptr, i: 0 }
+    }
+}
+
+/// The strings of a `RawArray`, in order. A named iterator with its `next`
+/// out of line: argv and envp are walked some six times (options, CMD,
+/// environment, LISTEN_*), and each walk inlined the NULL checks and the
+/// `strlen` apart.
+#[derive(Clone, Copy)]
+pub struct RawIter {
+    ptr: *const *const c_char,
+    i: usize,
+}
+
+impl Iterator for RawIter {
+    type Item = &'static CStr;
+
+    #[inline(never)]
+    fn next(&mut self) -> Option<&'static CStr> {
+        if self.ptr.is_null() {
+            return None;
+        }
+        // SAFETY: from_raw's contract: entries up to the NULL are valid, and
+        // `i` never passes the NULL (it stops moving there).
+        let s = unsafe { *self.ptr.add(self.i) };
+        if s.is_null() {
+            return None;
+        }
+        self.i += 1;
+        // SAFETY: a non-NULL entry is a NUL-terminated static string.
+        Some(unsafe { CStr::from_ptr(s) })
     }
 }
 
