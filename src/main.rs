@@ -319,11 +319,29 @@ fn check(opts: &Options<'static>, spec: Option<&Spec<'static>>) -> Result<'stati
 }
 
 /// The workload's environment: `process.env` when the spec gives it, else nsinit's own.
-fn workload_env(spec: Option<&'static Spec<'static>>, envp: RawArray) -> impl Iterator<Item = &'static core::ffi::CStr> {
-    let given = spec.filter(|s| s.process.env_given);
-    let from_spec = given.map(|s| s.process.env.iter().map(|e| e.get()));
-    let own = if given.is_none() { Some(envp.iter()) } else { None };
-    from_spec.into_iter().flatten().chain(own.into_iter().flatten())
+fn workload_env(spec: Option<&'static Spec<'static>>, envp: RawArray) -> WorkloadEnv {
+    match spec.filter(|s| s.process.env_given) {
+        Some(s) => WorkloadEnv { spec: s.process.env.iter(), own: None },
+        None => WorkloadEnv { spec: [].iter(), own: Some(envp.iter()) },
+    }
+}
+
+/// `workload_env`'s strings: a plain iterator, not a chain of two
+/// flattened options (whose adapters `exec::prepare` inlined apart).
+struct WorkloadEnv {
+    spec: core::slice::Iter<'static, sys::cstr::Str<'static>>,
+    own: Option<sys::cstr::RawIter>,
+}
+
+impl Iterator for WorkloadEnv {
+    type Item = &'static core::ffi::CStr;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.own {
+            Some(own) => own.next(),
+            None => self.spec.next().map(|e| e.get()),
+        }
+    }
 }
 
 /// Closes every descriptor above 2 but those in `keep` (catatonit's hygiene).
