@@ -262,9 +262,7 @@ impl<T> At<T> for core::result::Result<T, Errno> {
 
 /// Writes an error line to stderr.
 pub fn report(e: &Error) {
-    let mut l = Line::new();
-    e.write(&mut l);
-    l.emit(STDERR);
+    say(false, Message::Step(e));
 }
 
 /// Warnings off: verbosity 0 (`TINI_VERBOSITY=0`, as tini's PRINT_WARNING).
@@ -276,30 +274,41 @@ pub fn quiet() {
 
 /// Writes `nsinit: warning: step: object: reason` to stderr.
 pub fn warn(e: &Error) {
-    if QUIET.load(Ordering::Relaxed) {
-        return;
-    }
-    let mut l = Line::new();
-    l.push(b"warning: ");
-    e.write(&mut l);
-    l.emit(STDERR);
+    say(true, Message::Step(e));
 }
 
 /// Writes a spec error line to stderr.
 pub fn report_spec(e: &json::Error) {
-    let mut l = Line::new();
-    write_spec(e, &mut l);
-    l.emit(STDERR);
+    say(false, Message::Spec(e));
 }
 
 /// Writes `nsinit: warning: spec: path: ...` to stderr.
 pub fn warn_spec(e: &json::Error) {
-    if QUIET.load(Ordering::Relaxed) {
+    say(true, Message::Spec(e));
+}
+
+/// What `say` writes: a step's error or a spec's.
+#[derive(Clone, Copy)]
+enum Message<'e, 'a> {
+    Step(&'e Error<'a>),
+    Spec(&'e json::Error<'a>),
+}
+
+/// The one writer of error and warning lines (warnings not when quiet):
+/// one copy of the line's set-up and write, not four.
+#[inline(never)]
+fn say(warning: bool, m: Message) {
+    if warning && QUIET.load(Ordering::Relaxed) {
         return;
     }
     let mut l = Line::new();
-    l.push(b"warning: ");
-    write_spec(e, &mut l);
+    if warning {
+        l.push(b"warning: ");
+    }
+    match m {
+        Message::Step(e) => e.write(&mut l),
+        Message::Spec(e) => write_spec(e, &mut l),
+    }
     l.emit(STDERR);
 }
 
