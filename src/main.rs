@@ -101,7 +101,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
             system::oom_score(spec).or_fail();
             enter::join(pid).or_fail();
         }
-        (Some(spec), None) => old_root = container(spec).or_fail(),
+        (Some(spec), None) => old_root = container(spec),
         (None, _) => {}
     }
     // 5. The workload: argv, env, then clone → child steps → execve.
@@ -220,14 +220,23 @@ impl<T> OrFail<T> for Result<'_, T> {
 /// old root is returned for PID 1 to detach. Out of line: its steps' path
 /// buffers are on the stack only in spec mode (a frame's pages are touched
 /// on entry, each a page fault).
+///
+/// A failing step reports and exits here (`fail`); with the old root held,
+/// after closing it, as returning the error did.
 #[inline(never)]
-fn container(spec: &'static Spec<'static>) -> Result<'static, Option<rootfs::OldRoot>> {
-    system::oom_score(spec)?;
-    let old_root = rootfs::enter(spec)?;
-    system::names(spec)?;
-    system::sysctls(spec)?;
-    rootfs::paths(spec)?;
-    Ok(old_root)
+fn container(spec: &'static Spec<'static>) -> Option<rootfs::OldRoot> {
+    system::oom_score(spec).or_fail();
+    let old_root = rootfs::enter(spec).or_fail();
+    let rest = || -> Result<'static, ()> {
+        system::names(spec)?;
+        system::sysctls(spec)?;
+        rootfs::paths(spec)
+    };
+    if let Err(e) = rest() {
+        drop(old_root);
+        fail(&e);
+    }
+    old_root
 }
 
 /// When the child failed before or at its execve, says why, reaps it and
