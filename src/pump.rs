@@ -262,8 +262,14 @@ impl Copier {
         // The pty's master is both directions' end: the end of the
         // caller's input must not close it.
         let in_ours = if p.pty { CLOSED } else { to_in };
+        // Not from the background of a job-control shell (`nsinit --enter
+        // ... &`): the terminal is the foreground job's, and nsinit, which
+        // ignores SIGTTOU, is not stopped for changing it as a program
+        // would be (tty_check_change). A terminal that is not nsinit's
+        // controlling one (ENOTTY) is nobody else's foreground.
+        let foreground = sys::tcgetpgrp(0).ok().is_none_or(|g| g == sys::getpgrp());
         let mut saved = None;
-        if p.pty {
+        if p.pty && foreground {
             saved = sys::tcgets(0).ok();
             if let Some(t) = saved {
                 let _ = sys::tcsets(0, &raw(t));
