@@ -618,11 +618,11 @@ fn a_terminal_is_a_pty_of_the_container_s() {
         let mut r = run.stdin_fd(slave.try_clone().unwrap()).spawn();
         // runc clears the pty's ONLCR from its parent once it has the
         // master, racing the command's first lines: "\r\n" there at times.
-        let mut line = |r: &mut Running| {
+        let line = |r: &mut Running| {
             let l = r.line();
             if via == Via::Runc { l.trim_end_matches('\r').to_string() } else { l }
         };
-        let mut expect = |r: &mut Running, want: &str| assert_eq!(line(r), want, "{via:?}");
+        let expect = |r: &mut Running, want: &str| assert_eq!(line(r), want, "{via:?}");
         let tty = line(&mut r);
         assert!(tty.starts_with("/dev/pts/") && !tty.ends_with('\r'), "{via:?}: {tty:?}");
         // Its user's (1000), on the pty driver's slave major (136 = 0x88).
