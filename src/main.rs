@@ -127,7 +127,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     // caller's own descriptors.
     let pipes = match opts.enter {
         Some(_) if terminal => {
-            Some(nsinit::pump::Pipes::pty().map_err(|r| Error::new("terminal", Object::Name(b"/dev/ptmx"), r))?)
+            Some(nsinit::pump::Pipes::pty().map_err(|r| Error::new("terminal", Object::Name(b"/dev/pts/ptmx"), r))?)
         }
         Some(_) => Some(nsinit::pump::Pipes::new().at("enter", Object::Name(b"stdio pipes"))?),
         None => None,

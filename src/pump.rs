@@ -37,20 +37,31 @@ impl Pipes {
         Ok(Pipes { child: [in_r, out_w, err_w], ours: [in_w, out_r, err_r], pty: false })
     }
 
-    /// A pty of the container's: `/dev/ptmx` opened in its mount
-    /// namespace (nsinit has joined it, its root is the working
-    /// directory), so the slave lives in the container's devpts, as with
-    /// `runc exec -t` (its `runc init` opens `/dev/ptmx` in the
-    /// container). What the container planted there is only followed
-    /// inside its root, never through a /proc magic link (nsinit's own
-    /// fds: the caller's terminal among them), not blocked on (a FIFO),
-    /// and used only if it is the pty multiplexer, 5:2 (devpts' `ptmx`
-    /// and `/dev/ptmx` alike). The slave comes from the master
-    /// (TIOCGPTPEER), not from a path under `/dev/pts`; it gets the
-    /// caller's terminal's size.
+    /// A pty of the container's, from the multiplexer of its devpts,
+    /// `/dev/pts/ptmx` (nsinit has joined its mount namespace, its root is
+    /// the working directory), so the slave lives in the container's
+    /// devpts, as with `runc exec -t`. Not `/dev/ptmx`: that is whatever
+    /// the container put there, and opening a device runs its driver's
+    /// open before any check of what was opened — a device the
+    /// container's root made there (CAP_MKNOD, in Docker's default set)
+    /// would be opened by host root, side effects and all (a virtual
+    /// console allocated, a watchdog started, a tape rewound). So
+    /// `/dev/pts` is opened first with O_PATH (no open of anything),
+    /// inside the root and never through a /proc magic link, and must be
+    /// a devpts; `ptmx` is then opened in that very mount (no symlink, no
+    /// other mount over it), where only the kernel makes entries: it can
+    /// be nothing but the multiplexer (5:2, checked still). runc does the
+    /// same since CVE-2025-52565 (`safeAllocPty`, `checkPtmxHandle`). The
+    /// slave comes from the master (TIOCGPTPEER), not from a path under
+    /// `/dev/pts`; it gets the caller's terminal's size.
     pub fn pty() -> Result<Pipes, Reason> {
+        let dir = libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC;
+        let pts = OwnedFd::new(crate::resolve::openat2(sys::AT_FDCWD, c"dev/pts", dir, 0, crate::resolve::IN_ROOT).map_err(Reason::Errno)?);
+        if sys::fstatfs(pts.fd()).map_err(Reason::Errno)?.fs_type != DEVPTS_SUPER_MAGIC {
+            return Err(Reason::Text("/dev/pts is not a devpts"));
+        }
         let flags = libc::O_RDWR | libc::O_NOCTTY | libc::O_NONBLOCK;
-        let fd = crate::resolve::openat2(sys::AT_FDCWD, c"dev/ptmx", flags, 0, crate::resolve::IN_ROOT);
+        let fd = crate::resolve::openat2(pts.fd(), c"ptmx", flags, 0, IN_THIS_MOUNT);
         let master = OwnedFd::new(fd.map_err(Reason::Errno)?);
         let st = sys::fstat(master.fd()).map_err(Reason::Errno)?;
         if st.st_mode & libc::S_IFMT != libc::S_IFCHR || st.st_rdev != libc::makedev(5, 2) {
@@ -108,6 +119,14 @@ pub fn fill_closed_stdio() -> Result<(), Errno> {
 }
 
 const CLOSED: Fd = -1;
+
+/// DEVPTS_SUPER_MAGIC (linux/magic.h).
+const DEVPTS_SUPER_MAGIC: u64 = 0x1cd1;
+
+/// RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS |
+/// RESOLVE_BENEATH (linux/openat2.h): a name in the directory itself, on
+/// its own mount, no link followed.
+const IN_THIS_MOUNT: u64 = 0x01 | 0x02 | 0x04 | 0x08;
 
 /// N_TTY_BUF_SIZE (4 KiB) and TTYB_DEFAULT_MEM_LIMIT (64 KiB), the most a
 /// pty holds on its way from the slave to the master (drivers/tty).
@@ -243,8 +262,14 @@ impl Copier {
         // The pty's master is both directions' end: the end of the
         // caller's input must not close it.
         let in_ours = if p.pty { CLOSED } else { to_in };
+        // Not from the background of a job-control shell (`nsinit --enter
+        // ... &`): the terminal is the foreground job's, and nsinit, which
+        // ignores SIGTTOU, is not stopped for changing it as a program
+        // would be (tty_check_change). A terminal that is not nsinit's
+        // controlling one (ENOTTY) is nobody else's foreground.
+        let foreground = sys::tcgetpgrp(0).ok().is_none_or(|g| g == sys::getpgrp());
         let mut saved = None;
-        if p.pty {
+        if p.pty && foreground {
             saved = sys::tcgets(0).ok();
             if let Some(t) = saved {
                 let _ = sys::tcsets(0, &raw(t));

@@ -268,3 +268,59 @@ fn an_init_in_namespaces_of_its_own() {
         d.stop();
     }
 }
+
+/// A virtual console of the host's that is not allocated now (its
+/// /sys/class/vc/vcsN appears once something opens /dev/ttyN, and stays
+/// until VT_DISALLOCATE), or None on a kernel without virtual consoles.
+fn free_console() -> Option<u32> {
+    if !Path::new("/sys/class/vc").is_dir() {
+        return None;
+    }
+    (2..64).rev().find(|n| !Path::new(&format!("/sys/class/vc/vcs{n}")).exists())
+}
+
+/// Gives virtual console `n` back (VT_DISALLOCATE on /dev/tty0), so a
+/// failed run leaves the host as it found it.
+fn release_console(n: u32) {
+    if let Ok(tty0) = fs::OpenOptions::new().read(true).write(true).open("/dev/tty0") {
+        // SAFETY: VT_DISALLOCATE takes an integer argument.
+        unsafe { libc::ioctl(tty0.as_raw_fd(), 0x5608, n as libc::c_ulong) };
+    }
+}
+
+/// The container's root, with CAP_MKNOD (in Docker's default set), puts a
+/// device of its choosing at /dev/ptmx (here virtual console N, 4:N, whose
+/// open allocates it on the host: it stays, seen in /sys/class/vc); the
+/// operator enters with `process.terminal`. nsinit, host root in the
+/// container's namespaces, must not open it: it checked the device only
+/// after its open, whose side effects (a console allocated, a watchdog
+/// started, a tape rewound, a modem's lines raised) had happened by then.
+/// It now takes the pty multiplexer of the container's devpts,
+/// /dev/pts/ptmx, whose mount is checked before anything is opened in it
+/// (as runc does since CVE-2025-52565: safeAllocPty, checkPtmxHandle).
+/// runc's own containers have a device cgroup that refuses such an open
+/// to whatever joins them; `scripts/run`'s have none.
+#[test]
+fn a_device_planted_at_dev_ptmx_is_not_opened() {
+    let Some(vt) = free_console() else {
+        eprintln!("no virtual consoles on this kernel: nothing to observe");
+        return;
+    };
+    let mut b = quiet_bundle();
+    for set in ["bounding", "effective", "permitted"] {
+        b.config["process"]["capabilities"][set].as_array_mut().unwrap().push(serde_json::json!("CAP_MKNOD"));
+    }
+    let t = Target::start_with(&mut b, None, &format!("rm -f /dev/ptmx && mknod /dev/ptmx c 4 {vt} && ls -l /dev/ptmx"));
+    assert!(t.view.starts_with('c'), "the container could not plant its device\n{}", t.view);
+    b.config["process"]["terminal"] = serde_json::json!(true);
+    let (_master, slave) = pty();
+    let out = enter(t.init(), b.config_text()).cmd(["sh", "-c", "tty"]).stdin_fd(slave).run();
+    let allocated = Path::new(&format!("/sys/class/vc/vcs{vt}")).exists();
+    if allocated {
+        release_console(vt);
+    }
+    assert!(!allocated, "nsinit opened the container's /dev/ptmx (virtual console {vt}) as host root\n{out:?}");
+    out.assert_code(0);
+    assert!(out.stdout.starts_with("/dev/pts/"), "not a pty of the container's devpts\n{out:?}");
+    t.stop();
+}

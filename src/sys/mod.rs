@@ -272,6 +272,23 @@ pub fn tcsetpgrp(fd: Fd, pgrp: i32) -> Result<()> {
     ioctl(fd, libc::TIOCSPGRP as u32, &pgrp as *const i32 as usize).map(drop)
 }
 
+/// `tcgetpgrp(fd)`: `ioctl(fd, TIOCGPGRP, &pgrp)`, the foreground process
+/// group of the terminal, if it is the caller's controlling terminal
+/// (ENOTTY otherwise).
+#[unsafe(link_section = ".text.nsinit_pid1")]
+pub fn tcgetpgrp(fd: Fd) -> Result<i32> {
+    let mut pgrp: i32 = 0;
+    ioctl(fd, libc::TIOCGPGRP as u32, &mut pgrp as *mut i32 as usize)?;
+    Ok(pgrp)
+}
+
+/// `getpgid(0)`: the caller's process group.
+#[unsafe(link_section = ".text.nsinit_pid1")]
+pub fn getpgrp() -> i32 {
+    // SAFETY: touches no memory; getpgid(0) cannot fail.
+    unsafe { syscall!(Sysno::getpgid, 0) }.map_or(0, |v| v as i32)
+}
+
 /// `ioctl(fd, TIOCSCTTY, 0)`: make fd the controlling terminal.
 pub fn set_ctty(fd: Fd) -> Result<()> {
     ioctl(fd, libc::TIOCSCTTY as u32, 0).map(drop)
