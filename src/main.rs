@@ -70,7 +70,10 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
             return Ok(125);
         }
     };
-    let listen = exec::listen_fds(envp.iter(), sys::getpid());
+    // Socket activation passes descriptors on; `--enter` closed all but
+    // 0-2 at its start, so it has none to pass, and the command must not
+    // be told it has (LISTEN_FDS would name whatever took those numbers).
+    let listen = if opts.enter.is_some() { 0 } else { exec::listen_fds(envp.iter(), sys::getpid()) };
     let last_cap = caps::kernel_last_cap();
     let filter = match compile_filter(spec, listen, last_cap) {
         Ok(f) => f,

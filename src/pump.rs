@@ -293,9 +293,11 @@ impl Copier {
         self.master != CLOSED && sys::copy_winsize(0, self.master).is_ok()
     }
 
-    /// The caller's terminal as it was before (with a pty).
+    /// The caller's terminal as it was before (with a pty). Done by the
+    /// drain and when poll fails; PID 1's loop calls it when it gives up
+    /// the copying (its signal descriptor failed).
     #[unsafe(link_section = ".text.nsinit_pid1")]
-    fn restore(&mut self) {
+    pub fn restore(&mut self) {
         if let Some(t) = self.saved.take() {
             let _ = sys::tcsets(0, &t);
         }

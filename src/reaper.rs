@@ -120,6 +120,11 @@ pub fn run(sfd: sys::Fd, child: i32, group: bool, warn_reap: bool, pipes: Option
                 // No signals any more: keep reaping, blocking, until the
                 // workload is gone, rather than leave it without an init.
                 diag::warn(&Error::new("signals", Object::Name(b"read signalfd"), Reason::Errno(e)));
+                // Nothing is copied any more: the caller's terminal is
+                // given back as it was.
+                if let Some(c) = copier.as_mut() {
+                    c.restore();
+                }
                 return wait_blocking(child, warn_reap);
             }
         }

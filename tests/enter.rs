@@ -724,6 +724,23 @@ fn all_of_a_pty_s_output_comes_out() {
     d.stop();
 }
 
+/// Socket activation meant for the entering nsinit (LISTEN_PID its pid)
+/// is not passed on: `--enter` closed every descriptor but 0-2 at its
+/// start, so the command has no socket at 3 and must not be told so.
+/// Failed before: the command got LISTEN_FDS=2 and its own LISTEN_PID.
+#[test]
+fn socket_activation_is_not_passed_to_an_entered_command() {
+    let mut b = quiet_bundle();
+    let d = Detached::start(Oci::Runc, &mut b, "true");
+    let out = enter(d.init_pid(), b.config_text())
+        .wrap_argv(["sh", "-c", "LISTEN_PID=$$ LISTEN_FDS=2 exec \"$@\"", "sh"], 0)
+        .cmd(["sh", "-c", "echo \"[$LISTEN_FDS][$LISTEN_PID]\""])
+        .run();
+    out.assert_code(0);
+    assert_eq!(out.stdout, "[][]\n", "{out:?}");
+    d.stop();
+}
+
 /// The caller's stdout is a pipe nobody reads any more (`| head -1` has
 /// ended): nsinit does not die of SIGPIPE, and the command's status comes
 /// back. The SIGPIPE its write raised goes on to the command, which ends as
