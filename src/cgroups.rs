@@ -62,30 +62,57 @@ impl<'b> Hierarchy<'b> {
 
 /// The cgroup mounts directly under /sys/fs/cgroup in a mountinfo text (and
 /// a cgroup2 mount at /sys/fs/cgroup itself: a unified host).
-pub fn hierarchies(mountinfo: &[u8]) -> impl Iterator<Item = Hierarchy<'_>> {
-    mountinfo.split(|&c| c == b'\n').filter_map(|line| {
-        // `id parent dev root mount_point options [optional...] - fstype source super_options`
-        let (mut i, mut dash) = (0, usize::MAX);
-        let (mut root, mut mount_point, mut fstype): (&[u8], &[u8], &[u8]) = (b"", b"", b"");
-        let mut options = None;
-        for f in line.split(|&c| c == b' ') {
-            match i {
-                3 => root = f,
-                4 => mount_point = f,
-                // Optional fields end at "-".
-                _ if i >= 5 && dash == usize::MAX && f == b"-" => dash = i,
-                _ if dash != usize::MAX && i == dash + 1 => fstype = f,
-                _ if dash != usize::MAX && i == dash + 3 => options = Some(f),
-                _ => {}
+pub fn hierarchies(mountinfo: &[u8]) -> Hierarchies<'_> {
+    Hierarchies(mountinfo)
+}
+
+/// `hierarchies`: the rest of the text, a line at a time. A plain cursor
+/// with one out-of-line `next`, not an adapter chain: its three callers
+/// call it instead of each holding an inlined copy of the walk.
+pub struct Hierarchies<'b>(&'b [u8]);
+
+impl<'b> Iterator for Hierarchies<'b> {
+    type Item = Hierarchy<'b>;
+
+    #[inline(never)]
+    fn next(&mut self) -> Option<Hierarchy<'b>> {
+        while !self.0.is_empty() {
+            let (line, rest) = match self.0.iter().position(|&c| c == b'\n') {
+                Some(i) => (self.0.get(..i).unwrap_or(&[]), self.0.get(i + 1..).unwrap_or(&[])),
+                None => (self.0, &[][..]),
+            };
+            self.0 = rest;
+            if let Some(h) = parse_line(line) {
+                return Some(h);
             }
-            i += 1;
         }
-        let options = options?;
-        let parent = resolve::split_last(mount_point).0;
-        let cg = fstype == b"cgroup" || fstype == b"cgroup2";
-        let unified_host = fstype == b"cgroup2" && mount_point == HOST_CGROUP;
-        (cg && (parent == HOST_CGROUP || unified_host)).then_some(Hierarchy { mount_point, root, fstype, options })
-    })
+        None
+    }
+}
+
+/// One mountinfo line, if it is a hierarchy `hierarchies` lists.
+fn parse_line(line: &[u8]) -> Option<Hierarchy<'_>> {
+    // `id parent dev root mount_point options [optional...] - fstype source super_options`
+    let (mut i, mut dash) = (0, usize::MAX);
+    let (mut root, mut mount_point, mut fstype): (&[u8], &[u8], &[u8]) = (b"", b"", b"");
+    let mut options = None;
+    for f in line.split(|&c| c == b' ') {
+        match i {
+            3 => root = f,
+            4 => mount_point = f,
+            // Optional fields end at "-".
+            _ if i >= 5 && dash == usize::MAX && f == b"-" => dash = i,
+            _ if dash != usize::MAX && i == dash + 1 => fstype = f,
+            _ if dash != usize::MAX && i == dash + 3 => options = Some(f),
+            _ => {}
+        }
+        i += 1;
+    }
+    let options = options?;
+    let parent = resolve::split_last(mount_point).0;
+    let cg = fstype == b"cgroup" || fstype == b"cgroup2";
+    let unified_host = fstype == b"cgroup2" && mount_point == HOST_CGROUP;
+    (cg && (parent == HOST_CGROUP || unified_host)).then_some(Hierarchy { mount_point, root, fstype, options })
 }
 
 /// The path of our cgroup in the hierarchy identified by `controllers`
