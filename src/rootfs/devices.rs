@@ -77,7 +77,7 @@ fn make_all<'a>(root: Fd, spec: &Spec<'a>, defaults: bool) -> core::result::Resu
     }
     for (n, t) in LINKS {
         let err = |e| ("dev symlink", n.to_bytes(), e);
-        if n == c"ptmx" {
+        if n.to_bytes() == b"ptmx" {
             // A ptmx node from the image would bypass the devpts instance.
             match sys::unlinkat(dev.fd(), n, 0) {
                 Ok(()) | Err(Errno::ENOENT) => {}
