@@ -93,22 +93,13 @@ impl<'b> Iterator for Hierarchies<'b> {
 /// One mountinfo line, if it is a hierarchy `hierarchies` lists.
 fn parse_line(line: &[u8]) -> Option<Hierarchy<'_>> {
     // `id parent dev root mount_point options [optional...] - fstype source super_options`
-    let (mut i, mut dash) = (0, usize::MAX);
-    let (mut root, mut mount_point, mut fstype): (&[u8], &[u8], &[u8]) = (b"", b"", b"");
-    let mut options = None;
-    for f in line.split(|&c| c == b' ') {
-        match i {
-            3 => root = f,
-            4 => mount_point = f,
-            // Optional fields end at "-".
-            _ if i >= 5 && dash == usize::MAX && f == b"-" => dash = i,
-            _ if dash != usize::MAX && i == dash + 1 => fstype = f,
-            _ if dash != usize::MAX && i == dash + 3 => options = Some(f),
-            _ => {}
-        }
-        i += 1;
-    }
-    let options = options?;
+    let mut f = line.split(|&c| c == b' ');
+    let root = f.nth(3)?;
+    let mount_point = f.next()?;
+    // Optional fields end at "-" (looked for from the options on).
+    f.position(|x| x == b"-")?;
+    let fstype = f.next()?;
+    let options = f.nth(1)?;
     let parent = resolve::split_last(mount_point).0;
     let cg = fstype == b"cgroup" || fstype == b"cgroup2";
     let unified_host = fstype == b"cgroup2" && mount_point == HOST_CGROUP;
