@@ -63,47 +63,63 @@ impl<'b> Hierarchy<'b> {
 /// The cgroup mounts directly under /sys/fs/cgroup in a mountinfo text (and
 /// a cgroup2 mount at /sys/fs/cgroup itself: a unified host).
 pub fn hierarchies(mountinfo: &[u8]) -> Hierarchies<'_> {
-    Hierarchies(mountinfo)
+    Hierarchies(Some(mountinfo))
 }
 
 /// `hierarchies`: the rest of the text, a line at a time. A plain cursor
 /// with one out-of-line `next`, not an adapter chain: its three callers
 /// call it instead of each holding an inlined copy of the walk.
-pub struct Hierarchies<'b>(&'b [u8]);
+pub struct Hierarchies<'b>(Option<&'b [u8]>);
 
 impl<'b> Iterator for Hierarchies<'b> {
     type Item = Hierarchy<'b>;
 
     #[inline(never)]
     fn next(&mut self) -> Option<Hierarchy<'b>> {
-        while !self.0.is_empty() {
-            let (line, rest) = match self.0.iter().position(|&c| c == b'\n') {
-                Some(i) => (self.0.get(..i).unwrap_or(&[]), self.0.get(i + 1..).unwrap_or(&[])),
-                None => (self.0, &[][..]),
-            };
-            self.0 = rest;
-            if let Some(h) = parse_line(line) {
+        loop {
+            if let Some(h) = parse_line(piece(&mut self.0, b'\n')?) {
                 return Some(h);
             }
         }
-        None
     }
 }
 
 /// One mountinfo line, if it is a hierarchy `hierarchies` lists.
 fn parse_line(line: &[u8]) -> Option<Hierarchy<'_>> {
     // `id parent dev root mount_point options [optional...] - fstype source super_options`
-    let mut f = line.split(|&c| c == b' ');
-    let root = f.nth(3)?;
-    let mount_point = f.next()?;
+    let mut f = Some(line);
+    for _ in 0..3 {
+        piece(&mut f, b' ')?;
+    }
+    let root = piece(&mut f, b' ')?;
+    let mount_point = piece(&mut f, b' ')?;
     // Optional fields end at "-" (looked for from the options on).
-    f.position(|x| x == b"-")?;
-    let fstype = f.next()?;
-    let options = f.nth(1)?;
+    while piece(&mut f, b' ')? != b"-" {}
+    let fstype = piece(&mut f, b' ')?;
+    piece(&mut f, b' ')?;
+    let options = piece(&mut f, b' ')?;
     let parent = resolve::split_last(mount_point).0;
     let cg = fstype == b"cgroup" || fstype == b"cgroup2";
     let unified_host = fstype == b"cgroup2" && mount_point == HOST_CGROUP;
     (cg && (parent == HOST_CGROUP || unified_host)).then_some(Hierarchy { mount_point, root, fstype, options })
+}
+
+/// The next piece of `rest` up to `sep`, as `split` gives them (an empty
+/// text is one empty piece); None once every piece was given. One cursor,
+/// out of line, for every walk of the /proc files here.
+#[inline(never)]
+fn piece<'b>(rest: &mut Option<&'b [u8]>, sep: u8) -> Option<&'b [u8]> {
+    let s = (*rest)?;
+    match s.iter().position(|&c| c == sep) {
+        Some(i) => {
+            *rest = s.get(i + 1..);
+            s.get(..i)
+        }
+        None => {
+            *rest = None;
+            Some(s)
+        }
+    }
 }
 
 /// The path of our cgroup in the hierarchy identified by `controllers`
@@ -118,16 +134,24 @@ pub fn own_path<'b>(cgroup: &'b [u8], controllers: &[u8]) -> Option<&'b [u8]> {
 /// field, e.g. `cpu,cpuacct` or `name=systemd`, empty for cgroup2; the path).
 pub fn own_line<'b>(cgroup: &'b [u8], controllers: &[u8]) -> Option<(&'b [u8], &'b [u8])> {
     let mut best: Option<(usize, &'b [u8], &'b [u8])> = None;
-    for line in cgroup.split(|&c| c == b'\n') {
+    let mut lines = Some(cgroup);
+    while let Some(line) = piece(&mut lines, b'\n') {
         // `id:controllers:path`; the path may hold colons.
-        let Some((ctrls, path)) = cut(line, b':').and_then(|(_id, rest)| cut(rest, b':')) else { continue };
+        let mut rest = Some(line);
+        piece(&mut rest, b':');
+        let Some(ctrls) = piece(&mut rest, b':') else { continue };
+        let Some(path) = rest else { continue };
         // How many names the line lists, and whether all are among ours.
         let (mut n, mut all) = (0, true);
-        if !ctrls.is_empty() {
-            for c in ctrls.split(|&c| c == b',') {
-                n += 1;
-                all &= controllers.split(|&o| o == b',').any(|o| o == c);
+        let mut names = Some(ctrls).filter(|c| !c.is_empty());
+        while let Some(c) = piece(&mut names, b',') {
+            n += 1;
+            let mut ours = Some(controllers);
+            let mut found = false;
+            while let Some(o) = piece(&mut ours, b',') {
+                found |= o == c;
             }
+            all &= found;
         }
         let matches = if controllers.is_empty() { n == 0 } else { n > 0 && all };
         if matches && best.is_none_or(|(m, _, _)| n > m) {
@@ -135,12 +159,6 @@ pub fn own_line<'b>(cgroup: &'b [u8], controllers: &[u8]) -> Option<(&'b [u8], &
         }
     }
     best.map(|(_, c, p)| (c, p))
-}
-
-/// `s` split at its first `sep`.
-fn cut(s: &[u8], sep: u8) -> Option<(&[u8], &[u8])> {
-    let i = s.iter().position(|&c| c == sep)?;
-    Some((s.get(..i)?, s.get(i + 1..)?))
 }
 
 /// /proc/self/mountinfo, /proc/self/cgroup and /proc/PID/cgroup, read once,
