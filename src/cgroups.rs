@@ -3,7 +3,7 @@
 //! mount (`mount::cgroup`) and for joining a container's cgroups
 //! (`--enter`, as `runc exec` does).
 
-use crate::resolve::{self, concat};
+use crate::resolve::{self, concat, piece};
 use crate::sys::{self, Errno, OwnedFd};
 
 pub const CGROUP2_SUPER_MAGIC: u64 = 0x6367_7270;
@@ -102,24 +102,6 @@ fn parse_line(line: &[u8]) -> Option<Hierarchy<'_>> {
     let cg = fstype == b"cgroup" || fstype == b"cgroup2";
     let unified_host = fstype == b"cgroup2" && mount_point == HOST_CGROUP;
     (cg && (parent == HOST_CGROUP || unified_host)).then_some(Hierarchy { mount_point, root, fstype, options })
-}
-
-/// The next piece of `rest` up to `sep`, as `split` gives them (an empty
-/// text is one empty piece); None once every piece was given. One cursor,
-/// out of line, for every walk of the /proc files here.
-#[inline(never)]
-fn piece<'b>(rest: &mut Option<&'b [u8]>, sep: u8) -> Option<&'b [u8]> {
-    let s = (*rest)?;
-    match s.iter().position(|&c| c == sep) {
-        Some(i) => {
-            *rest = s.get(i + 1..);
-            s.get(..i)
-        }
-        None => {
-            *rest = None;
-            Some(s)
-        }
-    }
 }
 
 /// The path of our cgroup in the hierarchy identified by `controllers`

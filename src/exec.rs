@@ -226,13 +226,19 @@ fn find_home<'b>(mut read: impl FnMut(&mut [u8]) -> usize, uid: u32, buf: &'b mu
 
 /// The home directory of `uid` in an /etc/passwd text.
 pub fn home_of(passwd: &[u8], uid: u32) -> Option<&[u8]> {
-    passwd.split(|&c| c == b'\n').find_map(|line| {
-        let mut f = line.split(|&c| c == b':');
-        let (_name, _pw, id) = (f.next()?, f.next()?, f.next()?);
-        let (_gid, _gecos, home) = (f.next()?, f.next()?, f.next()?);
-        let n = id.iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n.checked_mul(10)?.checked_add((d - b'0') as u32))?)?;
-        (n == uid && !id.is_empty()).then_some(home)
-    })
+    let mut lines = Some(passwd);
+    while let Some(line) = resolve::piece(&mut lines, b'\n') {
+        // `name:password:uid:gid:gecos:home:shell`
+        let mut f = Some(line);
+        let mut field = [&b""[..]; 6];
+        if field.iter_mut().all(|x| resolve::piece(&mut f, b':').map(|p| *x = p).is_some())
+            && let [_, _, id, _, _, home] = field
+            && crate::text::parse_u32(id) == Some(uid)
+        {
+            return Some(home);
+        }
+    }
+    None
 }
 
 /// The value of PATH in an environment.
@@ -436,6 +442,11 @@ mod tests {
         assert_eq!(home_of(pw, 1000), Some(&b"/home/u"[..]));
         assert_eq!(home_of(pw, 5), None);
         assert_eq!(home_of(b"", 0), None);
+        // Too few fields, a uid past u32 (not wrapped to 0), a signed one.
+        assert_eq!(home_of(b"a:x:7:1:/h", 7), None);
+        assert_eq!(home_of(b"a:x:4294967296:1::/big:/bin/sh\nb:x:0:0::/zero:/bin/sh", 0), Some(&b"/zero"[..]));
+        assert_eq!(home_of(b"a:x:+7:1::/plus:/bin/sh\n", 7), None);
+        assert_eq!(home_of(b"a:x:7:1::/six", 7), Some(&b"/six"[..]));
     }
 
     #[test]

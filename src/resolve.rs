@@ -185,6 +185,25 @@ pub fn concat<'b>(buf: &'b mut [u8], parts: &[&[u8]]) -> Result<&'b CStr, Errno>
     CStr::from_bytes_with_nul(buf.get(..=len).unwrap_or(&[])).map_err(|_| Errno::EINVAL)
 }
 
+/// The next piece of `rest` up to `sep`, as `split` gives them (an empty
+/// text is one empty piece); None once every piece was given. One cursor,
+/// out of line, for the walks of /proc files, /etc/passwd and
+/// PATH.
+#[inline(never)]
+pub fn piece<'b>(rest: &mut Option<&'b [u8]>, sep: u8) -> Option<&'b [u8]> {
+    let s = (*rest)?;
+    match s.iter().position(|&c| c == sep) {
+        Some(i) => {
+            *rest = s.get(i + 1..);
+            s.get(..i)
+        }
+        None => {
+            *rest = None;
+            Some(s)
+        }
+    }
+}
+
 /// Splits `/a/b/c` into (`/a/b`, `c`); the parent of `/c` is `/`.
 pub fn split_last(path: &[u8]) -> (&[u8], &[u8]) {
     let trimmed = match path.iter().rposition(|&c| c != b'/') {
@@ -215,6 +234,19 @@ mod tests {
         for (p, (dir, name)) in rows {
             let (d, n) = split_last(p.as_bytes());
             assert_eq!((d, n), (dir.as_bytes(), name.as_bytes()), "{p}");
+        }
+    }
+
+    #[test]
+    fn pieces_are_splits() {
+        for text in ["", "a", "a,b", ",", "a,,b,", ",a"] {
+            let mut rest = Some(text.as_bytes());
+            let mut got = Vec::new();
+            while let Some(p) = piece(&mut rest, b',') {
+                got.push(p);
+            }
+            let want: Vec<_> = text.as_bytes().split(|&c| c == b',').collect();
+            assert_eq!(got, want, "{text:?}");
         }
     }
 
