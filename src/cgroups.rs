@@ -201,8 +201,11 @@ pub fn procs_path<'b>(buf: &'b mut [u8], h: Hierarchy, target: &[u8]) -> Result<
     // namespace's view, `/..`) cannot be joined from here.
     let rel = target.strip_prefix(root).filter(|r| r.is_empty() || r.first() == Some(&b'/')).ok_or(Errno::ENOENT)?;
     let rel = rel.strip_suffix(b"/").unwrap_or(rel);
-    if rel.split(|&c| c == b'/').any(|c| c == b"..") {
-        return Err(Errno::ENOENT);
+    let mut comps = Some(rel);
+    while let Some(c) = resolve::piece(&mut comps, b'/') {
+        if c == b".." {
+            return Err(Errno::ENOENT);
+        }
     }
     concat(buf, &[h.mount_point, rel, b"/cgroup.procs"])
 }

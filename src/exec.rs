@@ -276,7 +276,8 @@ fn search_dyn(file: &CStr, path: &[u8], try_exec: &mut dyn FnMut(&CStr) -> Errno
 fn search_path(name: &[u8], path: &[u8], try_exec: &mut dyn FnMut(&CStr) -> Errno) -> Errno {
     let mut seen_eacces = false;
     let mut buf = [0u8; libc::PATH_MAX as usize];
-    for dir in path.split(|&c| c == b':') {
+    let mut dirs = Some(path);
+    while let Some(dir) = resolve::piece(&mut dirs, b':') {
         let dir: &[u8] = if dir.is_empty() { b"." } else { dir };
         let Some(candidate) = join(&mut buf, dir, name) else { continue };
         match try_exec(candidate) {
