@@ -89,12 +89,13 @@ fn ensure_hops(root: Fd, path: &[u8], kind: Kind, hops: u32) -> Result<OwnedFd, 
             }
         }
     }
-    let comps = || path.split(|&c| c == b'/').filter(|c| !c.is_empty() && *c != b".");
-    let count = comps().count();
+    let mut left = Some(path);
     let mut parent = open(root, c"/", Kind::Dir)?;
     let mut prefix_len = 0;
-    for (i, comp) in comps().enumerate() {
-        let want = if i + 1 == count { kind } else { Kind::Dir };
+    while let Some(comp) = component(&mut left) {
+        // The last component is `kind`, the others directories.
+        let mut after = left;
+        let want = if component(&mut after).is_none() { kind } else { Kind::Dir };
         // prefix := prefix + "/" + comp, NUL-terminated in buf.
         let dir_len = prefix_len;
         let end = prefix_len + 1 + comp.len();
@@ -122,7 +123,7 @@ fn ensure_hops(root: Fd, path: &[u8], kind: Kind, hops: u32) -> Result<OwnedFd, 
                         let target = sys::readlinkat(parent.fd(), cname, &mut lbuf).map_err(|_| Errno::ENOENT)?;
                         let base = if target.first() == Some(&b'/') { &[][..] } else { buf.get(..dir_len).unwrap_or(&[]) };
                         let mut next = [0u8; libc::PATH_MAX as usize];
-                        let next = rejoin(&mut next, base, target, comps().skip(i + 1))?;
+                        let next = rejoin(&mut next, base, target, left)?;
                         return ensure_hops(root, next, kind, hops + 1);
                     }
                     other => other?,
@@ -135,9 +136,20 @@ fn ensure_hops(root: Fd, path: &[u8], kind: Kind, hops: u32) -> Result<OwnedFd, 
     Ok(parent)
 }
 
+/// The next component of a path (`piece`s of it but empty ones and `.`).
+fn component<'p>(rest: &mut Option<&'p [u8]>) -> Option<&'p [u8]> {
+    loop {
+        let c = piece(rest, b'/')?;
+        if !c.is_empty() && c != b"." {
+            return Some(c);
+        }
+    }
+}
+
 /// `base/target/rest...` in `out`: the path with a symlink replaced by its
-/// target (relative to the link's directory `base`, or absolute).
-fn rejoin<'o, 'p>(out: &'o mut [u8], base: &[u8], target: &[u8], rest: impl Iterator<Item = &'p [u8]>) -> Result<&'o [u8], Errno> {
+/// target (relative to the link's directory `base`, or absolute), and the
+/// components still to walk (`component`).
+fn rejoin<'o>(out: &'o mut [u8], base: &[u8], target: &[u8], mut rest: Option<&[u8]>) -> Result<&'o [u8], Errno> {
     let mut len = 0;
     let mut put = |part: &[u8]| -> Result<(), Errno> {
         out.get_mut(len..len + part.len()).ok_or(Errno::ENAMETOOLONG)?.copy_from_slice(part);
@@ -147,7 +159,7 @@ fn rejoin<'o, 'p>(out: &'o mut [u8], base: &[u8], target: &[u8], rest: impl Iter
     put(base)?;
     put(b"/")?;
     put(target)?;
-    for comp in rest {
+    while let Some(comp) = component(&mut rest) {
         put(b"/")?;
         put(comp)?;
     }
@@ -248,6 +260,22 @@ mod tests {
             let want: Vec<_> = text.as_bytes().split(|&c| c == b',').collect();
             assert_eq!(got, want, "{text:?}");
         }
+    }
+
+    #[test]
+    fn components_and_rejoins() {
+        let mut left = Some(&b"/a//./b/./c/"[..]);
+        let mut got = Vec::new();
+        while let Some(c) = component(&mut left) {
+            got.push(c);
+        }
+        assert_eq!(got, [&b"a"[..], b"b", b"c"]);
+        let mut left = Some(&b"x/./y//"[..]);
+        assert_eq!(component(&mut left), Some(&b"x"[..]));
+        let mut out = [0u8; 64];
+        assert_eq!(rejoin(&mut out, b"/etc", b"../run/r", left).unwrap(), b"/etc/../run/r/y");
+        assert_eq!(rejoin(&mut out, b"", b"/abs", Some(b"")).unwrap(), b"//abs");
+        assert_eq!(rejoin(&mut out[..4], b"/etc", b"t", None), Err(Errno::ENAMETOOLONG));
     }
 
     #[test]
