@@ -67,7 +67,7 @@ fn make_all<'a>(root: Fd, spec: &Spec<'a>, defaults: bool) -> core::result::Resu
         return Ok(());
     }
     let dev = resolve::ensure(root, b"/dev", Kind::Dir).map_err(|e| ("device", &b"/dev"[..], e))?;
-    for (path, major, minor) in DEFAULTS {
+    for &(path, major, minor) in &DEFAULTS {
         let path_bytes = path.to_bytes();
         if spec.linux.devices.iter().any(|d| d.path.to_bytes() == path_bytes) {
             continue;
@@ -75,7 +75,7 @@ fn make_all<'a>(root: Fd, spec: &Spec<'a>, defaults: bool) -> core::result::Resu
         let d = Device { path: Str::new(path), kind: libc::S_IFCHR, major: major.into(), minor: minor.into(), file_mode: Some(0o666), uid: None, gid: None };
         make_in(root, &dev, split_last(path_bytes).1, &d).map_err(|e| ("device", path_bytes, e))?;
     }
-    for (n, t) in LINKS {
+    for &(n, t) in &LINKS {
         let err = |e| ("dev symlink", n.to_bytes(), e);
         if n.to_bytes() == b"ptmx" {
             // A ptmx node from the image would bypass the devpts instance.
