@@ -35,8 +35,9 @@ pub struct Hierarchy<'b> {
     pub mount_point: &'b [u8],
     /// The cgroup the mount shows as its root (mountinfo field 4).
     pub root: &'b [u8],
-    /// `cgroup` or `cgroup2`.
-    pub fstype: &'b [u8],
+    /// A cgroup2 hierarchy (fstype `cgroup2`, not `cgroup`): a flag, not
+    /// the name, keeps the value (moved at every step of the walks) small.
+    pub v2: bool,
     /// Super options, e.g. `rw,cpu` or `rw,name=systemd`.
     pub options: &'b [u8],
 }
@@ -53,10 +54,9 @@ impl<'b> Hierarchy<'b> {
         if self.is_v2() { b"" } else { self.options }
     }
 
-    /// A cgroup2 hierarchy. Out of line: one copy of the comparison.
-    #[inline(never)]
+    /// A cgroup2 hierarchy.
     pub fn is_v2(&self) -> bool {
-        self.fstype == b"cgroup2"
+        self.v2
     }
 }
 
@@ -99,9 +99,10 @@ fn parse_line(line: &[u8]) -> Option<Hierarchy<'_>> {
     piece(&mut f, b' ')?;
     let options = piece(&mut f, b' ')?;
     let parent = resolve::split_last(mount_point).0;
-    let cg = fstype == b"cgroup" || fstype == b"cgroup2";
-    let unified_host = fstype == b"cgroup2" && mount_point == HOST_CGROUP;
-    (cg && (parent == HOST_CGROUP || unified_host)).then_some(Hierarchy { mount_point, root, fstype, options })
+    let v2 = fstype == b"cgroup2";
+    let cg = fstype == b"cgroup" || v2;
+    let unified_host = v2 && mount_point == HOST_CGROUP;
+    (cg && (parent == HOST_CGROUP || unified_host)).then_some(Hierarchy { mount_point, root, v2, options })
 }
 
 /// The path of our cgroup in the hierarchy identified by `controllers`
@@ -241,7 +242,7 @@ mod tests {
         // Several optional fields; a line cut before the super options is none.
         let mi = "33 31 0:30 /d /sys/fs/cgroup/pids rw shared:5 master:2 - cgroup cgroup rw,pids\n34 31 0:31 / /sys/fs/cgroup/cpu rw - cgroup cgroup\n";
         let hs: Vec<_> = hierarchies(mi.as_bytes()).collect();
-        assert_eq!(hs, [Hierarchy { mount_point: b"/sys/fs/cgroup/pids", root: b"/d", fstype: b"cgroup", options: b"rw,pids" }]);
+        assert_eq!(hs, [Hierarchy { mount_point: b"/sys/fs/cgroup/pids", root: b"/d", v2: false, options: b"rw,pids" }]);
     }
 
     #[test]
@@ -254,7 +255,7 @@ mod tests {
 
     #[test]
     fn cgroup_procs_paths() {
-        let h = |mount_point: &'static str, root: &'static str| Hierarchy { mount_point: mount_point.as_bytes(), root: root.as_bytes(), fstype: b"cgroup", options: b"rw,cpu" };
+        let h = |mount_point: &'static str, root: &'static str| Hierarchy { mount_point: mount_point.as_bytes(), root: root.as_bytes(), v2: false, options: b"rw,cpu" };
         let rows: &[(&str, Hierarchy, &str, Result<&str, Errno>)] = &[
             ("root mount", h("/sys/fs/cgroup/cpu", "/"), "/runc/c1", Ok("/sys/fs/cgroup/cpu/runc/c1/cgroup.procs")),
             ("the root cgroup", h("/sys/fs/cgroup/cpu", "/"), "/", Ok("/sys/fs/cgroup/cpu/cgroup.procs")),
