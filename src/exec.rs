@@ -117,8 +117,7 @@ static HOME: Once<[u8; 512]> = Once::new([0; 512]);
 
 /// Adds `HOME=` to the environment when it has none.
 pub fn add_home(c: &mut Command, uid: u32) -> Result<'static, ()> {
-    let has_home = (0..c.envp.len()).filter_map(|i| c.envp.get(i)).any(|e| e.to_bytes().starts_with(b"HOME="));
-    if has_home {
+    if env_value(&c.envp, b"HOME=").is_some() {
         return Ok(());
     }
     let Some(buf) = HOME.take() else { return Ok(()) };
@@ -243,10 +242,14 @@ pub fn home_of(passwd: &[u8], uid: u32) -> Option<&[u8]> {
 
 /// The value of PATH in an environment.
 fn path_of<'e>(envp: &CArray<'e, { MAX_ENV + 1 }>) -> &'e [u8] {
-    (0..envp.len())
-        .filter_map(|i| envp.get(i))
-        .find_map(|e| e.to_bytes().strip_prefix(b"PATH="))
-        .unwrap_or(DEFAULT_PATH)
+    env_value(envp, b"PATH=").unwrap_or(DEFAULT_PATH)
+}
+
+/// The value of the first entry that starts with `key` (`NAME=`). Out of
+/// line: one walk for PATH and HOME.
+#[inline(never)]
+fn env_value<'e>(envp: &CArray<'e, { MAX_ENV + 1 }>, key: &[u8]) -> Option<&'e [u8]> {
+    (0..envp.len()).filter_map(|i| envp.get(i)).find_map(|e| e.to_bytes().strip_prefix(key))
 }
 
 /// Runs `try_exec` on each place `file` may be, as execvp(3) does: `file`
