@@ -78,7 +78,17 @@ pub const fn bit(cap: u32) -> u64 {
 /// EINVAL past it): sets are cut to it, so a spec naming a capability newer
 /// than the kernel still works, as with runc.
 pub fn kernel_last_cap() -> u32 {
-    (0..=LAST_CAP).rev().find(|&c| sys::capbset_read(c).is_ok()).unwrap_or(0)
+    // Down from the last nsinit knows, 0 included; 0 when all are refused.
+    let mut c = LAST_CAP;
+    while c > 0 && sys::capbset_read(c).is_err() {
+        c -= 1;
+    }
+    if c == 0 {
+        // Cap 0 is asked too (and its answer does not matter): the same
+        // reads, in the same order, as a search down to 0.
+        let _ = sys::capbset_read(0);
+    }
+    c
 }
 
 /// All capability bits up to `last`.
@@ -100,8 +110,8 @@ pub fn raisable_ambient(c: &Capabilities) -> u64 {
 /// capability that failed.
 pub fn drop_bounding(keep: u64, last: u32) -> Result<(), (u32, Errno)> {
     let setpcap = sys::capget().is_ok_and(|c| c.effective & bit(CAP_SETPCAP) != 0);
-    for cap in (0..=last).filter(|&c| keep & bit(c) == 0) {
-        if setpcap || sys::capbset_read(cap).unwrap_or(false) {
+    for cap in 0..=last {
+        if keep & bit(cap) == 0 && (setpcap || sys::capbset_read(cap).unwrap_or(false)) {
             sys::capbset_drop(cap).map_err(|e| (cap, e))?;
         }
     }
@@ -119,8 +129,8 @@ pub fn apply_sets(c: &Capabilities, last: u32) -> Result<u64, (u32, Errno)> {
     // is skipped and reported, as runc does (a warning, `ApplyCaps`): the
     // workload then holds less, never more.
     let mut skipped = 0;
-    for cap in (0..=last).filter(|&cap| ambient & bit(cap) != 0) {
-        if sys::cap_ambient_raise(cap).is_err() {
+    for cap in 0..=last {
+        if ambient & bit(cap) != 0 && sys::cap_ambient_raise(cap).is_err() {
             skipped |= bit(cap);
         }
     }

@@ -3,7 +3,7 @@
 //! mount (`mount::cgroup`) and for joining a container's cgroups
 //! (`--enter`, as `runc exec` does).
 
-use crate::resolve::{self, concat};
+use crate::resolve::{self, concat, piece};
 use crate::sys::{self, Errno, OwnedFd};
 
 pub const CGROUP2_SUPER_MAGIC: u64 = 0x6367_7270;
@@ -35,8 +35,9 @@ pub struct Hierarchy<'b> {
     pub mount_point: &'b [u8],
     /// The cgroup the mount shows as its root (mountinfo field 4).
     pub root: &'b [u8],
-    /// `cgroup` or `cgroup2`.
-    pub fstype: &'b [u8],
+    /// A cgroup2 hierarchy (fstype `cgroup2`, not `cgroup`): a flag, not
+    /// the name, keeps the value (moved at every step of the walks) small.
+    pub v2: bool,
     /// Super options, e.g. `rw,cpu` or `rw,name=systemd`.
     pub options: &'b [u8],
 }
@@ -53,39 +54,55 @@ impl<'b> Hierarchy<'b> {
         if self.is_v2() { b"" } else { self.options }
     }
 
-    /// A cgroup2 hierarchy. Out of line: one copy of the comparison.
-    #[inline(never)]
+    /// A cgroup2 hierarchy.
     pub fn is_v2(&self) -> bool {
-        self.fstype == b"cgroup2"
+        self.v2
     }
 }
 
 /// The cgroup mounts directly under /sys/fs/cgroup in a mountinfo text (and
 /// a cgroup2 mount at /sys/fs/cgroup itself: a unified host).
-pub fn hierarchies(mountinfo: &[u8]) -> impl Iterator<Item = Hierarchy<'_>> {
-    mountinfo.split(|&c| c == b'\n').filter_map(|line| {
-        // `id parent dev root mount_point options [optional...] - fstype source super_options`
-        let (mut i, mut dash) = (0, usize::MAX);
-        let (mut root, mut mount_point, mut fstype): (&[u8], &[u8], &[u8]) = (b"", b"", b"");
-        let mut options = None;
-        for f in line.split(|&c| c == b' ') {
-            match i {
-                3 => root = f,
-                4 => mount_point = f,
-                // Optional fields end at "-".
-                _ if i >= 5 && dash == usize::MAX && f == b"-" => dash = i,
-                _ if dash != usize::MAX && i == dash + 1 => fstype = f,
-                _ if dash != usize::MAX && i == dash + 3 => options = Some(f),
-                _ => {}
+pub fn hierarchies(mountinfo: &[u8]) -> Hierarchies<'_> {
+    Hierarchies(Some(mountinfo))
+}
+
+/// `hierarchies`: the rest of the text, a line at a time. A plain cursor
+/// with one out-of-line `next`, not an adapter chain: its three callers
+/// call it instead of each holding an inlined copy of the walk.
+pub struct Hierarchies<'b>(Option<&'b [u8]>);
+
+impl<'b> Iterator for Hierarchies<'b> {
+    type Item = Hierarchy<'b>;
+
+    #[inline(never)]
+    fn next(&mut self) -> Option<Hierarchy<'b>> {
+        loop {
+            if let Some(h) = parse_line(piece(&mut self.0, b'\n')?) {
+                return Some(h);
             }
-            i += 1;
         }
-        let options = options?;
-        let parent = resolve::split_last(mount_point).0;
-        let cg = fstype == b"cgroup" || fstype == b"cgroup2";
-        let unified_host = fstype == b"cgroup2" && mount_point == HOST_CGROUP;
-        (cg && (parent == HOST_CGROUP || unified_host)).then_some(Hierarchy { mount_point, root, fstype, options })
-    })
+    }
+}
+
+/// One mountinfo line, if it is a hierarchy `hierarchies` lists.
+fn parse_line(line: &[u8]) -> Option<Hierarchy<'_>> {
+    // `id parent dev root mount_point options [optional...] - fstype source super_options`
+    let mut f = Some(line);
+    for _ in 0..3 {
+        piece(&mut f, b' ')?;
+    }
+    let root = piece(&mut f, b' ')?;
+    let mount_point = piece(&mut f, b' ')?;
+    // Optional fields end at "-" (looked for from the options on).
+    while piece(&mut f, b' ')? != b"-" {}
+    let fstype = piece(&mut f, b' ')?;
+    piece(&mut f, b' ')?;
+    let options = piece(&mut f, b' ')?;
+    let parent = resolve::split_last(mount_point).0;
+    let v2 = fstype == b"cgroup2";
+    let cg = fstype == b"cgroup" || v2;
+    let unified_host = v2 && mount_point == HOST_CGROUP;
+    (cg && (parent == HOST_CGROUP || unified_host)).then_some(Hierarchy { mount_point, root, v2, options })
 }
 
 /// The path of our cgroup in the hierarchy identified by `controllers`
@@ -100,16 +117,24 @@ pub fn own_path<'b>(cgroup: &'b [u8], controllers: &[u8]) -> Option<&'b [u8]> {
 /// field, e.g. `cpu,cpuacct` or `name=systemd`, empty for cgroup2; the path).
 pub fn own_line<'b>(cgroup: &'b [u8], controllers: &[u8]) -> Option<(&'b [u8], &'b [u8])> {
     let mut best: Option<(usize, &'b [u8], &'b [u8])> = None;
-    for line in cgroup.split(|&c| c == b'\n') {
+    let mut lines = Some(cgroup);
+    while let Some(line) = piece(&mut lines, b'\n') {
         // `id:controllers:path`; the path may hold colons.
-        let Some((ctrls, path)) = cut(line, b':').and_then(|(_id, rest)| cut(rest, b':')) else { continue };
+        let mut rest = Some(line);
+        piece(&mut rest, b':');
+        let Some(ctrls) = piece(&mut rest, b':') else { continue };
+        let Some(path) = rest else { continue };
         // How many names the line lists, and whether all are among ours.
         let (mut n, mut all) = (0, true);
-        if !ctrls.is_empty() {
-            for c in ctrls.split(|&c| c == b',') {
-                n += 1;
-                all &= controllers.split(|&o| o == b',').any(|o| o == c);
+        let mut names = Some(ctrls).filter(|c| !c.is_empty());
+        while let Some(c) = piece(&mut names, b',') {
+            n += 1;
+            let mut ours = Some(controllers);
+            let mut found = false;
+            while let Some(o) = piece(&mut ours, b',') {
+                found |= o == c;
             }
+            all &= found;
         }
         let matches = if controllers.is_empty() { n == 0 } else { n > 0 && all };
         if matches && best.is_none_or(|(m, _, _)| n > m) {
@@ -117,12 +142,6 @@ pub fn own_line<'b>(cgroup: &'b [u8], controllers: &[u8]) -> Option<(&'b [u8], &
         }
     }
     best.map(|(_, c, p)| (c, p))
-}
-
-/// `s` split at its first `sep`.
-fn cut(s: &[u8], sep: u8) -> Option<(&[u8], &[u8])> {
-    let i = s.iter().position(|&c| c == sep)?;
-    Some((s.get(..i)?, s.get(i + 1..)?))
 }
 
 /// /proc/self/mountinfo, /proc/self/cgroup and /proc/PID/cgroup, read once,
@@ -183,8 +202,11 @@ pub fn procs_path<'b>(buf: &'b mut [u8], h: Hierarchy, target: &[u8]) -> Result<
     // namespace's view, `/..`) cannot be joined from here.
     let rel = target.strip_prefix(root).filter(|r| r.is_empty() || r.first() == Some(&b'/')).ok_or(Errno::ENOENT)?;
     let rel = rel.strip_suffix(b"/").unwrap_or(rel);
-    if rel.split(|&c| c == b'/').any(|c| c == b"..") {
-        return Err(Errno::ENOENT);
+    let mut comps = Some(rel);
+    while let Some(c) = resolve::piece(&mut comps, b'/') {
+        if c == b".." {
+            return Err(Errno::ENOENT);
+        }
     }
     concat(buf, &[h.mount_point, rel, b"/cgroup.procs"])
 }
@@ -220,7 +242,7 @@ mod tests {
         // Several optional fields; a line cut before the super options is none.
         let mi = "33 31 0:30 /d /sys/fs/cgroup/pids rw shared:5 master:2 - cgroup cgroup rw,pids\n34 31 0:31 / /sys/fs/cgroup/cpu rw - cgroup cgroup\n";
         let hs: Vec<_> = hierarchies(mi.as_bytes()).collect();
-        assert_eq!(hs, [Hierarchy { mount_point: b"/sys/fs/cgroup/pids", root: b"/d", fstype: b"cgroup", options: b"rw,pids" }]);
+        assert_eq!(hs, [Hierarchy { mount_point: b"/sys/fs/cgroup/pids", root: b"/d", v2: false, options: b"rw,pids" }]);
     }
 
     #[test]
@@ -233,7 +255,7 @@ mod tests {
 
     #[test]
     fn cgroup_procs_paths() {
-        let h = |mount_point: &'static str, root: &'static str| Hierarchy { mount_point: mount_point.as_bytes(), root: root.as_bytes(), fstype: b"cgroup", options: b"rw,cpu" };
+        let h = |mount_point: &'static str, root: &'static str| Hierarchy { mount_point: mount_point.as_bytes(), root: root.as_bytes(), v2: false, options: b"rw,cpu" };
         let rows: &[(&str, Hierarchy, &str, Result<&str, Errno>)] = &[
             ("root mount", h("/sys/fs/cgroup/cpu", "/"), "/runc/c1", Ok("/sys/fs/cgroup/cpu/runc/c1/cgroup.procs")),
             ("the root cgroup", h("/sys/fs/cgroup/cpu", "/"), "/", Ok("/sys/fs/cgroup/cpu/cgroup.procs")),

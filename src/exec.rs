@@ -117,8 +117,7 @@ static HOME: Once<[u8; 512]> = Once::new([0; 512]);
 
 /// Adds `HOME=` to the environment when it has none.
 pub fn add_home(c: &mut Command, uid: u32) -> Result<'static, ()> {
-    let has_home = (0..c.envp.len()).filter_map(|i| c.envp.get(i)).any(|e| e.to_bytes().starts_with(b"HOME="));
-    if has_home {
+    if env_value(&c.envp, b"HOME=").is_some() {
         return Ok(());
     }
     let Some(buf) = HOME.take() else { return Ok(()) };
@@ -226,21 +225,31 @@ fn find_home<'b>(mut read: impl FnMut(&mut [u8]) -> usize, uid: u32, buf: &'b mu
 
 /// The home directory of `uid` in an /etc/passwd text.
 pub fn home_of(passwd: &[u8], uid: u32) -> Option<&[u8]> {
-    passwd.split(|&c| c == b'\n').find_map(|line| {
-        let mut f = line.split(|&c| c == b':');
-        let (_name, _pw, id) = (f.next()?, f.next()?, f.next()?);
-        let (_gid, _gecos, home) = (f.next()?, f.next()?, f.next()?);
-        let n = id.iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n.checked_mul(10)?.checked_add((d - b'0') as u32))?)?;
-        (n == uid && !id.is_empty()).then_some(home)
-    })
+    let mut lines = Some(passwd);
+    while let Some(line) = resolve::piece(&mut lines, b'\n') {
+        // `name:password:uid:gid:gecos:home:shell`
+        let mut f = Some(line);
+        let mut field = [&b""[..]; 6];
+        if field.iter_mut().all(|x| resolve::piece(&mut f, b':').map(|p| *x = p).is_some())
+            && let [_, _, id, _, _, home] = field
+            && crate::text::parse_u32(id) == Some(uid)
+        {
+            return Some(home);
+        }
+    }
+    None
 }
 
 /// The value of PATH in an environment.
 fn path_of<'e>(envp: &CArray<'e, { MAX_ENV + 1 }>) -> &'e [u8] {
-    (0..envp.len())
-        .filter_map(|i| envp.get(i))
-        .find_map(|e| e.to_bytes().strip_prefix(b"PATH="))
-        .unwrap_or(DEFAULT_PATH)
+    env_value(envp, b"PATH=").unwrap_or(DEFAULT_PATH)
+}
+
+/// The value of the first entry that starts with `key` (`NAME=`). Out of
+/// line: one walk for PATH and HOME.
+#[inline(never)]
+fn env_value<'e>(envp: &CArray<'e, { MAX_ENV + 1 }>, key: &[u8]) -> Option<&'e [u8]> {
+    (0..envp.len()).filter_map(|i| envp.get(i)).find_map(|e| e.to_bytes().strip_prefix(key))
 }
 
 /// Runs `try_exec` on each place `file` may be, as execvp(3) does: `file`
@@ -270,7 +279,8 @@ fn search_dyn(file: &CStr, path: &[u8], try_exec: &mut dyn FnMut(&CStr) -> Errno
 fn search_path(name: &[u8], path: &[u8], try_exec: &mut dyn FnMut(&CStr) -> Errno) -> Errno {
     let mut seen_eacces = false;
     let mut buf = [0u8; libc::PATH_MAX as usize];
-    for dir in path.split(|&c| c == b':') {
+    let mut dirs = Some(path);
+    while let Some(dir) = resolve::piece(&mut dirs, b':') {
         let dir: &[u8] = if dir.is_empty() { b"." } else { dir };
         let Some(candidate) = join(&mut buf, dir, name) else { continue };
         match try_exec(candidate) {
@@ -436,6 +446,11 @@ mod tests {
         assert_eq!(home_of(pw, 1000), Some(&b"/home/u"[..]));
         assert_eq!(home_of(pw, 5), None);
         assert_eq!(home_of(b"", 0), None);
+        // Too few fields, a uid past u32 (not wrapped to 0), a signed one.
+        assert_eq!(home_of(b"a:x:7:1:/h", 7), None);
+        assert_eq!(home_of(b"a:x:4294967296:1::/big:/bin/sh\nb:x:0:0::/zero:/bin/sh", 0), Some(&b"/zero"[..]));
+        assert_eq!(home_of(b"a:x:+7:1::/plus:/bin/sh\n", 7), None);
+        assert_eq!(home_of(b"a:x:7:1::/six", 7), Some(&b"/six"[..]));
     }
 
     #[test]

@@ -89,12 +89,13 @@ fn ensure_hops(root: Fd, path: &[u8], kind: Kind, hops: u32) -> Result<OwnedFd, 
             }
         }
     }
-    let comps = || path.split(|&c| c == b'/').filter(|c| !c.is_empty() && *c != b".");
-    let count = comps().count();
+    let mut left = Some(path);
     let mut parent = open(root, c"/", Kind::Dir)?;
     let mut prefix_len = 0;
-    for (i, comp) in comps().enumerate() {
-        let want = if i + 1 == count { kind } else { Kind::Dir };
+    while let Some(comp) = component(&mut left) {
+        // The last component is `kind`, the others directories.
+        let mut after = left;
+        let want = if component(&mut after).is_none() { kind } else { Kind::Dir };
         // prefix := prefix + "/" + comp, NUL-terminated in buf.
         let dir_len = prefix_len;
         let end = prefix_len + 1 + comp.len();
@@ -122,7 +123,7 @@ fn ensure_hops(root: Fd, path: &[u8], kind: Kind, hops: u32) -> Result<OwnedFd, 
                         let target = sys::readlinkat(parent.fd(), cname, &mut lbuf).map_err(|_| Errno::ENOENT)?;
                         let base = if target.first() == Some(&b'/') { &[][..] } else { buf.get(..dir_len).unwrap_or(&[]) };
                         let mut next = [0u8; libc::PATH_MAX as usize];
-                        let next = rejoin(&mut next, base, target, comps().skip(i + 1))?;
+                        let next = rejoin(&mut next, base, target, left)?;
                         return ensure_hops(root, next, kind, hops + 1);
                     }
                     other => other?,
@@ -135,9 +136,20 @@ fn ensure_hops(root: Fd, path: &[u8], kind: Kind, hops: u32) -> Result<OwnedFd, 
     Ok(parent)
 }
 
+/// The next component of a path (`piece`s of it but empty ones and `.`).
+fn component<'p>(rest: &mut Option<&'p [u8]>) -> Option<&'p [u8]> {
+    loop {
+        let c = piece(rest, b'/')?;
+        if !c.is_empty() && c != b"." {
+            return Some(c);
+        }
+    }
+}
+
 /// `base/target/rest...` in `out`: the path with a symlink replaced by its
-/// target (relative to the link's directory `base`, or absolute).
-fn rejoin<'o, 'p>(out: &'o mut [u8], base: &[u8], target: &[u8], rest: impl Iterator<Item = &'p [u8]>) -> Result<&'o [u8], Errno> {
+/// target (relative to the link's directory `base`, or absolute), and the
+/// components still to walk (`component`).
+fn rejoin<'o>(out: &'o mut [u8], base: &[u8], target: &[u8], mut rest: Option<&[u8]>) -> Result<&'o [u8], Errno> {
     let mut len = 0;
     let mut put = |part: &[u8]| -> Result<(), Errno> {
         out.get_mut(len..len + part.len()).ok_or(Errno::ENAMETOOLONG)?.copy_from_slice(part);
@@ -147,7 +159,7 @@ fn rejoin<'o, 'p>(out: &'o mut [u8], base: &[u8], target: &[u8], rest: impl Iter
     put(base)?;
     put(b"/")?;
     put(target)?;
-    for comp in rest {
+    while let Some(comp) = component(&mut rest) {
         put(b"/")?;
         put(comp)?;
     }
@@ -185,6 +197,25 @@ pub fn concat<'b>(buf: &'b mut [u8], parts: &[&[u8]]) -> Result<&'b CStr, Errno>
     CStr::from_bytes_with_nul(buf.get(..=len).unwrap_or(&[])).map_err(|_| Errno::EINVAL)
 }
 
+/// The next piece of `rest` up to `sep`, as `split` gives them (an empty
+/// text is one empty piece); None once every piece was given. One cursor,
+/// out of line, for the walks of /proc files, /etc/passwd and
+/// PATH.
+#[inline(never)]
+pub fn piece<'b>(rest: &mut Option<&'b [u8]>, sep: u8) -> Option<&'b [u8]> {
+    let s = (*rest)?;
+    match s.iter().position(|&c| c == sep) {
+        Some(i) => {
+            *rest = s.get(i + 1..);
+            s.get(..i)
+        }
+        None => {
+            *rest = None;
+            Some(s)
+        }
+    }
+}
+
 /// Splits `/a/b/c` into (`/a/b`, `c`); the parent of `/c` is `/`.
 pub fn split_last(path: &[u8]) -> (&[u8], &[u8]) {
     let trimmed = match path.iter().rposition(|&c| c != b'/') {
@@ -216,6 +247,35 @@ mod tests {
             let (d, n) = split_last(p.as_bytes());
             assert_eq!((d, n), (dir.as_bytes(), name.as_bytes()), "{p}");
         }
+    }
+
+    #[test]
+    fn pieces_are_splits() {
+        for text in ["", "a", "a,b", ",", "a,,b,", ",a"] {
+            let mut rest = Some(text.as_bytes());
+            let mut got = Vec::new();
+            while let Some(p) = piece(&mut rest, b',') {
+                got.push(p);
+            }
+            let want: Vec<_> = text.as_bytes().split(|&c| c == b',').collect();
+            assert_eq!(got, want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn components_and_rejoins() {
+        let mut left = Some(&b"/a//./b/./c/"[..]);
+        let mut got = Vec::new();
+        while let Some(c) = component(&mut left) {
+            got.push(c);
+        }
+        assert_eq!(got, [&b"a"[..], b"b", b"c"]);
+        let mut left = Some(&b"x/./y//"[..]);
+        assert_eq!(component(&mut left), Some(&b"x"[..]));
+        let mut out = [0u8; 64];
+        assert_eq!(rejoin(&mut out, b"/etc", b"../run/r", left).unwrap(), b"/etc/../run/r/y");
+        assert_eq!(rejoin(&mut out, b"", b"/abs", Some(b"")).unwrap(), b"//abs");
+        assert_eq!(rejoin(&mut out[..4], b"/etc", b"t", None), Err(Errno::ENAMETOOLONG));
     }
 
     #[test]

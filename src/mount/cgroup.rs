@@ -71,8 +71,13 @@ fn mount_tree(root: Fd, spec: &Spec, m: &Mount, files: &mut ProcFiles) -> Result
             // of a cgroup (nsinit or systemd-nspawn without a cgroup
             // namespace, one level up): the topmost mount there.
             let own = own_path(cgroup, b"").ok_or(Errno::ENOENT)?;
-            let top = hierarchies(mountinfo).filter(|h| h.mount_point == HOST_CGROUP).last();
-            bind_hierarchy(HOST_CGROUP, top.map_or(&b"/"[..], |h| h.root), own, target.fd(), c"")?;
+            let mut top: &[u8] = b"/";
+            for h in hierarchies(mountinfo) {
+                if h.mount_point == HOST_CGROUP {
+                    top = h.root;
+                }
+            }
+            bind_hierarchy(HOST_CGROUP, top, own, target.fd(), c"")?;
             None
         } else {
             super::mount_on(Some(c"tmpfs"), &target, Some(c"tmpfs"), flags, Some(c"mode=755"))?;

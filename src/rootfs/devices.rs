@@ -50,47 +50,50 @@ pub fn create<'a>(root: Fd, spec: &Spec<'a>) -> Result<'a, ()> {
     diag::trace("devices", Object::Name(b"/dev"));
     // Modes are exactly as asked: no umask on device nodes (runc: umask 0).
     let old = sys::umask_get_set(0);
-    let r = make_all(root, spec, defaults);
+    // What is being made, for the error line: the step and the path or name.
+    let mut what: (&'static str, &'a [u8]) = ("device", b"");
+    let r = make_all(root, spec, defaults, &mut what);
     sys::umask(old);
     // One error line, built here: `device: PATH: ERRNO` or `dev symlink: NAME: ERRNO`.
-    r.map_err(|(step, name, e)| Error::new(step, Object::Name(name), Reason::Errno(e)))
+    r.map_err(|e| Error::new(what.0, Object::Name(what.1), Reason::Errno(e)))
 }
 
-/// What failed: the step, the path or name, the errno.
-type Failed<'a> = (&'static str, &'a [u8], Errno);
-
-fn make_all<'a>(root: Fd, spec: &Spec<'a>, defaults: bool) -> core::result::Result<(), Failed<'a>> {
+fn make_all<'a>(root: Fd, spec: &Spec<'a>, defaults: bool, what: &mut (&'static str, &'a [u8])) -> core::result::Result<(), Errno> {
     for d in &spec.linux.devices {
-        make(root, d).map_err(|e| ("device", d.path.to_bytes(), e))?;
+        what.1 = d.path.to_bytes();
+        make(root, d)?;
     }
     if !defaults {
         return Ok(());
     }
-    let dev = resolve::ensure(root, b"/dev", Kind::Dir).map_err(|e| ("device", &b"/dev"[..], e))?;
-    for (path, major, minor) in DEFAULTS {
+    what.1 = b"/dev";
+    let dev = resolve::ensure(root, b"/dev", Kind::Dir)?;
+    for &(path, major, minor) in &DEFAULTS {
         let path_bytes = path.to_bytes();
         if spec.linux.devices.iter().any(|d| d.path.to_bytes() == path_bytes) {
             continue;
         }
+        what.1 = path_bytes;
         let d = Device { path: Str::new(path), kind: libc::S_IFCHR, major: major.into(), minor: minor.into(), file_mode: Some(0o666), uid: None, gid: None };
-        make_in(root, &dev, split_last(path_bytes).1, &d).map_err(|e| ("device", path_bytes, e))?;
+        make_in(root, &dev, split_last(path_bytes).1, &d)?;
     }
-    for (n, t) in LINKS {
-        let err = |e| ("dev symlink", n.to_bytes(), e);
-        if n == c"ptmx" {
+    for &(n, t) in &LINKS {
+        *what = ("dev symlink", n.to_bytes());
+        if n.to_bytes() == b"ptmx" {
             // A ptmx node from the image would bypass the devpts instance.
             match sys::unlinkat(dev.fd(), n, 0) {
                 Ok(()) | Err(Errno::ENOENT) => {}
-                Err(e) => return Err(err(e)),
+                Err(e) => return Err(e),
             }
         }
         match sys::symlinkat(t, dev.fd(), n) {
             Ok(()) | Err(Errno::EEXIST) => {}
-            Err(e) => return Err(err(e)),
+            Err(e) => return Err(e),
         }
     }
     if spec.process.terminal && sys::isatty(0) {
-        console(root).map_err(|e| ("device", &b"/dev/console"[..], e))?;
+        *what = ("device", b"/dev/console");
+        console(root)?;
     }
     Ok(())
 }

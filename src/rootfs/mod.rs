@@ -129,9 +129,6 @@ fn pivot(root: &CStr) -> core::result::Result<Option<OldRoot>, Errno> {
 /// path that does not exist is skipped, as runc does.
 pub fn paths<'a>(spec: &Spec<'a>) -> Result<'a, ()> {
     let l = &spec.linux;
-    if l.readonly_paths.is_empty() && l.masked_paths.is_empty() {
-        return Ok(());
-    }
     for p in &l.readonly_paths {
         diag::trace("readonly path", Object::Name(p.to_bytes()));
         readonly_path(p.get()).at("readonly path", Object::Name(p.to_bytes()))?;
