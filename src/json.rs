@@ -772,7 +772,9 @@ impl<'a> Parser<'a> {
         self.expect(b':', "expected ':'")
     }
 
-    /// Checks that nothing but whitespace follows the document.
+    /// Checks that nothing but whitespace follows the document. Never
+    /// inlined: inlined at the end of the walk it cost 72 B more.
+    #[inline(never)]
     pub fn finish(&mut self) -> Result<()> {
         match self.peek() {
             None => Ok(()),
@@ -885,6 +887,8 @@ fn utf8_len(s: &[u8]) -> Option<usize> {
 }
 
 /// Decodes the escape after a backslash: the character and the bytes used.
+// Never inlined into `string_raw`: -16 B, and only a backslash calls it.
+#[inline(never)]
 fn unescape(s: &[u8]) -> Option<(char, usize)> {
     let c = *s.first()?;
     if c == b'u' {
