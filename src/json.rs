@@ -145,7 +145,11 @@ pub struct Parser<'a> {
     /// The keys that name no known field read so far in each open object
     /// (the first SEEN_KEYS of them): a duplicate key is an error, never a
     /// silent merge.
-    seen: [[&'a [u8]; SEEN_KEYS]; MAX_PATH],
+    /// One flat list, `SEEN_KEYS` slots per depth, `None` past `seen_len`:
+    /// a new parser is one run of zeros, where `&[]` (a non-null dangling
+    /// pointer) in nested arrays was written slot by slot, then copied 8
+    /// times (-46 B of binary, and 4 KiB less copying per parse).
+    seen: [Option<&'a [u8]>; SEEN_KEYS * MAX_PATH],
     seen_len: [u8; MAX_PATH],
     /// The known fields read so far in each open object, one bit per
     /// name of the list given to `field`: a field given twice, in any
@@ -164,7 +168,7 @@ impl<'a> Parser<'a> {
     pub fn new(doc: &'a mut [u8]) -> Self {
         Parser {
             rest: doc,
-            seen: [[&[]; SEEN_KEYS]; MAX_PATH],
+            seen: [None; SEEN_KEYS * MAX_PATH],
             seen_len: [0; MAX_PATH],
             fields_seen: [0; MAX_PATH],
             off: 0,
@@ -427,12 +431,12 @@ impl<'a> Parser<'a> {
         let depth = self.path.len.saturating_sub(1);
         let Some(i) = found else {
             // A key of no known field: compared with the others before it.
-            if let (Some(seen), Some(n)) = (self.seen.get_mut(depth), self.seen_len.get_mut(depth)) {
-                if seen.get(..*n as usize).unwrap_or(&[]).contains(&key) {
+            if let (Some(seen), Some(n)) = (self.seen.get_mut(depth * SEEN_KEYS..).and_then(|s| s.get_mut(..SEEN_KEYS)), self.seen_len.get_mut(depth)) {
+                if seen.get(..*n as usize).unwrap_or(&[]).contains(&Some(key)) {
                     return Err(self.duplicate(key));
                 }
                 if let Some(slot) = seen.get_mut(*n as usize) {
-                    *slot = key;
+                    *slot = Some(key);
                     *n += 1;
                 }
             }
@@ -768,7 +772,9 @@ impl<'a> Parser<'a> {
         self.expect(b':', "expected ':'")
     }
 
-    /// Checks that nothing but whitespace follows the document.
+    /// Checks that nothing but whitespace follows the document. Never
+    /// inlined: inlined at the end of the walk it cost 72 B more.
+    #[inline(never)]
     pub fn finish(&mut self) -> Result<()> {
         match self.peek() {
             None => Ok(()),
@@ -881,6 +887,8 @@ fn utf8_len(s: &[u8]) -> Option<usize> {
 }
 
 /// Decodes the escape after a backslash: the character and the bytes used.
+// Never inlined into `string_raw`: -16 B, and only a backslash calls it.
+#[inline(never)]
 fn unescape(s: &[u8]) -> Option<(char, usize)> {
     let c = *s.first()?;
     if c == b'u' {
