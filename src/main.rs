@@ -91,6 +91,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         enter::close_inherited().or_fail();
         nsinit::pump::fill_closed_stdio().at("enter", Object::Name(b"/dev/null on a closed 0-2")).or_fail();
     }
+    let caller_in = if opts.enter.is_some() { nsinit::pump::own_stdin() } else { 0 };
     // 3. PID 1's own set-up: signals, subreaper, parent-death signal.
     let signals = reaper::block().or_fail();
     become_reaper(&opts).or_fail();
@@ -130,9 +131,9 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     // caller's own descriptors.
     let pipes = match opts.enter {
         Some(_) if terminal => {
-            Some(nsinit::pump::Pipes::pty().map_err(|r| Error::new("terminal", Object::Name(b"/dev/pts/ptmx"), r))?)
+            Some(nsinit::pump::Pipes::pty(caller_in).map_err(|r| Error::new("terminal", Object::Name(b"/dev/pts/ptmx"), r))?)
         }
-        Some(_) => Some(nsinit::pump::Pipes::new().at("enter", Object::Name(b"stdio pipes"))?),
+        Some(_) => Some(nsinit::pump::Pipes::new(caller_in).at("enter", Object::Name(b"stdio pipes"))?),
         None => None,
     };
     let plan = child::Plan {
@@ -159,8 +160,8 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     let harden = |_pid: i32| {
         hardened = old_root.map_or(Ok(()), |o| o.detach()).map_err(|e| Error::new("pivot_root", root_obj, Reason::Errno(e)));
         if hardened.is_ok() {
-            let [a, b, c] = pipes.map_or([signals.fd; 3], |p| p.ours);
-            close_fds_except(&[signals.fd, a, b, c]);
+            let ([a, b, c], d) = pipes.map_or(([signals.fd; 3], signals.fd), |p| (p.ours, p.caller_in));
+            close_fds_except(&[signals.fd, a, b, c, d]);
             if let Some(p) = pipes {
                 p.started();
             }

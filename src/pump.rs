@@ -27,14 +27,16 @@ pub struct Pipes {
     pub ours: [Fd; 3],
     /// A pty (`Pipes::pty`), not pipes.
     pub pty: bool,
+    /// Where the caller's input is read from (`own_stdin`).
+    pub caller_in: Fd,
 }
 
 impl Pipes {
-    pub fn new() -> Result<Pipes, Errno> {
+    pub fn new(caller_in: Fd) -> Result<Pipes, Errno> {
         let (in_r, in_w) = sys::pipe()?;
         let (out_r, out_w) = sys::pipe()?;
         let (err_r, err_w) = sys::pipe()?;
-        Ok(Pipes { child: [in_r, out_w, err_w], ours: [in_w, out_r, err_r], pty: false })
+        Ok(Pipes { child: [in_r, out_w, err_w], ours: [in_w, out_r, err_r], pty: false, caller_in })
     }
 
     /// A pty of the container's, from the multiplexer of its devpts,
@@ -54,7 +56,7 @@ impl Pipes {
     /// same since CVE-2025-52565 (`safeAllocPty`, `checkPtmxHandle`). The
     /// slave comes from the master (TIOCGPTPEER), not from a path under
     /// `/dev/pts`; it gets the caller's terminal's size.
-    pub fn pty() -> Result<Pipes, Reason> {
+    pub fn pty(caller_in: Fd) -> Result<Pipes, Reason> {
         let dir = libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC;
         let pts = OwnedFd::new(crate::resolve::openat2(sys::AT_FDCWD, c"dev/pts", dir, 0, crate::resolve::IN_ROOT).map_err(Reason::Errno)?);
         if sys::fstatfs(pts.fd()).map_err(Reason::Errno)?.fs_type != DEVPTS_SUPER_MAGIC {
@@ -78,7 +80,7 @@ impl Pipes {
         // pty's at 0x0, as runc leaves it.
         let _ = sys::copy_winsize(0, master.fd());
         let master = master.keep();
-        Ok(Pipes { child: [slave; 3], ours: [master, master, CLOSED], pty: true })
+        Ok(Pipes { child: [slave; 3], ours: [master, master, CLOSED], pty: true, caller_in })
     }
 
     /// In the child: its ends become its 0, 1 and 2.
@@ -119,6 +121,30 @@ pub fn fill_closed_stdio() -> Result<(), Errno> {
 }
 
 const CLOSED: Fd = -1;
+
+/// The caller's stdin as nsinit reads it: a terminal or a pipe (FIFO)
+/// reopened through /proc, an open file description of nsinit's own,
+/// non-blocking. Its fd 0 shares its description with the caller and
+/// whoever else holds it: O_NONBLOCK there would change their reads too,
+/// so the copier's reads of fd 0 block — and when another reader takes
+/// the input between `poll` and `read` (the shell's other job, a `tee`),
+/// PID 1's loop blocked in `read(0)`, no signal forwarded until more
+/// input came. preadv2(RWF_NOWAIT) does not help: the kernel refuses it
+/// for ttys and FIFOs (EOPNOTSUPP here). A file or a socket, or a reopen
+/// refused (a terminal of another user's), stays fd 0 as it is: a file
+/// never blocks; a socket blocks as before. Called at the start, while
+/// /proc is the host's and before the namespaces are joined.
+pub fn own_stdin() -> Fd {
+    let kind = sys::fstat(0).map_or(0, |st| st.st_mode & libc::S_IFMT);
+    // Read access given, not taken: a stdin open for writing only is not
+    // reopened for reading (the pipe's other end, someone else's input).
+    let readable = sys::getfl(0).is_ok_and(|f| f & libc::O_ACCMODE != libc::O_WRONLY);
+    if (kind != libc::S_IFCHR && kind != libc::S_IFIFO) || !readable {
+        return 0;
+    }
+    let flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY;
+    sys::openat(sys::AT_FDCWD, c"/proc/self/fd/0", flags, 0).unwrap_or(0)
+}
 
 /// DEVPTS_SUPER_MAGIC (linux/magic.h).
 const DEVPTS_SUPER_MAGIC: u64 = 0x1cd1;
@@ -276,7 +302,7 @@ impl Copier {
             }
         }
         Some(Copier {
-            input: Stream::new(0, to_in, in_ours, a),
+            input: Stream::new(p.caller_in, to_in, in_ours, a),
             out: Stream::new(from_out, 1, from_out, b),
             err: Stream::new(from_err, 2, from_err, c),
             sigpipe: false,

@@ -128,12 +128,17 @@ fn entered_as_workload(name: &str, mut b: Bundle, cgroups: bool, who: Enterer, k
     t.stop();
 }
 
-/// The entering nsinit holds, beside the caller's 0-2, its signalfd (3)
-/// and its three ends of the command's stdio pipes (`pump`), nothing else.
+/// The entering nsinit holds, beside the caller's 0-2, its own
+/// description of the caller's stdin when that is a pipe or a terminal
+/// (`pump::own_stdin`: the same object as 0), its signalfd and its three
+/// ends of the command's stdio pipes (`pump`), nothing else.
 fn assert_nsinit_keeps_only_its_own(name: &str, fds: &[(String, String)]) {
-    assert_eq!(fds.len(), 7, "{name}: nsinit's fds {fds:?}");
-    assert_eq!(fds[3].1, "anon_inode:[signalfd]", "{name}: nsinit's fds {fds:?}");
-    assert!(fds[4..].iter().all(|(_, l)| l.starts_with("pipe:")), "{name}: nsinit's fds {fds:?}");
+    let stdin = &fds[0].1;
+    let own_stdin = (stdin.starts_with("pipe:") || stdin.starts_with("/dev/")) && fds[3].1 == *stdin;
+    let rest = &fds[if own_stdin { 4 } else { 3 }..];
+    assert_eq!(rest.len(), 4, "{name}: nsinit's fds {fds:?}");
+    assert_eq!(rest[0].1, "anon_inode:[signalfd]", "{name}: nsinit's fds {fds:?}");
+    assert!(rest[1..].iter().all(|(_, l)| l.starts_with("pipe:")), "{name}: nsinit's fds {fds:?}");
 }
 
 /// The link of namespace `name` in an [`ns_links`] list.
@@ -741,6 +746,43 @@ fn socket_activation_is_not_passed_to_an_entered_command() {
     d.stop();
 }
 
+/// Another reader of the caller's stdin (here a `cat` on the same pipe)
+/// takes the input between nsinit's `poll` and its `read`: nsinit must not
+/// then block in `read(0)`, where no signal is forwarded until more input
+/// comes. It reads a description of its own, non-blocking (`own_stdin`).
+/// Failed before: once the rival had won a byte, nsinit sat in read(0)
+/// (seen in /proc/PID/syscall), and a SIGTERM to it never reached the
+/// command.
+#[test]
+fn a_second_reader_of_the_caller_s_stdin_does_not_stop_signals() {
+    use std::io::Write;
+    let mut b = quiet_bundle();
+    let d = Detached::start(Oci::Runc, &mut b, "true");
+    let (r_end, w_end) = pipe();
+    let mut rival = Command::new("cat").stdin(r_end.try_clone().unwrap()).stdout(std::process::Stdio::null()).spawn().unwrap();
+    let marker = "second-reader";
+    let r = enter(d.init_pid(), b.config_text()).cmd(["sh", "-c", "sleep 1000; :", marker]).stdin_fd(r_end).spawn();
+    let cmd = PidFd::open(pid_by_argv(&["sh", "-c", "sleep 1000; :", marker]));
+    let nsinit = r.nsinit_pid();
+    let in_read = || fs::read_to_string(format!("/proc/{nsinit}/syscall")).is_ok_and(|s| s.split(' ').next() == Some("0"));
+    let mut w = fs::File::from(w_end);
+    for _ in 0..100 {
+        w.write_all(b"x").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        if in_read() {
+            break;
+        }
+    }
+    r.signal(libc::SIGTERM);
+    let ended = cmd.ended_by(std::time::Instant::now() + HANG_GUARD);
+    let _ = rival.kill();
+    let _ = rival.wait();
+    drop(w);
+    assert!(ended, "the command still runs after SIGTERM to nsinit, which was in read(0): {}", in_read());
+    r.wait().assert_code(143);
+    d.stop();
+}
+
 /// The caller's stdout is a pipe nobody reads any more (`| head -1` has
 /// ended): nsinit does not die of SIGPIPE, and the command's status comes
 /// back. The SIGPIPE its write raised goes on to the command, which ends as
@@ -783,11 +825,16 @@ fn a_command_that_closes_its_stdin_is_not_killed_for_it() {
     let out = Via::Runc.run(&d, &b, &cmd).stdin(input.clone()).run();
     assert!(out.code() == 141 && ["", "closed\n"].contains(&out.stdout.as_str()), "runc exec\n{out:?}");
     // nsinit: once the command has closed its stdin and nsinit its end of
-    // it (it then holds 0-2, the signalfd and the two output pipes), go.
+    // it (it then holds 0-2, its own description of the caller's stdin
+    // pipe, the signalfd and the two output pipes), go.
     let mut r = Via::Nsinit.run(&d, &b, &cmd).stdin(input).spawn();
     r.expect_line("closed");
     let nsinit = r.nsinit_pid();
-    wait_until("nsinit to close the command's stdin", || fd_links(nsinit).len() == 6);
+    wait_until("nsinit to close the command's stdin", || {
+        let fds = fd_links(nsinit);
+        let own_stdin = fds.iter().skip(3).any(|(_, l)| fds.first().is_some_and(|(_, l0)| l0 == l));
+        fds.len() == 6 + usize::from(own_stdin)
+    });
     // Read-write: the open does not wait for the reader, and the line
     // stays in the FIFO until the command has read it (or is gone).
     let mut fifo = fs::OpenOptions::new().read(true).write(true).open(&go).unwrap();

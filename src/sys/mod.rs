@@ -145,6 +145,13 @@ pub fn pipe() -> Result<(Fd, Fd)> {
     Ok((fds[0], fds[1]))
 }
 
+/// `fcntl(fd, F_GETFL)`: the open file description's access mode and
+/// status flags.
+pub fn getfl(fd: Fd) -> Result<i32> {
+    // SAFETY: F_GETFL takes and returns integers only.
+    unsafe { syscall!(Sysno::fcntl, fd, libc::F_GETFL) }.map(|v| v as i32)
+}
+
 /// `fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)`: for descriptors of
 /// nsinit's own (the flag is the open file description's, shared with
 /// whoever else holds it).
