@@ -19,6 +19,7 @@ fn same(what: &str, make: impl Fn() -> Run, code: i32, line: Option<&str>) {
         outs.push(("a346a6f", make().program(old).run()));
     }
     for (who, out) in &outs {
+        eprintln!("{what} ({who}): {} {}", out.code(), out.stderr.trim_end());
         assert_eq!(out.code(), code, "{what} ({who})\n{out:?}");
         if let Some(line) = line {
             assert_one_error_line(&out.stderr, line);
@@ -87,7 +88,7 @@ fn container_steps_failing() {
             |b| {
                 b.mount("/x", "tmpfs", "tmpfs", &["rorx"]);
             },
-            "",
+            "nsinit: spec: mounts[7].options[0]: unknown option \"rorx\"",
         ),
         (
             "a device under a file",
@@ -97,20 +98,29 @@ fn container_steps_failing() {
             "nsinit: device: /bin/sh/dev: ENOTDIR: not a directory",
         ),
         (
+            // The /dev links' step and object (`dev symlink`), not the
+            // devices' ("device"): a directory mounted where ptmx goes.
+            "a directory mounted at /dev/ptmx",
+            |b| {
+                b.mount("/dev/ptmx", "tmpfs", "tmpfs", &[]);
+            },
+            "nsinit: dev symlink: ptmx: EISDIR: is a directory",
+        ),
+        (
             // After pivot_root, with the old root held (closed before the
             // in-place exit).
             "a sysctl that does not exist",
             |b| {
-                b.config["linux"]["sysctl"] = json!({"kernel.nsinit_none": "1"});
+                b.config["linux"]["sysctl"] = json!({"net.ipv4.nsinit_none": "1"});
             },
-            "",
+            "nsinit: sysctl: net.ipv4.nsinit_none: ENOENT: no such file or directory",
         ),
         (
             "a masked path that cannot be masked",
             |b| {
                 b.config["linux"]["maskedPaths"] = json!(["/proc/self/fd/0/x"]);
             },
-            "",
+            "nsinit: masked path: /proc/self/fd/0/x: ENOTDIR: not a directory",
         ),
     ];
     for (what, change, line) in rows {
