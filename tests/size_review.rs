@@ -254,6 +254,10 @@ fn pure(out: &mut String) {
         Error::new("step", o, r).write(&mut l);
         writeln!(out, "error -> {}", b(l.as_bytes())).unwrap();
     }
+    // Signal names (one packed string now): whole names, `SIG` optional.
+    for s in ["", "SIG", "SIGSIG", "SIGHUP", "HUP", "hup", "SIGHUPX", "SIGSIGHUP", "SIGSYS", "SYS", "SIGSTKFLT", "STOP TSTP", "STOP ", " HUP", "0", "1", "64", "65", "+1", "SIGRTMIN", "SIGIOT", "SIGPOLL", "SIGPWR", "IO"] {
+        writeln!(out, "signal {s:?} -> {:?}", nsinit::signals::parse(s.as_bytes())).unwrap();
+    }
     // parse_u32 as the passwd walk, the command line and signals use it.
     for s in ["", "0", "00", "+1", "-1", "4294967295", "4294967296", "1 ", " 1", "1a"] {
         writeln!(out, "u32 {s:?} -> {:?}", text::parse_u32(s.as_bytes())).unwrap();
