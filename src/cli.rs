@@ -254,6 +254,11 @@ pub fn parse<'a>(
     let (mut nsinit_verbosity, mut tini_verbosity) = (None, None);
     for e in env {
         let e = e.to_bytes();
+        // Most of an environment is nobody's of ours: one look at the
+        // first letter, not a walk of the name list for each variable.
+        if !matches!(e.first(), Some(b'N' | b'T')) {
+            continue;
+        }
         // NSINIT_* switches are on unless empty or 0; tini's are on when set
         // at all (`getenv(...) != NULL` in tini's parse_env), even empty.
         let on = |v: &[u8]| !v.is_empty() && v != b"0";
