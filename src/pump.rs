@@ -130,16 +130,19 @@ const CLOSED: Fd = -1;
 /// the input between `poll` and `read` (the shell's other job, a `tee`),
 /// PID 1's loop blocked in `read(0)`, no signal forwarded until more
 /// input came. preadv2(RWF_NOWAIT) does not help: the kernel refuses it
-/// for ttys and FIFOs (EOPNOTSUPP here). A file or a socket, or a reopen
-/// refused (a terminal of another user's), stays fd 0 as it is: a file
-/// never blocks; a socket blocks as before. Called at the start, while
+/// for ttys and FIFOs (EOPNOTSUPP here). A file, a socket, another
+/// device, or a reopen refused (a terminal of another user's), stays fd 0
+/// as it is: a file or /dev/null never blocks; a socket blocks as before. Called at the start, while
 /// /proc is the host's and before the namespaces are joined.
 pub fn own_stdin() -> Fd {
     let kind = sys::fstat(0).map_or(0, |st| st.st_mode & libc::S_IFMT);
     // Read access given, not taken: a stdin open for writing only is not
     // reopened for reading (the pipe's other end, someone else's input).
     let readable = sys::getfl(0).is_ok_and(|f| f & libc::O_ACCMODE != libc::O_WRONLY);
-    if (kind != libc::S_IFCHR && kind != libc::S_IFIFO) || !readable {
+    // A terminal, not any device: opening another (a tape, a watchdog)
+    // can have effects of its own; /dev/null and the like never block.
+    let tty = kind == libc::S_IFCHR && sys::isatty(0);
+    if (kind != libc::S_IFIFO && !tty) || !readable {
         return 0;
     }
     let flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY;
