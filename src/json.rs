@@ -783,49 +783,6 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// Field names packed one after the other, each after its length byte:
-/// the schema walk's ~75 names as one byte each of overhead, where a list
-/// of `&[u8]` spent 16 bytes of .rodata on each. `packed_len` and `pack`
-/// run at compile time (`spec::parse`'s `fields!`).
-// Evaluated at compile time only (an index out of bounds fails the build).
-#[allow(clippy::indexing_slicing)]
-pub const fn packed_len(names: &[&[u8]]) -> usize {
-    let (mut len, mut i) = (0, 0);
-    while i < names.len() {
-        len += 1 + names[i].len();
-        i += 1;
-    }
-    len
-}
-
-/// `names` packed; `N` is `packed_len(names)`.
-// Evaluated at compile time only: an index out of bounds, or the panic,
-// fails the build.
-#[allow(clippy::indexing_slicing, clippy::panic)]
-pub const fn pack<const N: usize>(names: &[&[u8]]) -> [u8; N] {
-    let mut out = [0u8; N];
-    let (mut at, mut i) = (0, 0);
-    while i < names.len() {
-        let n = names[i];
-        if n.len() > 255 {
-            panic!("pack: a name longer than 255 bytes");
-        }
-        out[at] = n.len() as u8;
-        at += 1;
-        let mut j = 0;
-        while j < n.len() {
-            out[at] = n[j];
-            at += 1;
-            j += 1;
-        }
-        i += 1;
-    }
-    if at != N {
-        panic!("pack: N is not packed_len(names)");
-    }
-    out
-}
-
 /// How a key matches a field name (ASCII, as every field name is).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Fold {
@@ -1025,7 +982,7 @@ mod tests {
     #[test]
     fn packed_names() {
         const NAMES: &[&[u8]] = &[b"ab", b"", b"type", b"Type"];
-        const P: [u8; packed_len(NAMES)] = pack(NAMES);
+        const P: [u8; crate::text::names_len(NAMES)] = crate::text::pack_names(NAMES);
         assert_eq!(&P, b"\x02ab\x00\x04type\x04Type");
         let rows: &[(&str, Option<usize>)] =
             &[("ab", Some(0)), ("", Some(1)), ("type", Some(2)), ("Type", Some(3)), ("TYPE", Some(2)), ("AB", Some(0)), ("typ", None), ("types", None)];

@@ -3,23 +3,23 @@
 use crate::text::{find_name, names_len, nth_name, pack_names};
 
 /// `RLIMIT_*` names by resource number (asm-generic/resource.h).
-const NAMES: [&str; 16] = [
-    "RLIMIT_CPU",
-    "RLIMIT_FSIZE",
-    "RLIMIT_DATA",
-    "RLIMIT_STACK",
-    "RLIMIT_CORE",
-    "RLIMIT_RSS",
-    "RLIMIT_NPROC",
-    "RLIMIT_NOFILE",
-    "RLIMIT_MEMLOCK",
-    "RLIMIT_AS",
-    "RLIMIT_LOCKS",
-    "RLIMIT_SIGPENDING",
-    "RLIMIT_MSGQUEUE",
-    "RLIMIT_NICE",
-    "RLIMIT_RTPRIO",
-    "RLIMIT_RTTIME",
+const NAMES: [&[u8]; 16] = [
+    b"RLIMIT_CPU",
+    b"RLIMIT_FSIZE",
+    b"RLIMIT_DATA",
+    b"RLIMIT_STACK",
+    b"RLIMIT_CORE",
+    b"RLIMIT_RSS",
+    b"RLIMIT_NPROC",
+    b"RLIMIT_NOFILE",
+    b"RLIMIT_MEMLOCK",
+    b"RLIMIT_AS",
+    b"RLIMIT_LOCKS",
+    b"RLIMIT_SIGPENDING",
+    b"RLIMIT_MSGQUEUE",
+    b"RLIMIT_NICE",
+    b"RLIMIT_RTPRIO",
+    b"RLIMIT_RTTIME",
 ];
 
 /// The resource number of `RLIMIT_NOFILE` etc.

@@ -42,12 +42,13 @@ pub fn word_index(list: &[u8], word: &[u8]) -> Option<usize> {
 }
 
 /// A list of names as the binary holds it: each name's length (one byte),
-/// then its bytes. A `[&str; N]` costs 16 bytes a name more (its slice);
-/// a lookup still skips a name in one step. Built at compile time
-/// (`pack_names`), read with `find_name` and `nth_name`.
+/// then its bytes. A list of `&[u8]` costs 16 bytes a name more (its
+/// slice); a lookup still skips a name in one step. Built at compile time
+/// (`pack_names`) for the spec's field names, capabilities, rlimits and
+/// mount options; read with `find_name`, `nth_name` or `Parser::field`.
 // Evaluated at compile time only: an index out of bounds fails the build.
 #[allow(clippy::indexing_slicing)]
-pub const fn names_len(names: &[&str]) -> usize {
+pub const fn names_len(names: &[&[u8]]) -> usize {
     let (mut i, mut n) = (0, 0);
     while i < names.len() {
         n += 1 + names[i].len();
@@ -56,15 +57,15 @@ pub const fn names_len(names: &[&str]) -> usize {
     n
 }
 
-/// `names` packed (see `names_len`, which gives `N`).
+/// `names` packed; `N` is `names_len(names)`.
 // Evaluated at compile time only: an index out of bounds, or the panic,
 // fails the build.
 #[allow(clippy::indexing_slicing, clippy::panic)]
-pub const fn pack_names<const N: usize>(names: &[&str]) -> [u8; N] {
+pub const fn pack_names<const N: usize>(names: &[&[u8]]) -> [u8; N] {
     let mut out = [0u8; N];
     let (mut i, mut at) = (0, 0);
     while i < names.len() {
-        let w = names[i].as_bytes();
+        let w = names[i];
         if w.len() > 255 {
             panic!("a name longer than 255 bytes");
         }
@@ -77,6 +78,9 @@ pub const fn pack_names<const N: usize>(names: &[&str]) -> [u8; N] {
             j += 1;
         }
         i += 1;
+    }
+    if at != N {
+        panic!("pack_names: N is not names_len(names)");
     }
     out
 }
@@ -141,12 +145,12 @@ mod tests {
 
     #[test]
     fn packed_names() {
-        const LIST: [&str; 3] = ["a", "", "xyz"];
+        const LIST: [&[u8]; 3] = [b"a", b"", b"xyz"];
         static PACKED: [u8; names_len(&LIST)] = pack_names(&LIST);
         assert_eq!(PACKED, *b"\x01a\x00\x03xyz");
         for (i, n) in LIST.iter().enumerate() {
-            assert_eq!(find_name(&PACKED, n.as_bytes()), Some(i));
-            assert_eq!(nth_name(&PACKED, i), Some(n.as_bytes()));
+            assert_eq!(find_name(&PACKED, n), Some(i));
+            assert_eq!(nth_name(&PACKED, i), Some(*n));
         }
         assert_eq!(find_name(&PACKED, b"xy"), None);
         assert_eq!(nth_name(&PACKED, 3), None);

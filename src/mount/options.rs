@@ -183,7 +183,7 @@ pub fn parse_word(w: &[u8]) -> Word {
 // entry and a 16-byte string slice.
 
 /// Every word of `TABLE`, then of `DATA_WORDS`, each its length and bytes.
-static WORDS: [u8; words_len()] = words();
+static WORDS: [u8; crate::text::names_len(&ALL_WORDS)] = crate::text::pack_names(&ALL_WORDS);
 /// What each word of `WORDS` means (`pack`).
 static PACKED: [u32; TABLE.len() + DATA_WORDS.len()] = packed();
 
@@ -262,38 +262,18 @@ const fn word(i: usize) -> (&'static str, Word) {
     if i < TABLE.len() { TABLE[i] } else { (DATA_WORDS[i - TABLE.len()], Word::Data) }
 }
 
-const fn words_len() -> usize {
-    let (mut i, mut n) = (0, 0);
-    while i < TABLE.len() + DATA_WORDS.len() {
-        n += word(i).0.len() + 1;
+/// The words of `TABLE` then `DATA_WORDS`, for `WORDS` (compile time only).
+// Evaluated at compile time only: an index out of bounds fails the build.
+#[allow(clippy::indexing_slicing)]
+const ALL_WORDS: [&[u8]; TABLE.len() + DATA_WORDS.len()] = {
+    let mut all: [&[u8]; TABLE.len() + DATA_WORDS.len()] = [b""; TABLE.len() + DATA_WORDS.len()];
+    let mut i = 0;
+    while i < all.len() {
+        all[i] = word(i).0.as_bytes();
         i += 1;
     }
-    n
-}
-
-// Evaluated at compile time only: an index out of bounds, or the panic,
-// fails the build.
-#[allow(clippy::indexing_slicing, clippy::panic)]
-const fn words() -> [u8; words_len()] {
-    let mut out = [0u8; words_len()];
-    let (mut i, mut at) = (0, 0);
-    while i < TABLE.len() + DATA_WORDS.len() {
-        let w = word(i).0.as_bytes();
-        if w.len() > 255 {
-            panic!("an option word longer than 255 bytes");
-        }
-        out[at] = w.len() as u8;
-        at += 1;
-        let mut j = 0;
-        while j < w.len() {
-            out[at] = w[j];
-            at += 1;
-            j += 1;
-        }
-        i += 1;
-    }
-    out
-}
+    all
+};
 
 // Evaluated at compile time only: an index out of bounds fails the build.
 #[allow(clippy::indexing_slicing)]

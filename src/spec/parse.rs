@@ -34,8 +34,8 @@ macro_rules! fields {
 /// `names` packed for `Parser::field`, a 'static constant.
 macro_rules! packed {
     ($names:expr) => {{
-        const LEN: usize = crate::json::packed_len($names);
-        const PACKED: [u8; LEN] = crate::json::pack($names);
+        const LEN: usize = crate::text::names_len($names);
+        const PACKED: [u8; LEN] = crate::text::pack_names($names);
         &PACKED
     }};
 }
@@ -99,7 +99,7 @@ fn check_sysctls<'a>(spec: &Spec<'a>) -> core::result::Result<(), Error<'a>> {
     let starts = |a: &[u8], p: &[u8]| a.get(..p.len()).is_some_and(|h| same(h, p));
     for (k, _) in &spec.linux.sysctl {
         let key = k.to_bytes();
-        // Packed (`json::pack`): a byte each where a list of `&[u8]` took 16.
+        // Packed (`text::pack_names`): a byte each where a list of `&[u8]` took 16.
         let mut ipc: &[u8] = packed!(&[
             b"kernel.msgmax", b"kernel.msgmnb", b"kernel.msgmni", b"kernel.sem",
             b"kernel.shmall", b"kernel.shmmax", b"kernel.shmmni", b"kernel.shm_rmid_forced",
