@@ -455,6 +455,25 @@ fn pid_by_argv(argv: &[&str]) -> i32 {
     }
 }
 
+/// The settings of the terminal `fd`.
+fn termios(fd: &std::os::fd::OwnedFd) -> libc::termios {
+    // SAFETY: tcgetattr writes one termios, which all zero is a valid value of.
+    unsafe {
+        let mut t: libc::termios = std::mem::zeroed();
+        assert_eq!(libc::tcgetattr(fd.as_raw_fd(), &mut t), 0);
+        t
+    }
+}
+
+/// Whether the pipe whose read end is `r` holds as much as it can take.
+fn pipe_is_full(r: &std::os::fd::OwnedFd) -> bool {
+    // SAFETY: FIONREAD writes one int; F_GETPIPE_SZ takes none.
+    unsafe {
+        let mut n: libc::c_int = 0;
+        libc::ioctl(r.as_raw_fd(), libc::FIONREAD, &mut n) >= 0 && n >= libc::fcntl(r.as_raw_fd(), libc::F_GETPIPE_SZ)
+    }
+}
+
 /// Waits (bounded by the hang guard) until `what` holds.
 fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + HANG_GUARD;
@@ -527,12 +546,7 @@ fn a_caller_that_stops_reading_does_not_stop_signals() {
         let (r_end, w_end) = pipe();
         let run = via.run(&d, &b, &["yes", &marker]).fd(50, w_end);
         let r = place_stdio(run, 1, Some(50)).spawn();
-        // SAFETY: FIONREAD writes one int; F_GETPIPE_SZ takes none.
-        let full = || unsafe {
-            let mut n: libc::c_int = 0;
-            libc::ioctl(r_end.as_raw_fd(), libc::FIONREAD, &mut n) >= 0 && n >= libc::fcntl(r_end.as_raw_fd(), libc::F_GETPIPE_SZ)
-        };
-        wait_until("the caller's stdout pipe to fill", full);
+        wait_until("the caller's stdout pipe to fill", || pipe_is_full(&r_end));
         let cmd = PidFd::open(pid_by_argv(&["yes", &marker]));
         r.signal(libc::SIGTERM);
         if !cmd.ended_by(std::time::Instant::now() + HANG_GUARD) {
@@ -565,12 +579,7 @@ fn a_signal_ends_the_wait_for_a_caller_that_does_not_read() {
     let run = enter(d.init_pid(), b.config_text()).cmd(["sh", "-c", "head -c 98304 /dev/zero; exit 3"]).fd(50, w_end);
     let mut r = place_stdio(run, 1, Some(50)).spawn();
     let nsinit = r.nsinit_pid();
-    // SAFETY: FIONREAD writes one int; F_GETPIPE_SZ takes none.
-    let full = || unsafe {
-        let mut n: libc::c_int = 0;
-        libc::ioctl(r_end.as_raw_fd(), libc::FIONREAD, &mut n) >= 0 && n >= libc::fcntl(r_end.as_raw_fd(), libc::F_GETPIPE_SZ)
-    };
-    wait_until("the caller's stdout pipe to fill", full);
+    wait_until("the caller's stdout pipe to fill", || pipe_is_full(&r_end));
     wait_until("the command to end", || children(nsinit).is_empty());
     // Until nsinit is a zombie: a SIGTERM read with the command's SIGCHLD,
     // before the wait for the caller began, is not the one that ends it.
@@ -606,10 +615,8 @@ fn a_terminal_is_a_pty_of_the_container_s() {
         // SAFETY: TIOCSWINSZ reads one winsize.
         assert_eq!(unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCSWINSZ, &ws) }, 0);
     };
-    // SAFETY: tcgetattr writes one termios.
-    let settings = |fd: &std::os::fd::OwnedFd| unsafe {
-        let mut t: libc::termios = std::mem::zeroed();
-        assert_eq!(libc::tcgetattr(fd.as_raw_fd(), &mut t), 0);
+    let settings = |fd: &std::os::fd::OwnedFd| {
+        let t = termios(fd);
         (t.c_iflag, t.c_oflag, t.c_cflag, t.c_lflag)
     };
     for via in [Via::Nsinit, Via::Runc] {
@@ -685,12 +692,7 @@ fn a_terminal_in_the_background_is_left_alone() {
     let d = Detached::start(Oci::Runc, &mut b, "true");
     b.config["process"]["terminal"] = json!(true);
     let script = "echo ready; read x";
-    // SAFETY: tcgetattr writes one termios.
-    let lflag = |fd: &std::os::fd::OwnedFd| unsafe {
-        let mut t: libc::termios = std::mem::zeroed();
-        assert_eq!(libc::tcgetattr(fd.as_raw_fd(), &mut t), 0);
-        t.c_lflag
-    };
+    let lflag = |fd: &std::os::fd::OwnedFd| termios(fd).c_lflag;
     let (_master, slave) = pty();
     let before = lflag(&slave);
     assert_ne!(before & libc::ICANON, 0, "the test's pty starts cooked");
