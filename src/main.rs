@@ -86,12 +86,15 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         warn_spec(spec);
         return check(&opts, spec);
     }
-    // Entering: nothing the caller leaked may follow into the container.
-    if opts.enter.is_some() {
+    // Entering: nothing the caller leaked may follow into the container;
+    // the caller's stdin is read through a description of nsinit's own.
+    let caller_in = if opts.enter.is_some() {
         enter::close_inherited().or_fail();
         nsinit::pump::fill_closed_stdio().at("enter", Object::Name(b"/dev/null on a closed 0-2")).or_fail();
-    }
-    let caller_in = if opts.enter.is_some() { nsinit::pump::own_stdin() } else { 0 };
+        nsinit::pump::own_stdin()
+    } else {
+        0
+    };
     // 3. PID 1's own set-up: signals, subreaper, parent-death signal.
     let signals = reaper::block().or_fail();
     become_reaper(&opts).or_fail();

@@ -270,8 +270,7 @@ pub fn ioctl(fd: Fd, req: u32, arg: usize) -> Result<i32> {
 
 /// `isatty(fd)`: `ioctl(fd, TCGETS, &termios)` succeeds.
 pub fn isatty(fd: Fd) -> bool {
-    let mut t = [0u8; 64]; // struct termios is 60 bytes on x86_64
-    ioctl(fd, libc::TCGETS as u32, t.as_mut_ptr() as usize).is_ok()
+    tcgets(fd).is_ok()
 }
 
 /// `tcsetpgrp(fd, pgrp)`: `ioctl(fd, TIOCSPGRP, &pgrp)`.
