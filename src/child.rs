@@ -3,7 +3,8 @@
 //! The child shares nsinit's memory until it execs (see `sys::clone`), so it
 //! builds nothing: everything it needs was prepared by the parent, and a
 //! failure is handed back through `Report` before the child exits. The steps:
-//! stdio pipes (`--enter`), `lo` up (a new container), session and
+//! the user namespace and its root (`--enter` from outside it), HOME from
+//! the container's /etc/passwd, stdio pipes (`--enter`), `lo` up (a new container), session and
 //! terminal, rlimits, umask, the bounding set, keepcaps, stdio handed to
 //! the user, descriptors, signals, the wait for PID 1; then groups
 //! and ids, the working directory as the user, the capability sets,
@@ -31,7 +32,8 @@ pub struct Filter<'a> {
 
 /// What the child needs, prepared by the parent.
 pub struct Plan<'a> {
-    pub command: &'a Command,
+    /// Mutable for `HOME`, which the child looks up (`exec::add_home`).
+    pub command: &'a mut Command,
     pub spec: Option<&'a Spec<'static>>,
     pub signals: Saved,
     pub filter: Option<Filter<'a>>,
@@ -44,6 +46,10 @@ pub struct Plan<'a> {
     pub loopback: bool,
     /// `--enter`: pipes that become the command's 0-2 (`pump`).
     pub pipes: Option<crate::pump::Pipes>,
+    /// `--enter` by a caller privileged from outside: a pidfd of the
+    /// container's init whose user namespace the child joins first
+    /// (`enter::join`).
+    pub userns: Option<sys::Fd>,
 }
 
 /// What the child hands back: a failure before or at execve, and whether it
@@ -61,7 +67,7 @@ pub struct Report {
 /// sets itself up (false: PID 1 could not get ready, and the child is
 /// killed before its execve). Returns the workload's pid once it has
 /// exec'd or ended.
-pub fn start(plan: &Plan, report: &mut Report, meanwhile: impl FnOnce(i32) -> bool) -> diag::Result<'static, i32> {
+pub fn start(plan: &mut Plan, report: &mut Report, meanwhile: impl FnOnce(i32) -> bool) -> diag::Result<'static, i32> {
     let mut body = |gate: &sys::clone::Gate| -> Infallible {
         let Err((e, code)) = steps(plan, &mut report.reached_exec, &mut report.ambient_skipped, gate);
         report.failure = Some((e, code));
@@ -91,8 +97,18 @@ fn setup(e: Error<'static>) -> Failure {
 /// id switch, the working directory, the capability sets; then execve),
 /// listed by `early_filter_path`. With no_new_privs the filter loads last,
 /// right before execve.
-fn steps(plan: &Plan, reached_exec: &mut bool, ambient_skipped: &mut u64, gate: &sys::clone::Gate) -> Result<Infallible, Failure> {
+fn steps(plan: &mut Plan, reached_exec: &mut bool, ambient_skipped: &mut u64, gate: &sys::clone::Gate) -> Result<Infallible, Failure> {
     diag::trace("child", Object::None);
+    if let Some(pidfd) = plan.userns {
+        join_user_namespace(pidfd).map_err(setup)?;
+    }
+    // HOME as runc sets it, when the spec gave the environment without it:
+    // read here, with the container's credentials (a caller that stayed
+    // outside its user namespace could read what the container cannot).
+    if let Some(s) = plan.spec.filter(|s| s.process.env_given) {
+        exec::add_home(plan.command, s.process.user.uid).map_err(setup)?;
+    }
+    let plan = &*plan;
     if let Some(p) = plan.pipes {
         p.attach().at("stdio", Object::Name(b"pipes")).map_err(setup)?;
     }
@@ -132,6 +148,25 @@ fn steps(plan: &Plan, reached_exec: &mut bool, ambient_skipped: &mut u64, gate: 
 /// parent leaked (runc's CVE-2024-21626 was a leaked fd) — but those the
 /// parent passed for socket activation; the signal mask and dispositions
 /// nsinit found; and the wait for PID 1 to have hardened itself.
+/// `--enter` from outside the container's user namespace (`enter::join`):
+/// the host root's supplementary groups go while they still can (a
+/// rootless namespace denies setgroups), then the namespace is joined and
+/// its root become, as runc's nsexec does ("become root in the namespace
+/// proper"). The child then reads what it reads before the switch to the
+/// spec's user (the HOME lookup) with the container's credentials, not as
+/// the host's root, who owns files the container cannot read. A namespace
+/// that maps no uid or gid 0 (EINVAL) keeps that id until the switch.
+fn join_user_namespace(pidfd: sys::Fd) -> diag::Result<'static, ()> {
+    let step = |r: sys::Result<()>, what: &'static [u8]| match r {
+        Ok(()) | Err(Errno::EINVAL) => Ok(()),
+        Err(e) => Err(e).at("enter", Object::Name(what)),
+    };
+    sys::setgroups(&[]).at("enter", Object::Name(b"groups"))?;
+    sys::setns(pidfd, libc::CLONE_NEWUSER as u32).at("enter", Object::Name(b"user namespace"))?;
+    step(sys::setresgid(0), b"gid 0 of the user namespace")?;
+    step(sys::setresuid(0), b"uid 0 of the user namespace")
+}
+
 fn housekeeping(plan: &Plan, gate: &sys::clone::Gate) -> diag::Result<'static, ()> {
     let first = 3u32.saturating_add(plan.command.listen_fds);
     sys::close_range(first, u32::MAX, 0).at("close fds", Object::Num("from ", first as u64))?;

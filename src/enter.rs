@@ -12,6 +12,18 @@
 //! as its parent. A namespace or cgroup that cannot be joined is one error
 //! line, before anything of the container runs.
 //!
+//! A caller privileged over the container's namespaces from outside them
+//! (root entering a rootless container) leaves the user namespace to the
+//! command: nsinit joins the others and the command joins the user
+//! namespace first thing in the child (`child`), as `runc exec` keeps its
+//! own process on the host and only its `runc init` joins. A process in the
+//! container's user namespace can be signalled by whoever owns that
+//! namespace (kill(2) needs CAP_KILL in the target's user namespace): the
+//! rootless user could SIGSTOP or SIGKILL root's nsinit while it held the
+//! operator's terminal raw. A caller without that privilege (the rootless
+//! user entering its own container) joins the user namespace itself first,
+//! as before; its own processes are its to signal anyway.
+//!
 //! Nothing of the host reaches the command: nsinit holds no descriptor but
 //! 0-2 (closed before the join), and its working directory becomes the
 //! container's root (CVE-2024-21626 was a runc exec whose cwd stayed on
@@ -47,12 +59,15 @@ pub fn close_inherited<'a>() -> Result<'a, ()> {
 }
 
 /// Joins PID's cgroups and namespaces, and moves to the container's root.
-/// Out of line: its path buffers are on the stack only when entering.
+/// Returns a pidfd of PID when its user namespace is left for the command
+/// to join (`child::Plan::userns`; not closed on drop: PID 1's hardening
+/// closes it, and the child its copy). Out of line: its path buffers are on
+/// the stack only when entering.
 #[inline(never)]
-pub fn join<'a>(pid: i32) -> Result<'a, ()> {
+pub fn join<'a>(pid: i32) -> Result<'a, Option<sys::Fd>> {
     // The error line, built once for every step.
     let (object, reason) = match join_steps(pid) {
-        Ok(()) => return Ok(()),
+        Ok(userns) => return Ok(userns),
         Err(Failed::Pid(e)) => (Object::Num("pid ", pid as u64), Reason::Errno(e)),
         Err(Failed::Host) => (Object::Num("pid ", pid as u64), Reason::Text("not in a container: its mount and pid namespaces are nsinit's own")),
         Err(Failed::Cgroup(path, e)) => (Object::Typed(path, b"cgroup"), Reason::Errno(e)),
@@ -79,7 +94,7 @@ impl From<Errno> for Failed {
     }
 }
 
-fn join_steps(pid: i32) -> core::result::Result<(), Failed> {
+fn join_steps(pid: i32) -> core::result::Result<Option<sys::Fd>, Failed> {
     if pid <= 0 {
         return Err(Failed::Pid(Errno::ESRCH));
     }
@@ -98,7 +113,20 @@ fn join_steps(pid: i32) -> core::result::Result<(), Failed> {
     }
     cgroups::join(pid).map_err(|(path, e)| Failed::Cgroup(path, e))?;
     sys::pidfd_alive(pidfd.fd())?;
-    if flags != 0 {
+    let user = libc::CLONE_NEWUSER as u32;
+    let mut deferred = false;
+    if flags & user != 0 {
+        // All but the user namespace, from outside it (see the module doc).
+        // EPERM: not privileged over them from here, so the user namespace
+        // is joined first, below; EINVAL: a kernel without setns on a pidfd,
+        // one at a time below. Either way nothing was joined (all or nothing).
+        match sys::setns(pidfd.fd(), flags & !user) {
+            Ok(()) => deferred = true,
+            Err(Errno::EPERM | Errno::EINVAL) => {}
+            Err(e) => return Err(Failed::Pid(e)),
+        }
+    }
+    if flags != 0 && !deferred {
         match sys::setns(pidfd.fd(), flags) {
             Ok(()) => {}
             // Before Linux 5.8 setns takes no pidfd: one namespace at a time.
@@ -108,7 +136,8 @@ fn join_steps(pid: i32) -> core::result::Result<(), Failed> {
     }
     // The container's root (setns into a mount namespace moves there too;
     // without one, nsinit's own root): never a host directory.
-    sys::chdir(c"/").map_err(Failed::Root)
+    sys::chdir(c"/").map_err(Failed::Root)?;
+    Ok(deferred.then(|| pidfd.keep()))
 }
 
 /// The CLONE_NEW* flags of PID's namespaces that are not nsinit's own

@@ -103,10 +103,11 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     // 4. The container, from the inside; or (--enter) joined: its cgroups
     // and namespaces, its root as the working directory.
     let mut old_root = None;
+    let mut userns = None;
     match (spec, opts.enter) {
         (Some(spec), Some(pid)) => {
             system::oom_score(spec).or_fail();
-            enter::join(pid).or_fail();
+            userns = enter::join(pid).or_fail();
         }
         (Some(spec), None) => old_root = container(spec),
         (None, _) => {}
@@ -118,10 +119,6 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         workload_env(spec, envp),
         Some((listen, envp.iter())),
     )?;
-    // HOME as runc sets it, when the spec gave the environment without it.
-    if let Some(s) = spec.filter(|s| s.process.env_given) {
-        exec::add_home(command, s.process.user.uid)?;
-    }
     if let (Some(own), Some(s)) = (own, spec) {
         if let Err(e) = exec::refuse_own_binary(command, own, s.process.cwd.map(|c| c.get())) {
             diag::report(&e);
@@ -139,8 +136,8 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         Some(_) => Some(nsinit::pump::Pipes::new(caller_in).at("enter", Object::Name(b"stdio pipes"))?),
         None => None,
     };
-    let plan = child::Plan {
-        command,
+    let mut plan = child::Plan {
+        command: &mut *command,
         spec,
         signals: signals.saved,
         filter,
@@ -148,13 +145,18 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         terminal,
         loopback: opts.enter.is_none(),
         pipes,
+        userns,
     };
     let mut report = child::Report::default();
     // While the child sets itself up, PID 1 keeps only what forwarding
     // signals needs: no descriptor but 0-2 and its signalfd (the spec fd
-    // is closed already; anything a parent leaked goes), and no capability but CAP_KILL when the workload may run as
+    // is closed already; the pidfd `--enter` kept for the child's user
+    // namespace join, which the child holds a copy of; anything a parent
+    // leaked goes), and no capability but CAP_KILL when the workload may run as
     // another uid. Done before the workload's execve, not after.
-    let other_uid = reaper::keeps_kill(spec.map(|s| &s.process), sys::getuid());
+    // Entered from outside the container's user namespace, the command's
+    // uid there says nothing of its uid here: kept.
+    let other_uid = userns.is_some() || reaper::keeps_kill(spec.map(|s| &s.process), sys::getuid());
     // The host's old root is detached here too, in parallel with the
     // child (it costs as much as the child's own set-up), and before the
     // gate opens: the workload never runs with it attached.
@@ -174,7 +176,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         hardened.is_ok()
     };
     diag::trace("spawn", Object::None);
-    let pid = child::start(&plan, &mut report, harden)?;
+    let pid = child::start(&mut plan, &mut report, harden)?;
     // PID 1 could not get ready: the child was killed at the gate.
     if let Err(e) = hardened {
         // Reaps the killed child; its status adds nothing to this error.

@@ -106,12 +106,16 @@ fn entered_as_workload(name: &str, mut b: Bundle, cgroups: bool, who: Enterer, k
     assert_eq!(dev_ino(&format!("/proc/{}/root/", e.cmd)), dev_ino(&format!("/proc/{}/root/", t.workload)), "{name}: root");
     assert_eq!(dev_ino(&format!("/proc/{}/cwd/", e.cmd)), dev_ino(&format!("/proc/{}/cwd/", t.workload)), "{name}: cwd");
     // nsinit itself: in every namespace of the container but its PID
-    // namespace, where only its children go.
+    // namespace, where only its children go, and, entered by root, its
+    // user namespace, which only the command joins (src/enter.rs): there
+    // whoever owns it could signal nsinit.
     let (mine, theirs) = (ns_links(e.nsinit), ns_links(t.init()));
+    let hosts_user = ns(&ns_links(std::process::id() as i32), "user");
     for ((n, m), (_, c)) in mine.iter().zip(&theirs) {
         match n.as_str() {
             "pid" => assert_ne!(m, c, "{name}: nsinit joined the container's PID namespace itself"),
             "pid_for_children" => assert_eq!(m, &ns(&theirs, "pid"), "{name}: nsinit's children's PID namespace"),
+            "user" if who == Enterer::Root => assert_eq!(m, &hosts_user, "{name}: root's nsinit left the host's user namespace"),
             _ => assert_eq!(m, c, "{name}: nsinit's {n} namespace"),
         }
     }

@@ -324,3 +324,61 @@ fn a_device_planted_at_dev_ptmx_is_not_opened() {
     assert!(out.stdout.starts_with("/dev/pts/"), "not a pty of the container's devpts\n{out:?}");
     t.stop();
 }
+
+/// Root entering a rootless container: the user who started it owns the
+/// container's user namespace, so it holds CAP_KILL over every process in
+/// it. nsinit once joined that namespace itself, and the user could then
+/// SIGSTOP root's nsinit (holding the operator's terminal raw and the
+/// command's output) or SIGKILL it. It stays in the host's now and only
+/// the command joins (src/enter.rs), as `runc exec` stays on the host and
+/// only its `runc init` joins. The control: the same user signals the
+/// command, its container's process.
+#[test]
+fn the_rootless_user_cannot_signal_root_s_nsinit() {
+    let mut b = Bundle::rootless();
+    let t = Target::start_with(&mut b, None, "true");
+    let mut r = enter(t.init(), b.config_text()).stdin_pipe().sh("echo ready; read _; true").spawn();
+    r.expect_line("ready");
+    let (nsinit, cmd) = (r.nsinit_pid(), r.descendant(1));
+    let uid = rootless_uid();
+    let kill_as_user = |sig: &str, pid: i32| {
+        let ids = [format!("--reuid={uid}"), format!("--regid={uid}"), "--clear-groups".into()];
+        run_command(std::process::Command::new("setpriv").args(ids).args(["kill", &format!("-{sig}"), &pid.to_string()]))
+    };
+    for sig in ["STOP", "KILL"] {
+        let k = kill_as_user(sig, nsinit);
+        assert_ne!(k.code(), 0, "the rootless user sent SIG{sig} to root's entering nsinit\n{k:?}");
+        assert!(k.stderr.contains("not permitted"), "{k:?}");
+    }
+    let control = kill_as_user("CONT", cmd);
+    assert_eq!(control.code(), 0, "the rootless user signals its container's command (the control)\n{control:?}");
+    r.close_stdin();
+    let out = r.wait();
+    out.assert_code(0);
+    t.stop();
+}
+
+/// HOME comes from the container's /etc/passwd read with the container's
+/// credentials (the child looks it up, after joining the user namespace):
+/// root entering a rootless container stays outside its user namespace
+/// (above) and could read what the container cannot. Here /etc/passwd
+/// becomes host root's, mode 0600, once the container runs: a uid its user
+/// namespace does not map, so the command cannot read it (the control), and
+/// gets `HOME=/` from it as from no file, not the home its line names.
+#[test]
+fn home_is_read_as_the_container_reads_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut b = Bundle::rootless();
+    let env = b.config["process"]["env"].as_array().unwrap();
+    assert!(!env.iter().any(|e| e.as_str().unwrap().starts_with("HOME=")), "the fixture gives no HOME");
+    let t = Target::start_with(&mut b, None, "true");
+    // After the start: the bundle is the rootless user's until then.
+    let passwd = b.in_rootfs("/etc/passwd");
+    fs::write(&passwd, "root:x:0:0:root:/root-only-home:/bin/sh\n").unwrap();
+    std::os::unix::fs::lchown(&passwd, Some(0), Some(0)).unwrap();
+    fs::set_permissions(&passwd, fs::Permissions::from_mode(0o600)).unwrap();
+    let out = enter(t.init(), b.config_text()).sh("cat /etc/passwd >/dev/null 2>&1 || echo unreadable; echo \"home=$HOME\"").run();
+    out.assert_code(0);
+    assert_eq!(out.stdout, "unreadable\nhome=/\n", "the entered command's HOME\n{out:?}");
+    t.stop();
+}
