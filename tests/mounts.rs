@@ -809,8 +809,13 @@ fn cgroup_namespace_shows_only_its_own_cgroups_as_under_runc() {
             echo "$target $root $(ls -A "$target" | grep -vE '^(cgroup|notify_on_release|release_agent|tasks|[a-z_]+\.[a-z_.]+)$' | tr '\n' ' ')"
         done"#,
     );
-    let ours = b.run();
+    // In fresh cgroups of its own, as runc puts its container: in the test
+    // process's, a listing would show whatever other tests' containers
+    // made there meanwhile (runc's, under the root cgroups).
+    let cg = common::enter::Cgroups::new();
+    let ours = b.runner().wrap_argv(cg.wrap(b.parent_argv()), 1).run();
     ours.assert_code(0);
+    drop(cg);
     let runc = runc_run(&b);
     runc.assert_code(0);
     let lines = |o: &Output| {
