@@ -193,6 +193,49 @@ __asm__(".global _start\n_start:\n mov %rsp, %rdi\n and $-16, %rsp\n call start_
 """
 
 
+# The same, with the PATH walk that execvp, tini and nsinit do before the
+# workload runs (`busybox` is not found in the first directories of a
+# typical PATH): a failed execve per directory before the one that holds it.
+MIN_INIT_PATH = r"""#include <sys/syscall.h>
+static long sc(long n, long a, long b, long c, long d) {
+    long r;
+    register long r10 __asm__("r10") = d;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
+    return r;
+}
+static const char *path_of(char **envp) {
+    for (; *envp; envp++) {
+        const char *e = *envp;
+        if (e[0] == 'P' && e[1] == 'A' && e[2] == 'T' && e[3] == 'H' && e[4] == '=') return e + 5;
+    }
+    return "/usr/local/bin:/bin:/usr/bin";
+}
+void __attribute__((used)) start_c(long *sp) {
+    char **argv = (char **)(sp + 1), **envp = argv + sp[0] + 1;
+    long pid = sc(SYS_clone, 0x4000 | 0x100 | 17, 0, 0, 0); /* CLONE_VFORK|CLONE_VM|SIGCHLD */
+    if (pid == 0) {
+        char buf[4096];
+        const char *p = path_of(envp), *name = argv[1];
+        for (;;) {
+            int n = 0;
+            while (*p && *p != ':' && n < 2048) buf[n++] = *p++;
+            buf[n++] = '/';
+            for (const char *c = name; *c && n < 4095; c++) buf[n++] = *c;
+            buf[n] = 0;
+            sc(SYS_execve, (long)buf, (long)(argv + 1), (long)envp, 0);
+            if (*p != ':') break;
+            p++;
+        }
+        sc(SYS_exit, 127, 0, 0, 0);
+    }
+    int status = 0;
+    sc(SYS_wait4, pid, (long)&status, 0, 0);
+    sc(SYS_exit_group, (status >> 8) & 255, 0, 0, 0);
+}
+__asm__(".global _start\n_start:\n mov %rsp, %rdi\n and $-16, %rsp\n call start_c\n hlt\n");
+"""
+
+
 # hyperfine -N cannot redirect, and nsinit reads its spec fd to EOF. The spec
 # files are opened once on fds 3 and 4 for the whole hyperfine call, and this
 # runs as hyperfine's --prepare before every run (of every command in the
@@ -351,6 +394,9 @@ def bench_reaper(o, rng):
         Cmd("min-init", "minimal init (no libc: vfork, execve, wait4) /usr/bin/busybox true",
             [str(c_program("min-init", MIN_INIT, ("-nostdlib", "-fno-stack-protector"))), shutil.which("busybox") or "/bin/busybox", "true"],
             short="minimal init"),
+        Cmd("min-init-path", "minimal init with execvp's PATH walk (no libc: vfork, execve per PATH entry, wait4) busybox true",
+            [str(c_program("min-init-path", MIN_INIT_PATH, ("-nostdlib", "-fno-stack-protector"))), "busybox", "true"],
+            short="minimal init, PATH"),
     ]
     rounds, k = o.rounds or 30, o.per_round or 20
     meds = run_rounds("reaper", cmds, rounds, k, rng, WORK)
@@ -358,7 +404,9 @@ def bench_reaper(o, rng):
         "reaper: nsinit as tini (workload busybox true)", cmds, meds, "tini", rounds, k,
         [("reaper", "reaper `-s -- busybox true` vs tini-static", "nsinit", "tini", ("<=", 0.65)),
          ("reaper-floor", "minimal init (no libc: vfork, execve, wait4) vs tini-static: the floor of any init", "min-init", "tini", None),
-         ("reaper-over-floor", "reaper `-s -- busybox true` vs the minimal init", "nsinit", "min-init", None)])
+         ("reaper-over-floor", "reaper `-s -- busybox true` vs the minimal init", "nsinit", "min-init", None),
+         ("reaper-floor-path", "minimal init with the PATH walk vs tini-static: the floor of an init that searches PATH, as tini and nsinit do", "min-init-path", "tini", None),
+         ("reaper-over-floor-path", "reaper `-s -- busybox true` vs the minimal init with the PATH walk", "nsinit", "min-init-path", None)])
 
 
 def bench_container(o, rng):
