@@ -8,6 +8,7 @@ mod common;
 
 use common::*;
 use serde_json::{Value, json};
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -193,4 +194,53 @@ fn scripts_exec_enters_what_scripts_run_started() {
     refused.assert_code(125);
     assert_eq!(refused.stderr.lines().count(), 1, "{refused:?}");
     assert!(refused.stderr.starts_with(&format!("exec: {}: not running", b.path().display())), "{refused:?}");
+}
+
+/// `scripts/run` gives the container cgroups of its own, as runc does: a
+/// new cgroup in every hierarchy, with runc's device rules in the devices
+/// one (every device denied, then the spec's rules, then runc's defaults).
+/// A workload with Docker's capabilities, CAP_MKNOD among them, makes
+/// device nodes; it opens /dev/null's (allowed) but not /dev/fuse's (10:229,
+/// not in the list). Before, the container ran in the caller's cgroups
+/// without any device rule, and the second open worked. Compared with
+/// `runc run` of the same bundle: the same device list and the same
+/// outcomes. The cgroups go when the container has ended.
+#[test]
+fn scripts_run_gives_its_own_cgroups_with_runc_s_device_rules() {
+    if !Path::new("/sys/fs/cgroup/devices/devices.list").exists() {
+        eprintln!("no v1 devices hierarchy: scripts/run sets no device rule there");
+        return;
+    }
+    let mut b = Bundle::new();
+    b.config["process"]["capabilities"] = json!({
+        "bounding": DOCKER_CAPS, "effective": DOCKER_CAPS, "permitted": DOCKER_CAPS,
+    });
+    b.config["root"]["readonly"] = json!(false);
+    b.sh(&sections(&[
+        ("devices", "cat /sys/fs/cgroup/devices/devices.list"),
+        ("null", "rm -f /tmp/n; mknod /tmp/n c 1 3 && (echo x > /tmp/n) && echo opened || echo refused"),
+        ("fuse", "rm -f /tmp/f; mknod /tmp/f c 10 229 && (exec 3<>/tmp/f) 2>/dev/null && echo opened || echo refused"),
+        ("cgroup", "grep -c ':/nsinit-[0-9]*$' /proc/self/cgroup; wc -l < /proc/self/cgroup"),
+    ]));
+    let ours = run_script(&b, &[], &[]);
+    ours.assert_code(0);
+    assert_eq!(ours.section("null"), "opened\n", "{ours:?}");
+    assert_eq!(ours.section("fuse"), "refused\n", "{ours:?}");
+    // Every hierarchy's cgroup is the new one (the memory one sits below
+    // the caller's, which is not the root here: the count allows for it).
+    let counts: Vec<usize> = ours.section("cgroup").lines().map(|l| l.trim().parse().unwrap()).collect();
+    let other = fs::read_to_string("/proc/self/cgroup").unwrap().lines().filter(|l| !l.ends_with(":/")).count();
+    assert!(counts[0] + other >= counts[1] && counts[0] > 0, "not in cgroups of its own: {ours:?}");
+    let [_, (_, runc)] = peers(&b);
+    runc.assert_code(0);
+    for s in ["devices", "null", "fuse"] {
+        assert_eq!(ours.section(s), runc.section(s), "{s}: nsinit under scripts/run and runc differ\n{ours:?}\n{runc:?}");
+    }
+    // The watcher removes them once the container's processes are gone.
+    let left = || fs::read_dir("/sys/fs/cgroup/devices").unwrap().flatten().filter(|e| e.file_name().to_string_lossy().starts_with("nsinit-")).count();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while left() > 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(left(), 0, "scripts/run's cgroups outlived the container");
 }
