@@ -29,6 +29,7 @@ import re
 import shlex
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -287,6 +288,83 @@ int main(int argc, char **argv) {
     return 0;
 }
 """
+
+
+# The kernel's part of a filter's cost at start-up: seccomp(2) loading a
+# program (checking it, converting it to eBPF, JIT-compiling it, and
+# working out the action cache: which syscalls every path allows). Each of N
+# fresh children sets no_new_privs and loads FILE (the program as the
+# kernel's struct sock_filter records) with FLAGS, timed around the syscall
+# alone; prints the median in ns.
+LOADTIME = r"""#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+static long now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000L + t.tv_nsec;
+}
+static int cmp(const void *a, const void *b) {
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+int main(int argc, char **argv) {
+    static struct sock_filter prog[4096];
+    if (argc != 4) return 2;
+    FILE *f = fopen(argv[1], "rb");
+    if (!f) { perror(argv[1]); return 1; }
+    int len = fread(prog, sizeof prog[0], 4096, f), flags = atoi(argv[2]), n = atoi(argv[3]);
+    struct sock_fprog fprog = {len, prog};
+    long *t = mmap(0, n * sizeof(long), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    for (int i = 0; i < n; i++) {
+        pid_t c = fork();
+        if (c == 0) {
+            prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+            long a = now();
+            long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
+            t[i] = r == 0 ? now() - a : -1;
+            _exit(0);
+        }
+        waitpid(c, 0, 0);
+        if (t[i] < 0) { fprintf(stderr, "%s: seccomp refused it\n", argv[1]); return 1; }
+    }
+    qsort(t, n, sizeof t[0], cmp);
+    printf("%d %ld\n", len, t[n / 2]);
+    return 0;
+}
+"""
+
+
+def captured_filter(argv, cwd, out):
+    """The last seccomp filter argv loads, as strace shows it (the whole
+    program: -v, no abbreviation), written to `out` as the kernel's
+    sock_filter records; its flags."""
+    trace = out.with_suffix(".strace")
+    subprocess.run(["strace", "-f", "-qq", "-v", "-X", "raw", "-e", "trace=seccomp", "-e", "abbrev=none",
+                    "-o", str(trace), *argv], cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True)
+    calls = [l for l in trace.read_text().splitlines() if re.search(r"seccomp\(0x1, ", l)]
+    if not calls:
+        die(f"{shlex.join(map(str, argv))}: no seccomp filter loaded (strace)")
+    m = re.search(r"seccomp\(0x1, (0x[0-9a-f]+|\d+), \{len=(\d+), filter=\[(.*)\]\}\)", calls[-1])
+    if not m:
+        die(f"strace: an unexpected seccomp line: {calls[-1][:200]}")
+    num = lambda x: sum(int(p, 0) for p in x.strip().split("|"))
+    records = b""
+    for kind, args in re.findall(r"BPF_(STMT|JUMP)\(([^)]*)\)", m.group(3)):
+        a = [num(x) for x in args.split(",")]
+        jt, jf = (a[2], a[3]) if kind == "JUMP" else (0, 0)
+        records += struct.pack("<HBBI", a[0], jt, jf, a[1] & 0xffffffff)
+    if len(records) // 8 != int(m.group(2)):
+        die(f"strace: {len(records) // 8} instructions read, the call says {m.group(2)}")
+    out.write_bytes(records)
+    return int(m.group(1), 0)
 
 
 def with_fds(argv, fds):
@@ -658,6 +736,45 @@ def bench_seccomp(o, rng):
             row |= {"goal": ["<=", bound], "goal_text": goal_text(("<=", bound)), "met": s["median"] <= bound,
                     "rounds_met": sum(x <= bound for x in rr)}
         out["rows"].append(row)
+    # The load itself (seccomp(2), the kernel's part): nsinit's program and
+    # crun's for the same profile, as each loads it (captured with strace,
+    # flags and all), and the one-instruction allow-all program, the floor.
+    # Loaded by the same small program in fresh children, interleaved in
+    # rounds.
+    loader = c_program("loadtime", LOADTIME)
+    progs = {"nsinit": (WORK / "bin" / "nsinit.bpf", with_fds(["unshare", "-mpuinf", BIN, "--spec-fd", "3"],
+                                                               {3: g / "config.json"})),
+             "crun": (WORK / "bin" / "crun.bpf", CRUN_NS + [*CRUN, "run", "-b", str(g), "nsinit-bench-load"])}
+    flags = {}
+    for k, (path, argv) in progs.items():
+        progress(f"seccomp: capturing {k}'s filter (strace)")
+        flags[k] = captured_filter(argv, g, path)
+    allow = WORK / "bin" / "allow-all.bpf"
+    allow.write_bytes(struct.pack("<HBBI", 0x06, 0, 0, 0x7fff0000))
+    files = {"nsinit": (progs["nsinit"][0], flags["nsinit"]), "crun": (progs["crun"][0], flags["crun"]),
+             "allow-all": (allow, 0)}
+    loads = {k: [] for k in files}
+    sizes = {}
+    rounds = o.rounds or 11
+    for i in range(rounds):
+        progress(f"seccomp: load round {i + 1}/{rounds}")
+        order = list(files)
+        rng.shuffle(order)
+        for k in order:
+            path, fl = files[k]
+            n_insns, ns = sh([loader, path, str(fl), "20"]).split()
+            sizes[k] = int(n_insns)
+            loads[k].append(int(ns) / 1000)
+    progress("")
+    out["load_us"] = {k: summary(v) | {"rounds": v, "instructions": sizes[k], "flags": files[k][1]}
+                      for k, v in loads.items()}
+    for key, what, den in (
+            ("load-crun", "seccomp(2) loading the filter (fresh process), nsinit's vs crun's", "crun"),
+            ("load-floor", "seccomp(2) loading the filter, nsinit's vs a one-instruction allow-all", "allow-all")):
+        rr = [a / b for a, b in zip(loads["nsinit"], loads[den])]
+        out["rows"].append({"key": key, "what": what, "num_median": median(loads["nsinit"]),
+                            "den_median": median(loads[den]), "unit": "µs", "ratio": summary(rr),
+                            "rounds": rr, "n": rounds, "per": "rounds"})
     return out
 
 
@@ -928,6 +1045,13 @@ def text_report(results, meta):
             w("  (the floor: any filter, even one RET ALLOW, takes every syscall through the kernel's seccomp")
             w("  path on entry; an always-allowed one is then answered from the action cache without running")
             w("  the filter, so no filter's getppid can cost less than allow-all's)")
+            if sec.get("load_us"):
+                w("  seccomp(2) loading the filter in a fresh process (the kernel's part), µs, medians over rounds [IQR]:")
+                for k, label in (("nsinit", "nsinit's filter"), ("crun", "crun's libseccomp filter"),
+                                 ("allow-all", "allow-all (floor)")):
+                    s = sec["load_us"][k]
+                    w(f"    {label:<26} {s['median']:6.0f} [{s['q1']:.0f}–{s['q3']:.0f}]  "
+                      f"({s['instructions']} instructions, flags {s['flags']:#x})")
         elif sec["kind"] == "size":
             w(f"== {sec['title']}")
             w(f"  binary: {sec['binary']['bytes']:,} bytes ({','.join(sec['binary']['file']).strip()})")
@@ -991,6 +1115,13 @@ def markdown_table(results, meta):
                    "filter: the kernel's seccomp path on syscall entry, an always-allowed syscall answered from "
                    f"its action cache), {g['nsinit']['median']:.0f} ns with nsinit's, "
                    f"{g['crun']['median']:.0f} ns with crun's (libseccomp).")
+        ld = sec.get("load_us")
+        if ld:
+            out.append(f"- seccomp load (the `seccomp(2)` call in a fresh process: the kernel checks the program, "
+                       f"converts it to eBPF, JIT-compiles it and works out its action cache): nsinit's filter "
+                       f"({ld['nsinit']['instructions']} instructions) {ld['nsinit']['median']:.0f} µs, crun's "
+                       f"({ld['crun']['instructions']} instructions, libseccomp's) {ld['crun']['median']:.0f} µs, "
+                       f"a one-instruction allow-all {ld['allow-all']['median']:.0f} µs.")
     sec = results.get("size")
     if sec:
         peers = ", ".join(f"{k} {v:,} B" for k, v in sec["peers"].items())
