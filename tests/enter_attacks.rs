@@ -382,3 +382,66 @@ fn home_is_read_as_the_container_reads_it() {
     assert_eq!(out.stdout, "unreadable\nhome=/\n", "the entered command's HOME\n{out:?}");
     t.stop();
 }
+
+/// A target of `--enter` made by hand: a mount and a PID namespace made by
+/// host root, where `/etc/passwd` is `passwd` (bound over it), and in them
+/// a shell of the rootless user's in a user namespace of its own with the
+/// map `map` (unshare's flags). Returns the running tree and the shell's
+/// host pid; the shell blocks until its stdin closes.
+fn own_userns_target(passwd: &Path, map: &str) -> (std::process::Child, i32) {
+    use std::io::BufRead;
+    let uid = rootless_uid();
+    let inner = format!("exec setpriv --reuid={uid} --regid={uid} --clear-groups unshare --user {map} sh -c 'echo ready; read _'");
+    let script = format!("mount --bind {} /etc/passwd && {inner}", shell_quote(passwd.to_str().unwrap()));
+    let mut c = std::process::Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "--pid", "--fork", "--kill-child", "sh", "-c", &script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(c.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n", "the target did not start");
+    let pid = children(c.id() as i32)[0];
+    (c, pid)
+}
+
+/// HOME is read as the container reads it (above) also when the
+/// container's user namespace maps no uid 0 (a rootless user may map only
+/// its own uid, here as 1000; setgroups is denied then): the child's
+/// `setresuid(0)` fails there (EINVAL), and it went on with host root's
+/// uid, which owns a file of host root's — mode 0600, bound over the
+/// container's /etc/passwd — and read the home it names, which the
+/// command itself cannot read (the control). It now becomes the spec's
+/// user there instead (runc refuses such a namespace: "failed to become
+/// root in user namespace"). The row that maps 0 is the case
+/// `home_is_read_as_the_container_reads_it` covers; both keep the spec's
+/// ids, no supplementary group of host root's, and the capabilities
+/// execve gives them.
+#[test]
+fn home_is_not_read_as_host_root_where_0_is_unmapped() {
+    const WHO_AND_HOME: &str = "echo \"uid $(id -u) gid $(id -g) groups $(id -G)\"; echo \"caps $(sed -n 's/^CapEff:\t//p' /proc/self/status)\"; cat /etc/passwd >/dev/null 2>&1 || echo unreadable; echo \"home=$HOME\"";
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new();
+    let passwd = dir.join("passwd");
+    fs::write(&passwd, "a:x:0:0::/host-root-only-0:/bin/sh\nb:x:1000:1000::/host-root-only-1000:/bin/sh\n").unwrap();
+    fs::set_permissions(&passwd, fs::Permissions::from_mode(0o600)).unwrap();
+    // The rootless user must reach the file's directory to be refused by its mode.
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    // (unshare's map, the spec's uid and gid, the command's CapEff: runc's
+    // rootless set for root; none for uid 1000 without ambient ones, as
+    // execve gives a non-root user)
+    for (map, uid, caps) in [("--map-root-user", 0, "0000000020000420"), ("--map-user=1000 --map-group=1000", 1000, "0000000000000000")] {
+        let (mut target, pid) = own_userns_target(&passwd, map);
+        let mut spec = fixture("runc-spec-rootless-config.json");
+        spec["process"]["terminal"] = serde_json::json!(false);
+        spec["process"]["user"] = serde_json::json!({"uid": uid, "gid": uid});
+        spec["process"]["capabilities"].as_object_mut().unwrap().remove("ambient");
+        let out = enter(pid, spec.to_string()).sh(WHO_AND_HOME).run();
+        drop(target.stdin.take());
+        let _ = target.wait();
+        out.assert_code(0);
+        let want = format!("uid {uid} gid {uid} groups {uid}\ncaps {caps}\nunreadable\nhome=/\n");
+        assert_eq!(out.stdout, want, "{map}: the entered command\n{out:?}");
+    }
+}
