@@ -445,3 +445,40 @@ fn home_is_not_read_as_host_root_where_0_is_unmapped() {
         assert_eq!(out.stdout, want, "{map}: the entered command\n{out:?}");
     }
 }
+
+/// Root entering a rootless container: the command's stdio — the pipes
+/// nsinit copies through, or with `process.terminal` the pty's slave —
+/// should be the command's user's (here the container's root), as with
+/// `runc exec` and `runc exec -t` by root on a rootless runc container
+/// (checked by hand: "owner 0", the reopen works, both ways): runc hands
+/// its pipes to the container's root from the host (process.go
+/// `InitializeIO`, fchown to the root's host uid) and makes the pty in the
+/// container, as its root. nsinit, host root, makes both owned by host
+/// root's uid (65534 inside: unmapped), and the child, once the
+/// namespace's root, cannot chown what its namespace does not map
+/// (`hand_stdio_to`'s fchown is refused, silently): the command cannot
+/// reopen its own stdout (`/dev/stdout`, `/proc/self/fd/1`: EACCES) nor
+/// its tty by name; `/dev/tty` itself works. The same before 921f8d7.
+/// Ignored until fixed: the fix wants the container root's host ids
+/// (/proc/PID/uid_map and gid_map, read before the join) for PID 1 to
+/// fchown the command's ends (pump.rs, main.rs: outside this review).
+#[test]
+#[ignore = "open: stdio of root entering a rootless container stays host root's (see the doc)"]
+fn root_entering_a_rootless_container_hands_the_command_its_stdio() {
+    const STDIO: &str = "echo \"owner $(stat -L -c %u /proc/$$/fd/1)\"; (echo reopened > /proc/self/fd/1) 2>/dev/null || echo refused; (: > /dev/tty) 2>/dev/null && echo dev-tty || echo no-dev-tty";
+    let mut b = Bundle::rootless();
+    let t = Target::start_with(&mut b, None, "true");
+    let mut got = Vec::new();
+    for terminal in [false, true] {
+        b.config["process"]["terminal"] = serde_json::json!(terminal);
+        let (_master, slave) = pty();
+        let out = enter(t.init(), b.config_text()).sh(STDIO).stdin_fd(slave).run();
+        out.assert_code(0);
+        got.push((terminal, out.stdout.replace('\r', "")));
+    }
+    t.stop();
+    // /dev/tty works either way (its open checks /dev/tty's mode, not the
+    // slave's): only with a terminal is there one.
+    let want = [(false, "owner 0\nreopened\nno-dev-tty\n".to_string()), (true, "owner 0\nreopened\ndev-tty\n".to_string())];
+    assert_eq!(got, want, "(process.terminal, what the command says of its stdout)");
+}
