@@ -100,7 +100,10 @@ fn setup(e: Error<'static>) -> Failure {
 fn steps(plan: &mut Plan, reached_exec: &mut bool, ambient_skipped: &mut u64, gate: &sys::clone::Gate) -> Result<Infallible, Failure> {
     diag::trace("child", Object::None);
     if let Some(pidfd) = plan.userns {
-        join_user_namespace(pidfd).map_err(setup)?;
+        // (Always with a spec: `--enter` needs one. Without, 0 is tried
+        // twice and its EINVAL is the error.)
+        let ids = plan.spec.map_or((0, 0), |s| (s.process.user.uid, s.process.user.gid));
+        join_user_namespace(pidfd, ids).map_err(setup)?;
     }
     // HOME as runc sets it, when the spec gave the environment without it:
     // read here, with the container's credentials (a caller that stayed
@@ -143,11 +146,6 @@ fn steps(plan: &mut Plan, reached_exec: &mut bool, ambient_skipped: &mut u64, ga
     Err(exec::failure(plan.command, exec::execvp(plan.command)))
 }
 
-/// nsinit's own housekeeping, before any filter can refuse it: every
-/// descriptor above 2 closes — the spec fd, the signalfd, and whatever the
-/// parent leaked (runc's CVE-2024-21626 was a leaked fd) — but those the
-/// parent passed for socket activation; the signal mask and dispositions
-/// nsinit found; and the wait for PID 1 to have hardened itself.
 /// `--enter` from outside the container's user namespace (`enter::join`):
 /// the host root's supplementary groups go while they still can (a
 /// rootless namespace denies setgroups), then the namespace is joined and
@@ -155,18 +153,30 @@ fn steps(plan: &mut Plan, reached_exec: &mut bool, ambient_skipped: &mut u64, ga
 /// proper"). The child then reads what it reads before the switch to the
 /// spec's user (the HOME lookup) with the container's credentials, not as
 /// the host's root, who owns files the container cannot read. A namespace
-/// that maps no uid or gid 0 (EINVAL) keeps that id until the switch.
-fn join_user_namespace(pidfd: sys::Fd) -> diag::Result<'static, ()> {
-    let step = |r: sys::Result<()>, what: &'static [u8]| match r {
-        Ok(()) | Err(Errno::EINVAL) => Ok(()),
-        Err(e) => Err(e).at("enter", Object::Name(what)),
+/// that maps no uid or gid 0 (EINVAL; runc's nsexec refuses it: "failed
+/// to become root in user namespace") gets the spec's uid or gid there
+/// instead, the one the command runs as: host root's id, unmapped, would
+/// still own host root's files (a 0600 one bound over /etc/passwd named
+/// the command's HOME). The capabilities the join gave stay: no uid 0
+/// there, no switch away from it (capabilities(7), "Effect of user ID
+/// changes"). An id the namespace does not map either is the same error
+/// the switch would give.
+fn join_user_namespace(pidfd: sys::Fd, (uid, gid): (u32, u32)) -> diag::Result<'static, ()> {
+    let become_ = |set: fn(u32) -> sys::Result<()>, spec: u32, what: &'static str| match set(0) {
+        Err(Errno::EINVAL) => set(spec).at("user", Object::Num(what, spec as u64)),
+        r => r.at("enter", Object::Num(what, 0)),
     };
     sys::setgroups(&[]).at("enter", Object::Name(b"groups"))?;
     sys::setns(pidfd, libc::CLONE_NEWUSER as u32).at("enter", Object::Name(b"user namespace"))?;
-    step(sys::setresgid(0), b"gid 0 of the user namespace")?;
-    step(sys::setresuid(0), b"uid 0 of the user namespace")
+    become_(sys::setresgid, gid, "gid ")?;
+    become_(sys::setresuid, uid, "uid ")
 }
 
+/// nsinit's own housekeeping, before any filter can refuse it: every
+/// descriptor above 2 closes — the spec fd, the signalfd, and whatever the
+/// parent leaked (runc's CVE-2024-21626 was a leaked fd) — but those the
+/// parent passed for socket activation; the signal mask and dispositions
+/// nsinit found; and the wait for PID 1 to have hardened itself.
 fn housekeeping(plan: &Plan, gate: &sys::clone::Gate) -> diag::Result<'static, ()> {
     let first = 3u32.saturating_add(plan.command.listen_fds);
     sys::close_range(first, u32::MAX, 0).at("close fds", Object::Num("from ", first as u64))?;
