@@ -58,16 +58,33 @@ pub fn close_inherited<'a>() -> Result<'a, ()> {
     sys::close_range(3, u32::MAX, 0).map_err(|e| Error::new("enter", Object::Name(b"close fds"), Reason::Errno(e)))
 }
 
+/// The user namespace left for the command to join (`enter::join`).
+#[derive(Clone, Copy)]
+pub struct Outside {
+    /// A pidfd of PID, whose user namespace the child joins
+    /// (`child::Plan::userns`; not closed on drop: PID 1's hardening closes
+    /// it, and the child its copy).
+    pub pidfd: sys::Fd,
+    /// The host uid and gid of the namespace's root (or, where it maps no 0,
+    /// of the spec's user), as the child becomes them: what nsinit, host
+    /// root, makes for the command (its stdio pipes, the pty's slave) is
+    /// handed to them, as runc hands its pipes to the container's root
+    /// (`InitializeIO`). Owned by host root, unmapped there, the command
+    /// could not reopen its own stdio (`/proc/self/fd/1`), nor the child
+    /// hand it to the spec's user. None when neither id is mapped (the
+    /// child's switch fails then).
+    pub owner: Option<(u32, u32)>,
+}
+
 /// Joins PID's cgroups and namespaces, and moves to the container's root.
-/// Returns a pidfd of PID when its user namespace is left for the command
-/// to join (`child::Plan::userns`; not closed on drop: PID 1's hardening
-/// closes it, and the child its copy). Out of line: its path buffers are on
-/// the stack only when entering.
+/// Returns what the command needs to join PID's user namespace when that
+/// is left for it (`Outside`); `ids` are the spec's user's uid and gid.
+/// Out of line: its path buffers are on the stack only when entering.
 #[inline(never)]
-pub fn join<'a>(pid: i32) -> Result<'a, Option<sys::Fd>> {
+pub fn join<'a>(pid: i32, ids: (u32, u32)) -> Result<'a, Option<Outside>> {
     // The error line, built once for every step.
-    let (object, reason) = match join_steps(pid) {
-        Ok(userns) => return Ok(userns),
+    let (object, reason) = match join_steps(pid, ids) {
+        Ok(outside) => return Ok(outside),
         Err(Failed::Pid(e)) => (Object::Num("pid ", pid as u64), Reason::Errno(e)),
         Err(Failed::Host) => (Object::Num("pid ", pid as u64), Reason::Text("not in a container: its mount and pid namespaces are nsinit's own")),
         Err(Failed::Cgroup(path, e)) => (Object::Typed(path, b"cgroup"), Reason::Errno(e)),
@@ -94,7 +111,7 @@ impl From<Errno> for Failed {
     }
 }
 
-fn join_steps(pid: i32) -> core::result::Result<Option<sys::Fd>, Failed> {
+fn join_steps(pid: i32, ids: (u32, u32)) -> core::result::Result<Option<Outside>, Failed> {
     if pid <= 0 {
         return Err(Failed::Pid(Errno::ESRCH));
     }
@@ -115,6 +132,8 @@ fn join_steps(pid: i32) -> core::result::Result<Option<sys::Fd>, Failed> {
     sys::pidfd_alive(pidfd.fd())?;
     let user = libc::CLONE_NEWUSER as u32;
     let mut deferred = false;
+    // Read from the host's /proc, before the mount namespace changes it.
+    let owner = if flags & user != 0 { owner_of(pid, ids) } else { None };
     if flags & user != 0 {
         // All but the user namespace, from outside it (see the module doc).
         // EPERM: not privileged over them from here, so the user namespace
@@ -137,7 +156,36 @@ fn join_steps(pid: i32) -> core::result::Result<Option<sys::Fd>, Failed> {
     // The container's root (setns into a mount namespace moves there too;
     // without one, nsinit's own root): never a host directory.
     sys::chdir(c"/").map_err(Failed::Root)?;
-    Ok(deferred.then(|| pidfd.keep()))
+    Ok(deferred.then(|| Outside { pidfd: pidfd.keep(), owner }))
+}
+
+/// `Outside::owner` from PID's uid_map and gid_map: the host ids of 0, or
+/// of `ids` where 0 is not mapped.
+fn owner_of(pid: i32, (uid, gid): (u32, u32)) -> Option<(u32, u32)> {
+    let host = |name: &[u8], id: u32| -> Option<u32> {
+        let mut path = [0u8; 64];
+        let mut d = [0u8; 20];
+        let p = crate::resolve::concat(&mut path, &[b"/proc/", crate::text::decimal(pid as u64, &mut d), b"/", name]).ok()?;
+        let fd = OwnedFd::new(sys::openat(sys::AT_FDCWD, p, libc::O_RDONLY, 0).ok()?);
+        // A map has at most 340 lines of three numbers: 4 KiB holds any
+        // real one; a longer one is read as far as it goes.
+        let mut buf = [0u8; 4096];
+        let n = sys::read(fd.fd(), &mut buf).ok()?;
+        let map = buf.get(..n)?;
+        map_id(map, 0).or_else(|| map_id(map, id))
+    };
+    Some((host(b"uid_map", uid)?, host(b"gid_map", gid)?))
+}
+
+/// The id outside that `id` inside maps to in a uid_map or gid_map text
+/// (lines of "inside outside count"), if any line maps it.
+pub fn map_id(map: &[u8], id: u32) -> Option<u32> {
+    map.split(|&c| c == b'\n').find_map(|line| {
+        let mut f = line.split(|&c| c == b' ' || c == b'\t').filter(|w| !w.is_empty()).map(crate::text::parse_u32);
+        let (inside, outside, count) = (f.next()??, f.next()??, f.next()??);
+        let off = id.checked_sub(inside).filter(|&o| o < count)?;
+        outside.checked_add(off)
+    })
 }
 
 /// The CLONE_NEW* flags of PID's namespaces that are not nsinit's own
@@ -203,6 +251,26 @@ mod tests {
         assert_eq!(ns_path(&mut b, 42, b"user", b"").unwrap().to_bytes(), b"/proc/42/ns/user");
         assert_eq!(ns_path(&mut b, 0, b"pid", b"_for_children").unwrap().to_bytes(), b"/proc/self/ns/pid_for_children");
         assert_eq!(ns_path(&mut b, 2147483647, b"mnt", b"").unwrap().to_bytes(), b"/proc/2147483647/ns/mnt");
+    }
+
+    #[test]
+    fn ids_map_as_the_kernel_reads_uid_map() {
+        let map = b"         0      41000          1\n      1000     100000      65536\n";
+        let rows: &[(&[u8], u32, Option<u32>)] = &[
+            (map, 0, Some(41000)),
+            (map, 1, None),
+            (map, 999, None),
+            (map, 1000, Some(100000)),
+            (map, 66535, Some(165535)),
+            (map, 66536, None),
+            (b"0 0 4294967295\n", 4294967294, Some(4294967294)),
+            (b"0 4294967295 2\n", 1, None),
+            (b"", 0, None),
+            (b"0 x 1\n0 7 1", 0, Some(7)),
+        ];
+        for (m, id, want) in rows {
+            assert_eq!(map_id(m, *id), *want, "{:?} {id}", String::from_utf8_lossy(m));
+        }
     }
 
     #[test]

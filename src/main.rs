@@ -107,7 +107,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     match (spec, opts.enter) {
         (Some(spec), Some(pid)) => {
             system::oom_score(spec).or_fail();
-            userns = enter::join(pid).or_fail();
+            userns = enter::join(pid, (spec.process.user.uid, spec.process.user.gid)).or_fail();
         }
         (Some(spec), None) => old_root = container(spec),
         (None, _) => {}
@@ -136,6 +136,11 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         Some(_) => Some(nsinit::pump::Pipes::new(caller_in).at("enter", Object::Name(b"stdio pipes"))?),
         None => None,
     };
+    // Made by host root outside the container's user namespace: the
+    // command's ends go to the ids the child becomes there.
+    if let (Some(p), Some((uid, gid))) = (pipes, userns.and_then(|o| o.owner)) {
+        p.hand_to(uid, gid).at("enter", Object::Name(b"stdio owner"))?;
+    }
     let mut plan = child::Plan {
         command: &mut *command,
         spec,
@@ -145,7 +150,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         terminal,
         loopback: opts.enter.is_none(),
         pipes,
-        userns,
+        userns: userns.map(|o| o.pidfd),
     };
     let mut report = child::Report::default();
     // While the child sets itself up, PID 1 keeps only what forwarding

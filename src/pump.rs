@@ -39,6 +39,15 @@ impl Pipes {
         Ok(Pipes { child: [in_r, out_w, err_w], ours: [in_w, out_r, err_r], pty: false, caller_in })
     }
 
+    /// Hands the command's ends (the pipes', or the pty's slave) to `uid`
+    /// and `gid` (`enter::Outside::owner`).
+    pub fn hand_to(&self, uid: u32, gid: u32) -> Result<(), Errno> {
+        for fd in self.child {
+            sys::fchownat(fd, c"", uid, gid, libc::AT_EMPTY_PATH)?;
+        }
+        Ok(())
+    }
+
     /// A pty of the container's, from the multiplexer of its devpts,
     /// `/dev/pts/ptmx` (nsinit has joined its mount namespace, its root is
     /// the working directory), so the slave lives in the container's

@@ -459,11 +459,10 @@ fn home_is_not_read_as_host_root_where_0_is_unmapped() {
 /// (`hand_stdio_to`'s fchown is refused, silently): the command cannot
 /// reopen its own stdout (`/dev/stdout`, `/proc/self/fd/1`: EACCES) nor
 /// its tty by name; `/dev/tty` itself works. The same before 921f8d7.
-/// Ignored until fixed: the fix wants the container root's host ids
-/// (/proc/PID/uid_map and gid_map, read before the join) for PID 1 to
-/// fchown the command's ends (pump.rs, main.rs: outside this review).
+/// Now PID 1 hands the command's ends to the ids the child becomes, read
+/// from /proc/PID/uid_map and gid_map before the join (src/enter.rs
+/// `Outside::owner`).
 #[test]
-#[ignore = "open: stdio of root entering a rootless container stays host root's (see the doc)"]
 fn root_entering_a_rootless_container_hands_the_command_its_stdio() {
     const STDIO: &str = "echo \"owner $(stat -L -c %u /proc/$$/fd/1)\"; (echo reopened > /proc/self/fd/1) 2>/dev/null || echo refused; (: > /dev/tty) 2>/dev/null && echo dev-tty || echo no-dev-tty";
     let mut b = Bundle::rootless();

@@ -333,7 +333,7 @@ fn ensure(out: &mut String) {
             }
             Err(e) => format!("Err({e:?})"),
         };
-        drop(r.map(|fd: OwnedFd| drop(fd)));
+        let _ = r.map(|fd: OwnedFd| drop(fd));
         let mut tree = Vec::new();
         walk(&base, &base, &mut tree);
         let label = if path.len() > 40 { format!("{}..({} bytes)", &path[..12], path.len()) } else { path.clone() };
