@@ -117,7 +117,7 @@ fn callers_environment_stays_out() {
 #[test]
 fn unexpressible_mappings_are_refused() {
     type Edit = fn(&mut Value);
-    let rows: [(&str, &[&str], Edit, &str); 7] = [
+    let rows: [(&str, &[&str], Edit, &str); 9] = [
         ("two uid ranges", &[], |c| {
             c["linux"]["uidMappings"].as_array_mut().unwrap().push(json!({"containerID": 65536, "hostID": 300000, "size": 10}));
         }, "run: linux.uidMappings: 2 ranges: unshare maps one (--map-users/--map-groups)"),
@@ -140,6 +140,14 @@ fn unexpressible_mappings_are_refused() {
         }, "run: namespace network: joining by path is not supported here"),
         ("--rootless and a range", &["--rootless"], |_| {},
             "run: linux.uidMappings: --rootless maps only the caller to root; the spec maps 65536 from 0"),
+        // Device rules are written into the devices cgroup as text: a
+        // string where a number goes would write a rule of its own.
+        ("a device rule's major as text", &[], |c| {
+            c["linux"]["resources"] = json!({"devices": [{"allow": true, "type": "c", "major": "*:* rwm", "access": "rwm"}]});
+        }, "run: linux.resources.devices[0]: not a device rule: {'allow': True, 'type': 'c', 'major': '*:* rwm', 'access': 'rwm'}"),
+        ("a device rule's access beyond rwm", &[], |c| {
+            c["linux"]["resources"] = json!({"devices": [{"allow": true, "access": "rwm\na *:* rwm"}]});
+        }, "run: linux.resources.devices[0]: not a device rule: {'allow': True, 'access': 'rwm\\na *:* rwm'}"),
     ];
     for (name, args, edit, line) in rows {
         let mut b = range_bundle();
