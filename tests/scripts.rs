@@ -252,3 +252,68 @@ fn scripts_run_gives_its_own_cgroups_with_runc_s_device_rules() {
     }
     assert_eq!(left(), 0, "scripts/run's cgroups outlived the container");
 }
+
+/// Spec device rules that runc refuses, or that the kernel's v1 list keeps
+/// wider than they read, are not written as they come: runc applies the
+/// rules to an emulation of the v1 list first and refuses a deny that
+/// would have to punch a hole into a wildcard allow (emulator.go
+/// `rmRule`: "cannot punch hole in existing wildcard rule"), since the
+/// kernel removes only an exact exception and so leaves the device allowed;
+/// it refuses a rule with no access ("device access at 0 field cannot be
+/// empty"). scripts/run wrote them to devices.allow/deny in order: with
+/// `allow c *:* rwm` then `deny c 10:229 rwm` a workload with CAP_MKNOD
+/// opened /dev/fuse's node, where runc does not start the container at
+/// all; a rule without access was written as `rwm`. Each row: what runc
+/// does with the bundle; scripts/run must refuse (one `run:` line, 125)
+/// where runc refuses, and give the same device list and outcome where it
+/// runs it.
+#[test]
+fn device_rules_runc_refuses_are_refused() {
+    if !Path::new("/sys/fs/cgroup/devices/devices.list").exists() {
+        eprintln!("no v1 devices hierarchy: scripts/run sets no device rule there");
+        return;
+    }
+    let deny_all = json!({"allow": false, "access": "rwm"});
+    let rows: &[(&str, Value)] = &[
+        ("all chars but fuse", json!([deny_all, {"allow": true, "type": "c", "access": "rwm"}, {"allow": false, "type": "c", "major": 10, "minor": 229, "access": "rwm"}])),
+        ("major 10 but fuse", json!([deny_all, {"allow": true, "type": "c", "major": 10, "access": "rwm"}, {"allow": false, "type": "c", "major": 10, "minor": 229, "access": "rw"}])),
+        ("fuse, no access", json!([deny_all, {"allow": true, "type": "c", "major": 10, "minor": 229}])),
+        ("fuse, empty access", json!([deny_all, {"allow": true, "type": "c", "major": 10, "minor": 229, "access": ""}])),
+        // Controls runc runs: an exact deny of an exact allow; everything
+        // but fuse from an allow-all list.
+        ("fuse allowed then denied", json!([deny_all, {"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rwm"}, {"allow": false, "type": "c", "major": 10, "minor": 229, "access": "rwm"}])),
+        ("allow all but fuse", json!([{"allow": true, "access": "rwm"}, {"allow": false, "type": "c", "major": 10, "minor": 229, "access": "rwm"}])),
+        // runc's defaults go through its emulation too: `allow c 1:3 rwm`
+        // cannot punch a hole in the spec's `deny c *:* rwm` (refused).
+        ("allow all, deny chars", json!([{"allow": true, "access": "rwm"}, {"allow": false, "type": "c", "access": "rwm"}])),
+    ];
+    let mut got = Vec::new();
+    for (name, rules) in rows {
+        let mut b = Bundle::new();
+        b.config["process"]["capabilities"] = json!({
+            "bounding": DOCKER_CAPS, "effective": DOCKER_CAPS, "permitted": DOCKER_CAPS,
+        });
+        b.config["root"]["readonly"] = json!(false);
+        b.config["linux"]["resources"]["devices"] = rules.clone();
+        b.sh(&sections(&[
+            ("devices", "cat /sys/fs/cgroup/devices/devices.list"),
+            ("fuse", "rm -f /tmp/f; mknod /tmp/f c 10 229 && (exec 3<>/tmp/f) 2>/dev/null && echo opened || echo refused"),
+        ]));
+        let ours = run_script(&b, &[], &[]);
+        let [_, (_, runc)] = peers(&b);
+        let runc_ran = runc.code() == 0;
+        let ours_ran = ours.code() == 0;
+        if !runc_ran {
+            assert!(runc.stderr.contains("device") || runc.stdout.contains("device"), "{name}: runc failed, not on the device rule\n{runc:?}");
+        }
+        let same = if runc_ran && ours_ran {
+            ["devices", "fuse"].iter().all(|s| ours.section(s) == runc.section(s))
+        } else {
+            !ours_ran && ours.code() == 125 && ours.stderr.lines().count() == 1 && ours.stderr.starts_with("run: ")
+        };
+        if !same {
+            got.push(format!("{name}: runc ran: {runc_ran}\n  ours: {ours:?}\n  runc: {runc:?}"));
+        }
+    }
+    assert!(got.is_empty(), "scripts/run and runc differ:\n{}", got.join("\n"));
+}
