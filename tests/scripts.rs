@@ -317,3 +317,44 @@ fn device_rules_runc_refuses_are_refused() {
     }
     assert!(got.is_empty(), "scripts/run and runc differ:\n{}", got.join("\n"));
 }
+
+/// A device rule the kernel refuses (here the caller's own devices cgroup
+/// allows only /dev/null, so the container's cannot allow more: EPERM)
+/// ends scripts/run with its one line, 125 — and takes the cgroups it made
+/// with it, in every hierarchy, as runc removes its own when its start
+/// fails. The watcher that removes them is not running yet at that point:
+/// they were left behind, one `nsinit-PID` per hierarchy for each such run.
+#[test]
+fn a_refused_device_rule_leaves_no_cgroup_behind() {
+    if !Path::new("/sys/fs/cgroup/devices/devices.list").exists() {
+        eprintln!("no v1 devices hierarchy: scripts/run sets no device rule there");
+        return;
+    }
+    let b = Bundle::new();
+    b.write();
+    let parent = PathBuf::from(format!("/sys/fs/cgroup/devices/nsinit-test-caller-{}", std::process::id()));
+    fs::create_dir(&parent).unwrap();
+    fs::write(parent.join("devices.deny"), "a").unwrap();
+    fs::write(parent.join("devices.allow"), "c 1:3 rwm").unwrap();
+    let mut c = Command::new("sh");
+    c.args(["-c", "echo $$ > \"$1/cgroup.procs\" && echo $$ && exec \"$2\" \"$3\"", "sh"])
+        .arg(&parent)
+        .arg(script())
+        .arg(b.path())
+        .env_clear()
+        .env("PATH", PATH)
+        .env("NSINIT", nsinit());
+    let out = run_command(&mut c);
+    let pid = out.stdout.lines().next().unwrap_or_default().to_string();
+    let name = format!("nsinit-{pid}");
+    let found = Command::new("find").args(["/sys/fs/cgroup", "-maxdepth", "4", "-type", "d", "-name", &name]).output().unwrap();
+    let left = String::from_utf8_lossy(&found.stdout).into_owned();
+    for d in left.lines() {
+        let _ = fs::remove_dir(d);
+    }
+    let _ = fs::remove_dir(&parent);
+    out.assert_code(125);
+    assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
+    assert!(out.stderr.starts_with("run: cgroup: "), "{out:?}");
+    assert_eq!(left, "", "scripts/run left its cgroups behind\n{out:?}");
+}
