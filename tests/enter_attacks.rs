@@ -481,3 +481,42 @@ fn root_entering_a_rootless_container_hands_the_command_its_stdio() {
     let want = [(false, "owner 0\nreopened\nno-dev-tty\n".to_string()), (true, "owner 0\nreopened\ndev-tty\n".to_string())];
     assert_eq!(got, want, "(process.terminal, what the command says of its stdout)");
 }
+
+/// The owner of the command's stdio (`Outside::owner`) comes from the whole
+/// of PID's uid_map and gid_map, however long: the kernel prints each of up
+/// to 340 ranges as 33 bytes ("%10u %10u %10u\n", 11 KiB in all, sorted by
+/// the inside id), and nsinit read the first 4 KiB of them — 124 lines.
+/// Here host root maps 200 single ids (1000-1199 inside, 0 not mapped) and
+/// the spec's user is 1190, on line 191: nsinit found no id, left the
+/// pipes host root's, and the command could not reopen its own stdout
+/// (`owner 65534`, refused), the case 9555754 fixed for a short map.
+#[test]
+fn the_stdio_owner_is_read_from_a_long_map() {
+    use std::io::BufRead;
+    let mut c = std::process::Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "--pid", "--fork", "--kill-child", "sh", "-c", "exec unshare --user sh -c 'echo ready; read _'"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(c.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n", "the target did not start");
+    let pid = children(c.id() as i32)[0];
+    let map: String = (0..200).map(|i| format!("{} {} 1\n", 1000 + i, 200000 + i)).collect();
+    for f in ["uid_map", "gid_map"] {
+        fs::write(format!("/proc/{pid}/{f}"), &map).unwrap_or_else(|e| panic!("{f}: {e}"));
+    }
+    assert!(fs::read_to_string(format!("/proc/{pid}/uid_map")).unwrap().len() > 4096, "the map as the kernel prints it");
+    let mut spec = fixture("runc-spec-rootless-config.json");
+    spec["process"]["terminal"] = serde_json::json!(false);
+    spec["process"]["user"] = serde_json::json!({"uid": 1190, "gid": 1190});
+    spec["process"]["capabilities"].as_object_mut().unwrap().remove("ambient");
+    let out = enter(pid, spec.to_string())
+        .sh("exec 3>&1; echo \"owner $(stat -L -c %u /proc/self/fd/3 2>&1)\"; (echo reopened > /proc/self/fd/1) 2>/dev/null || echo refused")
+        .run();
+    drop(c.stdin.take());
+    let _ = c.wait();
+    out.assert_code(0);
+    assert_eq!(out.stdout, "owner 1190\nreopened\n", "the entered command's stdout\n{out:?}");
+}
