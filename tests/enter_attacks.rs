@@ -520,3 +520,36 @@ fn the_stdio_owner_is_read_from_a_long_map() {
     out.assert_code(0);
     assert_eq!(out.stdout, "owner 1190\nreopened\n", "the entered command's stdout\n{out:?}");
 }
+
+/// With `process.terminal`, the pty's slave keeps the group its devpts
+/// gives it (`gid=5`, tty, in `runc spec`'s mount), as under `runc exec -t`,
+/// whose init opens the pty in the container: only the owner is the
+/// namespace's root. Root entering a container with a user namespace of
+/// its own (here runc's, 65,536 ids from 100000) hands the command's ends
+/// to the ids the child becomes (`Pipes::hand_to`); the slave's group became
+/// root's, and the terminal was no longer the tty group's.
+#[test]
+fn the_pty_slave_keeps_its_devpts_group() {
+    const OWNER: &str = "stat -L -c '%u %g %a' /proc/self/fd/0";
+    let mut b = Bundle::new();
+    let map = serde_json::json!([{"containerID": 0, "hostID": 100000, "size": 65536}]);
+    b.config["linux"]["uidMappings"] = map.clone();
+    b.config["linux"]["gidMappings"] = map;
+    b.config["linux"]["namespaces"].as_array_mut().unwrap().push(serde_json::json!({"type": "user"}));
+    let devpts = b.mounts().iter().find(|m| m["type"] == "devpts").expect("a devpts mount").clone();
+    assert!(devpts["options"].as_array().unwrap().iter().any(|o| o == "gid=5"), "{devpts}");
+    b.config["process"]["capabilities"].as_object_mut().unwrap().remove("ambient");
+    let d = Detached::start(Oci::Runc, &mut b, "true");
+    let runc = run_command(std::process::Command::new("script").args(["-qec", &format!("runc exec -t {} sh -c \"{OWNER}\"", d.id), "/dev/null"]).env_clear().env("PATH", PATH));
+    runc.assert_code(0);
+    let mut spec = b.config.clone();
+    spec["process"]["terminal"] = serde_json::json!(true);
+    let (_master, slave) = pty();
+    let ours = enter(d.init_pid(), spec.to_string()).sh(OWNER).stdin_fd(slave).run();
+    d.stop();
+    ours.assert_code(0);
+    // script(1) echoes a NUL it sends ("^@") before the output.
+    let runc_says = runc.stdout.replace('\r', "").trim_start_matches("^@").to_string();
+    assert_eq!(runc_says, "0 5 620\n", "runc exec -t\n{runc:?}");
+    assert_eq!(ours.stdout.replace('\r', ""), runc_says, "nsinit --enter with a terminal, beside runc exec -t\n{ours:?}");
+}
