@@ -358,3 +358,39 @@ fn a_refused_device_rule_leaves_no_cgroup_behind() {
     assert!(out.stderr.starts_with("run: cgroup: "), "{out:?}");
     assert_eq!(left, "", "scripts/run left its cgroups behind\n{out:?}");
 }
+
+/// A cgroup of scripts/run's name that exists already (`nsinit-PID`, left
+/// by an earlier run of the same pid whose watcher gave up on it while a
+/// process was still in it) is refused, one line, 125: it is not the new
+/// container's. scripts/run took the failed mkdir for a host whose cgroups
+/// it cannot write, warned, and ran the container in the caller's cgroups —
+/// with no device rule, /dev/fuse's node opened by a CAP_MKNOD workload.
+#[test]
+fn a_cgroup_of_the_same_name_is_not_a_reason_to_run_without_device_rules() {
+    if !Path::new("/sys/fs/cgroup/devices/devices.list").exists() {
+        eprintln!("no v1 devices hierarchy: scripts/run sets no device rule there");
+        return;
+    }
+    let mut b = Bundle::new();
+    b.config["process"]["capabilities"] = json!({
+        "bounding": DOCKER_CAPS, "effective": DOCKER_CAPS, "permitted": DOCKER_CAPS,
+    });
+    b.config["root"]["readonly"] = json!(false);
+    b.sh("rm -f /tmp/f; mknod /tmp/f c 10 229 && (exec 3<>/tmp/f) 2>/dev/null && echo opened || echo refused");
+    b.write();
+    let mut c = Command::new("sh");
+    c.args(["-c", "mkdir /sys/fs/cgroup/devices/nsinit-$$ && echo $$ && exec \"$1\" \"$2\"", "sh"])
+        .arg(script())
+        .arg(b.path())
+        .env_clear()
+        .env("PATH", PATH)
+        .env("NSINIT", nsinit());
+    let out = run_command(&mut c);
+    let pid = out.stdout.lines().next().unwrap_or_default().to_string();
+    let stale = format!("/sys/fs/cgroup/devices/nsinit-{pid}");
+    let _ = fs::remove_dir(&stale);
+    out.assert_code(125);
+    assert_eq!(out.stderr, format!("run: cgroup: {stale}: exists already\n"), "{out:?}");
+    let found = Command::new("find").args(["/sys/fs/cgroup", "-maxdepth", "4", "-type", "d", "-name", &format!("nsinit-{pid}")]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&found.stdout), "", "cgroups left behind");
+}
