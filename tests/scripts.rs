@@ -394,3 +394,35 @@ fn a_cgroup_of_the_same_name_is_not_a_reason_to_run_without_device_rules() {
     let found = Command::new("find").args(["/sys/fs/cgroup", "-maxdepth", "4", "-type", "d", "-name", &format!("nsinit-{pid}")]).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&found.stdout), "", "cgroups left behind");
 }
+
+/// linux.devices makes the node; it allows nothing in the devices cgroup:
+/// runc (1.1, as here) adds its defaults after the spec's
+/// linux.resources.devices and no rule for linux.devices — a spec that
+/// wants the device opened says so in resources.devices, as Docker's
+/// `--device` writes both. scripts/run added `c 10:229 rwm` for a /dev/fuse
+/// in linux.devices: the workload opened what runc's could not. The same
+/// device list and outcome as runc now.
+#[test]
+fn linux_devices_allow_no_more_than_under_runc() {
+    if !Path::new("/sys/fs/cgroup/devices/devices.list").exists() {
+        eprintln!("no v1 devices hierarchy: scripts/run sets no device rule there");
+        return;
+    }
+    let mut b = Bundle::new();
+    b.config["process"]["capabilities"] = json!({
+        "bounding": DOCKER_CAPS, "effective": DOCKER_CAPS, "permitted": DOCKER_CAPS,
+    });
+    b.config["linux"]["devices"] = json!([{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438}]);
+    b.sh(&sections(&[
+        ("devices", "cat /sys/fs/cgroup/devices/devices.list"),
+        ("fuse", "ls -l /dev/fuse | cut -c1; (exec 3<>/dev/fuse) 2>/dev/null && echo opened || echo refused"),
+    ]));
+    let ours = run_script(&b, &[], &[]);
+    ours.assert_code(0);
+    let [_, (_, runc)] = peers(&b);
+    runc.assert_code(0);
+    assert_eq!(runc.section("fuse"), "c\nrefused\n", "{runc:?}");
+    for s in ["devices", "fuse"] {
+        assert_eq!(ours.section(s), runc.section(s), "{s}: nsinit under scripts/run and runc differ\n{ours:?}\n{runc:?}");
+    }
+}
