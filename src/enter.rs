@@ -167,14 +167,41 @@ fn owner_of(pid: i32, (uid, gid): (u32, u32)) -> Option<(u32, u32)> {
         let mut d = [0u8; 20];
         let p = crate::resolve::concat(&mut path, &[b"/proc/", crate::text::decimal(pid as u64, &mut d), b"/", name]).ok()?;
         let fd = OwnedFd::new(sys::openat(sys::AT_FDCWD, p, libc::O_RDONLY, 0).ok()?);
-        // A map has at most 340 lines of three numbers: 4 KiB holds any
-        // real one; a longer one is read as far as it goes.
-        let mut buf = [0u8; 4096];
-        let n = sys::read(fd.fd(), &mut buf).ok()?;
-        let map = buf.get(..n)?;
-        map_id(map, 0).or_else(|| map_id(map, id))
+        host_id(fd.fd(), id)
     };
     Some((host(b"uid_map", uid)?, host(b"gid_map", gid)?))
+}
+
+/// The host id of 0 in the map open on `fd`, or else of `id`, from the
+/// whole map. The kernel prints up to 340 ranges of 33 bytes each ("%10u
+/// %10u %10u\n", user_namespace.c `uid_m_show`), 11 KiB: its first page
+/// held 124 of them, and an id further down was not found (the command's
+/// stdio stayed host root's). Read a page at a time, whole lines looked
+/// up, the rest of a line kept for the next read.
+fn host_id(fd: sys::Fd, id: u32) -> Option<u32> {
+    let mut buf = [0u8; 4096];
+    let (mut kept, mut other) = (0usize, None);
+    loop {
+        let n = sys::read(fd, buf.get_mut(kept..)?).ok()?;
+        let end = kept.checked_add(n)?;
+        let text = buf.get(..end)?;
+        // At the end (n == 0) what is kept is a last line without "\n".
+        let whole = if n == 0 { end } else { text.iter().rposition(|&c| c == b'\n').map_or(0, |p| p.saturating_add(1)) };
+        let lines = text.get(..whole)?;
+        if let Some(root) = map_id(lines, 0) {
+            return Some(root);
+        }
+        other = other.or_else(|| map_id(lines, id));
+        if n == 0 {
+            return other;
+        }
+        buf.copy_within(whole..end, 0);
+        kept = end.checked_sub(whole)?;
+        // A line as long as the buffer is no map's.
+        if kept == buf.len() {
+            return None;
+        }
+    }
 }
 
 /// The id outside that `id` inside maps to in a uid_map or gid_map text
@@ -270,6 +297,23 @@ mod tests {
         ];
         for (m, id, want) in rows {
             assert_eq!(map_id(m, *id), *want, "{:?} {id}", String::from_utf8_lossy(m));
+        }
+    }
+
+    /// `host_id` over a whole map as the kernel prints it, 340 lines of 33
+    /// bytes (a page holds 124; line 125 straddles the first page's end).
+    #[test]
+    fn ids_are_found_anywhere_in_a_long_map() {
+        let text: String = (0..340u32).map(|i| format!("{:>10} {:>10} {:>10}\n", 1000 + i, 200000 + i, 1)).collect();
+        let zero_last: String = text.clone() + &format!("{:>10} {:>10} {:>10}", 0, 7, 1);
+        let rows: &[(&str, u32, Option<u32>)] =
+            &[(&text, 1000, Some(200000)), (&text, 1124, Some(200124)), (&text, 1339, Some(200339)), (&text, 1340, None), (&zero_last, 1339, Some(7))];
+        for (map, id, want) in rows {
+            let (r, w) = sys::pipe().unwrap();
+            assert_eq!(sys::write(w, map.as_bytes()).unwrap(), map.len());
+            drop(OwnedFd::new(w));
+            let r = OwnedFd::new(r);
+            assert_eq!(host_id(r.fd(), *id), *want, "id {id}");
         }
     }
 

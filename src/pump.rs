@@ -40,10 +40,16 @@ impl Pipes {
     }
 
     /// Hands the command's ends (the pipes', or the pty's slave) to `uid`
-    /// and `gid` (`enter::Outside::owner`).
+    /// and `gid` (`enter::Outside::owner`). The slave keeps the group its
+    /// devpts gave it (`gid=5`, tty, in `runc spec`'s mount), as the slave
+    /// `runc exec -t`'s init opens in the container keeps it; only a slave
+    /// of nsinit's own group (a devpts without `gid=`: the opener's,
+    /// unmapped there) gets `gid`, as runc's gets its root's.
     pub fn hand_to(&self, uid: u32, gid: u32) -> Result<(), Errno> {
         for fd in self.child {
-            sys::fchownat(fd, c"", uid, gid, libc::AT_EMPTY_PATH)?;
+            let keep = self.pty && sys::fstat(fd)?.st_gid != sys::getegid();
+            // -1: the group stays (chown(2)).
+            sys::fchownat(fd, c"", uid, if keep { u32::MAX } else { gid }, libc::AT_EMPTY_PATH)?;
         }
         Ok(())
     }

@@ -481,3 +481,75 @@ fn root_entering_a_rootless_container_hands_the_command_its_stdio() {
     let want = [(false, "owner 0\nreopened\nno-dev-tty\n".to_string()), (true, "owner 0\nreopened\ndev-tty\n".to_string())];
     assert_eq!(got, want, "(process.terminal, what the command says of its stdout)");
 }
+
+/// The owner of the command's stdio (`Outside::owner`) comes from the whole
+/// of PID's uid_map and gid_map, however long: the kernel prints each of up
+/// to 340 ranges as 33 bytes ("%10u %10u %10u\n", 11 KiB in all, sorted by
+/// the inside id), and nsinit read the first 4 KiB of them — 124 lines.
+/// Here host root maps 200 single ids (1000-1199 inside, 0 not mapped) and
+/// the spec's user is 1190, on line 191: nsinit found no id, left the
+/// pipes host root's, and the command could not reopen its own stdout
+/// (`owner 65534`, refused), the case 9555754 fixed for a short map.
+#[test]
+fn the_stdio_owner_is_read_from_a_long_map() {
+    use std::io::BufRead;
+    let mut c = std::process::Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "--pid", "--fork", "--kill-child", "sh", "-c", "exec unshare --user sh -c 'echo ready; read _'"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(c.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n", "the target did not start");
+    let pid = children(c.id() as i32)[0];
+    let map: String = (0..200).map(|i| format!("{} {} 1\n", 1000 + i, 200000 + i)).collect();
+    for f in ["uid_map", "gid_map"] {
+        fs::write(format!("/proc/{pid}/{f}"), &map).unwrap_or_else(|e| panic!("{f}: {e}"));
+    }
+    assert!(fs::read_to_string(format!("/proc/{pid}/uid_map")).unwrap().len() > 4096, "the map as the kernel prints it");
+    let mut spec = fixture("runc-spec-rootless-config.json");
+    spec["process"]["terminal"] = serde_json::json!(false);
+    spec["process"]["user"] = serde_json::json!({"uid": 1190, "gid": 1190});
+    spec["process"]["capabilities"].as_object_mut().unwrap().remove("ambient");
+    let out = enter(pid, spec.to_string())
+        .sh("exec 3>&1; echo \"owner $(stat -L -c %u /proc/self/fd/3 2>&1)\"; (echo reopened > /proc/self/fd/1) 2>/dev/null || echo refused")
+        .run();
+    drop(c.stdin.take());
+    let _ = c.wait();
+    out.assert_code(0);
+    assert_eq!(out.stdout, "owner 1190\nreopened\n", "the entered command's stdout\n{out:?}");
+}
+
+/// With `process.terminal`, the pty's slave keeps the group its devpts
+/// gives it (`gid=5`, tty, in `runc spec`'s mount), as under `runc exec -t`,
+/// whose init opens the pty in the container: only the owner is the
+/// namespace's root. Root entering a container with a user namespace of
+/// its own (here runc's, 65,536 ids from 100000) hands the command's ends
+/// to the ids the child becomes (`Pipes::hand_to`); the slave's group became
+/// root's, and the terminal was no longer the tty group's.
+#[test]
+fn the_pty_slave_keeps_its_devpts_group() {
+    const OWNER: &str = "stat -L -c '%u %g %a' /proc/self/fd/0";
+    let mut b = Bundle::new();
+    let map = serde_json::json!([{"containerID": 0, "hostID": 100000, "size": 65536}]);
+    b.config["linux"]["uidMappings"] = map.clone();
+    b.config["linux"]["gidMappings"] = map;
+    b.config["linux"]["namespaces"].as_array_mut().unwrap().push(serde_json::json!({"type": "user"}));
+    let devpts = b.mounts().iter().find(|m| m["type"] == "devpts").expect("a devpts mount").clone();
+    assert!(devpts["options"].as_array().unwrap().iter().any(|o| o == "gid=5"), "{devpts}");
+    b.config["process"]["capabilities"].as_object_mut().unwrap().remove("ambient");
+    let d = Detached::start(Oci::Runc, &mut b, "true");
+    let runc = run_command(std::process::Command::new("script").args(["-qec", &format!("runc exec -t {} sh -c \"{OWNER}\"", d.id), "/dev/null"]).env_clear().env("PATH", PATH));
+    runc.assert_code(0);
+    let mut spec = b.config.clone();
+    spec["process"]["terminal"] = serde_json::json!(true);
+    let (_master, slave) = pty();
+    let ours = enter(d.init_pid(), spec.to_string()).sh(OWNER).stdin_fd(slave).run();
+    d.stop();
+    ours.assert_code(0);
+    // script(1) echoes a NUL it sends ("^@") before the output.
+    let runc_says = runc.stdout.replace('\r', "").trim_start_matches("^@").to_string();
+    assert_eq!(runc_says, "0 5 620\n", "runc exec -t\n{runc:?}");
+    assert_eq!(ours.stdout.replace('\r', ""), runc_says, "nsinit --enter with a terminal, beside runc exec -t\n{ours:?}");
+}

@@ -252,3 +252,177 @@ fn scripts_run_gives_its_own_cgroups_with_runc_s_device_rules() {
     }
     assert_eq!(left(), 0, "scripts/run's cgroups outlived the container");
 }
+
+/// Spec device rules that runc refuses, or that the kernel's v1 list keeps
+/// wider than they read, are not written as they come: runc applies the
+/// rules to an emulation of the v1 list first and refuses a deny that
+/// would have to punch a hole into a wildcard allow (emulator.go
+/// `rmRule`: "cannot punch hole in existing wildcard rule"), since the
+/// kernel removes only an exact exception and so leaves the device allowed;
+/// it refuses a rule with no access ("device access at 0 field cannot be
+/// empty"). scripts/run wrote them to devices.allow/deny in order: with
+/// `allow c *:* rwm` then `deny c 10:229 rwm` a workload with CAP_MKNOD
+/// opened /dev/fuse's node, where runc does not start the container at
+/// all; a rule without access was written as `rwm`. Each row: what runc
+/// does with the bundle; scripts/run must refuse (one `run:` line, 125)
+/// where runc refuses, and give the same device list and outcome where it
+/// runs it.
+#[test]
+fn device_rules_runc_refuses_are_refused() {
+    if !Path::new("/sys/fs/cgroup/devices/devices.list").exists() {
+        eprintln!("no v1 devices hierarchy: scripts/run sets no device rule there");
+        return;
+    }
+    let deny_all = json!({"allow": false, "access": "rwm"});
+    let rows: &[(&str, Value)] = &[
+        ("all chars but fuse", json!([deny_all, {"allow": true, "type": "c", "access": "rwm"}, {"allow": false, "type": "c", "major": 10, "minor": 229, "access": "rwm"}])),
+        ("major 10 but fuse", json!([deny_all, {"allow": true, "type": "c", "major": 10, "access": "rwm"}, {"allow": false, "type": "c", "major": 10, "minor": 229, "access": "rw"}])),
+        ("fuse, no access", json!([deny_all, {"allow": true, "type": "c", "major": 10, "minor": 229}])),
+        ("fuse, empty access", json!([deny_all, {"allow": true, "type": "c", "major": 10, "minor": 229, "access": ""}])),
+        // Controls runc runs: an exact deny of an exact allow; everything
+        // but fuse from an allow-all list.
+        ("fuse allowed then denied", json!([deny_all, {"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rwm"}, {"allow": false, "type": "c", "major": 10, "minor": 229, "access": "rwm"}])),
+        ("allow all but fuse", json!([{"allow": true, "access": "rwm"}, {"allow": false, "type": "c", "major": 10, "minor": 229, "access": "rwm"}])),
+        // runc's defaults go through its emulation too: `allow c 1:3 rwm`
+        // cannot punch a hole in the spec's `deny c *:* rwm` (refused).
+        ("allow all, deny chars", json!([{"allow": true, "access": "rwm"}, {"allow": false, "type": "c", "access": "rwm"}])),
+    ];
+    let mut got = Vec::new();
+    for (name, rules) in rows {
+        let mut b = Bundle::new();
+        b.config["process"]["capabilities"] = json!({
+            "bounding": DOCKER_CAPS, "effective": DOCKER_CAPS, "permitted": DOCKER_CAPS,
+        });
+        b.config["root"]["readonly"] = json!(false);
+        b.config["linux"]["resources"]["devices"] = rules.clone();
+        b.sh(&sections(&[
+            ("devices", "cat /sys/fs/cgroup/devices/devices.list"),
+            ("fuse", "rm -f /tmp/f; mknod /tmp/f c 10 229 && (exec 3<>/tmp/f) 2>/dev/null && echo opened || echo refused"),
+        ]));
+        let ours = run_script(&b, &[], &[]);
+        let [_, (_, runc)] = peers(&b);
+        let runc_ran = runc.code() == 0;
+        let ours_ran = ours.code() == 0;
+        if !runc_ran {
+            assert!(runc.stderr.contains("device") || runc.stdout.contains("device"), "{name}: runc failed, not on the device rule\n{runc:?}");
+        }
+        let same = if runc_ran && ours_ran {
+            ["devices", "fuse"].iter().all(|s| ours.section(s) == runc.section(s))
+        } else {
+            !ours_ran && ours.code() == 125 && ours.stderr.lines().count() == 1 && ours.stderr.starts_with("run: ")
+        };
+        if !same {
+            got.push(format!("{name}: runc ran: {runc_ran}\n  ours: {ours:?}\n  runc: {runc:?}"));
+        }
+    }
+    assert!(got.is_empty(), "scripts/run and runc differ:\n{}", got.join("\n"));
+}
+
+/// A device rule the kernel refuses (here the caller's own devices cgroup
+/// allows only /dev/null, so the container's cannot allow more: EPERM)
+/// ends scripts/run with its one line, 125 — and takes the cgroups it made
+/// with it, in every hierarchy, as runc removes its own when its start
+/// fails. The watcher that removes them is not running yet at that point:
+/// they were left behind, one `nsinit-PID` per hierarchy for each such run.
+#[test]
+fn a_refused_device_rule_leaves_no_cgroup_behind() {
+    if !Path::new("/sys/fs/cgroup/devices/devices.list").exists() {
+        eprintln!("no v1 devices hierarchy: scripts/run sets no device rule there");
+        return;
+    }
+    let b = Bundle::new();
+    b.write();
+    let parent = PathBuf::from(format!("/sys/fs/cgroup/devices/nsinit-test-caller-{}", std::process::id()));
+    fs::create_dir(&parent).unwrap();
+    fs::write(parent.join("devices.deny"), "a").unwrap();
+    fs::write(parent.join("devices.allow"), "c 1:3 rwm").unwrap();
+    let mut c = Command::new("sh");
+    c.args(["-c", "echo $$ > \"$1/cgroup.procs\" && echo $$ && exec \"$2\" \"$3\"", "sh"])
+        .arg(&parent)
+        .arg(script())
+        .arg(b.path())
+        .env_clear()
+        .env("PATH", PATH)
+        .env("NSINIT", nsinit());
+    let out = run_command(&mut c);
+    let pid = out.stdout.lines().next().unwrap_or_default().to_string();
+    let name = format!("nsinit-{pid}");
+    let found = Command::new("find").args(["/sys/fs/cgroup", "-maxdepth", "4", "-type", "d", "-name", &name]).output().unwrap();
+    let left = String::from_utf8_lossy(&found.stdout).into_owned();
+    for d in left.lines() {
+        let _ = fs::remove_dir(d);
+    }
+    let _ = fs::remove_dir(&parent);
+    out.assert_code(125);
+    assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
+    assert!(out.stderr.starts_with("run: cgroup: "), "{out:?}");
+    assert_eq!(left, "", "scripts/run left its cgroups behind\n{out:?}");
+}
+
+/// A cgroup of scripts/run's name that exists already (`nsinit-PID`, left
+/// by an earlier run of the same pid whose watcher gave up on it while a
+/// process was still in it) is refused, one line, 125: it is not the new
+/// container's. scripts/run took the failed mkdir for a host whose cgroups
+/// it cannot write, warned, and ran the container in the caller's cgroups —
+/// with no device rule, /dev/fuse's node opened by a CAP_MKNOD workload.
+#[test]
+fn a_cgroup_of_the_same_name_is_not_a_reason_to_run_without_device_rules() {
+    if !Path::new("/sys/fs/cgroup/devices/devices.list").exists() {
+        eprintln!("no v1 devices hierarchy: scripts/run sets no device rule there");
+        return;
+    }
+    let mut b = Bundle::new();
+    b.config["process"]["capabilities"] = json!({
+        "bounding": DOCKER_CAPS, "effective": DOCKER_CAPS, "permitted": DOCKER_CAPS,
+    });
+    b.config["root"]["readonly"] = json!(false);
+    b.sh("rm -f /tmp/f; mknod /tmp/f c 10 229 && (exec 3<>/tmp/f) 2>/dev/null && echo opened || echo refused");
+    b.write();
+    let mut c = Command::new("sh");
+    c.args(["-c", "mkdir /sys/fs/cgroup/devices/nsinit-$$ && echo $$ && exec \"$1\" \"$2\"", "sh"])
+        .arg(script())
+        .arg(b.path())
+        .env_clear()
+        .env("PATH", PATH)
+        .env("NSINIT", nsinit());
+    let out = run_command(&mut c);
+    let pid = out.stdout.lines().next().unwrap_or_default().to_string();
+    let stale = format!("/sys/fs/cgroup/devices/nsinit-{pid}");
+    let _ = fs::remove_dir(&stale);
+    out.assert_code(125);
+    assert_eq!(out.stderr, format!("run: cgroup: {stale}: exists already\n"), "{out:?}");
+    let found = Command::new("find").args(["/sys/fs/cgroup", "-maxdepth", "4", "-type", "d", "-name", &format!("nsinit-{pid}")]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&found.stdout), "", "cgroups left behind");
+}
+
+/// linux.devices makes the node; it allows nothing in the devices cgroup:
+/// runc (1.1, as here) adds its defaults after the spec's
+/// linux.resources.devices and no rule for linux.devices — a spec that
+/// wants the device opened says so in resources.devices, as Docker's
+/// `--device` writes both. scripts/run added `c 10:229 rwm` for a /dev/fuse
+/// in linux.devices: the workload opened what runc's could not. The same
+/// device list and outcome as runc now.
+#[test]
+fn linux_devices_allow_no_more_than_under_runc() {
+    if !Path::new("/sys/fs/cgroup/devices/devices.list").exists() {
+        eprintln!("no v1 devices hierarchy: scripts/run sets no device rule there");
+        return;
+    }
+    let mut b = Bundle::new();
+    b.config["process"]["capabilities"] = json!({
+        "bounding": DOCKER_CAPS, "effective": DOCKER_CAPS, "permitted": DOCKER_CAPS,
+    });
+    b.config["linux"]["devices"] = json!([{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438}]);
+    b.sh(&sections(&[
+        ("devices", "cat /sys/fs/cgroup/devices/devices.list"),
+        ("fuse", "ls -l /dev/fuse | cut -c1; (exec 3<>/dev/fuse) 2>/dev/null && echo opened || echo refused"),
+    ]));
+    let ours = run_script(&b, &[], &[]);
+    ours.assert_code(0);
+    let [_, (_, runc)] = peers(&b);
+    runc.assert_code(0);
+    assert_eq!(runc.section("fuse"), "c\nrefused\n", "{runc:?}");
+    for s in ["devices", "fuse"] {
+        assert_eq!(ours.section(s), runc.section(s), "{s}: nsinit under scripts/run and runc differ\n{ours:?}\n{runc:?}");
+    }
+}
