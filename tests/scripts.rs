@@ -426,3 +426,76 @@ fn linux_devices_allow_no_more_than_under_runc() {
         assert_eq!(ours.section(s), runc.section(s), "{s}: nsinit under scripts/run and runc differ\n{ours:?}\n{runc:?}");
     }
 }
+
+/// A container without a PID namespace of its own: an orphan of its
+/// workload outlives the container's init. scripts/run's watcher kills
+/// what is still in the container's cgroups once it has ended, as runc
+/// kills a container's processes when its init exits (the same bundle
+/// under `runc run`: its orphan is gone too), and removes the cgroups.
+/// Before, the orphan ran on and the cgroups stayed.
+#[test]
+fn what_outlives_a_container_without_its_own_pid_namespace_is_killed() {
+    let mut b = Bundle::new();
+    b.config["linux"]["namespaces"].as_array_mut().unwrap().retain(|n| n["type"] != "pid");
+    b.sh("sleep 1000 </dev/null >/dev/null 2>&1 & echo $!");
+    let gone = |pid: i32| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while Path::new(&format!("/proc/{pid}")).exists() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // Gone, or a zombie whose parent has not reaped it yet.
+        stat.is_empty() || stat.rsplit(") ").next().is_some_and(|s| s.starts_with('Z'))
+    };
+    let ours = run_script(&b, &[], &[]);
+    ours.assert_code(0);
+    let orphan: i32 = ours.stdout.trim().parse().unwrap_or_else(|_| panic!("{ours:?}"));
+    let survived = !gone(orphan);
+    if survived {
+        // SAFETY: kill(2) on the orphan this test made.
+        unsafe { libc::kill(orphan, libc::SIGKILL) };
+    }
+    assert!(!survived, "the orphan {orphan} outlived the container under scripts/run");
+    let left: Vec<_> = fs::read_dir("/sys/fs/cgroup").unwrap().flatten()
+        .flat_map(|h| fs::read_dir(h.path()).into_iter().flatten().flatten())
+        .filter(|e| e.file_name().to_string_lossy() == format!("nsinit-{}", ours.stdout.trim()))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    // runc alone: crun without a cgroup manager (as the peers run it here)
+    // leaves the orphan and waits for it.
+    let mut c = Command::new("runc");
+    c.args(["run", "-b"]).arg(b.path()).arg(unique_id("runc")).env_clear().env("PATH", PATH);
+    let runc = run_command(&mut c);
+    runc.assert_code(0);
+    let orphan: i32 = runc.stdout.trim().parse().unwrap_or_else(|_| panic!("{runc:?}"));
+    assert!(gone(orphan), "runc's orphan {orphan} outlived its container (the comparison's premise)");
+}
+
+/// One container per bundle at a time, as runc refuses a second container
+/// of one id: a second scripts/run of a running bundle is one line and 125,
+/// and the first runs on (scripts/exec still enters it). Before, the second
+/// took the bundle's state over and the first's watcher then removed it.
+#[test]
+fn a_second_run_of_a_running_bundle_is_refused() {
+    let mut b = Bundle::new();
+    b.sh("echo ready; read _; true");
+    b.write();
+    let mut c = Command::new(script());
+    c.arg(b.path()).env_clear().env("PATH", PATH).env("NSINIT", nsinit());
+    c.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null());
+    let mut first = c.spawn().expect("spawn scripts/run");
+    let mut stdout = std::io::BufReader::new(first.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).expect("read ready");
+    assert_eq!(line, "ready\n");
+    let second = run_script(&b, &[], &[]);
+    second.assert_code(125);
+    assert!(second.stdout.is_empty(), "{second:?}");
+    assert_eq!(second.stderr.lines().count(), 1, "{second:?}");
+    assert!(second.stderr.starts_with(&format!("run: {}: already running (pid {})", b.path().display(), first.id())), "{second:?}");
+    let mut e = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/exec"));
+    e.arg(b.path()).args(["--", "true"]).env_clear().env("PATH", PATH).env("NSINIT", nsinit());
+    run_command(&mut e).assert_code(0);
+    drop(first.stdin.take());
+    assert!(first.wait().expect("wait scripts/run").success());
+}
