@@ -450,6 +450,12 @@ fn what_outlives_a_container_without_its_own_pid_namespace_is_killed() {
     let ours = run_script(&b, &[], &[]);
     ours.assert_code(0);
     let orphan: i32 = ours.stdout.trim().parse().unwrap_or_else(|_| panic!("{ours:?}"));
+    if ours.stderr.contains("run: warning: cgroup: ") {
+        // SAFETY: kill(2) on the orphan this test made.
+        unsafe { libc::kill(orphan, libc::SIGKILL) };
+        eprintln!("scripts/run could make no cgroup on this host: nothing to kill the orphan by\n{ours:?}");
+        return;
+    }
     let survived = !gone(orphan);
     if survived {
         // SAFETY: kill(2) on the orphan this test made.
