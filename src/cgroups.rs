@@ -161,12 +161,19 @@ static JOIN: sys::cell::Once<JoinFiles> = sys::cell::Once::new(JoinFiles {
     procs_path: [0; libc::PATH_MAX as usize],
 });
 
-/// Moves nsinit into the cgroups of process `pid` (its /proc/PID/cgroup),
-/// in every hierarchy the host mounts under /sys/fs/cgroup where it is not
-/// there already, as `runc exec` does: `0` written to
-/// `<hierarchy>/<their cgroup>/cgroup.procs` moves the writer (v1 and v2
-/// alike). Done from the host's mount namespace. An error names the file.
-pub fn join(pid: i32) -> Result<(), (&'static [u8], Errno)> {
+/// The `cgroup.procs` files of process `pid`'s cgroups (its
+/// /proc/PID/cgroup), open for writing, in every hierarchy the host mounts
+/// under /sys/fs/cgroup where nsinit is not there already: `0` written to
+/// one moves the writer (v1 and v2 alike). Opened from the host's mount
+/// namespace by the entering nsinit, written by its child (`Joins::enter`)
+/// before anything else, so that only the command goes into the
+/// container's cgroups, as `runc exec` puts only the exec'd process there:
+/// the entering nsinit stays in its caller's, and what kills everything in
+/// the container's cgroups when it ends (runc, scripts/run) does not kill
+/// it before it reports the command's status. The descriptors are not
+/// closed on drop: PID 1's hardening closes its own, the child its copies.
+/// An error names the file.
+pub fn join(pid: i32) -> Result<Joins, (&'static [u8], Errno)> {
     let files = JOIN.take().ok_or((&b"cgroups"[..], Errno::EBUSY))?;
     let mut d = [0u8; 20];
     let theirs_path = concat(&mut files.theirs_path, &[b"/proc/", crate::text::decimal(pid.max(0) as u64, &mut d), b"/cgroup"])
@@ -174,6 +181,7 @@ pub fn join(pid: i32) -> Result<(), (&'static [u8], Errno)> {
     let mountinfo = read_proc(c"/proc/self/mountinfo", &mut files.mountinfo).map_err(|e| (&b"/proc/self/mountinfo"[..], e))?;
     let ours = read_proc(c"/proc/self/cgroup", &mut files.ours).map_err(|e| (&b"/proc/self/cgroup"[..], e))?;
     let theirs = read_proc(theirs_path, &mut files.theirs).map_err(|e| (theirs_path.to_bytes(), e))?;
+    let mut joins = Joins::default();
     for h in hierarchies(mountinfo) {
         let c = h.controllers();
         let Some(target) = own_path(theirs, c) else { continue };
@@ -182,8 +190,9 @@ pub fn join(pid: i32) -> Result<(), (&'static [u8], Errno)> {
         }
         let mut buf = [0u8; libc::PATH_MAX as usize];
         let path = procs_path(&mut buf, h, target).map_err(|e| (h.mount_point, e))?;
-        let fd = sys::openat(sys::AT_FDCWD, path, libc::O_WRONLY, 0).map(OwnedFd::new);
-        if let Err(e) = fd.and_then(|fd| sys::write_all(fd.fd(), b"0")) {
+        let opened = sys::openat(sys::AT_FDCWD, path, libc::O_WRONLY | libc::O_CLOEXEC, 0).and_then(|fd| joins.push(fd));
+        if let Err(e) = opened {
+            joins.close();
             // The path outlives this frame in the join's own buffer.
             let kept = files.procs_path.get_mut(..path.to_bytes().len()).map(|d| {
                 d.copy_from_slice(path.to_bytes());
@@ -192,7 +201,47 @@ pub fn join(pid: i32) -> Result<(), (&'static [u8], Errno)> {
             return Err((kept.unwrap_or(h.mount_point), e));
         }
     }
-    Ok(())
+    Ok(joins)
+}
+
+/// The container's `cgroup.procs` files the command's process writes
+/// itself into (`join`). Empty: nothing to join.
+#[derive(Clone, Copy, Default)]
+pub struct Joins {
+    fds: [sys::Fd; 32],
+    n: usize,
+}
+
+impl Joins {
+    /// Moves the calling process into each (the child, first thing).
+    pub fn enter(&self) -> Result<(), Errno> {
+        self.open().iter().try_for_each(|&fd| sys::write_all(fd, b"0"))
+    }
+
+    fn open(&self) -> &[sys::Fd] {
+        self.fds.get(..self.n).unwrap_or(&[])
+    }
+
+    /// Keeps `fd`; more hierarchies than any host mounts is E2BIG.
+    fn push(&mut self, fd: sys::Fd) -> Result<(), Errno> {
+        match self.fds.get_mut(self.n) {
+            Some(slot) => {
+                *slot = fd;
+                self.n += 1;
+                Ok(())
+            }
+            None => {
+                let _ = sys::close(fd);
+                Err(Errno::E2BIG)
+            }
+        }
+    }
+
+    fn close(&self) {
+        for &fd in self.open() {
+            let _ = sys::close(fd);
+        }
+    }
 }
 
 /// `<mount point>/<target below the mount's root>/cgroup.procs` in `buf`.

@@ -3,7 +3,7 @@
 //! The child shares nsinit's memory until it execs (see `sys::clone`), so it
 //! builds nothing: everything it needs was prepared by the parent, and a
 //! failure is handed back through `Report` before the child exits. The steps:
-//! the user namespace and its root (`--enter` from outside it), HOME from
+//! the container's cgroups (`--enter`), the user namespace and its root (`--enter` from outside it), HOME from
 //! the container's /etc/passwd, stdio pipes (`--enter`), `lo` up (a new container), session and
 //! terminal, rlimits, umask, the bounding set, keepcaps, stdio handed to
 //! the user, descriptors, signals, the wait for PID 1; then groups
@@ -50,6 +50,9 @@ pub struct Plan<'a> {
     /// container's init whose user namespace the child joins first
     /// (`enter::join`).
     pub userns: Option<sys::Fd>,
+    /// `--enter`: the container's cgroups, which the child writes itself
+    /// into before anything else (`cgroups::join`); empty otherwise.
+    pub cgroups: crate::cgroups::Joins,
 }
 
 /// What the child hands back: a failure before or at execve, and whether it
@@ -99,6 +102,8 @@ fn setup(e: Error<'static>) -> Failure {
 /// right before execve.
 fn steps(plan: &mut Plan, reached_exec: &mut bool, ambient_skipped: &mut u64, gate: &sys::clone::Gate) -> Result<Infallible, Failure> {
     diag::trace("child", Object::None);
+    // Before the user namespace: cgroup2 checks the writer's credentials.
+    plan.cgroups.enter().at("enter", Object::Typed(b"cgroup.procs", b"cgroup")).map_err(setup)?;
     if let Some(pidfd) = plan.userns {
         // (Always with a spec: `--enter` needs one. Without, 0 is tried
         // twice and its EINVAL is the error.)

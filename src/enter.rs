@@ -2,8 +2,9 @@
 //! command that is then confined by the spec's `process` exactly as a
 //! container's workload is (`child`).
 //!
-//! nsinit joins PID's cgroups first, from the host's mount namespace where
-//! /sys/fs/cgroup is the host's, then every namespace of PID that differs
+//! nsinit opens PID's cgroups first, from the host's mount namespace where
+//! /sys/fs/cgroup is the host's (the command writes itself into them: only
+//! it goes in, as with `runc exec`; `cgroups::join`), then joins every namespace of PID that differs
 //! from its own, in one `setns` on a pidfd (the kernel joins the user
 //! namespace first and all or nothing); on a kernel without that, each
 //! /proc/PID/ns/* descriptor in turn, user first, all opened before the
@@ -76,15 +77,24 @@ pub struct Outside {
     pub owner: Option<(u32, u32)>,
 }
 
-/// Joins PID's cgroups and namespaces, and moves to the container's root.
-/// Returns what the command needs to join PID's user namespace when that
-/// is left for it (`Outside`); `ids` are the spec's user's uid and gid.
-/// Out of line: its path buffers are on the stack only when entering.
+/// What the command joins itself, in the child (`child::Plan`).
+#[derive(Clone, Copy)]
+pub struct Joined {
+    /// PID's cgroups (`cgroups::join`): only the command goes in.
+    pub cgroups: cgroups::Joins,
+    /// PID's user namespace, when it is left for the command.
+    pub outside: Option<Outside>,
+}
+
+/// Joins PID's namespaces, and moves to the container's root; opens PID's
+/// cgroups for the command to join. Returns what the command joins itself
+/// (`Joined`); `ids` are the spec's user's uid and gid. Out of line: its
+/// path buffers are on the stack only when entering.
 #[inline(never)]
-pub fn join<'a>(pid: i32, ids: (u32, u32)) -> Result<'a, Option<Outside>> {
+pub fn join<'a>(pid: i32, ids: (u32, u32)) -> Result<'a, Joined> {
     // The error line, built once for every step.
     let (object, reason) = match join_steps(pid, ids) {
-        Ok(outside) => return Ok(outside),
+        Ok(joined) => return Ok(joined),
         Err(Failed::Pid(e)) => (Object::Num("pid ", pid as u64), Reason::Errno(e)),
         Err(Failed::Host) => (Object::Num("pid ", pid as u64), Reason::Text("not in a container: its mount and pid namespaces are nsinit's own")),
         Err(Failed::Cgroup(path, e)) => (Object::Typed(path, b"cgroup"), Reason::Errno(e)),
@@ -111,7 +121,7 @@ impl From<Errno> for Failed {
     }
 }
 
-fn join_steps(pid: i32, ids: (u32, u32)) -> core::result::Result<Option<Outside>, Failed> {
+fn join_steps(pid: i32, ids: (u32, u32)) -> core::result::Result<Joined, Failed> {
     if pid <= 0 {
         return Err(Failed::Pid(Errno::ESRCH));
     }
@@ -128,7 +138,7 @@ fn join_steps(pid: i32, ids: (u32, u32)) -> core::result::Result<Option<Outside>
     if flags & (libc::CLONE_NEWNS | libc::CLONE_NEWPID) as u32 == 0 {
         return Err(Failed::Host);
     }
-    cgroups::join(pid).map_err(|(path, e)| Failed::Cgroup(path, e))?;
+    let cgroups = cgroups::join(pid).map_err(|(path, e)| Failed::Cgroup(path, e))?;
     sys::pidfd_alive(pidfd.fd())?;
     let user = libc::CLONE_NEWUSER as u32;
     let mut deferred = false;
@@ -156,7 +166,7 @@ fn join_steps(pid: i32, ids: (u32, u32)) -> core::result::Result<Option<Outside>
     // The container's root (setns into a mount namespace moves there too;
     // without one, nsinit's own root): never a host directory.
     sys::chdir(c"/").map_err(Failed::Root)?;
-    Ok(deferred.then(|| Outside { pidfd: pidfd.keep(), owner }))
+    Ok(Joined { cgroups, outside: deferred.then(|| Outside { pidfd: pidfd.keep(), owner }) })
 }
 
 /// `Outside::owner` from PID's uid_map and gid_map: the host ids of 0, or

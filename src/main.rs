@@ -103,11 +103,11 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     // 4. The container, from the inside; or (--enter) joined: its cgroups
     // and namespaces, its root as the working directory.
     let mut old_root = None;
-    let mut userns = None;
+    let mut joined = None;
     match (spec, opts.enter) {
         (Some(spec), Some(pid)) => {
             system::oom_score(spec).or_fail();
-            userns = enter::join(pid, (spec.process.user.uid, spec.process.user.gid)).or_fail();
+            joined = Some(enter::join(pid, (spec.process.user.uid, spec.process.user.gid)).or_fail());
         }
         (Some(spec), None) => old_root = container(spec),
         (None, _) => {}
@@ -138,6 +138,7 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
     };
     // Made by host root outside the container's user namespace: the
     // command's ends go to the ids the child becomes there.
+    let userns = joined.and_then(|j| j.outside);
     if let (Some(p), Some((uid, gid))) = (pipes, userns.and_then(|o| o.owner)) {
         p.hand_to(uid, gid).at("enter", Object::Name(b"stdio owner"))?;
     }
@@ -151,12 +152,13 @@ fn run(argv: RawArray, envp: RawArray) -> Result<'static, i32> {
         loopback: opts.enter.is_none(),
         pipes,
         userns: userns.map(|o| o.pidfd),
+        cgroups: joined.map(|j| j.cgroups).unwrap_or_default(),
     };
     let mut report = child::Report::default();
     // While the child sets itself up, PID 1 keeps only what forwarding
     // signals needs: no descriptor but 0-2 and its signalfd (the spec fd
-    // is closed already; the pidfd `--enter` kept for the child's user
-    // namespace join, which the child holds a copy of; anything a parent
+    // is closed already; the pidfd and the cgroup files `--enter` kept for
+    // the child's joins, which the child holds copies of; anything a parent
     // leaked goes), and no capability but CAP_KILL when the workload may run as
     // another uid. Done before the workload's execve, not after.
     // Entered from outside the container's user namespace, the command's

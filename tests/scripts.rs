@@ -505,3 +505,40 @@ fn a_second_run_of_a_running_bundle_is_refused() {
     drop(first.stdin.take());
     assert!(first.wait().expect("wait scripts/run").success());
 }
+
+/// A container without a PID namespace ends while `nsinit --enter` runs a
+/// command in it: scripts/run's watcher kills what is left in the
+/// container's cgroups, the command among them, and the entering nsinit
+/// reports its status (137: SIGKILL), as runc exec does when runc kills a
+/// container's processes. It once went into the container's cgroups
+/// itself and was killed with them (a SIGKILL, no status, a terminal left
+/// raw); only the command goes in now (src/cgroups.rs `join`).
+#[test]
+fn the_entering_nsinit_outlives_the_container_s_cgroups() {
+    let mut b = Bundle::new();
+    b.config["linux"]["namespaces"].as_array_mut().unwrap().retain(|n| n["type"] != "pid");
+    b.sh("echo ready; read _; true");
+    b.write();
+    let mut c = Command::new(script());
+    c.arg(b.path()).env_clear().env("PATH", PATH).env("NSINIT", nsinit());
+    c.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null());
+    let mut run = c.spawn().expect("spawn scripts/run");
+    let mut stdout = std::io::BufReader::new(run.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).expect("read ready");
+    assert_eq!(line, "ready\n");
+    // scripts/run execs unshare, whose children are the container's
+    // nsinit and scripts/run's watcher.
+    let children = fs::read_to_string(format!("/proc/{0}/task/{0}/children", run.id())).unwrap();
+    let init: i32 = children
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .find(|p: &i32| fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == "nsinit"))
+        .unwrap_or_else(|| panic!("no nsinit among {children:?}"));
+    let mut entered = common::enter::enter(init, b.config_text()).stdin_pipe().sh("echo in; exec sleep 100").spawn();
+    entered.expect_line("in");
+    drop(run.stdin.take());
+    assert!(run.wait().expect("wait scripts/run").success());
+    let out = entered.wait();
+    out.assert_code(137);
+}
