@@ -431,8 +431,8 @@ fn linux_devices_allow_no_more_than_under_runc() {
 /// workload outlives the container's init. scripts/run's watcher kills
 /// what is still in the container's cgroups once it has ended, as runc
 /// kills a container's processes when its init exits (the same bundle
-/// under `runc run`: its orphan is gone too), and removes the cgroups.
-/// Before, the orphan ran on and the cgroups stayed.
+/// under `runc run`: its orphan is gone too). Before, the orphan ran on
+/// (and the cgroups it held stayed).
 #[test]
 fn what_outlives_a_container_without_its_own_pid_namespace_is_killed() {
     let mut b = Bundle::new();
@@ -462,11 +462,6 @@ fn what_outlives_a_container_without_its_own_pid_namespace_is_killed() {
         unsafe { libc::kill(orphan, libc::SIGKILL) };
     }
     assert!(!survived, "the orphan {orphan} outlived the container under scripts/run");
-    let left: Vec<_> = fs::read_dir("/sys/fs/cgroup").unwrap().flatten()
-        .flat_map(|h| fs::read_dir(h.path()).into_iter().flatten().flatten())
-        .filter(|e| e.file_name().to_string_lossy() == format!("nsinit-{}", ours.stdout.trim()))
-        .collect();
-    assert!(left.is_empty(), "{left:?}");
     // runc alone: crun without a cgroup manager (as the peers run it here)
     // leaves the orphan and waits for it.
     let mut c = Command::new("runc");
