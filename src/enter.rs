@@ -174,8 +174,7 @@ fn join_steps(pid: i32, ids: (u32, u32)) -> core::result::Result<Joined, Failed>
 fn owner_of(pid: i32, (uid, gid): (u32, u32)) -> Option<(u32, u32)> {
     let host = |name: &[u8], id: u32| -> Option<u32> {
         let mut path = [0u8; 64];
-        let mut d = [0u8; 20];
-        let p = crate::resolve::concat(&mut path, &[b"/proc/", crate::text::decimal(pid as u64, &mut d), b"/", name]).ok()?;
+        let p = proc_path(&mut path, pid, b"", name, b"").ok()?;
         let fd = OwnedFd::new(sys::openat(sys::AT_FDCWD, p, libc::O_RDONLY, 0).ok()?);
         host_id(fd.fd(), id)
     };
@@ -216,7 +215,7 @@ fn host_id(fd: sys::Fd, id: u32) -> Option<u32> {
 
 /// The id outside that `id` inside maps to in a uid_map or gid_map text
 /// (lines of "inside outside count"), if any line maps it.
-pub fn map_id(map: &[u8], id: u32) -> Option<u32> {
+fn map_id(map: &[u8], id: u32) -> Option<u32> {
     map.split(|&c| c == b'\n').find_map(|line| {
         let mut f = line.split(|&c| c == b' ' || c == b'\t').filter(|w| !w.is_empty()).map(crate::text::parse_u32);
         let (inside, outside, count) = (f.next()??, f.next()??, f.next()??);
@@ -273,9 +272,14 @@ fn one_by_one(pid: i32, pidfd: sys::Fd, flags: u32) -> core::result::Result<(), 
 
 /// `/proc/<pid>/ns/<name><suffix>`, or `/proc/self/ns/...` for pid 0.
 fn ns_path<'b>(buf: &'b mut [u8; 64], pid: i32, name: &[u8], suffix: &[u8]) -> core::result::Result<&'b CStr, Errno> {
+    proc_path(buf, pid, b"ns/", name, suffix)
+}
+
+/// `/proc/<pid>/<dir><name><suffix>`, or `/proc/self/...` for pid 0.
+fn proc_path<'b>(buf: &'b mut [u8; 64], pid: i32, dir: &[u8], name: &[u8], suffix: &[u8]) -> core::result::Result<&'b CStr, Errno> {
     let mut d = [0u8; 20];
     let who: &[u8] = if pid == 0 { b"self" } else { crate::text::decimal(pid as u64, &mut d) };
-    crate::resolve::concat(buf, &[b"/proc/", who, b"/ns/", name, suffix])
+    crate::resolve::concat(buf, &[b"/proc/", who, b"/", dir, name, suffix])
 }
 
 #[cfg(test)]
