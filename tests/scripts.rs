@@ -65,6 +65,55 @@ fn peers(b: &Bundle) -> [(&'static str, Output); 2] {
     [("crun", run_command(crun.env_clear().env("PATH", PATH))), ("runc", run_command(runc.env_clear().env("PATH", PATH)))]
 }
 
+/// `scripts/run BUNDLE` running `b` (whose workload says `ready` and then
+/// blocks reading its stdin), once it has said `ready`; its stdout stays
+/// open with it, its stdin ends the container.
+fn start_ready(b: &mut Bundle) -> (std::process::Child, std::io::BufReader<std::process::ChildStdout>) {
+    b.sh("echo ready; read _; true");
+    b.write();
+    let mut c = Command::new(script());
+    c.arg(b.path()).env_clear().env("PATH", PATH).env("NSINIT", nsinit());
+    c.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null());
+    let mut run = c.spawn().expect("spawn scripts/run");
+    let mut stdout = std::io::BufReader::new(run.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).expect("read ready");
+    assert_eq!(line, "ready\n");
+    (run, stdout)
+}
+
+/// `scripts/exec BUNDLE -- CMD`, with the binary the tests built.
+fn exec_script(b: &Bundle, cmd: &[&str]) -> Output {
+    let mut c = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/exec"));
+    c.arg(b.path()).arg("--").args(cmd).env_clear().env("PATH", PATH).env("NSINIT", nsinit());
+    run_command(&mut c)
+}
+
+/// Whether the host has a v1 devices hierarchy, where scripts/run writes
+/// device rules (said on stderr when not: the caller has nothing to check).
+fn v1_devices() -> bool {
+    let there = Path::new("/sys/fs/cgroup/devices/devices.list").exists();
+    if !there {
+        eprintln!("no v1 devices hierarchy: scripts/run sets no device rule there");
+    }
+    there
+}
+
+/// The runc fixture with Docker's capabilities (CAP_MKNOD among them) and a
+/// writable root: its workload makes device nodes in /tmp.
+fn mknod_bundle() -> Bundle {
+    let mut b = Bundle::new();
+    b.config["process"]["capabilities"] = json!({
+        "bounding": DOCKER_CAPS, "effective": DOCKER_CAPS, "permitted": DOCKER_CAPS,
+    });
+    b.config["root"]["readonly"] = json!(false);
+    b
+}
+
+/// A node of /dev/fuse's (10:229, in no device list of runc's) made in
+/// /tmp and opened: `opened` or `refused`.
+const FUSE_OPEN: &str = "rm -f /tmp/f; mknod /tmp/f c 10 229 && (exec 3<>/tmp/f) 2>/dev/null && echo opened || echo refused";
+
 /// The spec's 65,536-id mapping is the one the workload lives in, devpts
 /// gets its `gid=5` (host gid 100005), and the workload is root of the
 /// namespace: the same
@@ -170,21 +219,8 @@ fn unexpressible_mappings_are_refused() {
 fn scripts_exec_enters_what_scripts_run_started() {
     let mut b = Bundle::new();
     b.config["hostname"] = json!("entered");
-    b.sh("echo ready; read _; true");
-    b.write();
-    let mut c = Command::new(script());
-    c.arg(b.path()).env_clear().env("PATH", PATH).env("NSINIT", nsinit());
-    c.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null());
-    let mut run = c.spawn().expect("spawn scripts/run");
-    let mut stdout = std::io::BufReader::new(run.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut stdout, &mut line).expect("read ready");
-    assert_eq!(line, "ready\n");
-    let exec = |cmd: &[&str]| {
-        let mut c = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/exec"));
-        c.arg(b.path()).arg("--").args(cmd).env_clear().env("PATH", PATH).env("NSINIT", nsinit());
-        run_command(&mut c)
-    };
+    let (mut run, _stdout) = start_ready(&mut b);
+    let exec = |cmd: &[&str]| exec_script(&b, cmd);
     let out = exec(&["sh", "-c", "hostname; cat /proc/1/comm; grep -E '^(CapEff|NoNewPrivs):' /proc/self/status; exit 7"]);
     out.assert_code(7);
     assert_eq!(
@@ -215,19 +251,14 @@ fn scripts_exec_enters_what_scripts_run_started() {
 /// outcomes. The cgroups go when the container has ended.
 #[test]
 fn scripts_run_gives_its_own_cgroups_with_runc_s_device_rules() {
-    if !Path::new("/sys/fs/cgroup/devices/devices.list").exists() {
-        eprintln!("no v1 devices hierarchy: scripts/run sets no device rule there");
+    if !v1_devices() {
         return;
     }
-    let mut b = Bundle::new();
-    b.config["process"]["capabilities"] = json!({
-        "bounding": DOCKER_CAPS, "effective": DOCKER_CAPS, "permitted": DOCKER_CAPS,
-    });
-    b.config["root"]["readonly"] = json!(false);
+    let mut b = mknod_bundle();
     b.sh(&sections(&[
         ("devices", "cat /sys/fs/cgroup/devices/devices.list"),
         ("null", "rm -f /tmp/n; mknod /tmp/n c 1 3 && (echo x > /tmp/n) && echo opened || echo refused"),
-        ("fuse", "rm -f /tmp/f; mknod /tmp/f c 10 229 && (exec 3<>/tmp/f) 2>/dev/null && echo opened || echo refused"),
+        ("fuse", FUSE_OPEN),
         ("cgroup", "grep -c ':/nsinit-[0-9]*$' /proc/self/cgroup; wc -l < /proc/self/cgroup"),
     ]));
     let ours = run_script(&b, &[], &[]);
@@ -269,8 +300,7 @@ fn scripts_run_gives_its_own_cgroups_with_runc_s_device_rules() {
 /// runs it.
 #[test]
 fn device_rules_runc_refuses_are_refused() {
-    if !Path::new("/sys/fs/cgroup/devices/devices.list").exists() {
-        eprintln!("no v1 devices hierarchy: scripts/run sets no device rule there");
+    if !v1_devices() {
         return;
     }
     let deny_all = json!({"allow": false, "access": "rwm"});
@@ -289,15 +319,11 @@ fn device_rules_runc_refuses_are_refused() {
     ];
     let mut got = Vec::new();
     for (name, rules) in rows {
-        let mut b = Bundle::new();
-        b.config["process"]["capabilities"] = json!({
-            "bounding": DOCKER_CAPS, "effective": DOCKER_CAPS, "permitted": DOCKER_CAPS,
-        });
-        b.config["root"]["readonly"] = json!(false);
+        let mut b = mknod_bundle();
         b.config["linux"]["resources"]["devices"] = rules.clone();
         b.sh(&sections(&[
             ("devices", "cat /sys/fs/cgroup/devices/devices.list"),
-            ("fuse", "rm -f /tmp/f; mknod /tmp/f c 10 229 && (exec 3<>/tmp/f) 2>/dev/null && echo opened || echo refused"),
+            ("fuse", FUSE_OPEN),
         ]));
         let ours = run_script(&b, &[], &[]);
         let [_, (_, runc)] = peers(&b);
@@ -326,8 +352,7 @@ fn device_rules_runc_refuses_are_refused() {
 /// they were left behind, one `nsinit-PID` per hierarchy for each such run.
 #[test]
 fn a_refused_device_rule_leaves_no_cgroup_behind() {
-    if !Path::new("/sys/fs/cgroup/devices/devices.list").exists() {
-        eprintln!("no v1 devices hierarchy: scripts/run sets no device rule there");
+    if !v1_devices() {
         return;
     }
     let b = Bundle::new();
@@ -367,16 +392,11 @@ fn a_refused_device_rule_leaves_no_cgroup_behind() {
 /// with no device rule, /dev/fuse's node opened by a CAP_MKNOD workload.
 #[test]
 fn a_cgroup_of_the_same_name_is_not_a_reason_to_run_without_device_rules() {
-    if !Path::new("/sys/fs/cgroup/devices/devices.list").exists() {
-        eprintln!("no v1 devices hierarchy: scripts/run sets no device rule there");
+    if !v1_devices() {
         return;
     }
-    let mut b = Bundle::new();
-    b.config["process"]["capabilities"] = json!({
-        "bounding": DOCKER_CAPS, "effective": DOCKER_CAPS, "permitted": DOCKER_CAPS,
-    });
-    b.config["root"]["readonly"] = json!(false);
-    b.sh("rm -f /tmp/f; mknod /tmp/f c 10 229 && (exec 3<>/tmp/f) 2>/dev/null && echo opened || echo refused");
+    let mut b = mknod_bundle();
+    b.sh(FUSE_OPEN);
     b.write();
     let mut c = Command::new("sh");
     c.args(["-c", "mkdir /sys/fs/cgroup/devices/nsinit-$$ && echo $$ && exec \"$1\" \"$2\"", "sh"])
@@ -404,8 +424,7 @@ fn a_cgroup_of_the_same_name_is_not_a_reason_to_run_without_device_rules() {
 /// device list and outcome as runc now.
 #[test]
 fn linux_devices_allow_no_more_than_under_runc() {
-    if !Path::new("/sys/fs/cgroup/devices/devices.list").exists() {
-        eprintln!("no v1 devices hierarchy: scripts/run sets no device rule there");
+    if !v1_devices() {
         return;
     }
     let mut b = Bundle::new();
@@ -479,24 +498,13 @@ fn what_outlives_a_container_without_its_own_pid_namespace_is_killed() {
 #[test]
 fn a_second_run_of_a_running_bundle_is_refused() {
     let mut b = Bundle::new();
-    b.sh("echo ready; read _; true");
-    b.write();
-    let mut c = Command::new(script());
-    c.arg(b.path()).env_clear().env("PATH", PATH).env("NSINIT", nsinit());
-    c.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null());
-    let mut first = c.spawn().expect("spawn scripts/run");
-    let mut stdout = std::io::BufReader::new(first.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut stdout, &mut line).expect("read ready");
-    assert_eq!(line, "ready\n");
+    let (mut first, _stdout) = start_ready(&mut b);
     let second = run_script(&b, &[], &[]);
     second.assert_code(125);
     assert!(second.stdout.is_empty(), "{second:?}");
     assert_eq!(second.stderr.lines().count(), 1, "{second:?}");
     assert!(second.stderr.starts_with(&format!("run: {}: already running (pid {})", b.path().display(), first.id())), "{second:?}");
-    let mut e = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/exec"));
-    e.arg(b.path()).args(["--", "true"]).env_clear().env("PATH", PATH).env("NSINIT", nsinit());
-    run_command(&mut e).assert_code(0);
+    exec_script(&b, &["true"]).assert_code(0);
     drop(first.stdin.take());
     assert!(first.wait().expect("wait scripts/run").success());
 }
@@ -512,16 +520,7 @@ fn a_second_run_of_a_running_bundle_is_refused() {
 fn the_entering_nsinit_outlives_the_container_s_cgroups() {
     let mut b = Bundle::new();
     b.config["linux"]["namespaces"].as_array_mut().unwrap().retain(|n| n["type"] != "pid");
-    b.sh("echo ready; read _; true");
-    b.write();
-    let mut c = Command::new(script());
-    c.arg(b.path()).env_clear().env("PATH", PATH).env("NSINIT", nsinit());
-    c.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null());
-    let mut run = c.spawn().expect("spawn scripts/run");
-    let mut stdout = std::io::BufReader::new(run.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut stdout, &mut line).expect("read ready");
-    assert_eq!(line, "ready\n");
+    let (mut run, _stdout) = start_ready(&mut b);
     // scripts/run execs unshare, whose children are the container's
     // nsinit and scripts/run's watcher.
     let children = fs::read_to_string(format!("/proc/{0}/task/{0}/children", run.id())).unwrap();
