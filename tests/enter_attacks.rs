@@ -389,12 +389,19 @@ fn home_is_read_as_the_container_reads_it() {
 /// map `map` (unshare's flags). Returns the running tree and the shell's
 /// host pid; the shell blocks until its stdin closes.
 fn own_userns_target(passwd: &Path, map: &str) -> (std::process::Child, i32) {
-    use std::io::BufRead;
     let uid = rootless_uid();
     let inner = format!("exec setpriv --reuid={uid} --regid={uid} --clear-groups unshare --user {map} sh -c 'echo ready; read _'");
-    let script = format!("mount --bind {} /etc/passwd && {inner}", shell_quote(passwd.to_str().unwrap()));
+    target_by_hand(&format!("mount --bind {} /etc/passwd && {inner}", shell_quote(passwd.to_str().unwrap())))
+}
+
+/// `script` run by sh in a mount and a PID namespace made by host root
+/// (`unshare --fork`, so sh is that namespace's first process), once it
+/// has said `ready`: the running tree and sh's host pid (after an `exec`,
+/// the target's).
+fn target_by_hand(script: &str) -> (std::process::Child, i32) {
+    use std::io::BufRead;
     let mut c = std::process::Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "--pid", "--fork", "--kill-child", "sh", "-c", &script])
+        .args(["--mount", "--propagation", "private", "--pid", "--fork", "--kill-child", "sh", "-c", script])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -492,17 +499,7 @@ fn root_entering_a_rootless_container_hands_the_command_its_stdio() {
 /// (`owner 65534`, refused), the case 9555754 fixed for a short map.
 #[test]
 fn the_stdio_owner_is_read_from_a_long_map() {
-    use std::io::BufRead;
-    let mut c = std::process::Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "--pid", "--fork", "--kill-child", "sh", "-c", "exec unshare --user sh -c 'echo ready; read _'"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(c.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
-    assert_eq!(line, "ready\n", "the target did not start");
-    let pid = children(c.id() as i32)[0];
+    let (mut c, pid) = target_by_hand("exec unshare --user sh -c 'echo ready; read _'");
     let map: String = (0..200).map(|i| format!("{} {} 1\n", 1000 + i, 200000 + i)).collect();
     for f in ["uid_map", "gid_map"] {
         fs::write(format!("/proc/{pid}/{f}"), &map).unwrap_or_else(|e| panic!("{f}: {e}"));
