@@ -214,6 +214,18 @@ pub fn args(b: &mut Bundle, argv: &[&str]) {
     b.config["process"]["args"] = json!(argv);
 }
 
+/// Attack program `name` installed (`install`) as `b`'s workload, `words`
+/// after it, run under `rt`: its output, the run having exited 0.
+pub fn run_prog(rt: Rt, b: &mut Bundle, name: &str, words: &[&str]) -> Output {
+    let prog = install(b, name);
+    let mut argv = vec![prog.as_str()];
+    argv.extend(words);
+    args(b, &argv);
+    let out = rt.run(b);
+    out.assert_code(0);
+    out
+}
+
 /// What on the host an escape would change, taken before a run and
 /// compared after it: the owner and mode of the bundle directory, the
 /// directory that holds it and `/`; the files whose contents the host

@@ -18,13 +18,7 @@ use std::path::Path;
 /// CAP_CHECKPOINT_RESTORE, and `stack`, which needs CAP_SYS_ADMIN).
 fn reach_pid1(rt: Rt, probes: &[&str]) {
     for who in WORKLOADS {
-        let mut b = who.bundle();
-        let prog = install(&b, "pid1");
-        let mut argv = vec![prog.as_str()];
-        argv.extend(probes);
-        args(&mut b, &argv);
-        let out = rt.run(&b);
-        out.assert_code(0);
+        let out = run_prog(rt, &mut who.bundle(), "pid1", probes);
         let pid1 = lines_with(&out, "pid1 ");
         assert!(!pid1.is_empty(), "{who:?}: no probe ran\n{out:?}");
         for l in &pid1 {
@@ -154,13 +148,7 @@ pub fn docker_blocked_syscalls(rt: Rt) {
 /// under `rt`: one answer per call (a call killed by a KILL action leaves
 /// the rest unanswered), and the output.
 fn sys_answers(rt: Rt, who: Who, words: &[&str]) -> (Vec<(String, Answer)>, Output) {
-    let mut b = who.bundle();
-    let prog = install(&b, "sys");
-    let mut argv = vec![prog.as_str()];
-    argv.extend(words);
-    args(&mut b, &argv);
-    let out = rt.run(&b);
-    out.assert_code(0);
+    let out = run_prog(rt, &mut who.bundle(), "sys", words);
     let got = answers(&out.stdout);
     assert_eq!(got.len(), words.len(), "{who:?}: not every call answered (a KILL action?)\n{out:?}");
     (got, out)
@@ -208,11 +196,7 @@ pub fn compat_abi_syscalls(rt: Rt) {
 /// workload is refused, its own /etc's handle as well.
 pub fn open_by_handle(rt: Rt) {
     for who in WORKLOADS {
-        let mut b = who.bundle();
-        let prog = install(&b, "handle");
-        args(&mut b, &[&prog]);
-        let out = rt.run(&b);
-        out.assert_code(0);
+        let out = run_prog(rt, &mut who.bundle(), "handle", &[]);
         assert!(!out.stdout.contains("OPENED"), "{who:?}: a file handle was opened\n{out:?}");
         assert!(out.stdout.contains("forged: denied"), "{who:?}: the forged handle was not tried\n{out:?}");
     }
@@ -432,11 +416,7 @@ pub fn release_agent_cgroupns(rt: Rt) {
 /// capabilities and as uid 1000 (Docker's profile refuses the unshare).
 pub fn masks_from_userns(rt: Rt) {
     for who in [Who::Root, Who::User] {
-        let mut b = who.bundle();
-        let prog = install(&b, "masks");
-        args(&mut b, &[&prog]);
-        let out = rt.run(&b);
-        out.assert_code(0);
+        let out = run_prog(rt, &mut who.bundle(), "masks", &[]);
         assert!(out.stdout.starts_with("userns: entered\n"), "{who:?}: no user namespace: the attack did not run\n{out:?}");
         for l in out.stdout.lines().skip(1) {
             let held = l.contains(": denied ") || l.ends_with(": 0 bytes") || l.ends_with(": 0 entries");
@@ -449,9 +429,6 @@ pub fn masks_from_userns(rt: Rt) {
     let mut b = Who::Root.bundle();
     b.config["linux"]["maskedPaths"] = json!([]);
     b.config["linux"]["readonlyPaths"] = json!([]);
-    let prog = install(&b, "masks");
-    args(&mut b, &[&prog]);
-    let out = rt.run(&b);
-    out.assert_code(0);
+    let out = run_prog(rt, &mut b, "masks", &[]);
     assert!(out.stdout.contains("mount proc: MOUNTED\n"), "control without masks: a fresh proc should mount\n{out:?}");
 }
