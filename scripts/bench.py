@@ -426,6 +426,34 @@ def run_rounds(name, cmds, rounds, per_round, rng, cwd, fds=None, prepare=None, 
     return meds
 
 
+def interleaved(what, keys, n, rng, measure):
+    """n rounds, each calling measure(k) once per key, the keys in a
+    shuffled order (a busy moment spoils a round, not one key's values):
+    {key: [measure(key) of round r...]}."""
+    got = {k: [] for k in keys}
+    for i in range(n):
+        progress(f"{what} {i + 1}/{n}")
+        order = list(keys)
+        rng.shuffle(order)
+        for k in order:
+            got[k].append(measure(k))
+    progress("")
+    return got
+
+
+def ratio_row(key, what, num, den, unit, bound=None):
+    """A report row: the per-round ratios of the values num and den (one per
+    round), and the goal ratio <= bound when there is one."""
+    rr = [a / b for a, b in zip(num, den)]
+    s = summary(rr)
+    row = {"key": key, "what": what, "num_median": median(num), "den_median": median(den), "unit": unit,
+           "ratio": s, "rounds": rr, "n": len(rr), "per": "rounds"}
+    if bound is not None:
+        row |= {"goal": ["<=", bound], "goal_text": goal_text(("<=", bound)), "met": s["median"] <= bound,
+                "rounds_met": sum(x <= bound for x in rr)}
+    return row
+
+
 def ratio_rounds(meds, num, den):
     return [a / b for a, b in zip(meds[num], meds[den])]
 
@@ -701,22 +729,17 @@ def bench_seccomp(o, rng):
         "nsinit": (with_fds(["unshare", "-mpuinf", BIN, "--spec-fd", "3"], {3: g / "config.json"}), g),
         "crun": (CRUN_NS + [*CRUN, "run", "-b", str(g), "nsinit-bench-getppid"], g),
     }
-    vals = {k: [] for k in runs}
-    filters = {k: set() for k in runs}
+    def getppid(k):
+        argv, cwd = runs[k]
+        text = sh(argv, cwd=cwd)
+        m = re.search(r"^filters (-?\d+)\n([\d.]+)$", text, re.M)
+        if not m:
+            die(f"getppid ({k}): no \"filters N\" and time in {text!r}")
+        return int(m.group(1)), float(m.group(2))
     rounds = o.rounds or 11
-    for i in range(rounds):
-        progress(f"seccomp: getppid round {i + 1}/{rounds}")
-        order = list(runs)
-        rng.shuffle(order)
-        for k in order:
-            argv, cwd = runs[k]
-            text = sh(argv, cwd=cwd)
-            m = re.search(r"^filters (-?\d+)\n([\d.]+)$", text, re.M)
-            if not m:
-                die(f"getppid ({k}): no \"filters N\" and time in {text!r}")
-            filters[k].add(int(m.group(1)))
-            vals[k].append(float(m.group(2)))
-    progress("")
+    got = interleaved("seccomp: getppid round", runs, rounds, rng, getppid)
+    filters = {k: {f for f, _ in v} for k, v in got.items()}
+    vals = {k: [ns for _, ns in v] for k, v in got.items()}
     # Each run measured what it says: no filter without one, one with.
     for k, want in (("none", {0}), ("allow-all", {1}), ("nsinit", {1}), ("crun", {1})):
         if filters[k] != want:
@@ -727,54 +750,34 @@ def bench_seccomp(o, rng):
             ("getppid-floor", "getppid in the workload, nsinit's filter vs an allow-all filter "
                               "(the floor of any filter)", "allow-all", None),
             ("getppid-crun", "getppid in the workload, nsinit's filter vs crun's", "crun", 1.0)):
-        rr = [a / b for a, b in zip(vals["nsinit"], vals[den])]
-        s = summary(rr)
-        row = {"key": key, "what": what, "num_median": median(vals["nsinit"]),
-               "den_median": median(vals[den]), "unit": "ns", "ratio": s, "rounds": rr, "n": rounds,
-               "per": "rounds"}
-        if bound is not None:
-            row |= {"goal": ["<=", bound], "goal_text": goal_text(("<=", bound)), "met": s["median"] <= bound,
-                    "rounds_met": sum(x <= bound for x in rr)}
-        out["rows"].append(row)
+        out["rows"].append(ratio_row(key, what, vals["nsinit"], vals[den], "ns", bound))
     # The load itself (seccomp(2), the kernel's part): nsinit's program and
     # crun's for the same profile, as each loads it (captured with strace,
     # flags and all), and the one-instruction allow-all program, the floor.
     # Loaded by the same small program in fresh children, interleaved in
-    # rounds.
+    # rounds. The programs come from the getppid runs above (their argv).
     loader = c_program("loadtime", LOADTIME)
-    progs = {"nsinit": (WORK / "bin" / "nsinit.bpf", with_fds(["unshare", "-mpuinf", BIN, "--spec-fd", "3"],
-                                                               {3: g / "config.json"})),
-             "crun": (WORK / "bin" / "crun.bpf", CRUN_NS + [*CRUN, "run", "-b", str(g), "nsinit-bench-load"])}
-    flags = {}
-    for k, (path, argv) in progs.items():
+    files = {}
+    for k in ("nsinit", "crun"):
         progress(f"seccomp: capturing {k}'s filter (strace)")
-        flags[k] = captured_filter(argv, g, path)
-    allow = WORK / "bin" / "allow-all.bpf"
-    allow.write_bytes(struct.pack("<HBBI", 0x06, 0, 0, 0x7fff0000))
-    files = {"nsinit": (progs["nsinit"][0], flags["nsinit"]), "crun": (progs["crun"][0], flags["crun"]),
-             "allow-all": (allow, 0)}
-    loads = {k: [] for k in files}
+        path = WORK / "bin" / f"{k}.bpf"
+        files[k] = (path, captured_filter(runs[k][0], g, path))
+    files["allow-all"] = (WORK / "bin" / "allow-all.bpf", 0)
+    files["allow-all"][0].write_bytes(struct.pack("<HBBI", 0x06, 0, 0, 0x7fff0000))
     sizes = {}
-    rounds = o.rounds or 11
-    for i in range(rounds):
-        progress(f"seccomp: load round {i + 1}/{rounds}")
-        order = list(files)
-        rng.shuffle(order)
-        for k in order:
-            path, fl = files[k]
-            n_insns, ns = sh([loader, path, str(fl), "20"]).split()
-            sizes[k] = int(n_insns)
-            loads[k].append(int(ns) / 1000)
-    progress("")
+
+    def load(k):
+        path, fl = files[k]
+        n_insns, ns = sh([loader, path, str(fl), "20"]).split()
+        sizes[k] = int(n_insns)
+        return int(ns) / 1000
+    loads = interleaved("seccomp: load round", files, rounds, rng, load)
     out["load_us"] = {k: summary(v) | {"rounds": v, "instructions": sizes[k], "flags": files[k][1]}
                       for k, v in loads.items()}
     for key, what, den in (
             ("load-crun", "seccomp(2) loading the filter (fresh process), nsinit's vs crun's", "crun"),
             ("load-floor", "seccomp(2) loading the filter, nsinit's vs a one-instruction allow-all", "allow-all")):
-        rr = [a / b for a, b in zip(loads["nsinit"], loads[den])]
-        out["rows"].append({"key": key, "what": what, "num_median": median(loads["nsinit"]),
-                            "den_median": median(loads[den]), "unit": "µs", "ratio": summary(rr),
-                            "rounds": rr, "n": rounds, "per": "rounds"})
+        out["rows"].append(ratio_row(key, what, loads["nsinit"], loads[den], "µs"))
     return out
 
 
@@ -827,19 +830,15 @@ def bench_trace(o, rng):
     make_bundle(b, ["/bin/true"], seccomp=True)
     write_json(b / "plain.json", make_bundle(WORK / "start-plain", ["/bin/true"]))
     n = o.rounds or 50
-    runs = {"docker": [], "plain": []}
-    for i in range(n):
-        progress(f"trace: run {i + 1}/{n}")
-        order = list(runs)
-        rng.shuffle(order)
-        for k in order:
-            spec = b / ("config.json" if k == "docker" else "plain.json")
-            r = subprocess.run(with_fds(["unshare", "-mpuinf", BIN, "--trace", "--spec-fd", "3"], {3: spec}),
-                               cwd=b, stdin=subprocess.DEVNULL, capture_output=True, text=True)
-            if r.returncode != 0:
-                die(f"nsinit --trace: exit {r.returncode}: {r.stderr[-500:]}")
-            runs[k].append(trace_lines(r.stderr))
-    progress("")
+
+    def traced(k):
+        spec = b / ("config.json" if k == "docker" else "plain.json")
+        r = subprocess.run(with_fds(["unshare", "-mpuinf", BIN, "--trace", "--spec-fd", "3"], {3: spec}),
+                           cwd=b, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        if r.returncode != 0:
+            die(f"nsinit --trace: exit {r.returncode}: {r.stderr[-500:]}")
+        return trace_lines(r.stderr)
+    runs = interleaved("trace: run", ("docker", "plain"), n, rng, traced)
     steps = {}
     for k, rs in runs.items():
         table = {}
